@@ -1,0 +1,198 @@
+"""The planning workbook as a file on disk (openpyxl).
+
+Reading gives the plain grids the core parses.  Writing puts the plan into the workbook's own
+sheets and the tidy tables onto sheets the tool owns, then saves atomically (temporary file in
+the same folder, then replace), and refuses to write a file that Excel holds open.  Cells the
+tool does not own are never touched; what openpyxl cannot carry over is detected by comparing
+the package parts before and after, and reported -- never dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from xml.etree import ElementTree
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from ..core.layout import Block
+from ..core.model import Issue
+from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+
+EXCEL_DATE = "yyyy-mm-dd"
+# Parts openpyxl does not write back but whose content survives in another form, or that Excel
+# rebuilds: losing them changes nothing a planner sees.
+REBUILT_PARTS = ("xl/calcChain.xml", "xl/sharedStrings.xml")
+# Parts that hold content a planner made; writing in place must never lose them.
+CONTENT_PARTS = ("xl/charts/", "xl/chartsheets/", "xl/drawings/drawing", "xl/pivot", "xl/slicer", "xl/media/",
+                 "xl/timeline", "xl/ctrlProps/", "xl/activeX/", "xl/embeddings/", "xl/queryTables/")
+
+
+class WorkbookError(Exception):
+    """A workbook cannot be read or written; the message is meant for a planner."""
+
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file for ``path`` (``~$name.xlsx`` beside it)."""
+    return path.with_name("~$" + path.name)
+
+
+def check_writable(path: Path) -> None:
+    if lock_file(path).exists():
+        raise WorkbookError(f"{path.name} is open in Excel (lock file {lock_file(path).name} exists); "
+                            f"close it, or write to another file with --output, or run from the Excel ribbon")
+
+
+class WorkbookFile:
+    """One loaded workbook; read it, then write results into it (or into a copy)."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise WorkbookError(f"{self.path}: no such file")
+        try:
+            self.book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"),
+                                               keep_links=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise WorkbookError(f"{self.path.name}: not a readable Excel workbook ({exc})") from exc
+
+    # -- reading ------------------------------------------------------------------------------
+    def sheets(self) -> dict[str, list[list[Any]]]:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in self.book.worksheets}
+
+    def settings(self) -> tuple[Settings, list[Issue]]:
+        if SETTINGS_SHEET not in self.book.sheetnames:
+            return Settings(), []
+        ws = self.book[SETTINGS_SHEET]
+        rows = [(r, row[0], row[1] if len(row) > 1 else None)
+                for r, row in enumerate(ws.iter_rows(values_only=True)) if r > 0 and row and row[0] is not None]
+        return settings_from_rows(rows)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """An existing tool table (e.g. the run log), read back as a DataFrame."""
+        if name not in self.book.sheetnames:
+            return None
+        ws = self.book[name]
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            return None
+        return pd.DataFrame(rows[1:], columns=rows[0])
+
+    # -- writing ------------------------------------------------------------------------------
+    def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
+              output: str | os.PathLike[str] | None = None) -> tuple[Path, list[str]]:
+        """Write everything, save atomically; returns the path and notes on anything not kept."""
+        dest = Path(output) if output else self.path
+        check_writable(dest)
+        for b in blocks:
+            ws = self.book[b.sheet]
+            for k, v in enumerate(b.values):
+                ws.cell(row=b.row + 1, column=b.col + k + 1, value=float(v))
+        for name, frame in tables.items():
+            write_table(self.book, name, frame)
+        if SETTINGS_SHEET not in self.book.sheetnames:
+            write_settings(self.book, settings)
+        # Formulas saved by openpyxl carry no cached value: have Excel recompute them on open.
+        self.book.calculation.fullCalcOnLoad = True
+        fd, tmp = tempfile.mkstemp(prefix=".~linealytics-", suffix=dest.suffix, dir=dest.parent)
+        os.close(fd)
+        try:
+            self.book.save(tmp)
+            lost = lost_parts(self.path, Path(tmp))
+            if dest.resolve() == self.path.resolve() and refused_losses(lost):
+                raise WorkbookError(
+                    f"{self.path.name} holds content that the file writer cannot keep "
+                    f"({', '.join(refused_losses(lost))}); nothing was written. Write to another file "
+                    f"with --output, or run from the Excel ribbon, which writes through Excel")
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return dest, lost
+
+
+def _parts_by_type(path: Path) -> dict[str, list[str]]:
+    """Package parts grouped by content type (names differ between writers; types do not)."""
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        names = z.namelist()
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    defaults = {e.get("Extension").lower(): e.get("ContentType") for e in root.iter(ns + "Default")}
+    overrides = {e.get("PartName").lstrip("/"): e.get("ContentType") for e in root.iter(ns + "Override")}
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        ctype = overrides.get(n) or defaults.get(n.rsplit(".", 1)[-1].lower())
+        if ctype:
+            groups.setdefault(ctype, []).append(n)
+    return groups
+
+
+def lost_parts(before: Path, after: Path) -> list[str]:
+    """Parts of ``before`` whose content type no longer exists in ``after``."""
+    kept = _parts_by_type(after)
+    return sorted(n for ctype, parts in _parts_by_type(before).items() if ctype not in kept
+                  for n in parts if n not in REBUILT_PARTS)
+
+
+def refused_losses(lost: list[str]) -> list[str]:
+    """Lost parts that are a planner's content (charts, pictures, pivots...), not metadata."""
+    return [n for n in lost if n.startswith(CONTENT_PARTS)]
+
+
+def _cell_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.to_pydatetime()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None:
+    """Replace sheet ``name`` with ``frame`` as an Excel Table of the same name (values only)."""
+    if name in book.sheetnames:
+        index = book.sheetnames.index(name)
+        book.remove(book[name])
+        ws = book.create_sheet(name, index)
+    else:
+        ws = book.create_sheet(name)
+    ws.append(list(frame.columns))
+    date_cols = [i for i, c in enumerate(frame.columns)
+                 if pd.api.types.is_datetime64_any_dtype(frame[c])
+                 or (frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (date, datetime))).any())]
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell_value(v) for v in row])
+    n = len(frame)
+    for i in date_cols:
+        letter = get_column_letter(i + 1)
+        for cell in ws[f"{letter}2:{letter}{n + 1}"] if n else []:
+            cell[0].number_format = EXCEL_DATE if "Time" not in frame.columns[i] else "yyyy-mm-dd hh:mm:ss"
+    ref = f"A1:{get_column_letter(max(1, len(frame.columns)))}{max(2, n + 1)}"
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(frame.columns):
+        ws.column_dimensions[get_column_letter(i + 1)].width = max(10, min(40, len(str(c)) + 4))
+
+
+def write_settings(book: openpyxl.Workbook, settings: Settings) -> None:
+    ws = book.create_sheet(SETTINGS_SHEET)
+    ws.append(["Name", "Value", "Description"])
+    for name, value, description in settings.rows():
+        ws.append([name, "" if value is None else value, description])
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 90

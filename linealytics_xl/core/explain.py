@@ -1,0 +1,100 @@
+"""Why a plan falls short, in figures a planner can act on.
+
+For a product with backlog, the binding constraint is read off the plan (weeks at product or
+total capacity), and the *uniform extra capacity* that would close the gap is exact under the
+model: adding ``x`` wafers to every week's capacity up to week t raises cumulative supply by
+``x * A[t]`` (A = cumulative bytes per wafer of the weeks whose output lands by t), so all backlog
+disappears iff ``x >= max_t backlog[t] / A[t]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import PlanningData
+from .optimize import PlanResult
+
+AT_CAPACITY = 1e-6  # relative tolerance for "runs at capacity"
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    product: str
+    demand_bytes: float
+    supply_bytes: float
+    wafers: float
+    shortage_bytes: float            # unserved at the end of the horizon
+    shortage_share: float            # of total demand
+    weeks_with_backlog: int
+    weeks_below_safety_stock: int    # quarter ends below target
+    capacity_use: float              # wafers / capacity over the horizon
+    weeks_at_capacity: int
+    binding: str                     # "product capacity", "total capacity", "" (none)
+    first_backlog_week: int | None   # 0-based
+    extra_wafers_per_week: float     # uniform capacity increase that closes all backlog
+    message: str
+
+
+def at_capacity(data: PlanningData, result: PlanResult) -> tuple[np.ndarray, np.ndarray]:
+    """Masks [P, T] of weeks at product capacity and [T] weeks at total capacity."""
+    cap = data.capacity
+    prod = result.wafers >= cap * (1 - AT_CAPACITY) - 1e-9
+    total = np.isfinite(data.total_capacity) & (
+        result.wafers.sum(axis=0) >= data.total_capacity * (1 - AT_CAPACITY) - 1e-9)
+    return prod & (cap > 0), total
+
+
+def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0) -> list[ProductSummary]:
+    prod_full, total_full = at_capacity(data, result)
+    ends = data.quarter_end_weeks()
+    valid = ends >= 0
+    a = data.yielded_bytes_per_wafer()
+    out = []
+    for p, name in enumerate(data.products):
+        demand = float(data.demand[p].sum())
+        backlog = result.backlog[p]
+        shortage = float(backlog[-1])
+        weeks_backlog = int((backlog > max(1.0, 1e-9 * demand)).sum())
+        below = int((result.stock[p, ends[valid]] < data.safety_stock[p, valid] * (1 - 1e-6) - 1.0).sum())
+        cap_sum = float(data.capacity[p].sum())
+        use = float(result.wafers[p].sum() / cap_sum) if cap_sum > 0 else 0.0
+        lag = cycle_time_weeks
+        cum_a = np.zeros(data.n_weeks)
+        cum_a[lag:] = np.cumsum(a[p, : data.n_weeks - lag])
+        first = int(np.argmax(backlog > 0)) if weeks_backlog else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = np.where(backlog > 0, backlog / np.where(cum_a > 0, cum_a, np.nan), 0.0)
+        extra = float(np.nanmax(need)) if weeks_backlog else 0.0
+        if not np.isfinite(extra):
+            extra = float("inf")
+        binding = ""
+        if weeks_backlog:
+            weeks_p = int(prod_full[p].sum())
+            weeks_t = int((total_full & ~prod_full[p]).sum())
+            binding = "product capacity" if weeks_p >= weeks_t else "total capacity"
+        msg = _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()))
+        out.append(ProductSummary(
+            product=name, demand_bytes=demand, supply_bytes=float(result.supply[p].sum()),
+            wafers=float(result.wafers[p].sum()), shortage_bytes=shortage,
+            shortage_share=shortage / demand if demand > 0 else 0.0, weeks_with_backlog=weeks_backlog,
+            weeks_below_safety_stock=below, capacity_use=use, weeks_at_capacity=int(prod_full[p].sum()),
+            binding=binding, first_backlog_week=first, extra_wafers_per_week=extra, message=msg,
+        ))
+    return out
+
+
+def _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full) -> str:
+    if not weeks_backlog:
+        return f"{name}: all demand served on time."
+    w = data.weeks
+    where = f"{w.labels[first]} {w.quarters[first]}" if first is not None else ""
+    if not np.isfinite(extra):
+        fix = "no capacity increase can close it: demand falls before any wafer can be output (cycle time)"
+    else:
+        fix = f"+{extra:,.0f} wafers per week of capacity (every week) would close it"
+    end = (f"{shortage / 1e9:,.2f} GB ({shortage / demand:.0%} of demand) unserved at the horizon end"
+           if shortage > 0 else "all of it caught up by the horizon end")
+    return (f"{name}: backlog in {weeks_backlog} weeks from {where}, {end}; {binding} binds "
+            f"({weeks_full} weeks at capacity); {fix}.")

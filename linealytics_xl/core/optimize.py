@@ -1,0 +1,202 @@
+"""Weekly wafer starts by linear programming (PuLP), with strict priorities.
+
+Per product p and week t, with a = density x yield (bytes per wafer started) and cycle time L:
+
+    stock[t] - backlog[t] = stock[t-1] - backlog[t-1] + a[t-L] * wafers[t-L] - demand[t]
+    0 <= wafers[t] <= capacity[p, t];   sum_p wafers[p, t] <= total_capacity[t]
+    stock[end of q] + sst_short[q] >= safety_stock[q]            (soft)
+    stock[end of q] - band_excess[q] <= band_high                (soft, optional)
+
+Priorities are lexicographic and solved in stages, each optimum fixed (with a small tolerance)
+before the next: (1) least backlog, summed over weeks, (2) least safety-stock shortfall and band
+excess, (3) fewest wafers.  Staging, rather than weights, is what guarantees that no shortage is
+ever traded for wafers, whatever the byte magnitudes.  Bytes are scaled to a unit near the
+median weekly demand so coefficients stay within a few orders of magnitude of 1.
+
+The model is built from whole arrays: one `LpAffineExpression` per row from (variable,
+coefficient) pairs, never by adding expressions in Python loops.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pulp
+
+from .balance import project
+from .model import PlanningData
+
+Solver = Literal["cbc", "highs"]
+STAGES = ("backlog", "safety_stock", "wafers")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Settings of the optimisation; the defaults follow the product brief."""
+
+    solver: Solver | Literal["auto"] = "cbc"
+    cycle_time_weeks: int = 0
+    lot_size_wafers: float = 0.0          # 0: continuous wafers; >0: whole lots
+    band_low_bytes: float | None = None   # raises the end-of-quarter stock target
+    band_high_bytes: float | None = None  # soft cap on end-of-quarter stock
+    time_limit_s: float | None = None
+    tolerance: float = 1e-7               # relative slack when an optimum is fixed
+
+
+@dataclass
+class PlanResult:
+    """The plan and the figures needed to check and explain it (all [P, T] in base units)."""
+
+    wafers: np.ndarray
+    supply: np.ndarray            # bytes arriving in week t
+    stock: np.ndarray
+    backlog: np.ndarray
+    sst_shortfall: np.ndarray     # [P, Q] bytes below target at quarter end
+    status: str                   # "optimal", or the solver's word
+    solver: str
+    objectives: dict[str, float]  # per stage, base units (bytes, bytes, wafers)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_shortage(self) -> np.ndarray:
+        """Demand still unserved at the end of the horizon, per product (bytes)."""
+        return self.backlog[:, -1]
+
+
+def byte_unit(demand: np.ndarray) -> float:
+    """A power of ten that brings the median positive weekly demand near 100."""
+    positive = demand[demand > 0]
+    if positive.size == 0:
+        return 1.0
+    return float(10 ** math.floor(math.log10(float(np.median(positive)) / 100.0)))
+
+
+def solver_available(name: str) -> bool:
+    if name == "highs":
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+    return True
+
+
+def _make_solver(name: str, time_limit: float | None) -> pulp.LpSolver:
+    if name == "highs":
+        if not solver_available("highs"):
+            raise RuntimeError("HiGHS was asked for but highspy is not installed: pip install 'linealytics-xl[highs]'")
+        return pulp.HiGHS(msg=False, timeLimit=time_limit)
+    with warnings.catch_warnings():
+        # PuLP 3.3 flags its bundled CBC as moving to an extra in 4.0; 3.x still ships it.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+
+
+def optimize(data: PlanningData, demand: np.ndarray | None = None, options: PlanOptions = PlanOptions()) -> PlanResult:
+    """Best plan for ``demand`` ([P, T] bytes; the data's weekly demand by default)."""
+    t0 = time.perf_counter()
+    D = data.demand if demand is None else np.asarray(demand, dtype=float)
+    P, T = D.shape
+    Q = len(data.quarters)
+    L = int(options.cycle_time_weeks)
+    if L < 0:
+        raise ValueError("cycle time must be >= 0 weeks")
+    unit = byte_unit(D)
+    a = data.yielded_bytes_per_wafer() / unit
+    d = D / unit
+    i0 = data.initial_stock / unit
+    target = data.safety_stock.copy()
+    if options.band_low_bytes is not None:
+        target = np.maximum(target, options.band_low_bytes)
+    target /= unit
+    ends = data.quarter_end_weeks()
+    name = options.solver
+    if name == "auto":
+        name = "highs" if solver_available("highs") else "cbc"
+
+    prob = pulp.LpProblem("wafer_plan", pulp.LpMinimize)
+    lot = options.lot_size_wafers
+    cat = "Integer" if lot > 0 else "Continuous"
+    # wafers = lot * n when lots are set; n is the decision variable then.
+    scale_w = lot if lot > 0 else 1.0
+    cap = data.capacity / scale_w
+    if lot > 0:
+        cap = np.floor(cap + 1e-9)
+    w = [[prob.add_variable(f"w_{p}_{t}", 0, float(cap[p, t]), cat) for t in range(T)] for p in range(P)]
+    inv = [[prob.add_variable(f"i_{p}_{t}", 0) for t in range(T)] for p in range(P)]
+    bkl = [[prob.add_variable(f"b_{p}_{t}", 0) for t in range(T)] for p in range(P)]
+    short = [[prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
+    excess = ([[prob.add_variable(f"e_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
+              if options.band_high_bytes is not None else None)
+
+    LpExpr = pulp.LpAffineExpression
+    for p in range(P):
+        for t in range(T):
+            terms = [(inv[p][t], 1.0), (bkl[p][t], -1.0)]
+            if t > 0:
+                terms += [(inv[p][t - 1], -1.0), (bkl[p][t - 1], 1.0)]
+            rhs = -d[p, t] + (i0[p] if t == 0 else 0.0)
+            if t - L >= 0:
+                terms.append((w[p][t - L], -a[p, t - L] * scale_w))
+            prob.addConstraint(LpExpr(terms) == rhs, f"bal_{p}_{t}")
+        for q in range(Q):
+            t = ends[q]
+            if t < 0:
+                continue
+            if target[p, q] > 0:
+                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (short[p][q], 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}")
+            if excess is not None:
+                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)])
+                                   <= float(options.band_high_bytes / unit), f"band_{p}_{q}")
+    total = data.total_capacity / scale_w
+    binding = np.isfinite(total) & (total < cap.sum(axis=0) - 1e-9)
+    for t in np.flatnonzero(binding):
+        prob.addConstraint(LpExpr([(w[p][t], 1.0) for p in range(P)]) <= float(total[t]), f"tot_{t}")
+
+    stage_exprs = {
+        "backlog": LpExpr([(v, 1.0) for row in bkl for v in row]),
+        "safety_stock": LpExpr([(v, 1.0) for row in short for v in row]
+                               + ([(v, 1.0) for row in excess for v in row] if excess is not None else [])),
+        "wafers": LpExpr([(v, 1.0) for row in w for v in row]),
+    }
+    timings = {"build": time.perf_counter() - t0}
+    objectives: dict[str, float] = {}
+    status = "optimal"
+    for stage in STAGES:
+        ts = time.perf_counter()
+        prob.setObjective(stage_exprs[stage])
+        prob.solve(_make_solver(name, options.time_limit_s))
+        st = pulp.LpStatus[prob.status]
+        timings[f"solve_{stage}"] = time.perf_counter() - ts
+        if st != "Optimal":
+            status = st.lower()
+            if prob.status != pulp.LpStatusOptimal and stage == "backlog":
+                raise RuntimeError(f"the solver ({name}) returned {st} at the first stage; no plan")
+            break
+        value = float(pulp.value(prob.objective) or 0.0)
+        objectives[stage] = value
+        if stage != STAGES[-1]:
+            slack = max(options.tolerance * abs(value), 1e-6)
+            prob.addConstraint(stage_exprs[stage] <= value + slack, f"fix_{stage}")
+
+    wafers = np.array([[v.varValue or 0.0 for v in row] for row in w]) * scale_w
+    wafers = np.clip(wafers, 0.0, None)
+    supply = np.zeros((P, T))
+    supply[:, L:] = data.yielded_bytes_per_wafer()[:, : T - L] * wafers[:, : T - L]
+    # Stock and backlog follow from the wafers by the balance identity, not from the solver's
+    # copies, so every figure written is consistent to float rounding.
+    stock, backlog = project(data.initial_stock, supply, D)
+    valid = ends >= 0
+    shortfall = np.zeros((P, Q))
+    shortfall[:, valid] = np.maximum(target[:, valid] * unit - stock[:, ends[valid]], 0.0)
+    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w}
+    return PlanResult(
+        wafers=wafers, supply=supply, stock=stock, backlog=backlog, sst_shortfall=shortfall,
+        status=status, solver=name,
+        objectives={k: v * scaled[k] for k, v in objectives.items()},
+        timings=timings,
+    )

@@ -1,0 +1,87 @@
+"""Run settings: one validated object, stored in the workbook's `Settings` sheet.
+
+The sheet has three columns, ``Name``, ``Value``, ``Description``; missing names take their
+defaults, unknown names are warnings, bad values are errors naming the cell.  Seeds are settings,
+so a run is reproducible from the workbook alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .model import Issue
+
+SETTINGS_SHEET = "Settings"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    solver: Literal["cbc", "highs"] = Field("cbc", description="LP solver: cbc (bundled with PuLP) or highs (needs highspy)")
+    cycle_time_weeks: int = Field(0, ge=0, le=52, description="Weeks from a wafer start to its yielded output")
+    lot_size_wafers: float = Field(0.0, ge=0, description="Wafers per lot; 0 plans continuous wafer counts")
+    band_low_bytes: float | None = Field(None, ge=0, description="Lower end of the end-of-quarter stock band (bytes); blank for none")
+    band_high_bytes: float | None = Field(None, ge=0, description="Upper end of the end-of-quarter stock band (bytes); blank for none")
+    solver_time_limit_s: float | None = Field(None, gt=0, description="Time limit per solver stage in seconds; blank for none")
+    seed: int = Field(0, ge=0, description="Seed of every random step (forecast model, scenarios)")
+    forecast: bool = Field(True, description="Run the demand forecast and backtest")
+    simulate: bool = Field(True, description="Bootstrap demand scenarios and measure the plan's stock-out risk")
+    demand_source: Literal["workbook", "forecast"] = Field("workbook", description="workbook: plan on EffectiveDemand; forecast: plan on the forecast from history_end")
+    history_end_week: int | None = Field(None, ge=1, description="With demand_source=forecast: last week (1-based index) of known demand")
+    horizon_weeks: int = Field(13, ge=1, le=156, description="Forecast horizon and backtest horizon in weeks")
+    scenarios: int = Field(1000, ge=10, le=100000, description="Number of bootstrapped demand scenarios")
+    service_level: float = Field(0.95, gt=0, lt=1, description="Target probability of no stock-out, for recommended safety stock")
+    plan_for: str = Field("P50", description="P50 plans on median demand; a level such as 0.95 plans on the demand reached with that probability")
+    stockout_probability_alert: float = Field(0.2, ge=0, le=1, description="Alert when a week's stock-out probability exceeds this")
+    overstock_factor: float = Field(3.0, gt=0, description="Alert when quarter-end stock exceeds this many times its safety stock target")
+    capacity_alert_weeks: int = Field(8, ge=1, description="Alert when a product runs at capacity this many weeks in a row")
+    mail_to: str = Field("", description="Report recipients, separated by ';' (SMTP server and credentials come from the environment)")
+
+    @field_validator("plan_for")
+    @classmethod
+    def _plan_for(cls, v: str) -> str:
+        v = str(v).strip().upper()
+        if v == "P50":
+            return v
+        try:
+            level = float(v)
+        except ValueError:
+            raise ValueError("expected P50 or a service level between 0 and 1 such as 0.95") from None
+        if not 0 < level < 1:
+            raise ValueError("expected P50 or a service level between 0 and 1 such as 0.95")
+        return str(level)
+
+    def rows(self) -> list[tuple[str, Any, str]]:
+        """(name, value, description) rows for the `Settings` sheet."""
+        return [(name, getattr(self, name), f.description or "") for name, f in type(self).model_fields.items()]
+
+
+def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list[Issue]]:
+    """Parse ``(sheet row index, name, value)`` triples; issues name the ``Settings`` cell."""
+    issues: list[Issue] = []
+    values: dict[str, Any] = {}
+    where: dict[str, int] = {}
+    fields = Settings.model_fields
+    for r, name, value in rows:
+        name = str(name).strip()
+        if not name:
+            continue
+        if name not in fields:
+            issues.append(Issue("warning", SETTINGS_SHEET, f"A{r + 1}", f"unknown setting {name!r}; ignored"))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if fields[name].is_required() or fields[name].default is not None:
+                continue  # blank keeps the default
+        values[name] = value
+        where[name] = r
+    try:
+        return Settings(**values), issues
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            cell = f"B{where[name] + 1}" if name in where else ""
+            issues.append(Issue("error", SETTINGS_SHEET, cell,
+                                f"setting {name!r}: {err['msg']}, found {values.get(name)!r}"))
+        return Settings(), issues

@@ -1,0 +1,81 @@
+"""The tidy output tables (the Power BI contract), built as DataFrames from results.
+
+Column names and order here are the contract documented in ``docs/tables.md``; the adapters
+write these frames as Excel Tables without renaming anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .model import Issue, PlanningData
+from .optimize import PlanResult
+
+PLAN = "LL_Plan"
+RUNS = "LL_Runs"
+DATA_QUALITY = "LL_DataQuality"
+
+PLAN_COLUMNS = [
+    "Product", "Quarter", "Week", "WeekIndex", "WeekStart", "DemandBytes", "Wafers", "SupplyBytes",
+    "StockBytes", "BacklogBytes", "SafetyStockBytes", "CapacityWafers", "Utilization",
+]
+RUNS_COLUMNS = [
+    "RunId", "Time", "Workbook", "InputFingerprint", "Settings", "Solver", "Status",
+    "BacklogByteWeeks", "SafetyStockShortfallBytes", "Wafers", "ShortageBytes", "WallTimeS",
+    "Warnings", "Version",
+]
+DATA_QUALITY_COLUMNS = ["Severity", "Sheet", "Cell", "Message"]
+
+
+def _long(a: np.ndarray) -> np.ndarray:
+    """[P, T] -> product-major flat vector matching the table's row order."""
+    return np.asarray(a, dtype=float).reshape(-1)
+
+
+def plan_table(data: PlanningData, result: PlanResult) -> pd.DataFrame:
+    """One row per product and week.
+
+    ``SafetyStockBytes`` is the target of the week's quarter (it binds at the quarter's last week);
+    ``Utilization`` is wafers over product capacity (0 where capacity is 0).
+    """
+    P, T = data.n_products, data.n_weeks
+    starts = [pd.Timestamp(d) if d is not None else pd.NaT for d in data.weeks.starts]
+    cap = data.capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, result.wafers / np.where(cap > 0, cap, 1.0), 0.0)
+    frame = pd.DataFrame({
+        "Product": np.repeat(np.array(data.products, dtype=object), T),
+        "Quarter": np.tile(np.array(data.weeks.quarters, dtype=object), P),
+        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
+        "WeekIndex": np.tile(np.arange(1, T + 1), P),
+        "WeekStart": pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
+        "DemandBytes": _long(data.demand),
+        "Wafers": _long(result.wafers),
+        "SupplyBytes": _long(result.supply),
+        "StockBytes": _long(result.stock),
+        "BacklogBytes": _long(result.backlog),
+        "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
+        "CapacityWafers": _long(cap),
+        "Utilization": _long(util),
+    })
+    return frame[PLAN_COLUMNS]
+
+
+def data_quality_table(issues: list[Issue]) -> pd.DataFrame:
+    return pd.DataFrame([(i.severity, i.sheet, i.cell, i.message) for i in issues], columns=DATA_QUALITY_COLUMNS)
+
+
+def runs_row(*, run_id: str, time: datetime, workbook: str, fingerprint: str, settings_json: str,
+             result: PlanResult, wall_time_s: float, warnings: int, version: str) -> dict:
+    return {
+        "RunId": run_id, "Time": time, "Workbook": workbook, "InputFingerprint": fingerprint,
+        "Settings": settings_json, "Solver": result.solver, "Status": result.status,
+        "BacklogByteWeeks": result.objectives.get("backlog", float("nan")),
+        "SafetyStockShortfallBytes": result.objectives.get("safety_stock", float("nan")),
+        "Wafers": result.objectives.get("wafers", float("nan")),
+        "ShortageBytes": float(result.total_shortage.sum()),
+        "WallTimeS": round(wall_time_s, 3), "Warnings": warnings, "Version": version,
+    }

@@ -1,0 +1,88 @@
+"""The jobs the entry points run on a workbook file: validate, plan.
+
+Each job reads through the file adapter, runs the core pipeline and writes through the adapter;
+the command line and scheduled runs call these, the ribbon calls the same core with the live-book
+adapter.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .adapters.workbook_file import WorkbookFile
+from .core import tables
+from .core.layout import output_blocks, read_planning_data
+from .core.model import InputError, Issue, PlanningData
+from .core.pipeline import Outcome, Progress, run
+from .core.settings import Settings
+
+
+@dataclass
+class PlanJob:
+    outcome: Outcome
+    path: Path
+    run_id: str
+    lost_parts: list[str] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+
+def load(book: WorkbookFile, sheets: dict | None = None,
+         overrides: dict | None = None) -> tuple[PlanningData, Settings]:
+    """Parse data and settings; raises `InputError` with every error of both."""
+    settings, setting_issues = book.settings()
+    try:
+        data = read_planning_data(book.sheets() if sheets is None else sheets)
+    except InputError as exc:
+        raise InputError([i for i in setting_issues if i.severity == "error"] + exc.issues) from None
+    errors = [i for i in setting_issues if i.severity == "error"]
+    if errors:
+        raise InputError(errors)
+    data.warnings.extend(setting_issues)
+    if overrides:
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        settings = Settings.model_validate(settings.model_dump())
+    return data, settings
+
+
+def validate(path: str | Path) -> list[Issue]:
+    """Every warning of a valid workbook; raises `InputError` when it has errors."""
+    data, _ = load(WorkbookFile(path))
+    return data.warnings
+
+
+def plan(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
+         progress: Progress | None = None) -> PlanJob:
+    """Plan a workbook file and write every result; nothing is written when the input is invalid."""
+    started = time.perf_counter()
+    say = progress or (lambda _m: None)
+    say("Reading the workbook")
+    book = WorkbookFile(path)
+    sheets = book.sheets()
+    data, settings = load(book, sheets, overrides)
+    outcome = run(data, settings, progress)
+    run_id = datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    wall = time.perf_counter() - started
+    row = tables.runs_row(
+        run_id=run_id, time=datetime.now().replace(microsecond=0), workbook=Path(path).name,
+        fingerprint=outcome.fingerprint, settings_json=json.dumps(settings.model_dump(), sort_keys=True),
+        result=outcome.result, wall_time_s=wall, warnings=len(outcome.warnings), version=__version__,
+    )
+    previous = book.table(tables.RUNS)
+    runs = pd.DataFrame([row], columns=tables.RUNS_COLUMNS)
+    if previous is not None and list(previous.columns) == tables.RUNS_COLUMNS:
+        runs = pd.concat([previous, runs], ignore_index=True)
+    out_tables = dict(outcome.tables)
+    out_tables[tables.RUNS] = runs
+    say("Writing the workbook")
+    blocks = output_blocks(sheets, data, outcome.result.wafers, outcome.result.supply)
+    dest, lost = book.write(blocks, out_tables, settings, output)
+    return PlanJob(outcome=outcome, path=dest, run_id=run_id, lost_parts=lost,
+                   wall_time_s=time.perf_counter() - started)
