@@ -6,7 +6,6 @@ Exit codes: 0 a plan was written (shortages included: they are reported, not fai
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -151,12 +150,12 @@ def demo(directory: Annotated[Path, typer.Argument(help="Folder to write plannin
 
 @addin_app.command("build")
 def addin_build(output: Annotated[Path, typer.Option("--output", "-o", help="The .xlam to write.")] = Path("linealytics_xl.xlam"),
-                interpreter: Annotated[Optional[str], typer.Option(help="Python interpreter the add-in runs (default: this one).")] = None) -> None:
+                interpreter: Annotated[Optional[str], typer.Option(help="Python interpreter to preset in the add-in (default: none; the installer writes it to the user's config file).")] = None) -> None:
     """Build linealytics_xl.xlam (ribbon, macros, worksheet functions) from the text sources."""
     from .addin_build import build_addin
 
     with _errors():
-        path = build_addin(output, interpreter=interpreter or sys.executable)
+        path = build_addin(output, interpreter=interpreter)
         out.print(f"Wrote {path}.", highlight=False)
 
 

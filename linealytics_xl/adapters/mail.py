@@ -19,6 +19,7 @@ replies are scrubbed of it too), and the low-level exception that could carry it
 from __future__ import annotations
 
 import base64
+import email.policy
 import hashlib
 import html
 import numbers
@@ -59,6 +60,14 @@ ALERT_COLUMNS = (
     "AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold", "Message",
     "FirstSeen", "LastSeen", "Status",
 )
+
+# Bodies are made 7-bit safe (quoted-printable or base64 for non-ASCII text) with lines within
+# RFC 2045's 76 characters, so relays without 8BITMIME take them unchanged.
+_BUILD_POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=76)
+# The finished message folds headers only beyond SMTP's 998-character limit: Python folds a
+# header whose value is just too long for the first line as "Subject:\n <value>", which its own
+# parser reads back with a leading space.  Our subjects stay far below 998 characters.
+_SEND_POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=998)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -125,13 +134,20 @@ class SmtpSettings:
         return bool(self.host)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
         """Read the ``LINEALYTICS_SMTP_*`` / ``LINEALYTICS_MAIL_FROM`` variables.
+
+        ``environ`` defaults to ``os.environ`` (looked up at call time: a default of
+        ``os.environ`` itself would put the whole environment, password included, into
+        ``help()`` and generated docs).
 
         Empty values count as unset.  Raises :class:`MailConfigError` naming the variable for an
         invalid port, a STARTTLS flag other than 1/0, a user without password (or the reverse),
         an invalid sender address, or a line break in any value.
         """
+
+        if environ is None:
+            environ = os.environ
 
         def get(name: str, strip: bool = True) -> str | None:
             raw = environ.get(name)
@@ -235,10 +251,12 @@ def _workbook(name: str) -> str:
     return _one_line(base, 60) or "workbook"
 
 
-def _check_addresses(sender: str, recipients: Sequence[str]) -> list[str]:
+def _check_addresses(sender: str, recipients: str | Sequence[str]) -> list[str]:
+    """Recipients as a list; a string (or an item) may hold several addresses split by ';',
+    as the workbook's ``mail_to`` setting does."""
     if isinstance(recipients, str):
         recipients = [recipients]
-    recips = [str(r).strip() for r in recipients if str(r).strip()]
+    recips = [part.strip() for r in recipients for part in str(r).split(";") if part.strip()]
     if not recips:
         raise ValueError("no recipients given")
     for addr in [sender, *recips]:
@@ -250,7 +268,7 @@ def _check_addresses(sender: str, recipients: Sequence[str]) -> list[str]:
 
 
 def _new_message(sender: str, recipients: list[str], subject: str) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_BUILD_POLICY)
     msg["Subject"] = subject
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
@@ -399,7 +417,7 @@ def _chart_cid(chart_png: bytes) -> str:
 
 def _chart_html(cid: str) -> str:
     return (
-        '<h2 style="font-size:16px">Plan by quarter</h2>'
+        '<h2 style="font-size:16px">Plan per product</h2>'
         f'<p><img src="cid:{cid}" alt="Plan chart: demand, supply, stock and safety stock '
         'per quarter" style="max-width:100%;height:auto"></p>'
     )
@@ -418,6 +436,7 @@ def _assemble(msg: EmailMessage, text: str, html_doc: str, chart_png: bytes | No
             chart_png, maintype="image", subtype="png", cid=f"<{cid}>",
             disposition="inline", filename="plan.png",
         )
+    msg.policy = _SEND_POLICY  # bodies are encoded by now; this only changes header folding
     return msg
 
 
@@ -441,7 +460,7 @@ def _product_list(products: Sequence[object], shown: int = 3) -> str:
 def report_message(
     *,
     sender: str,
-    recipients: Sequence[str],
+    recipients: str | Sequence[str],
     workbook_name: str,
     kpis: Mapping[str, str | float],
     insights: Sequence[str],
@@ -518,7 +537,7 @@ def report_message(
 def alert_message(
     *,
     sender: str,
-    recipients: Sequence[str],
+    recipients: str | Sequence[str],
     workbook_name: str,
     alerts: pd.DataFrame,
     chart_png: bytes | None = None,
@@ -580,7 +599,7 @@ def _scrubber(settings: SmtpSettings):
         for raw in (pw, f"\0{user}\0{pw}"):
             try:
                 secrets.append(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
-            except UnicodeError:  # pragma: no cover - utf-8 encodes every str
+            except UnicodeError:  # lone surrogates from undecodable environment bytes
                 pass
         secrets.sort(key=len, reverse=True)
 
@@ -649,8 +668,10 @@ def send(
             smtp.ehlo()
         if settings.user:
             stage = "logging in to"
+            smtp.ehlo_or_helo_if_needed()
             if not smtp.has_extn("auth"):
-                hint = "" if settings.starttls else f" (many servers offer it only with STARTTLS: {ENV_STARTTLS}=1)"
+                hint = ("" if settings.starttls
+                        else f" (many servers offer it only with STARTTLS: {ENV_STARTTLS}=1)")
                 raise MailError(
                     f"The mail server {where} does not offer authentication (AUTH){hint}; "
                     f"unset {ENV_USER} if it accepts mail without login."
@@ -697,18 +718,29 @@ def send(
             f"The mail server {where} rejected the message: {exc.smtp_code} {_reply(exc.smtp_error)}."
         )
     except smtplib.SMTPNotSupportedError as exc:
-        error = MailError(f"The mail server {where} does not support a needed feature ({exc}) while {stage} it.")
+        error = MailError(
+            f"The mail server {where} does not support a needed feature ({exc}) while {stage} it."
+        )
     except smtplib.SMTPConnectError as exc:
         error = MailError(
             f"The mail server {where} refused the connection: {exc.smtp_code} {_reply(exc.smtp_error)}."
         )
     except smtplib.SMTPServerDisconnected as exc:
-        hint = " Port 465 expects implicit TLS, which is not supported: use port 587." if settings.port == 465 else ""
-        error = MailError(f"The mail server {where} closed the connection unexpectedly while {stage} it.{hint}")
+        if isinstance(exc.__context__, TimeoutError):  # smtplib wraps read timeouts this way
+            error = MailError(
+                f"The mail server {where} did not answer within {timeout:g} s while {stage} it."
+            )
+        else:
+            hint = (" Port 465 expects implicit TLS, which is not supported: use port 587."
+                    if settings.port == 465 else "")
+            error = MailError(
+                f"The mail server {where} closed the connection unexpectedly while {stage} it.{hint}"
+            )
         cause = exc
     except smtplib.SMTPResponseException as exc:
         error = MailError(
-            f"The mail server {where} answered {exc.smtp_code} {_reply(exc.smtp_error)} while {stage} it."
+            f"The mail server {where} answered {exc.smtp_code} {_reply(exc.smtp_error)} "
+            f"while {stage} it."
         )
     except smtplib.SMTPException as exc:
         error = MailError(f"Mail error while {stage} {where}: {_reply(exc)}.")
@@ -744,6 +776,9 @@ def send(
                 smtp.close()
     if error is not None:
         error.args = tuple(scrub(str(a)) for a in error.args)
+        # An implicit context could be an exception that holds the password (the AUTH string of
+        # a UnicodeEncodeError) or a server reply quoting it: drop it; keep only chosen causes.
+        error.__context__ = None
         if cause is not None:
             raise error from cause
         raise error from None

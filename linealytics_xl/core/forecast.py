@@ -35,7 +35,7 @@ _QUARTER_LABEL = re.compile(r"^\s*Q\s*([1-4])(?!\d)", re.IGNORECASE)
 # Calendar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
 class Calendar:
     """Seasonal position of each week: the calendar features the forecasters see.
 
@@ -539,10 +539,10 @@ class ForecastResult:
         """Out-of-sample errors of each product's chosen model, [origin, P, horizon]."""
         bt = self.backtest
         out = np.empty_like(bt.actuals)
-        for p, label in enumerate(bt.products):
-            name = self.choices[label]
+        for name in set(self.choices.values()):
+            rows = [p for p, label in enumerate(bt.products) if self.choices[label] == name]
             src = bt.relative_errors(name) if relative else bt.errors[name]
-            out[:, p] = src[:, p]
+            out[:, rows] = src[:, rows]
         return out
 
 

@@ -7,8 +7,8 @@ Per product p and week t, with a = density x yield (bytes per wafer started) and
     stock[end of q] + sst_short[q] >= safety_stock[q]            (soft)
     stock[end of q] - band_excess[q] <= band_high                (soft, optional)
 
-Priorities are lexicographic and solved in stages, each optimum fixed (with a small tolerance)
-before the next: (1) least backlog, summed over weeks, (2) least safety-stock shortfall and band
+Priorities are lexicographic and solved in stages, each optimum fixed (with a relative slack of
+1e-7, the precision CBC reports) before the next: (1) least backlog, summed over weeks, (2) least safety-stock shortfall and band
 excess, (3) fewest wafers.  Staging, rather than weights, is what guarantees that no shortage is
 ever traded for wafers, whatever the byte magnitudes.  Bytes are scaled to a unit near the
 median weekly demand so coefficients stay within a few orders of magnitude of 1.
@@ -33,6 +33,7 @@ from .model import PlanningData
 
 Solver = Literal["cbc", "highs"]
 STAGES = ("backlog", "safety_stock", "wafers")
+FIX_ABS = 1e-6  # absolute slack per fixed variable, in scaled byte units (about a byte)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,11 @@ class PlanOptions:
     band_low_bytes: float | None = None   # raises the end-of-quarter stock target
     band_high_bytes: float | None = None  # soft cap on end-of-quarter stock
     time_limit_s: float | None = None
-    tolerance: float = 1e-7               # relative slack when an optimum is fixed
+    tolerance: float = 1e-7               # relative slack when a stage's optimum is fixed (CBC reports
+                                          # about 8 significant digits; tighter turns feasible infeasible)
+    wafer_gap: float = 1e-3               # with lots: accepted relative MIP gap of the wafers stage
+                                          # (the wafer count has many equivalent optima; proving
+                                          # the last lot optimal costs minutes, not value)
 
 
 @dataclass
@@ -85,15 +90,29 @@ def solver_available(name: str) -> bool:
     return True
 
 
-def _make_solver(name: str, time_limit: float | None) -> pulp.LpSolver:
+def _make_solver(name: str, time_limit: float | None, gap: float | None = None) -> pulp.LpSolver:
     if name == "highs":
         if not solver_available("highs"):
             raise RuntimeError("HiGHS was asked for but highspy is not installed: pip install 'linealytics-xl[highs]'")
-        return pulp.HiGHS(msg=False, timeLimit=time_limit)
+        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
     with warnings.catch_warnings():
         # PuLP 3.3 flags its bundled CBC as moving to an extra in 4.0; 3.x still ships it.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap)
+
+
+def enforce_capacity(wafers: np.ndarray, capacity: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Remove the solver's round-off (about 1e-5 wafers) so the plan never exceeds capacity.
+
+    Solvers meet constraints within a feasibility tolerance; a plan a planner checks against the
+    capacity row must meet them exactly.
+    """
+    out = np.clip(wafers, 0.0, capacity)
+    week_sum = out.sum(axis=0)
+    over = np.isfinite(total) & (week_sum > total)
+    if over.any():
+        out[:, over] *= total[over] / week_sum[over]
+    return out
 
 
 def optimize(data: PlanningData, demand: np.ndarray | None = None, options: PlanOptions = PlanOptions()) -> PlanResult:
@@ -129,12 +148,16 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     w = [[prob.add_variable(f"w_{p}_{t}", 0, float(cap[p, t]), cat) for t in range(T)] for p in range(P)]
     inv = [[prob.add_variable(f"i_{p}_{t}", 0) for t in range(T)] for p in range(P)]
     bkl = [[prob.add_variable(f"b_{p}_{t}", 0) for t in range(T)] for p in range(P)]
-    short = [[prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
+    # shortfall variables only where a target exists: a variable in no row would be dropped
+    # from the model file while its fixed bound is not, which CBC rejects
+    short = [[prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q) if ends[q] >= 0 and target[p, q] > 0]
+             for p in range(P)]
     excess = ([[prob.add_variable(f"e_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
               if options.band_high_bytes is not None else None)
 
     LpExpr = pulp.LpAffineExpression
     for p in range(P):
+        short_p = iter(short[p])
         for t in range(T):
             terms = [(inv[p][t], 1.0), (bkl[p][t], -1.0)]
             if t > 0:
@@ -148,7 +171,7 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
             if t < 0:
                 continue
             if target[p, q] > 0:
-                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (short[p][q], 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}")
+                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (next(short_p), 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}")
             if excess is not None:
                 prob.addConstraint(LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)])
                                    <= float(options.band_high_bytes / unit), f"band_{p}_{q}")
@@ -169,7 +192,8 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     for stage in STAGES:
         ts = time.perf_counter()
         prob.setObjective(stage_exprs[stage])
-        prob.solve(_make_solver(name, options.time_limit_s))
+        gap = options.wafer_gap if (lot > 0 and stage == "wafers") else None
+        prob.solve(_make_solver(name, options.time_limit_s, gap))
         st = pulp.LpStatus[prob.status]
         timings[f"solve_{stage}"] = time.perf_counter() - ts
         if st != "Optimal":
@@ -180,11 +204,18 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
         value = float(pulp.value(prob.objective) or 0.0)
         objectives[stage] = value
         if stage != STAGES[-1]:
-            slack = max(options.tolerance * abs(value), 1e-6)
+            slack = options.tolerance * abs(value) + FIX_ABS
             prob.addConstraint(stage_exprs[stage] <= value + slack, f"fix_{stage}")
+        if stage == "backlog":
+            # The slack above must not let a later stage move a sliver of backlog onto a product
+            # that this stage served in full: such products stay fully served.
+            for row in bkl:
+                if sum(v.varValue or 0.0 for v in row) <= FIX_ABS * len(row):
+                    for v in row:
+                        v.upBound = FIX_ABS
 
-    wafers = np.array([[v.varValue or 0.0 for v in row] for row in w]) * scale_w
-    wafers = np.clip(wafers, 0.0, None)
+    raw = np.array([[v.varValue or 0.0 for v in row] for row in w])
+    wafers = enforce_capacity(np.round(raw) * lot if lot > 0 else raw, data.capacity, data.total_capacity)
     supply = np.zeros((P, T))
     supply[:, L:] = data.yielded_bytes_per_wafer()[:, : T - L] * wafers[:, : T - L]
     # Stock and backlog follow from the wafers by the balance identity, not from the solver's
