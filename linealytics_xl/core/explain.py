@@ -53,17 +53,18 @@ def at_capacity(data: PlanningData, result: PlanResult) -> tuple[np.ndarray, np.
     return prod & (cap > 0), total
 
 
-def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0) -> list[ProductSummary]:
+def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
+              demand: np.ndarray | None = None) -> list[ProductSummary]:
     prod_full, total_full = at_capacity(data, result)
     ends = data.quarter_end_weeks()
     valid = ends >= 0
     a = data.yielded_bytes_per_wafer()
     out = []
     for p, name in enumerate(data.products):
-        demand = float(data.demand[p].sum())
+        demand_p = float((data.demand if demand is None else demand)[p].sum())
         backlog = result.backlog[p]
         shortage = float(backlog[-1])
-        weeks_backlog = int((backlog > backlog_tolerance(demand)).sum())
+        weeks_backlog = int((backlog > backlog_tolerance(demand_p)).sum())
         below = int((result.stock[p, ends[valid]] < data.safety_stock[p, valid] * (1 - 1e-6) - SERVED_TOL_BYTES).sum())
         cap_sum = float(data.capacity[p].sum())
         use = float(result.wafers[p].sum() / cap_sum) if cap_sum > 0 else 0.0
@@ -81,11 +82,11 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0)
             weeks_p = int(prod_full[p].sum())
             weeks_t = int((total_full & ~prod_full[p]).sum())
             binding = "product capacity" if weeks_p >= weeks_t else "total capacity"
-        msg = _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()))
+        msg = _message(data, name, demand_p, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()))
         out.append(ProductSummary(
-            product=name, demand_bytes=demand, supply_bytes=float(result.supply[p].sum()),
+            product=name, demand_bytes=demand_p, supply_bytes=float(result.supply[p].sum()),
             wafers=float(result.wafers[p].sum()), shortage_bytes=shortage,
-            shortage_share=shortage / demand if demand > 0 else 0.0, weeks_with_backlog=weeks_backlog,
+            shortage_share=shortage / demand_p if demand_p > 0 else 0.0, weeks_with_backlog=weeks_backlog,
             weeks_below_safety_stock=below, capacity_use=use, weeks_at_capacity=int(prod_full[p].sum()),
             binding=binding, first_backlog_week=first, extra_wafers_per_week=extra, message=msg,
         ))

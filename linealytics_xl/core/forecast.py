@@ -261,10 +261,10 @@ class XGBForecaster(_Forecaster):
     """
 
     def __init__(self, lags: Sequence[int] = (1, 2, 3, 13, 26, 52), rolling: Sequence[int] = (4, 13),
-                 n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
+                 n_estimators: int = 120, max_depth: int = 4, learning_rate: float = 0.1,
                  subsample: float = 1.0, colsample_bytree: float = 1.0,
                  min_child_weight: float = 1.0, level_window: int = 13, level_floor: float = 0.05,
-                 n_jobs: int = 1, seed: int = 0):
+                 n_jobs: int = 2, seed: int = 0):
         self.lags = lags
         self.rolling = rolling
         self.n_estimators = n_estimators

@@ -15,9 +15,12 @@ import numpy as np
 import pandas as pd
 
 from . import tables
+from .demand import DemandView, backtest_table, demand_view, forecast_table
 from .explain import ProductSummary, summarize
+from .insights import Insight, find_insights, insights_table
 from .model import Issue, PlanningData
 from .optimize import PlanOptions, PlanResult, optimize
+from .risk import RiskResult, simulate_plan
 from .settings import Settings
 
 Progress = Callable[[str], None]
@@ -32,6 +35,9 @@ class Outcome:
     tables: dict[str, pd.DataFrame]
     fingerprint: str
     warnings: list[Issue] = field(default_factory=list)
+    demand: DemandView | None = None
+    risk: RiskResult | None = None
+    insights: list[Insight] = field(default_factory=list)
 
     @property
     def shortage_bytes(self) -> float:
@@ -57,15 +63,34 @@ def plan_options(settings: Settings) -> PlanOptions:
 
 
 def run(data: PlanningData, settings: Settings, progress: Progress | None = None) -> Outcome:
-    """Optimise the plan and build every output table."""
+    """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables."""
     say = progress or (lambda _msg: None)
+    view = None
+    if settings.forecast or settings.simulate or settings.demand_source == "forecast":
+        say("Forecasting demand and drawing scenarios")
+        view = demand_view(data, settings)
     say("Optimising the wafer plan")
-    result = optimize(data, options=plan_options(settings))
+    plan_demand = view.plan_demand if view is not None else None
+    result = optimize(data, plan_demand, options=plan_options(settings))
+    risk = None
+    if view is not None and view.scenarios is not None:
+        say("Measuring stock-out risk")
+        risk = simulate_plan(result.supply, data.initial_stock, view.scenarios,
+                             data.safety_stock[:, data.week_quarter], settings.service_level,
+                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)))
     say("Building output tables")
-    summaries = summarize(data, result, settings.cycle_time_weeks)
-    out = {
-        tables.PLAN: tables.plan_table(data, result),
-        tables.DATA_QUALITY: tables.data_quality_table(data.warnings),
-    }
+    summaries = summarize(data, result, settings.cycle_time_weeks, plan_demand)
+    backtest = backtest_table(view) if view is not None else None
+    found = find_insights(data, result, summaries, risk, backtest, settings.overstock_factor,
+                          settings.stockout_probability_alert)
+    out = {tables.PLAN: tables.plan_table(data, result, plan_demand)}
+    if view is not None and view.forecast is not None:
+        out[tables.FORECAST] = forecast_table(data, view)
+        out[tables.BACKTEST] = backtest
+    if risk is not None:
+        out[tables.RISK] = tables.risk_table(data, risk)
+    out[tables.INSIGHTS] = insights_table(found)
+    out[tables.DATA_QUALITY] = tables.data_quality_table(data.warnings)
     return Outcome(data=data, settings=settings, result=result, summaries=summaries, tables=out,
-                   fingerprint=fingerprint(data), warnings=list(data.warnings))
+                   fingerprint=fingerprint(data), warnings=list(data.warnings), demand=view, risk=risk,
+                   insights=found)

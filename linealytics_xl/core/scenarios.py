@@ -36,7 +36,8 @@ def _horizon_spread(errors: np.ndarray, width: int) -> np.ndarray:
 
 
 def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int = 0, *,
-                        relative: bool = True) -> np.ndarray:
+                        relative: bool = True, extend: bool = False,
+                        dtype: type = np.float64) -> np.ndarray:
     """``n`` demand scenarios [n, P, H] around ``base`` [P, H] by a moving-block bootstrap.
 
     ``errors`` [origin, P, H_e] with H_e >= H: out-of-sample errors by horizon step (step h of
@@ -52,9 +53,9 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     P, H = base.shape
     if e.ndim != 3 or e.shape[0] < 1 or e.shape[1] != P:
         raise ValueError(f"errors must be [origins, {P}, steps], got shape {e.shape}")
-    if e.shape[2] < H:
+    if e.shape[2] < H and not extend:
         raise ValueError(f"errors cover {e.shape[2]} steps but base has {H}: backtest with a "
-                         "horizon at least as long as the scenarios")
+                         "horizon at least as long as the scenarios, or pass extend=True")
     if not (np.all(np.isfinite(base)) and np.all(np.isfinite(e))):
         raise ValueError("base and errors must be finite")
     if np.any(base < 0):
@@ -63,23 +64,25 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
         if isinstance(v, bool) or int(v) != v or v < 1:
             raise ValueError("n and block must be positive integers")
 
-    e = e[:, :, :H]
-    K, L = e.shape[0], min(int(block), H)
-    sigma = _horizon_spread(e, L)                           # [P, H]
-    z = np.divide(e, sigma, out=np.zeros_like(e), where=sigma > 0)
+    He = min(e.shape[2], H)
+    e = e[:, :, :He]
+    K, L = e.shape[0], min(int(block), He)
+    sigma_e = _horizon_spread(e, L)                         # [P, He]
+    z = np.divide(e, sigma_e, out=np.zeros_like(e), where=sigma_e > 0)
+    sigma = np.concatenate([sigma_e, np.repeat(sigma_e[:, -1:], H - He, axis=1)], axis=1)
 
     rng = np.random.default_rng(seed)
     n_blocks = -(-H // L)
     origin = rng.integers(0, K, size=(int(n), n_blocks))
-    start = rng.integers(0, H - L + 1, size=(int(n), n_blocks))
+    start = rng.integers(0, He - L + 1, size=(int(n), n_blocks))
     steps = np.arange(H)
     src_origin = origin[:, steps // L]                      # [n, H]
     src_step = start[:, steps // L] + steps % L             # [n, H]
-    scen = z.transpose(0, 2, 1)[src_origin, src_step]       # [n, H, P]
-    scen = scen.transpose(0, 2, 1) * sigma                  # [n, P, H]
+    scen = z.astype(dtype).transpose(0, 2, 1)[src_origin, src_step]   # [n, H, P]
+    scen = scen.transpose(0, 2, 1) * sigma.astype(dtype)    # [n, P, H]
     if relative:
-        scen *= base.mean(axis=1)[:, None]
-    scen += base
+        scen *= base.mean(axis=1)[:, None].astype(dtype)
+    scen += base.astype(dtype)
     return np.maximum(scen, 0.0, out=scen)
 
 

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     horizon_weeks: int = Field(13, ge=1, le=156, description="Forecast horizon and backtest horizon in weeks")
     scenarios: int = Field(1000, ge=10, le=100000, description="Number of bootstrapped demand scenarios")
     service_level: float = Field(0.95, gt=0, lt=1, description="Target probability of no stock-out, for recommended safety stock")
+    risk_lead_weeks: int = Field(13, ge=1, le=104, description="Weeks before a demand surprise can be answered by new wafer starts (cycle time plus replanning delay); sizes the recommended safety stock")
     plan_for: str = Field("P50", description="P50 plans on median demand; a level such as 0.95 plans on the demand reached with that probability")
     stockout_probability_alert: float = Field(0.2, ge=0, le=1, description="Alert when a week's stock-out probability exceeds this")
     overstock_factor: float = Field(3.0, gt=0, description="Alert when quarter-end stock exceeds this many times its safety stock target")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .model import Issue, PlanningData
 from .optimize import PlanResult
+from .risk import RiskResult
 
 PLAN = "LL_Plan"
 RUNS = "LL_Runs"
@@ -28,6 +29,15 @@ RUNS_COLUMNS = [
     "Warnings", "Version",
 ]
 DATA_QUALITY_COLUMNS = ["Severity", "Sheet", "Cell", "Message"]
+FORECAST = "LL_Forecast"
+BACKTEST = "LL_Backtest"
+RISK = "LL_Risk"
+INSIGHTS = "LL_Insights"
+RISK_COLUMNS = [
+    "Product", "Week", "WeekIndex", "StockoutProbability", "ExpectedShortageBytes", "FillRate",
+    "RecommendedSafetyStockBytes", "SafetyStockBytes",
+]
+INSIGHTS_COLUMNS = ["Rank", "Product", "Kind", "Message", "Value"]
 
 
 def _long(a: np.ndarray) -> np.ndarray:
@@ -35,11 +45,12 @@ def _long(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, dtype=float).reshape(-1)
 
 
-def plan_table(data: PlanningData, result: PlanResult) -> pd.DataFrame:
+def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None = None) -> pd.DataFrame:
     """One row per product and week.
 
     ``SafetyStockBytes`` is the target of the week's quarter (it binds at the quarter's last week);
-    ``Utilization`` is wafers over product capacity (0 where capacity is 0).
+    ``Utilization`` is wafers over product capacity (0 where capacity is 0).  ``DemandBytes`` is
+    the demand planned on (the workbook's unless the settings plan on a forecast or a quantile).
     """
     P, T = data.n_products, data.n_weeks
     starts = [pd.Timestamp(d) if d is not None else pd.NaT for d in data.weeks.starts]
@@ -52,7 +63,7 @@ def plan_table(data: PlanningData, result: PlanResult) -> pd.DataFrame:
         "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
         "WeekIndex": np.tile(np.arange(1, T + 1), P),
         "WeekStart": pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
-        "DemandBytes": _long(data.demand),
+        "DemandBytes": _long(data.demand if demand is None else demand),
         "Wafers": _long(result.wafers),
         "SupplyBytes": _long(result.supply),
         "StockBytes": _long(result.stock),
@@ -62,6 +73,23 @@ def plan_table(data: PlanningData, result: PlanResult) -> pd.DataFrame:
         "Utilization": _long(util),
     })
     return frame[PLAN_COLUMNS]
+
+
+def risk_table(data: PlanningData, risk: RiskResult) -> pd.DataFrame:
+    """One row per product and week; ``FillRate`` is the product's, repeated on its rows, and
+    ``SafetyStockBytes`` the WOS-based target beside the recommended one."""
+    P, T = data.n_products, data.n_weeks
+    frame = pd.DataFrame({
+        "Product": np.repeat(np.array(data.products, dtype=object), T),
+        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
+        "WeekIndex": np.tile(np.arange(1, T + 1), P),
+        "StockoutProbability": _long(risk.stockout_probability),
+        "ExpectedShortageBytes": _long(risk.expected_shortage),
+        "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), T),
+        "RecommendedSafetyStockBytes": _long(risk.safety_stock),
+        "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
+    })
+    return frame[RISK_COLUMNS]
 
 
 def data_quality_table(issues: list[Issue]) -> pd.DataFrame:

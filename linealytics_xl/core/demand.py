@@ -1,0 +1,154 @@
+"""The demand the plan uses, and how wrong it may be: forecast, backtest gate, scenarios.
+
+Two sources (setting ``demand_source``):
+
+* ``workbook`` -- plan on the weekly `EffectiveDemand`.  The forecaster is still backtested on
+  that series: its out-of-sample errors are what the scenarios bootstrap, and it forecasts the
+  ``horizon_weeks`` beyond the workbook's last week (shown, not planned: there is no capacity
+  for them).
+* ``forecast`` -- demand up to ``history_end_week`` is history; the weeks after it are
+  forecast by the model that won the backtest, and planned.
+
+``plan_for`` ``P50`` plans on that demand; a service level ``s`` plans on the path whose
+*cumulative* demand at every week is reached with probability ``s`` in the scenarios (quantiles
+of weekly demand would overstate it: the sum of weekly P95s is far above the P95 of the sum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .forecast import Calendar, ForecastResult, forecast
+from .model import PlanningData
+from .scenarios import bootstrap_scenarios, quantiles
+from .settings import Settings
+
+FORECAST_COLUMNS = ["Product", "Week", "WeekIndex", "WeekStart", "Model", "P10", "P50", "P90", "Actual"]
+BACKTEST_COLUMNS = ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "Chosen"]
+ORIGINS = 8  # backtest origins: enough errors for calibrated scenarios (4 gives too narrow bands)
+
+
+@dataclass
+class DemandView:
+    plan_demand: np.ndarray                 # [P, T] bytes the optimiser plans on
+    base: np.ndarray                        # [P, T] P50 demand (workbook or forecast)
+    scenarios: np.ndarray | None            # [S, P, T]
+    forecast: ForecastResult | None
+    beyond: np.ndarray | None               # [P, H] forecast past the last week (workbook mode)
+    history_end: int                        # weeks 0..history_end-1 are history
+    model_by_product: dict[str, str]
+
+
+def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
+    cal = Calendar.from_planning(data)
+    h = settings.horizon_weeks
+    return forecast(history, cal, horizon=h, seed=settings.seed, origins=ORIGINS, step=max(1, h // 2),
+                    products=list(data.products))
+
+
+def cumulative_quantile_path(scenarios: np.ndarray, level: float) -> np.ndarray:
+    """Weekly demand whose running total is the ``level`` quantile of the scenarios' running totals."""
+    cum = np.quantile(np.cumsum(scenarios, axis=-1, dtype=np.float64), level, axis=0)   # [P, T]
+    cum = np.maximum.accumulate(np.maximum(cum, 0.0), axis=-1)
+    return np.diff(cum, axis=-1, prepend=0.0)
+
+
+def demand_view(data: PlanningData, settings: Settings) -> DemandView:
+    """Forecast (when enabled), scenarios (when enabled) and the demand to plan on."""
+    T = data.n_weeks
+    result: ForecastResult | None = None
+    beyond = None
+    hist_end = T
+    base = data.demand.copy()
+    if settings.demand_source == "forecast":
+        hist_end = settings.history_end_week or T
+        if not settings.horizon_weeks < hist_end <= T:
+            raise ValueError(f"history_end_week must lie between horizon_weeks+1 ({settings.horizon_weeks + 1}) "
+                             f"and the number of weeks ({T}); found {hist_end}")
+    if settings.forecast or settings.demand_source == "forecast":
+        result = _fit(data, data.demand[:, :hist_end], settings)
+        future = T - hist_end
+        if future > 0:
+            base[:, hist_end:] = _predict_chosen(result, future)
+        else:
+            beyond = _predict_chosen(result, settings.horizon_weeks)
+    scen = None
+    if settings.simulate and result is not None:
+        # scenarios cover the planned weeks; in forecast mode the history is known (no spread)
+        dtype = np.float32 if data.n_products * T * settings.scenarios > 5e7 else np.float64
+        errors = result.errors(relative=True)
+        future = base[:, hist_end:] if hist_end < T else base
+        s = bootstrap_scenarios(future, errors, n=settings.scenarios, block=min(13, errors.shape[2]),
+                                seed=settings.seed, extend=True, dtype=dtype)
+        if hist_end < T:
+            known = np.broadcast_to(base[:, :hist_end].astype(dtype), (s.shape[0], data.n_products, hist_end))
+            s = np.concatenate([known, s], axis=2)
+        scen = s
+    plan_demand = base
+    if settings.plan_for != "P50" and scen is not None:
+        plan_demand = cumulative_quantile_path(scen, float(settings.plan_for))
+    choices = {str(k): v for k, v in result.choices.items()} if result else {}
+    return DemandView(plan_demand, base, scen, result, beyond, hist_end, choices)
+
+
+def _predict_chosen(result: ForecastResult, n: int) -> np.ndarray:
+    products = list(result.choices)
+    out = np.empty((len(products), n))
+    for name, model in result.models.items():
+        rows = [i for i, p in enumerate(products) if result.choices[p] == name]
+        out[rows] = model.predict(n)[rows]
+    return np.maximum(out, 0.0)
+
+
+def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
+    """``LL_Forecast``: one row per product and week, planned weeks and the weeks beyond."""
+    P, T = data.n_products, data.n_weeks
+    if view.scenarios is not None:
+        q = quantiles(view.scenarios, (0.1, 0.5, 0.9))
+    else:
+        q = np.stack([view.base] * 3)
+    models = np.array([view.model_by_product.get(p, "") for p in data.products], dtype=object)
+    source = np.where(np.arange(T) < view.history_end, "workbook", "")
+    week_model = np.where(source[None, :] == "workbook", "workbook", models[:, None])
+    starts = pd.to_datetime(pd.Series([d for d in data.weeks.starts] * P, dtype="datetime64[ns]"))
+    frame = pd.DataFrame({
+        "Product": np.repeat(np.array(data.products, dtype=object), T),
+        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
+        "WeekIndex": np.tile(np.arange(1, T + 1), P),
+        "WeekStart": starts,
+        "Model": week_model.reshape(-1),
+        "P10": q[0].reshape(-1).astype(float), "P50": q[1].reshape(-1).astype(float),
+        "P90": q[2].reshape(-1).astype(float),
+        "Actual": data.demand.reshape(-1),
+    })
+    if view.beyond is not None:
+        H = view.beyond.shape[1]
+        extra = pd.DataFrame({
+            "Product": np.repeat(np.array(data.products, dtype=object), H),
+            "Week": np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
+            "WeekIndex": np.tile(np.arange(T + 1, T + H + 1), P),
+            "WeekStart": pd.to_datetime(pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")),
+            "Model": np.repeat(models, H),
+            "P10": np.nan, "P50": view.beyond.reshape(-1), "P90": np.nan, "Actual": np.nan,
+        })
+        frame = pd.concat([frame, extra], ignore_index=True)
+    return frame[FORECAST_COLUMNS]
+
+
+def _future_starts(data: PlanningData, n: int) -> list:
+    last = next((d for d in reversed(data.weeks.starts) if d is not None), None)
+    if last is None:
+        return [None] * n
+    offset = data.n_weeks - 1 - max(i for i, d in enumerate(data.weeks.starts) if d is not None)
+    return [pd.Timestamp(last) + pd.Timedelta(weeks=offset + k) for k in range(1, n + 1)]
+
+
+def backtest_table(view: DemandView) -> pd.DataFrame:
+    if view.forecast is None:
+        return pd.DataFrame(columns=BACKTEST_COLUMNS)
+    m = view.forecast.metrics.copy()
+    m["Product"] = m["Product"].astype(str)
+    return m[BACKTEST_COLUMNS].reset_index(drop=True)
