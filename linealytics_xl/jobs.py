@@ -1,8 +1,8 @@
 """The jobs the entry points run on a workbook file: validate, plan.
 
 Each job reads through the file adapter, runs the core pipeline and writes through the adapter;
-the command line and scheduled runs call these, the ribbon calls the same core with the live-book
-adapter.
+the command line and scheduled runs call these.  `prepare_plan` takes any adapter that can read a
+workbook, so the ribbon runs the very same job on the live book (``adapters.live_book``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 from . import __version__
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
-from .core.layout import output_blocks, read_planning_data
+from .core.layout import Block, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, run
 from .core.settings import Settings
@@ -58,6 +58,52 @@ def validate(path: str | Path) -> list[Issue]:
     return data.warnings
 
 
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def runs_log(previous: pd.DataFrame | None, outcome: Outcome, *, run_id: str, workbook: str,
+             wall_time_s: float) -> pd.DataFrame:
+    """The ``LL_Runs`` log with this run appended (a previous log of another shape is replaced)."""
+    row = tables.runs_row(
+        run_id=run_id, time=datetime.now().replace(microsecond=0), workbook=workbook,
+        fingerprint=outcome.fingerprint,
+        settings_json=json.dumps(outcome.settings.model_dump(), sort_keys=True),
+        result=outcome.result, wall_time_s=wall_time_s, warnings=len(outcome.warnings), version=__version__,
+    )
+    runs = pd.DataFrame([row], columns=tables.RUNS_COLUMNS)
+    if previous is not None and list(previous.columns) == tables.RUNS_COLUMNS and len(previous):
+        runs = pd.concat([previous, runs], ignore_index=True)
+    return runs
+
+
+@dataclass
+class PreparedPlan:
+    """A planned workbook and everything to write into it; nothing written yet."""
+
+    outcome: Outcome
+    settings: Settings
+    run_id: str
+    tables: dict[str, pd.DataFrame]   # every output table, LL_Runs included
+    blocks: list[Block]               # values for the workbook's own sheets
+
+
+def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: Progress | None = None,
+                 started: float | None = None) -> PreparedPlan:
+    """Read, check and plan a workbook through any adapter with ``sheets()``, ``settings()`` and
+    ``table(name)`` (the file adapter, the live-book adapter); raises `InputError` on bad input."""
+    started = time.perf_counter() if started is None else started
+    sheets = book.sheets()
+    data, settings = load(book, sheets, overrides)
+    outcome = run(data, settings, progress)
+    run_id = new_run_id()
+    out_tables = dict(outcome.tables)
+    out_tables[tables.RUNS] = runs_log(book.table(tables.RUNS), outcome, run_id=run_id, workbook=workbook,
+                                       wall_time_s=time.perf_counter() - started)
+    blocks = output_blocks(sheets, data, outcome.result.wafers, outcome.result.supply)
+    return PreparedPlan(outcome, settings, run_id, out_tables, blocks)
+
+
 def plan(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
          progress: Progress | None = None) -> PlanJob:
     """Plan a workbook file and write every result; nothing is written when the input is invalid."""
@@ -65,24 +111,8 @@ def plan(path: str | Path, output: str | Path | None = None, overrides: dict | N
     say = progress or (lambda _m: None)
     say("Reading the workbook")
     book = WorkbookFile(path)
-    sheets = book.sheets()
-    data, settings = load(book, sheets, overrides)
-    outcome = run(data, settings, progress)
-    run_id = datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    wall = time.perf_counter() - started
-    row = tables.runs_row(
-        run_id=run_id, time=datetime.now().replace(microsecond=0), workbook=Path(path).name,
-        fingerprint=outcome.fingerprint, settings_json=json.dumps(settings.model_dump(), sort_keys=True),
-        result=outcome.result, wall_time_s=wall, warnings=len(outcome.warnings), version=__version__,
-    )
-    previous = book.table(tables.RUNS)
-    runs = pd.DataFrame([row], columns=tables.RUNS_COLUMNS)
-    if previous is not None and list(previous.columns) == tables.RUNS_COLUMNS:
-        runs = pd.concat([previous, runs], ignore_index=True)
-    out_tables = dict(outcome.tables)
-    out_tables[tables.RUNS] = runs
+    prepared = prepare_plan(book, Path(path).name, overrides, progress, started)
     say("Writing the workbook")
-    blocks = output_blocks(sheets, data, outcome.result.wafers, outcome.result.supply)
-    dest, lost = book.write(blocks, out_tables, settings, output)
-    return PlanJob(outcome=outcome, path=dest, run_id=run_id, lost_parts=lost,
+    dest, lost = book.write(prepared.blocks, prepared.tables, prepared.settings, output)
+    return PlanJob(outcome=prepared.outcome, path=dest, run_id=prepared.run_id, lost_parts=lost,
                    wall_time_s=time.perf_counter() - started)

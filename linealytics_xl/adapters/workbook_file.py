@@ -9,6 +9,7 @@ the package parts before and after, and reported -- never dropped silently.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import zipfile
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import openpyxl.cell._writer as _openpyxl_cell_writer
 import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -29,6 +31,18 @@ from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 
 EXCEL_DATE = "yyyy-mm-dd"
+
+
+def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) -> str:
+    """openpyxl writes floats as ``%.16g``, which changes the 17th digit of a planner's inputs on
+    every save (3920865476.2527657 -> 3920865476.252766).  ``repr`` is the shortest text that
+    reads back as the same double, so cells the tool does not own keep their exact value."""
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return _fallback(value)
+
+
+_openpyxl_cell_writer.safe_string = _exact_number_text
 # Parts openpyxl does not write back but whose content survives in another form, or that Excel
 # rebuilds: losing them changes nothing a planner sees.
 REBUILT_PARTS = ("xl/calcChain.xml", "xl/sharedStrings.xml")
@@ -107,7 +121,7 @@ class WorkbookFile:
         os.close(fd)
         try:
             self.book.save(tmp)
-            lost = lost_parts(self.path, Path(tmp))
+            lost = lost_parts(self.path, Path(tmp), owned=tables.keys())
             if dest.resolve() == self.path.resolve() and refused_losses(lost):
                 raise WorkbookError(
                     f"{self.path.name} holds content that the file writer cannot keep "
@@ -120,27 +134,86 @@ class WorkbookFile:
         return dest, lost
 
 
-def _parts_by_type(path: Path) -> dict[str, list[str]]:
-    """Package parts grouped by content type (names differ between writers; types do not)."""
+_NS_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_NS_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _package_map(path: Path) -> tuple[dict[str, set[tuple[str, str]]], set[tuple[str, str]]]:
+    """(sheet name -> {(content type, part)} reachable from it, {(type, part)} of the rest).
+
+    Parts are compared by content type, per sheet, because writers rename parts
+    (``comments1.xml`` vs ``comments/comment1.xml``) but keep their types.
+    """
     with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("[Content_Types].xml"))
-        names = z.namelist()
-    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-    defaults = {e.get("Extension").lower(): e.get("ContentType") for e in root.iter(ns + "Default")}
-    overrides = {e.get("PartName").lstrip("/"): e.get("ContentType") for e in root.iter(ns + "Override")}
-    groups: dict[str, list[str]] = {}
-    for n in names:
-        ctype = overrides.get(n) or defaults.get(n.rsplit(".", 1)[-1].lower())
-        if ctype:
-            groups.setdefault(ctype, []).append(n)
-    return groups
+        names = set(z.namelist())
+        ct = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        defaults = {e.get("Extension").lower(): e.get("ContentType") for e in ct.iter(_NS_CT + "Default")}
+        overrides = {e.get("PartName").lstrip("/"): e.get("ContentType") for e in ct.iter(_NS_CT + "Override")}
+
+        def ctype(part: str) -> str:
+            return overrides.get(part) or defaults.get(part.rsplit(".", 1)[-1].lower(), "")
+
+        def rels(part: str) -> list[str]:
+            folder, _, base = part.rpartition("/")
+            rel = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+            if rel not in names:
+                return []
+            out = []
+            for e in ElementTree.fromstring(z.read(rel)).iter(_NS_REL + "Relationship"):
+                if e.get("TargetMode") == "External":
+                    continue
+                target = e.get("Target")
+                parts = (target.lstrip("/") if target.startswith("/") else f"{folder}/{target}").split("/")
+                norm: list[str] = []
+                for piece in parts:
+                    if piece == "..":
+                        norm.pop() if norm else None
+                    elif piece and piece != ".":
+                        norm.append(piece)
+                out.append("/".join(norm))
+            return out
+
+        wb_rels = dict((e.get("Id"), t) for e, t in zip(
+            ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(_NS_REL + "Relationship"),
+            rels("xl/workbook.xml")))
+        per_sheet: dict[str, set[tuple[str, str]]] = {}
+        reached: set[str] = set()
+        for sh in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(_NS_MAIN + "sheet"):
+            start = wb_rels.get(sh.get(_NS_R + "id"))
+            seen: set[str] = set()
+            todo = [start] if start else []
+            while todo:
+                part = todo.pop()
+                if part in seen or part not in names:
+                    continue
+                seen.add(part)
+                todo.extend(rels(part))
+            per_sheet[sh.get("name")] = {(ctype(p), p) for p in seen}
+            reached |= seen
+        rest = {(ctype(n), n) for n in names if n not in reached and not n.endswith(".rels")}
+    return per_sheet, rest
 
 
-def lost_parts(before: Path, after: Path) -> list[str]:
-    """Parts of ``before`` whose content type no longer exists in ``after``."""
-    kept = _parts_by_type(after)
-    return sorted(n for ctype, parts in _parts_by_type(before).items() if ctype not in kept
-                  for n in parts if n not in REBUILT_PARTS)
+def lost_parts(before: Path, after: Path, owned: Iterable[str] = ()) -> list[str]:
+    """Parts of ``before`` of a content type that ``after`` no longer has where it had it.
+
+    Sheets the tool owns (it rewrites them every run) are left out; every other sheet is
+    compared with the same sheet after writing, and the workbook-level parts as a whole.
+    """
+    owned = set(owned)
+    b_sheets, b_rest = _package_map(before)
+    a_sheets, a_rest = _package_map(after)
+    lost = set()
+    for name, parts in b_sheets.items():
+        if name in owned:
+            continue
+        kept = {t for t, _ in a_sheets.get(name, set())}
+        lost |= {p for t, p in parts if t not in kept}
+    kept_rest = {t for t, _ in a_rest} | {t for parts in a_sheets.values() for t, _ in parts}
+    lost |= {p for t, p in b_rest if t not in kept_rest}
+    return sorted(p for p in lost if p not in REBUILT_PARTS)
 
 
 def refused_losses(lost: list[str]) -> list[str]:

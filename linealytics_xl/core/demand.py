@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .forecast import Calendar, ForecastResult, forecast
+from .forecast import Calendar, ForecastResult, _make, default_models, forecast
 from .model import PlanningData
 from .scenarios import bootstrap_scenarios, quantiles
 from .settings import Settings
@@ -43,10 +43,29 @@ class DemandView:
 
 
 def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
+    """Backtest with as many origins as the history allows (up to ``ORIGINS``).
+
+    A short history (the two-year template) cannot hold a year-ago baseline plus several
+    origins; the yearly contenders are then left out rather than the forecast given up.
+    """
     cal = Calendar.from_planning(data)
     h = settings.horizon_weeks
-    return forecast(history, cal, horizon=h, seed=settings.seed, origins=ORIGINS, step=max(1, h // 2),
-                    products=list(data.products))
+    step = max(1, h // 2)
+    T = history.shape[1]
+    for models in (default_models(settings.seed), _short_history_models(settings.seed)):
+        need = max(_make(m).min_history for m in models.values())
+        origins = min(ORIGINS, (T - need - h) // step + 1)
+        if origins >= 2:
+            return forecast(history, cal, horizon=h, seed=settings.seed, models=models, origins=origins,
+                            step=step, products=list(data.products))
+    raise ValueError(f"{T} weeks of demand are too few to backtest a {h}-week forecast "
+                     f"(at least {2 * 26 + step + h} are needed); set forecast to FALSE or a shorter horizon_weeks")
+
+
+def _short_history_models(seed: int):
+    models = default_models(seed, lags=(1, 2, 3, 13, 26), level_window=13)
+    models.pop("SeasonalNaive52")
+    return models
 
 
 def cumulative_quantile_path(scenarios: np.ndarray, level: float) -> np.ndarray:

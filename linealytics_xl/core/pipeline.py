@@ -10,11 +10,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from . import tables
+from . import alerts, tables
 from .demand import DemandView, backtest_table, demand_view, forecast_table
 from .explain import ProductSummary, summarize
 from .insights import Insight, find_insights, insights_table
@@ -62,8 +63,14 @@ def plan_options(settings: Settings) -> PlanOptions:
     )
 
 
-def run(data: PlanningData, settings: Settings, progress: Progress | None = None) -> Outcome:
-    """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables."""
+def run(data: PlanningData, settings: Settings, progress: Progress | None = None, *,
+        previous_alerts: pd.DataFrame | None = None, now: datetime | None = None) -> Outcome:
+    """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables.
+
+    ``previous_alerts`` is the ``LL_Alerts`` table of the previous run (read back from the
+    workbook), so that alerts keep their status across runs; ``now`` is the run's time stamp
+    (the alerts' FirstSeen/LastSeen; the clock when not given).
+    """
     say = progress or (lambda _msg: None)
     view = None
     if settings.forecast or settings.simulate or settings.demand_source == "forecast":
@@ -90,6 +97,12 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
     if risk is not None:
         out[tables.RISK] = tables.risk_table(data, risk)
     out[tables.INSIGHTS] = insights_table(found)
+    conditions = alerts.find_conditions(
+        data, result, settings, summaries=summaries, risk=risk,
+        forecast_result=view.forecast if view is not None else None,
+        forecast=out.get(tables.FORECAST), warnings=data.warnings)
+    out[tables.ALERTS] = alerts.reconcile(previous_alerts, conditions,
+                                          now or datetime.now().replace(microsecond=0))
     out[tables.DATA_QUALITY] = tables.data_quality_table(data.warnings)
     return Outcome(data=data, settings=settings, result=result, summaries=summaries, tables=out,
                    fingerprint=fingerprint(data), warnings=list(data.warnings), demand=view, risk=risk,

@@ -38,6 +38,11 @@ RISK_COLUMNS = [
     "RecommendedSafetyStockBytes", "SafetyStockBytes",
 ]
 INSIGHTS_COLUMNS = ["Rank", "Product", "Kind", "Message", "Value"]
+ALERTS = "LL_Alerts"  # built by core.alerts.reconcile
+ALERTS_COLUMNS = [
+    "AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold", "Message",
+    "FirstSeen", "LastSeen", "Status", "Notified",
+]
 
 
 def _long(a: np.ndarray) -> np.ndarray:

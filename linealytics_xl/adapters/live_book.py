@@ -1,0 +1,230 @@
+"""The planning workbook open in Excel, read and written through xlwings (never through its file).
+
+Reading gives the same plain grids the file adapter gives (rows from A1, formulas as ``"=..."``
+strings), so the core parses a live book exactly as it parses the file.  Writing puts the plan
+into the workbook's own sheets and every output table onto a sheet of its own name as an Excel
+Table of that name, each block and each table in one call, with screen updating off.  Cells the
+tool does not own are not touched; on a re-run a table is resized in place, so charts, formulas
+and Power BI queries that point at it keep working.
+
+The same code runs on every xlwings engine; what an engine lacks (the JSON engine of xlwings
+Server has no status bar, and cannot read formulas synchronously) is skipped, not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.layout import Block
+from ..core.model import Issue
+from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+
+log = logging.getLogger(__name__)
+
+TABLE_STYLE = "TableStyleMedium2"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# what an engine raises for a feature it does not have
+UNSUPPORTED = (NotImplementedError, AttributeError)
+
+
+def _rows2d(value: Any) -> list[list[Any]]:
+    """A range's ``.value``/``.formula`` as a list of rows, whatever shape the engine returned."""
+    if value is None or not isinstance(value, (list, tuple)):
+        return [[value]]
+    if value and not isinstance(value[0], (list, tuple)):
+        return [list(value)]
+    return [list(r) for r in value]
+
+
+def _cell(v: Any) -> Any:
+    """A Python value an xlwings engine writes as a plain cell value."""
+    if v is None:
+        return None
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        return None if pd.isna(v) else pd.Timestamp(v).to_pydatetime()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, bool, int, float, datetime, date)):
+        return v
+    return str(v)
+
+
+def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """Header + rows of plain values; an empty frame keeps one empty row (a Table needs one)."""
+    rows = [[str(c) for c in frame.columns]]
+    rows += [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    if len(rows) == 1:
+        rows.append([None] * len(frame.columns))
+    return rows
+
+
+def date_columns(frame: pd.DataFrame) -> list[int]:
+    return [i for i, c in enumerate(frame.columns)
+            if pd.api.types.is_datetime64_any_dtype(frame[c])
+            or (frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (date, datetime))).any())]
+
+
+class LiveBook:
+    """One open workbook (an ``xlwings.Book``): read it, plan, write the results into it."""
+
+    def __init__(self, book: Any):
+        self.book = book
+        self.app = book.app
+
+    @property
+    def name(self) -> str:
+        return self.book.name
+
+    # -- reading ------------------------------------------------------------------------------
+    def _sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def _sheet(self, name: str) -> Any | None:
+        return self.book.sheets[name] if name in self._sheet_names() else None
+
+    @staticmethod
+    def _extent(sheet: Any) -> Any:
+        """The range from A1 to the last used cell (a sheet's used range may start further in)."""
+        last = sheet.used_range.last_cell
+        return sheet.range((1, 1), (max(1, last.row), max(1, last.column)))
+
+    def grid(self, sheet: Any, formulas: bool = True) -> list[list[Any]]:
+        """A sheet's cells from A1 in one read, with formulas as ``"=..."`` where the engine has them."""
+        rng = self._extent(sheet)
+        values = _rows2d(rng.options(ndim=2).value)
+        if not formulas:
+            return values
+        try:
+            texts = _rows2d(rng.formula)
+        except UNSUPPORTED:  # e.g. the JSON engine: its payload values already carry what was sent
+            return values
+        for r, row in enumerate(texts[: len(values)]):
+            for c, f in enumerate(row[: len(values[r])]):
+                if isinstance(f, str) and f.startswith("="):
+                    values[r][c] = f
+        return values
+
+    def sheets(self) -> dict[str, list[list[Any]]]:
+        return {s.name: self.grid(s) for s in self.book.sheets}
+
+    def settings(self) -> tuple[Settings, list[Issue]]:
+        sheet = self._sheet(SETTINGS_SHEET)
+        if sheet is None:
+            return Settings(), []
+        grid = self.grid(sheet, formulas=False)  # a setting computed by a formula counts by its value
+        rows = [(r, row[0], row[1] if len(row) > 1 else None)
+                for r, row in enumerate(grid) if r > 0 and row and row[0] is not None]
+        return settings_from_rows(rows)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """An existing tool table (e.g. the run log) as a DataFrame, read from its sheet."""
+        sheet = self._sheet(name)
+        if sheet is None:
+            return None
+        rows = self.grid(sheet, formulas=False)
+        if not rows or all(v is None for v in rows[0]):
+            return None
+        body = [r for r in rows[1:] if any(v is not None and v != "" for v in r)]
+        return pd.DataFrame(body, columns=rows[0])
+
+    # -- writing ------------------------------------------------------------------------------
+    def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
+              progress=None) -> None:
+        """Write the plan's blocks and every table; the Settings sheet too when the book has none."""
+        say = progress or (lambda _m: None)
+        with self.screen_updating_off():
+            say("Writing the plan into the workbook's sheets")
+            for b in blocks:
+                self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)).value = [list(b.values)]
+            for name, frame in tables.items():
+                say(f"Writing table {name}")
+                self.write_table(name, frame)
+            if self._sheet(SETTINGS_SHEET) is None:
+                self.write_settings(settings)
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """``frame`` as the Excel Table ``name`` on the sheet ``name``: created, or resized in place."""
+        rows = frame_rows(frame)
+        n_rows, n_cols = len(rows), len(rows[0])
+        sheet = self._sheet(name)
+        created = sheet is None
+        if created:
+            sheet = self.book.sheets.add(name, after=self.book.sheets[len(self.book.sheets) - 1])
+        target = sheet.range((1, 1)).resize(n_rows, n_cols)
+        tables = list(sheet.tables)
+        # the sheet is the tool's: a table of another name on it (renamed by hand) is ours too
+        table = next((t for t in tables if t.name == name), tables[0] if tables else None)
+        if table is not None:
+            if table.name != name:
+                table.name = name
+            old = table.range
+            table.resize(target)
+            if old is not None:
+                old_rows, old_cols = old.shape
+                if old_rows > n_rows:  # what the table held below its new end
+                    sheet.range((n_rows + 1, 1), (old_rows, max(old_cols, n_cols))).clear_contents()
+                if old_cols > n_cols:
+                    sheet.range((1, n_cols + 1), (min(old_rows, n_rows), old_cols)).clear_contents()
+            target.value = rows
+        else:
+            if not created:
+                self._extent(sheet).clear_contents()
+            target.value = rows
+            sheet.tables.add(source=target, name=name, table_style_name=TABLE_STYLE, has_headers=True)
+        for i in date_columns(frame):
+            if len(frame):
+                fmt = TIME_FORMAT if "Time" in str(frame.columns[i]) else DATE_FORMAT
+                sheet.range((2, i + 1), (n_rows, i + 1)).number_format = fmt
+        if created:
+            self._guard(lambda: sheet.freeze_panes.freeze_at("A2"))
+
+    def write_settings(self, settings: Settings) -> None:
+        rows = [["Name", "Value", "Description"]]
+        rows += [[n, "" if v is None else v, d] for n, v, d in settings.rows()]
+        sheet = self.book.sheets.add(SETTINGS_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
+        sheet.range((1, 1)).value = rows
+
+    # -- keeping the planner informed ---------------------------------------------------------
+    @staticmethod
+    def _guard(action) -> bool:
+        try:
+            action()
+            return True
+        except UNSUPPORTED:
+            return False
+
+    def status(self, message: str | None) -> None:
+        """Show ``message`` in Excel's status bar (``None`` gives it back to Excel)."""
+        text = f"Linealytics: {message}" if message else False
+        self._guard(lambda: setattr(self.app, "status_bar", text))
+
+    def alert(self, message: str, title: str = "Linealytics", critical: bool = False) -> None:
+        """A message box; engines without one get the message in the log only."""
+        if len(message) > 1000:  # MsgBox shows about 1,024 characters
+            message = message[:997] + "..."
+        shown = self._guard(lambda: self.app.alert(message, title=title, mode="critical" if critical else "info"))
+        if not shown:
+            log.warning("%s: %s", title, message)
+
+    @contextmanager
+    def screen_updating_off(self) -> Iterator[None]:
+        try:
+            before = self.app.screen_updating
+        except UNSUPPORTED:
+            before = True
+        self._guard(lambda: setattr(self.app, "screen_updating", False))
+        try:
+            yield
+        finally:
+            self._guard(lambda: setattr(self.app, "screen_updating", before))
