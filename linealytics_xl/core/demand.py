@@ -99,6 +99,10 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
         # scenarios cover the planned weeks; in forecast mode the history is known (no spread)
         dtype = np.float32 if data.n_products * T * settings.scenarios > 5e7 else np.float64
         errors = result.errors(relative=True)
+        if settings.demand_source == "workbook":
+            # EffectiveDemand is the planners' own figure, not the model's: the model's bias says
+            # nothing about it, only its spread does.  Centre the errors so P50 stays on it.
+            errors = errors - errors.mean(axis=0, keepdims=True)
         future = base[:, hist_end:] if hist_end < T else base
         s = bootstrap_scenarios(future, errors, n=settings.scenarios, block=min(13, errors.shape[2]),
                                 seed=settings.seed, extend=True, dtype=dtype)

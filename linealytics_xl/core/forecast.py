@@ -264,7 +264,7 @@ class XGBForecaster(_Forecaster):
                  n_estimators: int = 120, max_depth: int = 4, learning_rate: float = 0.1,
                  subsample: float = 1.0, colsample_bytree: float = 1.0,
                  min_child_weight: float = 1.0, level_window: int = 13, level_floor: float = 0.05,
-                 n_jobs: int = 2, seed: int = 0):
+                 n_jobs: int = 1, seed: int = 0):
         self.lags = lags
         self.rolling = rolling
         self.n_estimators = n_estimators
