@@ -1,16 +1,21 @@
 """The `linealytics` command line.
 
 Exit codes: 0 a plan was written (shortages included: they are reported, not failures),
-2 the input is invalid (nothing written), 1 anything else.  Tracebacks only with ``--debug``.
+2 the input is invalid (nothing written), 1 anything else (a mail that could not be sent
+included).  Tracebacks only with ``--debug``.  ``--log-file`` appends one line per start, success
+and failure (with the exit code), for scheduled runs.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -25,17 +30,45 @@ out = Console()
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 _state = {"debug": False}
+log = logging.getLogger("linealytics")
+log.addHandler(logging.NullHandler())  # lines go to --log-file only; stderr has the plain messages
 
 Workbook = Annotated[Path, typer.Argument(help="The planning workbook (.xlsx).", show_default=False)]
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-         version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
+def main(ctx: typer.Context,
+         debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+         version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+         log_file: Annotated[Optional[Path], typer.Option(
+             "--log-file", help="Append a line per start, success and failure (with exit code) to this file.")] = None,
+         ) -> None:
     _state["debug"] = debug
     if version:
         out.print(f"linealytics {__version__}")
         raise typer.Exit(EXIT_OK)
+    if log_file is not None:
+        _log_to(log_file)
+        log.info("start: linealytics %s (version %s, process %d)", ctx.invoked_subcommand, __version__, os.getpid())
+
+
+def _log_to(path: Path) -> None:
+    """Send the ``linealytics`` log to ``path`` (appending); one handler per file."""
+    path = path.expanduser().resolve()
+    for h in log.handlers:
+        if isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def _fail(code: int, message: str) -> typer.Exit:
+    """Log a failure with its exit code; the caller raises the returned Exit."""
+    log.error("failed (exit %d): %s", code, " ".join(str(message).split()))
+    return typer.Exit(code)
 
 
 @contextmanager
@@ -52,17 +85,17 @@ def _errors():
         console.print(f"[bold red]The workbook has {len(exc.issues)} problem(s); nothing was written.[/]")
         for issue in exc.issues:
             console.print(f"  [red]✗[/] {issue}", markup=True, highlight=False)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise _fail(EXIT_INVALID, f"invalid input: {'; '.join(map(str, exc.issues[:5]))}") from None
     except WorkbookError as exc:
         console.print(f"[bold red]Cannot use the workbook:[/] {exc}", highlight=False)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise _fail(EXIT_INVALID, f"cannot use the workbook: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a scheduled run
         if _state["debug"]:
             console.print_exception()
         else:
             console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}\n"
                           f"Run again with --debug for the traceback.", highlight=False)
-        raise typer.Exit(EXIT_FAILURE) from None
+        raise _fail(EXIT_FAILURE, f"{type(exc).__name__}: {exc}") from None
 
 
 @contextmanager
@@ -90,13 +123,15 @@ def plan(
     workbook: Workbook,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the workbook.")] = None,
     solver: Annotated[Optional[str], typer.Option(help="LP solver: cbc or highs (default: the Settings sheet).")] = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Then mail the report and new alerts (as `linealytics notify`).")] = False,
+    to: Annotated[Optional[list[str]], typer.Option("--to", help="With --notify: recipient (repeatable; default: the mail_to setting).")] = None,
 ) -> None:
     """Plan weekly wafer starts and write the plan and tables into the workbook."""
     from . import jobs
 
     if solver is not None and solver not in ("cbc", "highs"):
         console.print(f"[red]--solver: expected cbc or highs, found {solver!r}[/]")
-        raise typer.Exit(EXIT_INVALID)
+        raise _fail(EXIT_INVALID, f"--solver: expected cbc or highs, found {solver!r}")
     with _errors():
         with _progress() as say:
             job = jobs.plan(workbook, output, {"solver": solver}, progress=say)
@@ -105,6 +140,10 @@ def plan(
             console.print("[yellow]Not carried over by the file writer (content kept where possible, e.g. "
                           f"threaded comments as notes):[/] {', '.join(job.lost_parts)}", highlight=False)
         _print_summary(job)
+        log.info("planned %s: run %s, %s, shortage %.0f bytes, record %s", job.path, job.run_id,
+                 job.outcome.result.status, job.outcome.shortage_bytes, job.record)
+    if notify:
+        _notify(job.path, to, dry_run=False, out_dir=None, after_plan=True)
 
 
 def _print_summary(job) -> None:
@@ -122,7 +161,23 @@ def _print_summary(job) -> None:
     for s in o.summaries:
         if s.weeks_with_backlog:
             out.print(f"[bold red]Shortage[/] {s.message}", highlight=False)
+    others = [i for i in o.insights if i.kind != "shortage"][:5]
+    if others:
+        out.print("[bold]Insights[/] (all in LL_Insights):")
+        for i in others:
+            out.print(f"  • {i.message}", highlight=False)
+    alerts = o.tables.get("LL_Alerts")
+    if alerts is not None and len(alerts):
+        active = alerts[alerts["Status"].isin(["new", "open"])]
+        new = active[active["Status"] == "new"]
+        crit = int((new["Severity"] == "critical").sum())
+        out.print(f"Alerts: {len(new)} new ({crit} critical), {len(active) - len(new)} open "
+                  f"(LL_Alerts).", highlight=False)
     out.print(f"Written to {job.path} (run {job.run_id}).", highlight=False)
+    if getattr(job, "record", None):
+        out.print(f"Run record: {job.record}", highlight=False)
+    for note in getattr(job, "notes", []):
+        console.print(f"[yellow]![/] {note}", highlight=False)
 
 
 @app.command()
@@ -157,6 +212,139 @@ def addin_build(output: Annotated[Path, typer.Option("--output", "-o", help="The
     with _errors():
         path = build_addin(output, interpreter=interpreter)
         out.print(f"Wrote {path}.", highlight=False)
+
+
+def _notify(workbook: Path, to: Optional[list[str]], dry_run: bool, out_dir: Optional[Path],
+            after_plan: bool = False) -> None:
+    """The notify job with its messages; after a plan, every failure is exit 1 (the plan was written)."""
+    from .adapters.mail import MailError
+    from .adapters.workbook_file import WorkbookError
+    from .notify import NotifyError, NotifyFailed, notify as notify_job
+
+    with _errors():
+        try:
+            result = notify_job(workbook, to, dry_run=dry_run, out_dir=out_dir)
+        except (NotifyError, WorkbookError) as exc:
+            console.print(f"[bold red]Cannot mail:[/] {exc}", highlight=False)
+            raise _fail(EXIT_FAILURE if after_plan else EXIT_INVALID, f"cannot mail: {exc}") from None
+        except NotifyFailed as exc:
+            for subject in exc.result.sent:
+                out.print(f"Sent: {subject}", highlight=False)
+            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+            raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
+        except MailError as exc:
+            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+            raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
+    for note in result.notes:
+        console.print(f"[yellow]![/] {note}", highlight=False)
+    m = result.mailing
+    for msg in (m.alert, m.report):
+        if msg is not None:
+            out.print(f"{'Would send' if dry_run else 'Sent'}: {msg['Subject']}", highlight=False)
+    for path in result.files:
+        out.print(f"Wrote {path}", highlight=False)
+    out.print(result.summary(), highlight=False)
+    log.info("mailed %s%s: %s", workbook, " (dry run)" if dry_run else "", result.summary())
+
+
+@app.command()
+def notify(
+    workbook: Workbook,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the mails as .eml files and send nothing.")] = False,
+    to: Annotated[Optional[list[str]], typer.Option("--to", help="Recipient (repeatable; default: the mail_to setting).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="With --dry-run: folder for the .eml files (default: <workbook>.runs/mail-<time>).")] = None,
+) -> None:
+    """Mail the planned workbook's report and, for new critical alerts, an alert mail.
+
+    SMTP settings come from the environment (LINEALYTICS_SMTP_HOST, _PORT, _USER, _PASSWORD,
+    _STARTTLS, LINEALYTICS_MAIL_FROM). Alerts mailed are marked in LL_Alerts and not mailed again;
+    a failed send exits 1 and leaves them unsent for the next run.
+    """
+    _notify(workbook, to, dry_run, out_dir)
+
+
+@app.command()
+def runs(
+    workbook: Workbook,
+    diff: Annotated[Optional[tuple[str, str]], typer.Option(
+        "--diff", metavar="A B", help="Compare two runs (ids, unique id prefixes, 'latest' or 'previous').")] = None,
+) -> None:
+    """List the workbook's planning runs, or show what changed between two of them."""
+    from .adapters import runlog
+    from .adapters.workbook_file import WorkbookFile
+
+    with _errors():
+        if diff is not None:
+            try:
+                a, b = (runlog.load_record(workbook, ref) for ref in diff)
+            except runlog.RunLogError as exc:
+                console.print(f"[bold red]{exc}[/]", highlight=False)
+                raise _fail(EXIT_INVALID, str(exc)) from None
+            _print_diff(runlog.diff_records(a, b))
+            return
+        table = WorkbookFile(workbook).table("LL_Runs") if workbook.exists() else None
+        frame = runlog.list_runs(workbook, table)
+        if frame.empty:
+            out.print(f"No runs recorded for {workbook.name} yet.", highlight=False)
+            return
+        t = Table(title=f"Runs of {workbook.name} (records in {runlog.runs_dir(workbook).name})",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        t.add_column("Run", no_wrap=True, min_width=22)
+        t.add_column("Time", no_wrap=True)
+        for col in ("Inputs", "Status", "Short GB", "Wafers", "Secs", "Warn", "Record"):
+            t.add_column(col, justify="right" if col in ("Short GB", "Wafers", "Secs", "Warn") else "left")
+
+        def num(v, fmt):
+            return "" if v is None or v != v else format(v, fmt)
+
+        for r in frame.itertuples(index=False):
+            t.add_row(r.RunId, "" if r.Time is None or r.Time != r.Time else str(r.Time)[:16],
+                      str(r.InputFingerprint or "")[:8], f"{r.Solver or ''} {r.Status or ''}".strip(),
+                      num(None if r.ShortageBytes is None else r.ShortageBytes / 1e9, ",.2f"),
+                      num(r.Wafers, ",.0f"), num(r.WallTimeS, ".1f"),
+                      str(r.Warnings if r.Warnings == r.Warnings and r.Warnings is not None else ""),
+                      "yes" if r.Record else "no")
+        _print_wide(t)
+
+
+def _print_wide(renderable) -> None:
+    """Tables at their natural width when the output is a file or a pipe (rich assumes 80 columns)."""
+    (out if out.is_terminal else Console(width=140)).print(renderable)
+
+
+def _print_diff(d) -> None:
+    out.print(f"Run {d.a} -> {d.b}", highlight=False)
+    if d.same_inputs:
+        out.print(f"Inputs: unchanged (fingerprint {d.fingerprint[0]})", highlight=False)
+    else:
+        out.print(f"[bold]Inputs: changed[/] (fingerprint {d.fingerprint[0]} -> {d.fingerprint[1]})",
+                  highlight=False)
+    if d.settings:
+        out.print("Settings changed:")
+        for name, va, vb in d.settings:
+            out.print(f"  {name}: {va!r} -> {vb!r}", highlight=False)
+    else:
+        out.print("Settings: unchanged")
+
+    def fmt(v):
+        if not isinstance(v, (int, float)) or v != v:
+            return "" if v is None else str(v)
+        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+    for name, va, vb in d.solver:
+        out.print(f"Solver {name}: {fmt(va)} -> {fmt(vb)}", highlight=False)
+
+    changed = d.totals[d.totals["A"].ne(d.totals["B"])]
+    if changed.empty:
+        out.print(f"Plan totals: unchanged for all {d.totals['Product'].nunique()} products")
+        return
+    t = Table(title=f"Plan totals per product that changed ({len(d.totals) - len(changed)} figures unchanged)",
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("Product", "Measure", "A", "B", "Change"):
+        t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
+    for r in changed.itertuples(index=False):
+        t.add_row(str(r.Product), r.Measure, fmt(r.A), fmt(r.B), fmt(r.Change))
+    _print_wide(t)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,10 @@ coefficient) pairs, never by adding expressions in Python loops.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
+from contextlib import contextmanager
 import warnings
 from dataclasses import dataclass, field
 from typing import Literal
@@ -33,6 +36,7 @@ from .model import PlanningData
 
 Solver = Literal["cbc", "highs"]
 STAGES = ("backlog", "safety_stock", "wafers")
+MIP_TIME_LIMIT_S = 60.0  # per stage with lots, unless set: a plan in a minute beats a proof in an hour
 FIX_ABS = 1e-6  # absolute slack per fixed variable, in scaled byte units (about a byte)
 
 
@@ -88,6 +92,29 @@ def solver_available(name: str) -> bool:
         except ImportError:
             return False
     return True
+
+
+@contextmanager
+def _quiet_highs(name: str):
+    """HiGHS prints its banner from C++ straight to file descriptor 1, whatever ``msg`` says;
+    it would land in the middle of the command line's summary.  Point fd 1 at /dev/null meanwhile
+    (nothing to do where there is no fd 1, e.g. under pythonw)."""
+    if name != "highs":
+        yield
+        return
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    os.dup2(null, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 def _make_solver(name: str, time_limit: float | None, gap: float | None = None) -> pulp.LpSolver:
@@ -193,8 +220,12 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
         ts = time.perf_counter()
         prob.setObjective(stage_exprs[stage])
         gap = options.wafer_gap if (lot > 0 and stage == "wafers") else None
-        prob.solve(_make_solver(name, options.time_limit_s, gap))
+        limit = options.time_limit_s or (MIP_TIME_LIMIT_S if lot > 0 else None)
+        with _quiet_highs(name):
+            prob.solve(_make_solver(name, limit, gap))
         st = pulp.LpStatus[prob.status]
+        if prob.sol_status == pulp.LpSolutionIntegerFeasible:
+            status = "feasible (time limit)"  # best lots found, not proven optimal
         timings[f"solve_{stage}"] = time.perf_counter() - ts
         if st != "Optimal":
             status = st.lower()

@@ -84,7 +84,7 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
         say("Measuring stock-out risk")
         risk = simulate_plan(result.supply, data.initial_stock, view.scenarios,
                              data.safety_stock[:, data.week_quarter], settings.service_level,
-                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)))
+                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)), replan=True)
     say("Building output tables")
     summaries = summarize(data, result, settings.cycle_time_weeks, plan_demand)
     backtest = backtest_table(view) if view is not None else None

@@ -80,7 +80,7 @@ def _check(supply, initial_stock, scenarios, safety_stock_weekly, service_level,
 
 
 def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
-                  service_level: float = 0.95, *, lead_weeks: int = 13,
+                  service_level: float = 0.95, *, lead_weeks: int = 13, replan: bool = False,
                   chunk_bytes: int = 256 * 2**20) -> RiskResult:
     """Run the plan ``supply`` [P, T] (bytes arriving per week) against demand ``scenarios``.
 
@@ -91,6 +91,15 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
     about a quarter): stock of that size at the end of week t keeps week t free of stock-out in
     ``service_level`` of the scenarios (a cycle service level).  It uses the scenarios' own
     spread and correlation over time, so no normality is assumed.
+
+    With ``replan`` the plan is taken to be re-optimised every week on the mean demand, as a
+    planning department runs it: a scenario's net position then differs from the plan only by
+    the demand surprise of the last ``lead_weeks`` weeks, which new starts could not yet answer.
+    Without it the plan is run unchanged against a whole scenario path, whose surprises add up
+    for years (a random walk) -- the right view for a short horizon, not for a multi-year plan.
+    The recommended safety stock is the quantile of exactly that recent surprise, so with
+    ``replan`` a week holding at least the recommended stock runs out in at most
+    1 - ``service_level`` of the scenarios.
 
     With ``safety_stock_weekly`` [P, T], the planned target, the result also gives the share of
     scenarios ending each week below it.  Work is vectorised over scenarios and weeks and done a
@@ -109,7 +118,18 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         d = scen[:, sl].astype(float)                       # [S, c, T]
         if not np.all(np.isfinite(d)) or np.any(d < 0):
             raise ValueError("scenarios must be finite and >= 0")
-        stock, backlog = project(init[sl], supply[sl], d)
+        if replan:
+            # Re-planned every week on the mean demand: only the surprise of the last L weeks
+            # (what new wafer starts could not yet answer) moves the net position off the plan.
+            mean_d = d.mean(axis=0)
+            planned_net = init[sl, None] + np.cumsum(supply[sl] - mean_d, axis=-1)
+            recent = np.cumsum(d - mean_d, axis=2)
+            recent[:, :, L:] -= recent[:, :, :-L].copy()
+            net0 = planned_net - recent
+            stock, backlog = np.maximum(net0, 0.0), np.maximum(-net0, 0.0)
+            del recent, net0
+        else:
+            stock, backlog = project(init[sl], supply[sl], d)
         out["stockout"][sl] = np.mean(backlog > 0, axis=0)
         out["shortage"][sl] = backlog.mean(axis=0)
         out["stock"][sl] = stock.mean(axis=0)
@@ -118,10 +138,15 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         if target is not None:
             out["below"][sl] = np.mean(net < target[sl], axis=0)
 
-        net_before = np.concatenate([np.broadcast_to(init[sl, None], (S, d.shape[1], 1)),
-                                     net[:, :, :-1]], axis=2)
-        on_time = np.clip(net_before + supply[sl], 0.0, d)
-        del net, net_before
+        if replan:
+            # a week's own demand is short by what is missing at its end, at most that demand
+            on_time = d - np.minimum(np.maximum(-net, 0.0), d)
+            del net
+        else:
+            net_before = np.concatenate([np.broadcast_to(init[sl, None], (S, d.shape[1], 1)),
+                                         net[:, :, :-1]], axis=2)
+            on_time = np.clip(net_before + supply[sl], 0.0, d)
+            del net, net_before
         served, asked = on_time.sum(axis=(0, 2)), d.sum(axis=(0, 2))
         fill[sl] = np.divide(served, asked, out=np.ones_like(asked), where=asked > 0)
         del on_time
