@@ -47,17 +47,20 @@ def main(ctx: typer.Context,
     if version:
         out.print(f"linealytics {__version__}")
         raise typer.Exit(EXIT_OK)
+    _log_to(log_file)
     if log_file is not None:
-        _log_to(log_file)
         log.info("start: linealytics %s (version %s, process %d)", ctx.invoked_subcommand, __version__, os.getpid())
 
 
-def _log_to(path: Path) -> None:
-    """Send the ``linealytics`` log to ``path`` (appending); one handler per file."""
+def _log_to(path: Path | None) -> None:
+    """Send the ``linealytics`` log to ``path`` (appending; None: nowhere), instead of any earlier
+    log file (the command line can run more than once in one process, as in tests)."""
+    for h in [h for h in log.handlers if isinstance(h, logging.FileHandler)]:
+        log.removeHandler(h)
+        h.close()
+    if path is None:
+        return
     path = path.expanduser().resolve()
-    for h in log.handlers:
-        if isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path:
-            return
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))

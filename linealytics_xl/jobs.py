@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .adapters import runlog
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
 from .core.layout import Block, output_blocks, read_planning_data
@@ -32,6 +33,8 @@ class PlanJob:
     run_id: str
     lost_parts: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
+    record: Path | None = None        # the run's record folder (<workbook>.runs/<run id>)
+    notes: list[str] = field(default_factory=list)  # e.g. MLflow logging that failed
 
 
 def load(book: WorkbookFile, sheets: dict | None = None,
@@ -95,7 +98,7 @@ def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: P
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
     data, settings = load(book, sheets, overrides)
-    outcome = run(data, settings, progress)
+    outcome = run(data, settings, progress, previous_alerts=book.table(tables.ALERTS))
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
     out_tables[tables.RUNS] = runs_log(book.table(tables.RUNS), outcome, run_id=run_id, workbook=workbook,
@@ -108,11 +111,26 @@ def plan(path: str | Path, output: str | Path | None = None, overrides: dict | N
          progress: Progress | None = None) -> PlanJob:
     """Plan a workbook file and write every result; nothing is written when the input is invalid."""
     started = time.perf_counter()
-    say = progress or (lambda _m: None)
+    say = runlog.StageClock(progress)  # times the stages for the run record
     say("Reading the workbook")
     book = WorkbookFile(path)
-    prepared = prepare_plan(book, Path(path).name, overrides, progress, started)
+    input_sha256 = runlog.file_sha256(book.path)
+    prepared = prepare_plan(book, Path(path).name, overrides, say, started)
+    # The record is staged before the workbook is written and put in place after it: every record
+    # belongs to a written plan, and a run that cannot record writes nothing.
+    staged = runlog.stage_record(
+        prepared.outcome, Path(output) if output else book.path, run_id=prepared.run_id,
+        time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
+        input_sha256=input_sha256, version=__version__)
     say("Writing the workbook")
-    dest, lost = book.write(prepared.blocks, prepared.tables, prepared.settings, output)
+    try:
+        dest, lost = book.write(prepared.blocks, prepared.tables, prepared.settings, output)
+    except BaseException:
+        staged.discard()
+        raise
+    say.stop()
+    wall = time.perf_counter() - started
+    record = staged.commit(timings=say.timings, wall_time_s=wall,
+                           notes=[f"not carried over by the file writer: {', '.join(lost)}"] if lost else None)
     return PlanJob(outcome=prepared.outcome, path=dest, run_id=prepared.run_id, lost_parts=lost,
-                   wall_time_s=time.perf_counter() - started)
+                   wall_time_s=wall, record=record, notes=runlog.mirror_to_mlflow(record))

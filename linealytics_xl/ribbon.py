@@ -74,8 +74,8 @@ def _input_problems(exc, limit: int = 15) -> str:
 def _summary(action: str, prepared, seconds: float) -> str:
     o = prepared.outcome
     own = sorted({b.sheet for b in prepared.blocks})
-    lines = [f"{action}: plan written to {', '.join(own)} and tables {', '.join(prepared.tables)} "
-             f"(run {prepared.run_id}, solver {o.result.solver} {o.result.status}, {seconds:.1f} s)."]
+    lines = [(f"{action}: plan written to {', '.join(own)} and tables {', '.join(prepared.tables)} "
+              f"(run {prepared.run_id}, solver {o.result.solver} {o.result.status}, {seconds:.1f} s).")]
     short = [s for s in o.summaries if s.weeks_with_backlog]
     if short:
         lines.append("SHORTAGE - demand that this plan cannot meet:")
@@ -95,20 +95,28 @@ def _plan(action: str, overrides: dict | None = None,
 
     started = time.perf_counter()
     live = _live()
-    say = lambda message: live.status(f"{action}: {message}")  # noqa: E731
+
+    def say(message: str) -> None:
+        live.status(f"{action}: {message}")
+
     try:
         say("reading the workbook")
         prepared = jobs.prepare_plan(live, live.name, overrides, progress=say, started=started)
         live.write(prepared.blocks, prepared.tables, prepared.settings, progress=say)
         message = _summary(action, prepared, time.perf_counter() - started)
+        critical = any(s.weeks_with_backlog for s in prepared.outcome.summaries)
         if after is not None:
             say("sending alerts")
-            message += "\n" + (after(live.book, prepared.outcome) or "")
-        live.alert(message.strip(), title=f"Linealytics - {action}",
-                   critical=any(s.weeks_with_backlog for s in prepared.outcome.summaries))
+            try:
+                message += "\n" + (after(live.book, prepared.outcome) or "")
+            except Exception as exc:  # the plan is written: say what did not happen
+                log.exception("%s: the step after the plan failed", action)
+                message += f"\nThe plan was written, but the alerts were not sent: {exc}"
+                critical = True
+        live.alert(message.strip(), title=f"Linealytics - {action}", critical=critical)
     except InputError as exc:
         live.alert(_input_problems(exc), title=f"Linealytics - {action}", critical=True)
-    except Exception as exc:  # noqa: BLE001 - a ribbon click shows a message, never a traceback
+    except Exception as exc:  # a ribbon click shows a message, never a traceback
         log.exception("%s failed", action)
         live.alert(f"{action} could not finish: {type(exc).__name__}: {exc}\n"
                    f"Cells already written stay as they are; run it again once the cause is fixed.",
@@ -125,8 +133,8 @@ def _validate() -> None:
     try:
         live.status("Validate: checking the workbook")
         data, _ = jobs.load(live)
-        lines = [f"{live.name} is valid: {data.n_products} products, {data.n_weeks} weeks, "
-                 f"{len(data.warnings)} warning(s)."]
+        lines = [(f"{live.name} is valid: {data.n_products} products, {data.n_weeks} weeks, "
+                  f"{len(data.warnings)} warning(s).")]
         lines += [f"- {w}" for w in data.warnings[:15]]
         if len(data.warnings) > 15:
             lines.append(f"... and {len(data.warnings) - 15} more (a plan writes them all to LL_DataQuality).")
@@ -134,7 +142,7 @@ def _validate() -> None:
     except InputError as exc:
         live.alert(_input_problems(exc).replace("; nothing was written", ""), title="Linealytics - Validate",
                    critical=True)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.exception("Validate failed")
         live.alert(f"Validate could not finish: {type(exc).__name__}: {exc}", title="Linealytics - Validate",
                    critical=True)

@@ -62,7 +62,7 @@ def excel_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (ArgumentError, InputError, ValueError) as exc:
             message = " ".join(str(exc).split())
-        except Exception as exc:  # noqa: BLE001 - a worksheet cell is the last line of defence
+        except Exception as exc:  # a worksheet cell is the last line of defence
             log.exception("%s failed", name)
             message = f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())})"
         if len(message) > MAX_MESSAGE:
@@ -226,7 +226,7 @@ def LL_SCENARIOS(history, horizon, count=None, seed=None):
 RISK_OPTIONS = {
     "scenarios": X.opt_integer(10, 100000),
     "seed": X.opt_integer(0),
-    "service_level": lambda v, label: X.number(v, label, X.Rule(minimum=0, minimum_exclusive=True, maximum=0.999999)),
+    "service_level": lambda v, label: X.number(v, label, X.Rule(minimum=0, minimum_exclusive=True, maximum=1, maximum_exclusive=True)),
     "lead_weeks": X.opt_integer(1, 104),
     "start": X.opt_date(),
 }

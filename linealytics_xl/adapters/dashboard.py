@@ -2,7 +2,7 @@
 
 Layout (one sheet the tool owns; rebuilt on every run)::
 
-    A1   title, A2 the run it shows (LL_Runs) and the byte unit of the charts
+    A1   title, A2 the run it shows (LL_Runs), A3 the byte unit of cards and charts
     B4   product selector: a data-validation drop-down (``All products`` or one product); no macro
     A6:N8  KPI cards: label, value for the selected product (formula), value for all products
     A10  top findings (LL_Insights)
@@ -40,13 +40,15 @@ from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
 from openpyxl.chart.legend import LegendEntry
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.drawing.text import (
+    CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun, RichTextProperties,
+)
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-__all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "kpis"]
+__all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "is_own_dashboard", "kpis"]
 
 DASHBOARD = "Dashboard"
 #: Cell A1 of the sheet; it marks the sheet as the tool's (a planner's own "Dashboard" is kept).
@@ -60,6 +62,8 @@ OPEN_STATUSES = ("new", "open")
 SS_REL_TOL, SS_ABS_TOL = 1e-6, 64.0
 
 SELECTOR = "B4"
+SELECTOR_ABS = "$B$4"
+_PARKED = "~LL_previous_dashboard"   # the old sheet's name while the new one is built
 CARD_ROW = 6                # label row; values below it, all-products values below those
 CARD_COLS = 2               # columns per card
 GRID_COLS = 14              # A..N: cards and charts
@@ -71,6 +75,19 @@ DATA_COL = 18               # R: first column of the chart data
 _UNITS = ((1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"))
 _C_DEMAND, _C_SUPPLY, _C_STOCK = "8C959F", "0969DA", "1A7F37"
 _C_SAFETY, _C_BACKLOG, _C_BAND, _C_INK = "BF8700", "CF222E", "B6D7FF", "1F2328"
+_C_MUTED = "57606A"
+
+PLAN_NEEDS = ("Product", "Quarter", "WeekIndex", "DemandBytes", "Wafers", "SupplyBytes", "StockBytes",
+              "BacklogBytes", "SafetyStockBytes", "CapacityWafers")
+FORECAST_NEEDS = ("Product", "WeekIndex", "P10", "P50", "P90", "Actual")
+RISK_NEEDS = ("Product", "WeekIndex", "StockoutProbability")
+ALERTS_NEEDS = ("Product", "Status")
+# Columns of the chart data blocks (headers on the sheet; series names come from them).
+QUARTER_COLUMNS = ("Quarter", "Last week", "Demand", "Yielded supply", "Stock (quarter end)",
+                   "Safety stock target", "Backlog (quarter end)", "Wafers planned", "Wafers available")
+WEEK_COLUMNS = ("Week", "Label", "Stock", "Safety stock target", "Backlog")
+FORECAST_COLUMNS = ("Forecast P10", "P10-P90 band", "Forecast P50", "Actual demand")
+RISK_COLUMNS = ("Stock-out probability",)
 
 
 class DashboardError(Exception):
@@ -218,12 +235,12 @@ def _anchor(slot: int) -> TwoCellAnchor:
                          to=AnchorMarker(col=col + CHART_COLS, row=row + CHART_ROWS - 1, colOff=0, rowOff=0))
 
 
-def _axes(chart, y_title: str, y_format: str = "#,##0") -> None:
+def _axes(chart, y_title: str, y_format: str = "General") -> None:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0        # bars and stock levels from zero: no truncated axis
     chart.y_axis.title = y_title
     chart.y_axis.number_format = y_format
-    chart.y_axis.majorGridlines = chart.y_axis.majorGridlines  # keep the default grid
     chart.legend.position = "b"
 
 
@@ -243,10 +260,13 @@ def _fill(series, color: str) -> None:
 
 def _week_axis(chart, n_weeks: int) -> None:
     """Weekly category axis labelled with quarters: one label per quarter, or per few quarters so
-    that about eight labels show."""
-    skip = 13 * max(1, math.ceil(n_weeks / 13 / 8))
+    that at most about twelve show (LibreOffice ignores this and picks its own spacing)."""
+    skip = 13 * max(1, math.ceil(n_weeks / 13 / 12))
     chart.x_axis.tickLblSkip = skip
     chart.x_axis.tickMarkSkip = skip
+    small = CharacterProperties(sz=800)
+    chart.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=-2700000, vert="horz"),
+                                 p=[Paragraph(pPr=ParagraphProperties(defRPr=small), endParaRPr=small)])
 
 
 def _title(chart, text: str, size: int = 1100) -> None:
@@ -256,31 +276,62 @@ def _title(chart, text: str, size: int = 1100) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Preparation (no change to the workbook)
+
+
+@dataclass
+class _Prepared:
+    frames: dict[str, pd.DataFrame]
+    plan: pd.DataFrame
+    products: list[str]
+    ends: pd.Series                     # last WeekIndex per quarter, quarters in order
+    scale: float
+    unit: str
+    plan_weeks: int                     # number of planning weeks
+    week_rows: list[tuple[int, str]]    # (WeekIndex, axis label): plan weeks, then forecast weeks after
+    forecast: bool
+    risk: bool
+    alerts: bool
+    selected: str
+    total: dict[str, float | None]
+
+
+def _prepare(book: openpyxl.Workbook, tables: Mapping[str, pd.DataFrame]) -> _Prepared:
+    frames = _frames(book, tables)
+    plan = frames.get(PLAN)
+    if plan is None:
+        raise DashboardError(f"no {PLAN} table in the workbook: nothing to show")
+    missing = [c for c in PLAN_NEEDS if c not in plan.columns]
+    if missing:
+        raise DashboardError(f"{PLAN} lacks column(s) {', '.join(missing)}")
+    plan = plan.dropna(subset=["Product", "WeekIndex"])
+    if plan.empty:
+        raise DashboardError(f"{PLAN} has no rows: nothing to show")
+    plan = plan.assign(Product=plan["Product"].astype(str), Quarter=plan["Quarter"].astype(str))
+    frames[PLAN] = plan
+    for name, needs in ((FORECAST, FORECAST_NEEDS), (RISK, RISK_NEEDS), (ALERTS, ALERTS_NEEDS)):
+        if name in frames and not set(needs) <= set(frames[name].columns):
+            del frames[name]            # a table of another shape: leave its chart out
+    products = list(dict.fromkeys(plan["Product"]))
+    scale, unit = _unit(plan)
+    weeks = plan.assign(W=_num(plan, "WeekIndex").astype(int)).sort_values("W", kind="stable") \
+        .drop_duplicates("W")
+    week_rows = list(zip(weeks["W"].tolist(), weeks["Quarter"].tolist()))
+    forecast = frames.get(FORECAST)
+    if forecast is not None:
+        extra = forecast.assign(W=pd.to_numeric(forecast["WeekIndex"], errors="coerce")).dropna(subset=["W"])
+        extra = extra[~extra["W"].astype(int).isin(set(weeks["W"]))].sort_values("W", kind="stable")
+        extra = extra.drop_duplicates("W")
+        labels = extra["Week"] if "Week" in extra.columns else pd.Series([""] * len(extra), index=extra.index)
+        week_rows += [(int(w), "" if pd.isna(label) else str(label)) for w, label in zip(extra["W"], labels)]
+    return _Prepared(
+        frames=frames, plan=plan, products=products, ends=_quarter_ends(plan), scale=scale, unit=unit,
+        plan_weeks=len(weeks), week_rows=week_rows, forecast=FORECAST in frames, risk=RISK in frames,
+        alerts=ALERTS in frames, selected=_default_product(plan, products), total=kpis(frames))
+
+
+# --------------------------------------------------------------------------------------------
 # The sheet
-
-
-def _sheet(book: openpyxl.Workbook):
-    """Remove the tool's old dashboard and create the new sheet where it was (or before the
-    first LL_* sheet); keep the planner's active sheet."""
-    active = book.active
-    if DASHBOARD in book.sheetnames:
-        old = book[DASHBOARD]
-        if old.title != DASHBOARD or str(old["A1"].value or "") != TITLE:
-            raise DashboardError(f"the workbook has its own sheet {DASHBOARD!r} (cell A1 is not "
-                                 f"{TITLE!r}); it was left untouched and no dashboard was written")
-        index = book.sheetnames.index(DASHBOARD)
-        was_active = active is old
-        book.remove(old)
-    else:
-        tool = [i for i, n in enumerate(book.sheetnames) if n.startswith("LL_")]
-        index = tool[0] if tool else len(book.sheetnames)
-        was_active = False
-    ws = book.create_sheet(DASHBOARD, index)
-    for sheet in book.worksheets:
-        sheet.sheet_view.tabSelected = False
-    book.active = ws if was_active else book.worksheets.index(active) if active in book.worksheets else 0
-    book.active.sheet_view.tabSelected = True
-    return ws
 
 
 def write_dashboard(book: openpyxl.Workbook, tables: dict[str, pd.DataFrame]) -> None:
@@ -290,249 +341,271 @@ def write_dashboard(book: openpyxl.Workbook, tables: dict[str, pd.DataFrame]) ->
     from it are read from the workbook); the charts and formulas refer to the Excel Tables of the
     same names, which must exist in ``book``.  Needs ``LL_Plan`` with at least one row; uses
     ``LL_Runs``, ``LL_Forecast``, ``LL_Risk``, ``LL_Insights`` and ``LL_Alerts`` when present.
-    Raises :class:`DashboardError` (before changing anything) when it cannot be written.
-    """
-    frames = _frames(book, tables)
-    plan = frames.get(PLAN)
-    if plan is None:
-        raise DashboardError(f"no {PLAN} table in the workbook: nothing to show")
-    missing = [c for c in ("Product", "Quarter", "WeekIndex", "DemandBytes", "Wafers", "SupplyBytes",
-                           "StockBytes", "BacklogBytes", "SafetyStockBytes", "CapacityWafers")
-               if c not in plan.columns]
-    if missing:
-        raise DashboardError(f"{PLAN} lacks column(s) {', '.join(missing)}")
-    plan = plan.dropna(subset=["Product", "WeekIndex"])
-    if plan.empty:
-        raise DashboardError(f"{PLAN} has no rows: nothing to show")
-    plan = plan.assign(Product=plan["Product"].astype(str), Quarter=plan["Quarter"].astype(str))
-    frames[PLAN] = plan
-    products = list(dict.fromkeys(plan["Product"]))
-    ends = _quarter_ends(plan)
-    scale, unit = _unit(plan)
-    weeks = plan.assign(W=_num(plan, "WeekIndex").astype(int)).sort_values("W", kind="stable") \
-        .drop_duplicates("W")[["W", "Quarter"]]
-    forecast = frames.get(FORECAST)
-    if forecast is not None and not {"Product", "WeekIndex", "P10", "P50", "P90", "Actual"} <= set(forecast.columns):
-        forecast = None
-    risk = frames.get(RISK)
-    if risk is not None and not {"Product", "WeekIndex", "StockoutProbability"} <= set(risk.columns):
-        risk = None
-    week_rows = list(zip(weeks["W"].tolist(), weeks["Quarter"].tolist()))
-    if forecast is not None:
-        known = set(weeks["W"].tolist())
-        extra = forecast.assign(W=pd.to_numeric(forecast["WeekIndex"], errors="coerce")).dropna(subset=["W"])
-        extra = extra[~extra["W"].astype(int).isin(known)].sort_values("W").drop_duplicates("W")
-        week_rows += [(int(w), str(label) if label is not None else "") for w, label in
-                      zip(extra["W"], extra["Week"] if "Week" in extra else [""] * len(extra))]
-    selected = _default_product(plan, products)
-    total = kpis(frames)
-    runs = frames.get(RUNS)
 
-    ws = _sheet(book)
+    The sheet goes where the tool's previous dashboard was, or before the first ``LL_*`` sheet;
+    the planner's active sheet stays active.  A sheet called ``Dashboard`` that the tool did not
+    make is never touched.  Raises :class:`DashboardError` when the dashboard cannot be written;
+    on any error the workbook is left as it was (the previous dashboard included).
+    """
+    prepared = _prepare(book, tables)
+    old = book[DASHBOARD] if DASHBOARD in book.sheetnames else None
+    if old is not None and not is_own_dashboard(book):
+        raise DashboardError(f"the workbook has its own sheet {DASHBOARD!r} (cell A1 is not {TITLE!r}); "
+                             "it was left untouched and no dashboard was written")
+    active = book.active
+    if old is not None:
+        index = book.sheetnames.index(DASHBOARD)
+        old.title = _PARKED
+    else:
+        tool = [i for i, n in enumerate(book.sheetnames) if n.startswith("LL_")]
+        index = tool[0] if tool else len(book.sheetnames)
+    ws = book.create_sheet(DASHBOARD, index)
+    try:
+        _build(ws, prepared)
+    except BaseException:
+        book.remove(ws)
+        if old is not None:
+            old.title = DASHBOARD
+        book.active = book.worksheets.index(active)
+        raise
+    if old is not None:
+        book.remove(old)
+    if active is old:
+        ws.sheet_view.tabSelected = True
+        book.active = ws
+    else:
+        book.active = book.worksheets.index(active)
+
+
+def is_own_dashboard(book: openpyxl.Workbook) -> bool:
+    """True when ``book`` has a ``Dashboard`` sheet that this module wrote."""
+    return DASHBOARD in book.sheetnames and str(book[DASHBOARD]["A1"].value or "") == TITLE
+
+
+def _build(ws, p: _Prepared) -> None:
+    frames, ends, scale, unit = p.frames, p.ends, p.scale, p.unit
     ws.sheet_view.showGridLines = False
     for c in range(1, GRID_COLS + 1):
         ws.column_dimensions[get_column_letter(c)].width = COL_WIDTH
     ws.column_dimensions[get_column_letter(GRID_COLS + 1)].width = 4
+    P, F, R, A = PLAN, FORECAST, RISK, ALERTS
+    sel = SELECTOR_ABS
+    is_all = f"({sel}={_q(ALL_PRODUCTS)})"
 
-    # -- chart data (first, so that the formulas below can name its cells) -----------------
+    # -- chart data (written first: the formulas above it name its cells) --------------------
     d = DATA_COL
-    crit = f"${get_column_letter(d + 1)}$3"
-    all_ = f"({SELECTOR_ABS}={_q(ALL_PRODUCTS)})"
-    ws.cell(row=1, column=d, value="Chart data: formulas over the LL_* tables, following the product "
-                                   "selector in B4. Rebuilt on every run; do not edit.").font = Font(italic=True, color="57606A")
+    note = ws.cell(row=1, column=d, value="Chart data: formulas over the LL_* tables that follow the product "
+                                          "selector in B4. Rebuilt on every run; do not edit.")
+    note.font = Font(italic=True, color=_C_MUTED)
     ws.cell(row=2, column=d, value="Byte unit")
     ws.cell(row=2, column=d + 1, value=scale).number_format = "0E+0"
     ws.cell(row=2, column=d + 2, value=unit)
+    u = f"${get_column_letter(d + 1)}$2"
+    # SUMIFS criterion for the selection: any product, or exactly the one picked ("=" keeps a
+    # name starting with < or > from reading as a comparison, "~" escapes the wildcards).
     ws.cell(row=3, column=d, value="Criterion")
     ws.cell(row=3, column=d + 1, value=(
-        f'=IF({SELECTOR_ABS}={_q(ALL_PRODUCTS)},"*","="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE('
-        f'{SELECTOR_ABS},"~","~~"),"*","~*"),"?","~?"))'))
-    u = f"${get_column_letter(d + 1)}$2"
+        f'=IF({is_all},"*","="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({sel},"~","~~"),"*","~*"),"?","~?"))'))
+    crit = f"${get_column_letter(d + 1)}$3"
 
-    # products for the drop-down
     top = 5
     ws.cell(row=top, column=d, value="Products").font = Font(bold=True)
-    choices = [ALL_PRODUCTS, *products]
+    choices = [ALL_PRODUCTS, *p.products]
     for k, name in enumerate(choices):
         ws.cell(row=top + 1 + k, column=d, value=name)
-    choice_ref = f"${get_column_letter(d)}${top + 1}:${get_column_letter(d)}${top + len(choices)}"
+    letter = get_column_letter(d)
+    choice_ref = f"${letter}${top + 1}:${letter}${top + len(choices)}"
 
     # per quarter
     qc = d + 2
-    q_head = top
-    q_first, q_last = q_head + 1, q_head + len(ends)
-    qcols = ["Quarter", "Last week", "Demand", "Yielded supply", "Stock (quarter end)",
-             "Safety stock target", "Backlog (quarter end)", "Wafers planned", "Wafers available"]
-    for k, h in enumerate(qcols):
-        ws.cell(row=q_head, column=qc + k, value=h).font = Font(bold=True)
-    P = "LL_Plan"
+    q_first, q_last = top + 1, top + len(ends)
+    qb = {name: _Block(qc + k, top, q_first, q_last) for k, name in enumerate(QUARTER_COLUMNS)}
+    for name, block in qb.items():
+        ws.cell(row=top, column=block.col, value=name).font = Font(bold=True)
     for i, (quarter, last) in enumerate(ends.items()):
         r = q_first + i
-        Q, L = f"${get_column_letter(qc)}{r}", f"${get_column_letter(qc + 1)}{r}"
-        ws.cell(row=r, column=qc, value=quarter)
-        ws.cell(row=r, column=qc + 1, value=int(last))
-        flows = {2: "DemandBytes", 3: "SupplyBytes"}
-        for k, col in flows.items():
-            ws.cell(row=r, column=qc + k, value=f"=SUMIFS({P}[{col}],{P}[Product],{crit},{P}[Quarter],{Q})/{u}")
-        levels = {4: "StockBytes", 5: "SafetyStockBytes", 6: "BacklogBytes"}
-        for k, col in levels.items():
-            ws.cell(row=r, column=qc + k, value=f"=SUMIFS({P}[{col}],{P}[Product],{crit},{P}[WeekIndex],{L})/{u}")
-        ws.cell(row=r, column=qc + 7, value=f"=SUMIFS({P}[Wafers],{P}[Product],{crit},{P}[Quarter],{Q})")
-        ws.cell(row=r, column=qc + 8, value=f"=SUMIFS({P}[CapacityWafers],{P}[Product],{crit},{P}[Quarter],{Q})")
-        for k in range(2, 9):
-            ws.cell(row=r, column=qc + k).number_format = "#,##0.00" if k < 7 else "#,##0"
-    qb = {name: _Block(qc + k, q_head, q_first, q_last) for k, name in enumerate(qcols)}
+        Q, L = f"${qb['Quarter'].letter}{r}", f"${qb['Last week'].letter}{r}"
+        ws.cell(row=r, column=qb["Quarter"].col, value=quarter)
+        ws.cell(row=r, column=qb["Last week"].col, value=int(last))
+        cells = {
+            "Demand": f"=SUMIFS({P}[DemandBytes],{P}[Product],{crit},{P}[Quarter],{Q})/{u}",
+            "Yielded supply": f"=SUMIFS({P}[SupplyBytes],{P}[Product],{crit},{P}[Quarter],{Q})/{u}",
+            "Stock (quarter end)": f"=SUMIFS({P}[StockBytes],{P}[Product],{crit},{P}[WeekIndex],{L})/{u}",
+            "Safety stock target": f"=SUMIFS({P}[SafetyStockBytes],{P}[Product],{crit},{P}[WeekIndex],{L})/{u}",
+            "Backlog (quarter end)": f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],{L})/{u}",
+            "Wafers planned": f"=SUMIFS({P}[Wafers],{P}[Product],{crit},{P}[Quarter],{Q})",
+            "Wafers available": f"=SUMIFS({P}[CapacityWafers],{P}[Product],{crit},{P}[Quarter],{Q})",
+        }
+        for name, formula in cells.items():
+            cell = ws.cell(row=r, column=qb[name].col, value=formula)
+            cell.number_format = "#,##0" if name.startswith("Wafers") else "#,##0.00"
     ends_ref = f"${qb['Last week'].letter}${q_first}:${qb['Last week'].letter}${q_last}"
 
-    # per week
-    wc = qc + len(qcols) + 1
-    w_head = top
-    w_first, w_last = w_head + 1, w_head + len(week_rows)
-    w_plan_last = w_head + len(weeks)
-    wcols = ["Week", "Label", "Stock", "Safety stock target", "Backlog"]
-    if forecast is not None:
-        wcols += ["Forecast P10", "P10-P90 band", "Forecast P50", "Actual demand"]
-    if risk is not None:
-        wcols += ["Stock-out probability"]
-    for k, h in enumerate(wcols):
-        ws.cell(row=w_head, column=wc + k, value=h).font = Font(bold=True)
-    wb = {name: _Block(wc + k, w_head, w_first, w_last) for k, name in enumerate(wcols)}
-    F, R = "LL_Forecast", "LL_Risk"
-    for i, (week, label) in enumerate(week_rows):
+    # per week: the plan's weeks, then the forecast's weeks after the plan
+    wc = qc + len(QUARTER_COLUMNS) + 1
+    w_first, w_last = top + 1, top + len(p.week_rows)
+    w_plan_last = top + p.plan_weeks
+    names = list(WEEK_COLUMNS) + (list(FORECAST_COLUMNS) if p.forecast else []) + (
+        list(RISK_COLUMNS) if p.risk else [])
+    wb = {name: _Block(wc + k, top, w_first, w_last) for k, name in enumerate(names)}
+    for name, block in wb.items():
+        ws.cell(row=top, column=block.col, value=name).font = Font(bold=True)
+
+    def has(table: str, col: str, W: str) -> str:
+        return f'COUNTIFS({table}[Product],{crit},{table}[WeekIndex],{W},{table}[{col}],">-1E300")'
+
+    def total_of(table: str, col: str, W: str) -> str:
+        return f"SUMIFS({table}[{col}],{table}[Product],{crit},{table}[WeekIndex],{W})/{u}"
+
+    for i, (week, label) in enumerate(p.week_rows):
         r = w_first + i
         W = f"${wb['Week'].letter}{r}"
         ws.cell(row=r, column=wb["Week"].col, value=week)
         ws.cell(row=r, column=wb["Label"].col, value=label)
+        cells = {}
         if r <= w_plan_last:
-            for name, col in (("Stock", "StockBytes"), ("Safety stock target", "SafetyStockBytes"),
-                              ("Backlog", "BacklogBytes")):
-                ws.cell(row=r, column=wb[name].col,
-                        value=f"=SUMIFS({P}[{col}],{P}[Product],{crit},{P}[WeekIndex],{W})/{u}")
-        if forecast is not None:
-            def has(col: str) -> str:
-                return f'COUNTIFS({F}[Product],{crit},{F}[WeekIndex],{W},{F}[{col}],">-1E300")'
-
-            def total_of(col: str) -> str:
-                return f"SUMIFS({F}[{col}],{F}[Product],{crit},{F}[WeekIndex],{W})/{u}"
-
-            p50 = f"${wb['Forecast P50'].letter}{r}"
-            p10 = f"${wb['Forecast P10'].letter}{r}"
-            band = f"AND(NOT{all_},{has('P10')}>0,{has('P90')}>0)"
-            ws.cell(row=r, column=wb["Forecast P50"].col, value=f"=IF({has('P50')}=0,NA(),{total_of('P50')})")
-            ws.cell(row=r, column=wb["Forecast P10"].col, value=f"=IF({band},{total_of('P10')},{p50})")
-            ws.cell(row=r, column=wb["P10-P90 band"].col, value=f"=IF({band},{total_of('P90')}-{p10},0)")
-            ws.cell(row=r, column=wb["Actual demand"].col, value=f"=IF({has('Actual')}=0,NA(),{total_of('Actual')})")
-        if risk is not None and r <= w_plan_last:
-            ws.cell(row=r, column=wb["Stock-out probability"].col, value=(
-                f"=IF({all_},SUMPRODUCT(MAX(({R}[WeekIndex]={W})*{R}[StockoutProbability])),"
-                f"SUMIFS({R}[StockoutProbability],{R}[Product],{crit},{R}[WeekIndex],{W}))"))
-        for name in wcols[2:]:
-            ws.cell(row=r, column=wb[name].col).number_format = "0.0%" if name == "Stock-out probability" else "#,##0.00"
-    for c in range(d, wc + len(wcols)):
+            cells["Stock"] = f"={total_of(P, 'StockBytes', W)}"
+            cells["Safety stock target"] = f"={total_of(P, 'SafetyStockBytes', W)}"
+            cells["Backlog"] = f"={total_of(P, 'BacklogBytes', W)}"
+            if p.risk:
+                # one product: its probability; all products: the highest of any product
+                cells["Stock-out probability"] = (
+                    f"=IF({is_all},SUMPRODUCT(MAX(({R}[WeekIndex]={W})*{R}[StockoutProbability])),"
+                    f"SUMIFS({R}[StockoutProbability],{R}[Product],{crit},{R}[WeekIndex],{W}))")
+        if p.forecast:
+            p50, p10 = f"${wb['Forecast P50'].letter}{r}", f"${wb['Forecast P10'].letter}{r}"
+            # The band is a product's; quantiles do not add up, so "All products" shows none.
+            band = f"AND(NOT{is_all},{has(F, 'P10', W)}>0,{has(F, 'P90', W)}>0)"
+            cells["Forecast P50"] = f"=IF({has(F, 'P50', W)}=0,NA(),{total_of(F, 'P50', W)})"
+            cells["Forecast P10"] = f"=IF({band},{total_of(F, 'P10', W)},{p50})"
+            cells["P10-P90 band"] = f"=IF({band},{total_of(F, 'P90', W)}-{p10},0)"
+            cells["Actual demand"] = f"=IF({has(F, 'Actual', W)}=0,NA(),{total_of(F, 'Actual', W)})"
+        for name, formula in cells.items():
+            cell = ws.cell(row=r, column=wb[name].col, value=formula)
+            cell.number_format = "0.0%" if name == "Stock-out probability" else "#,##0.00"
+    for c in range(d, wc + len(names)):
         ws.column_dimensions[get_column_letter(c)].width = 14
 
-    # -- title, selector -------------------------------------------------------------------
+    # -- title and selector -------------------------------------------------------------------
     ws["A1"] = TITLE
     ws["A1"].font = Font(size=18, bold=True, color=_C_INK)
-    subtitle = f"Bytes in {unit} ({scale:.0e} bytes). "
+    runs = frames.get(RUNS)
     if runs is not None and len(runs):
-        last_run = runs.iloc[-1]
-        when = last_run.get("Time")
+        run = runs.iloc[-1]
+        when = run.get("Time")
         when = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
-        subtitle = (f"Run {last_run.get('RunId', '')} of {when}, workbook {last_run.get('Workbook', '')}, "
-                    f"solver status {last_run.get('Status', '')}. ") + subtitle
-    ws["A2"] = subtitle
-    ws["A2"].font = Font(color="57606A")
+        ws["A2"] = (f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
+                    f"solver status {run.get('Status', '')}.")
+    ws["A3"] = f"Bytes in {unit} (1 {unit} = {scale:.0e} bytes)." if scale > 1 else "Bytes."
+    for ref in ("A2", "A3"):
+        ws[ref].font = Font(color=_C_MUTED)
     ws["A4"] = "Product"
     ws["A4"].font = Font(bold=True)
     ws["A4"].alignment = Alignment(horizontal="right")
-    ws[SELECTOR] = selected
+    ws[SELECTOR] = p.selected
     ws[SELECTOR].font = Font(bold=True, size=12)
     ws[SELECTOR].fill = PatternFill("solid", fgColor="FFF8C5")
-    thin = Side(style="thin", color="8C959F")
-    ws[SELECTOR].border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws["C4"] = f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow"
-    ws["C4"].font = Font(italic=True, color="57606A")
-    dv = DataValidation(type="list", formula1=f"={choice_ref}", allow_blank=False,
+    thin = Side(style="thin", color=_C_DEMAND)
+    for cell in (ws["B4"], ws["C4"]):
+        cell.border = Border(left=thin if cell.column == 2 else None, right=thin if cell.column == 3 else None,
+                             top=thin, bottom=thin)
+    ws.merge_cells("B4:C4")
+    ws["D4"] = f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow"
+    ws["D4"].font = Font(italic=True, color=_C_MUTED)
+    dv = DataValidation(type="list", formula1=choice_ref, allow_blank=False,
                         showErrorMessage=True, errorTitle="Product",
                         error=f"Pick {ALL_PRODUCTS} or one of the products in the list.",
-                        promptTitle="Product", prompt="Pick the product the cards and charts show.",
-                        showInputMessage=True)
+                        showInputMessage=True, promptTitle="Product",
+                        prompt="Pick the product the cards and charts show.")
     ws.add_data_validation(dv)
     dv.add(SELECTOR)
 
-    # -- KPI cards ---------------------------------------------------------------------------
-    match = f"((({P}[Product]={SELECTOR_ABS})+{all_})>0)"
-    last_week = f"MAX({P}[WeekIndex])"
-    cards: list[tuple[str, str, float | None, str]] = [
-        ("Wafers planned", f"=SUMIFS({P}[Wafers],{P}[Product],{crit})", total["wafers"], "#,##0"),
+    # -- KPI cards: selected product (formulas), all products (values) --------------------------
+    match = f"((({P}[Product]={sel})+{is_all})>0)"
+    t = p.total
+    cards: list[tuple[str, str, float | str | None, str]] = [
+        ("Wafers planned", f"=SUMIFS({P}[Wafers],{P}[Product],{crit})", t["wafers"], "#,##0"),
         ("Service level (on time)",
          f"=IFERROR(1-SUMPRODUCT({match}*({P}[DemandBytes]+{P}[BacklogBytes]-ABS({P}[DemandBytes]-{P}[BacklogBytes]))/2)"
-         f"/SUMIFS({P}[DemandBytes],{P}[Product],{crit}),\"\")", total["service_level"], "0.0%"),
+         f"/SUMIFS({P}[DemandBytes],{P}[Product],{crit}),\"\")", t["service_level"], "0.0%"),
         (f"Shortage at end ({unit})",
-         f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],{last_week})/{u}",
-         total["shortage_bytes"] / scale, "#,##0.00"),
+         f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],MAX({P}[WeekIndex]))/{u}",
+         t["shortage_bytes"] / scale, "#,##0.00"),
         ("Quarter ends below SS",
          f"=SUMPRODUCT({match}*({P}[StockBytes]<{P}[SafetyStockBytes]*(1-{SS_REL_TOL:g})-{SS_ABS_TOL:g})"
-         f"*ISNUMBER(MATCH({P}[WeekIndex],{ends_ref},0)))", total["quarter_ends_below_ss"], "#,##0"),
+         f"*ISNUMBER(MATCH({P}[WeekIndex],{ends_ref},0)))", t["quarter_ends_below_ss"], "#,##0"),
         ("Capacity used",
          f"=IFERROR(SUMIFS({P}[Wafers],{P}[Product],{crit})/SUMIFS({P}[CapacityWafers],{P}[Product],{crit}),\"\")",
-         total["capacity_use"], "0.0%"),
+         t["capacity_use"], "0.0%"),
     ]
-    A = "LL_Alerts"
-    if ALERTS in frames:
+    if p.alerts:
         cards.append(("Open alerts",
-                      f"=IF({all_},COUNTIFS({A}[Status],\"new\")+COUNTIFS({A}[Status],\"open\"),"
+                      f"=IF({is_all},COUNTIFS({A}[Status],\"new\")+COUNTIFS({A}[Status],\"open\"),"
                       f"COUNTIFS({A}[Product],{crit},{A}[Status],\"new\")+COUNTIFS({A}[Product],{crit},{A}[Status],\"open\"))",
-                      total["open_alerts"], "#,##0"))
+                      t["open_alerts"], "#,##0"))
     else:
-        cards.append(("Open alerts", "no LL_Alerts table", None, "@"))
-    if risk is not None:
-        cards.append(("Max stock-out probability",
-                      f"=IF({all_},MAX({R}[StockoutProbability]),"
-                      f"SUMPRODUCT(MAX(({R}[Product]={SELECTOR_ABS})*{R}[StockoutProbability])))",
-                      total["max_stockout_probability"], "0.0%"))
-    card_fill = PatternFill("solid", fgColor="F6F8FA")
+        cards.append(("Open alerts", "n/a", f"no {ALERTS} table", "@"))
+    if p.risk:
+        cards.append(("Max stock-out risk",
+                      f"=IF({is_all},MAX({R}[StockoutProbability]),"
+                      f"SUMPRODUCT(MAX(({R}[Product]={sel})*{R}[StockoutProbability])))",
+                      t["max_stockout_probability"], "0.0%"))
+    fill = PatternFill("solid", fgColor="F6F8FA")
     edge = Side(style="thin", color="D0D7DE")
     for k, (label, formula, all_value, fmt) in enumerate(cards):
         col = 1 + k * CARD_COLS
         for r in range(CARD_ROW, CARD_ROW + 3):
             for c in range(col, col + CARD_COLS):
                 cell = ws.cell(row=r, column=c)
-                cell.fill = card_fill
-                cell.border = Border(top=edge if r == CARD_ROW else None,
-                                     bottom=edge if r == CARD_ROW + 2 else None,
-                                     left=edge if c == col else None,
-                                     right=edge if c == col + CARD_COLS - 1 else None)
-        for r in range(CARD_ROW, CARD_ROW + 3):
+                cell.fill = fill
+                cell.border = Border(top=edge if r == CARD_ROW else None, bottom=edge if r == CARD_ROW + 2 else None,
+                                     left=edge if c == col else None, right=edge if c == col + CARD_COLS - 1 else None)
             ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + CARD_COLS - 1)
-        ws.cell(row=CARD_ROW, column=col, value=label).font = Font(size=9, color="57606A")
+        ws.cell(row=CARD_ROW, column=col, value=label).font = Font(size=9, color=_C_MUTED)
         value = ws.cell(row=CARD_ROW + 1, column=col, value=formula)
         value.font = Font(size=16, bold=True, color=_C_INK)
         value.number_format = fmt
         value.alignment = Alignment(horizontal="left")
-        other = ws.cell(row=CARD_ROW + 2, column=col,
-                        value=None if all_value is None or (isinstance(all_value, float) and math.isnan(all_value))
-                        else all_value)
-        other.number_format = f'"all products: "{fmt}' if fmt != "@" else "@"
-        other.font = Font(size=9, color="57606A")
+        if isinstance(all_value, float) and math.isnan(all_value):
+            all_value = None
+        other = ws.cell(row=CARD_ROW + 2, column=col, value=all_value)
+        other.number_format = "@" if fmt == "@" else f'"all: "{fmt}'
+        other.font = Font(size=9, color=_C_MUTED)
         other.alignment = Alignment(horizontal="left")
     ws.row_dimensions[CARD_ROW + 1].height = 24
 
     # -- top findings --------------------------------------------------------------------------
-    insights = frames.get(INSIGHTS)
     ws["A10"] = "Top findings"
     ws["A10"].font = Font(bold=True)
+    insights = frames.get(INSIGHTS)
     if insights is not None and len(insights) and "Message" in insights.columns:
-        ranked = insights.assign(_r=pd.to_numeric(insights.get("Rank"), errors="coerce")).sort_values("_r", kind="stable")
-        for k, message in enumerate(ranked["Message"].astype(str).head(3)):
+        order = pd.to_numeric(insights["Rank"], errors="coerce") if "Rank" in insights.columns else None
+        ranked = insights.assign(_r=order).sort_values("_r", kind="stable") if order is not None else insights
+        for k, message in enumerate(ranked["Message"].dropna().astype(str).head(3)):
             ws.cell(row=11 + k, column=1, value=f"{k + 1}. {message}")
     else:
-        ws["A11"] = "No LL_Insights table in this run."
+        ws["A11"] = f"No {INSIGHTS} table in this run."
 
     # -- charts --------------------------------------------------------------------------------
-    charts = []
-    # 1. the plan by quarter
+    charts = [_plan_chart(ws, qb, unit), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks),
+              _capacity_chart(ws, qb)]
+    if p.forecast:
+        charts.append(_forecast_chart(ws, wb, unit, len(p.week_rows)))
+    if p.risk:
+        charts.append(_risk_chart(ws, wb, w_plan_last, p.plan_weeks))
+    for slot, chart in enumerate(charts):
+        chart.anchor = _anchor(slot)
+        ws.add_chart(chart)
+
+    last_row = CHART_TOP - 1 + ((len(charts) + 1) // 2) * CHART_ROWS
+    ws.print_area = f"A1:{get_column_letter(GRID_COLS)}{last_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
+def _plan_chart(ws, qb: dict[str, _Block], unit: str):
     bar = BarChart()
     bar.type, bar.grouping, bar.gapWidth, bar.overlap = "col", "clustered", 60, -10
     for name, color in (("Demand", _C_DEMAND), ("Yielded supply", _C_SUPPLY)):
@@ -548,81 +621,70 @@ def write_dashboard(book: openpyxl.Workbook, tables: dict[str, pd.DataFrame]) ->
     _axes(bar, unit)
     line.x_axis.delete = line.y_axis.delete = False
     bar += line
-    charts.append(bar)
+    return bar
 
-    # 2. stock vs safety stock by week
-    stock = LineChart()
+
+def _stock_chart(ws, wb: dict[str, _Block], last: int, unit: str, n_weeks: int):
+    chart = LineChart()
     for name, color, dash in (("Stock", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash"),
                               ("Backlog", _C_BACKLOG, None)):
-        stock.add_data(wb[name].ref(ws, last=w_plan_last), titles_from_data=True)
-        _line(stock.series[-1], color, width=15000, dash=dash)
-    stock.set_categories(wb["Label"].ref(ws, with_header=False, last=w_plan_last))
-    _title(stock, "Inventory vs safety stock by week")
-    _axes(stock, unit)
-    _week_axis(stock, len(weeks))
-    charts.append(stock)
-
-    # 3. capacity by quarter
-    cap = BarChart()
-    cap.type, cap.grouping, cap.gapWidth = "col", "clustered", 60
-    cap.add_data(qb["Wafers planned"].ref(ws), titles_from_data=True)
-    _fill(cap.series[-1], _C_SUPPLY)
-    cap.set_categories(qb["Quarter"].ref(ws, with_header=False))
-    avail = LineChart()
-    avail.add_data(qb["Wafers available"].ref(ws), titles_from_data=True)
-    _line(avail.series[-1], _C_INK, dash="sysDash")
-    _title(cap, "Capacity: wafer starts planned vs available by quarter")
-    _axes(cap, "wafers")
-    avail.x_axis.delete = avail.y_axis.delete = False
-    cap += avail
-    charts.append(cap)
-
-    # 4. forecast band
-    if forecast is not None:
-        area = AreaChart()
-        area.grouping = "stacked"
-        area.add_data(wb["Forecast P10"].ref(ws), titles_from_data=True)
-        base = area.series[-1]
-        base.graphicalProperties.noFill = True
-        base.graphicalProperties.line.noFill = True
-        area.add_data(wb["P10-P90 band"].ref(ws), titles_from_data=True)
-        _fill(area.series[-1], _C_BAND)
-        area.set_categories(wb["Label"].ref(ws, with_header=False))
-        lines = LineChart()
-        for name, color, width in (("Forecast P50", _C_SUPPLY, 15000), ("Actual demand", _C_INK, 9525)):
-            lines.add_data(wb[name].ref(ws), titles_from_data=True)
-            _line(lines.series[-1], color, width=width)
-        _title(area, "Weekly demand: forecast P50 with P10-P90 band, and actual")
-        _axes(area, unit)
-        _week_axis(area, len(week_rows))
-        area.legend.legendEntry = [LegendEntry(idx=0, delete=True)]
-        lines.x_axis.delete = lines.y_axis.delete = False
-        area += lines
-        charts.append(area)
-
-    # 5. stock-out risk
-    if risk is not None:
-        prob = LineChart()
-        prob.add_data(wb["Stock-out probability"].ref(ws, last=w_plan_last), titles_from_data=True)
-        _line(prob.series[-1], _C_BACKLOG, width=15000)
-        prob.set_categories(wb["Label"].ref(ws, with_header=False, last=w_plan_last))
-        _title(prob, "Stock-out probability by week (across demand scenarios)")
-        _axes(prob, "probability", "0%")
-        prob.y_axis.scaling.min = 0
-        prob.y_axis.scaling.max = 1
-        _week_axis(prob, len(weeks))
-        charts.append(prob)
-
-    for slot, chart in enumerate(charts):
-        chart.anchor = _anchor(slot)
-        ws.add_chart(chart)
-
-    last_row = CHART_TOP - 1 + ((len(charts) + 1) // 2) * CHART_ROWS
-    ws.print_area = f"A1:{get_column_letter(GRID_COLS)}{last_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+        chart.add_data(wb[name].ref(ws, last=last), titles_from_data=True)
+        _line(chart.series[-1], color, width=15000, dash=dash)
+    chart.set_categories(wb["Label"].ref(ws, with_header=False, last=last))
+    _title(chart, "Inventory vs safety stock by week")
+    _axes(chart, unit)
+    _week_axis(chart, n_weeks)
+    return chart
 
 
-SELECTOR_ABS = "$" + SELECTOR[0] + "$" + SELECTOR[1:]
+def _capacity_chart(ws, qb: dict[str, _Block]):
+    bar = BarChart()
+    bar.type, bar.grouping, bar.gapWidth = "col", "clustered", 60
+    bar.add_data(qb["Wafers planned"].ref(ws), titles_from_data=True)
+    _fill(bar.series[-1], _C_SUPPLY)
+    bar.set_categories(qb["Quarter"].ref(ws, with_header=False))
+    line = LineChart()
+    line.add_data(qb["Wafers available"].ref(ws), titles_from_data=True)
+    _line(line.series[-1], _C_INK, dash="sysDash")
+    _title(bar, "Capacity: wafer starts planned vs available by quarter")
+    _axes(bar, "wafers", "#,##0")
+    line.x_axis.delete = line.y_axis.delete = False
+    bar += line
+    return bar
+
+
+def _forecast_chart(ws, wb: dict[str, _Block], unit: str, n_weeks: int):
+    # The band is a stacked area: an invisible P10 base with the P90 - P10 width on top.
+    area = AreaChart()
+    area.grouping = "stacked"
+    area.add_data(wb["Forecast P10"].ref(ws), titles_from_data=True)
+    base = area.series[-1]
+    base.graphicalProperties.noFill = True
+    base.graphicalProperties.line.noFill = True
+    area.add_data(wb["P10-P90 band"].ref(ws), titles_from_data=True)
+    _fill(area.series[-1], _C_BAND)
+    area.set_categories(wb["Label"].ref(ws, with_header=False))
+    lines = LineChart()
+    for name, color, width in (("Forecast P50", _C_SUPPLY, 15000), ("Actual demand", _C_INK, 9525)):
+        lines.add_data(wb[name].ref(ws), titles_from_data=True)
+        _line(lines.series[-1], color, width=width)
+    _title(area, "Weekly demand: forecast P50 with P10-P90 band, and actual")
+    _axes(area, unit)
+    _week_axis(area, n_weeks)
+    area.legend.legendEntry = [LegendEntry(idx=0, delete=True)]
+    lines.x_axis.delete = lines.y_axis.delete = False
+    area += lines
+    return area
+
+
+def _risk_chart(ws, wb: dict[str, _Block], last: int, n_weeks: int):
+    chart = LineChart()
+    chart.add_data(wb["Stock-out probability"].ref(ws, last=last), titles_from_data=True)
+    _line(chart.series[-1], _C_BACKLOG, width=15000)
+    chart.set_categories(wb["Label"].ref(ws, with_header=False, last=last))
+    _title(chart, "Stock-out probability by week (across demand scenarios)")
+    _axes(chart, "probability", "0%")
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    _week_axis(chart, n_weeks)
+    return chart

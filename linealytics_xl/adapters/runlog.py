@@ -45,8 +45,8 @@ import pandas as pd
 
 __all__ = [
     "RECORD_FILE", "RunLogError", "StageClock", "StagedRecord", "diff_records", "file_sha256",
-    "list_runs", "load_record", "log_to_mlflow", "mlflow_wanted", "record_data", "runs_dir",
-    "stage_record",
+    "list_runs", "load_record", "log_to_mlflow", "mirror_to_mlflow", "mlflow_wanted", "record_data",
+    "resolve_run", "runs_dir", "stage_record", "write_record",
 ]
 
 RECORD_FILE = "run.json"
@@ -203,6 +203,10 @@ class StagedRecord:
 
     def discard(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.tmp.parent.rmdir()  # only when this was its first record
+        except OSError:
+            pass
 
 
 def _frame_csv(frame: pd.DataFrame) -> str:
@@ -255,6 +259,16 @@ def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time
         staged.discard()
         raise
     return staged
+
+
+def write_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time: datetime, version: str,
+                 input_sha256: str = "", timings: Mapping[str, float] | None = None,
+                 wall_time_s: float | None = None) -> Path:
+    """Stage and commit in one go, for a workbook already written (e.g. the ribbon after writing
+    through Excel, with ``book.fullname`` as ``workbook`` when it is a local path)."""
+    staged = stage_record(outcome, workbook, run_id=run_id, time=time, input_sha256=input_sha256,
+                          version=version)
+    return staged.commit(timings=timings, wall_time_s=wall_time_s)
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,6 +378,29 @@ def log_to_mlflow(folder: str | os.PathLike[str], tracking_uri: str | None = Non
         "tracking_uri": safe_uri(uri), "experiment": name, "experiment_id": exp_id, "run_id": rid,
     }), encoding="utf-8")
     return rid
+
+
+_USERINFO = re.compile(r"(//)[^/@\s]+@")
+
+
+def mirror_to_mlflow(folder: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Log the record to MLflow when ``MLFLOW_TRACKING_URI`` is set; returns notes for the user.
+
+    Never raises: the record folder is the run log, MLflow a mirror of it, so a tracking server
+    that is down (or MLflow missing) is reported, not a failed plan.
+    """
+    if not mlflow_wanted(environ):
+        return []
+    try:
+        log_to_mlflow(folder)
+    except ImportError:
+        return [f"{ENV_TRACKING_URI} is set but MLflow is not installed "
+                f"(pip install 'linealytics-xl[mlflow]'); the run is recorded in {folder} only."]
+    except Exception as exc:  # noqa: BLE001 - any tracking failure is a note, not a failed plan
+        text = _USERINFO.sub(r"\1***@", f"{type(exc).__name__}: {exc}")
+        text = " ".join(text.split())[:300]
+        return [f"Logging the run to MLflow failed ({text}); the run is recorded in {folder}."]
+    return []
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ the package parts before and after, and reported -- never dropped silently.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import tempfile
@@ -29,6 +30,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+from .dashboard import DASHBOARD, is_own_dashboard, write_dashboard
 
 EXCEL_DATE = "yyyy-mm-dd"
 
@@ -69,6 +71,9 @@ def check_writable(path: Path) -> None:
 class WorkbookFile:
     """One loaded workbook; read it, then write results into it (or into a copy)."""
 
+    #: Why the last ``write`` left the Dashboard sheet as it was (None when it was written).
+    dashboard_error: str | None = None
+
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         if not self.path.exists():
@@ -107,6 +112,7 @@ class WorkbookFile:
         """Write everything, save atomically; returns the path and notes on anything not kept."""
         dest = Path(output) if output else self.path
         check_writable(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
         for b in blocks:
             ws = self.book[b.sheet]
             for k, v in enumerate(b.values):
@@ -115,13 +121,22 @@ class WorkbookFile:
             write_table(self.book, name, frame)
         if SETTINGS_SHEET not in self.book.sheetnames:
             write_settings(self.book, settings)
+        # The dashboard is a view of the tables: a failure there never blocks writing the plan
+        # (write_dashboard leaves the workbook as it was, the previous dashboard included).
+        self.dashboard_error = None
+        try:
+            write_dashboard(self.book, tables)
+        except Exception as exc:  # noqa: BLE001
+            self.dashboard_error = f"the {DASHBOARD} sheet was not updated: {exc}"
+            logging.getLogger(__name__).warning(self.dashboard_error)
+        owned = [*tables, DASHBOARD] if is_own_dashboard(self.book) else list(tables)
         # Formulas saved by openpyxl carry no cached value: have Excel recompute them on open.
         self.book.calculation.fullCalcOnLoad = True
         fd, tmp = tempfile.mkstemp(prefix=".~linealytics-", suffix=dest.suffix, dir=dest.parent)
         os.close(fd)
         try:
             self.book.save(tmp)
-            lost = lost_parts(self.path, Path(tmp), owned=tables.keys())
+            lost = lost_parts(self.path, Path(tmp), owned=owned)
             if dest.resolve() == self.path.resolve() and refused_losses(lost):
                 raise WorkbookError(
                     f"{self.path.name} holds content that the file writer cannot keep "

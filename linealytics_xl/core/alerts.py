@@ -30,6 +30,11 @@ Aggregation.  One alert per product and *episode*, not per week:
 * ``data_quality`` (info): the import's warnings, one alert per sheet (details in
   ``LL_DataQuality``).
 
+``Week`` shows the period an alert covers: a week (``Q3 25 WW_21``), a range of weeks or quarters
+(``Q3 25 WW_21 to Q1 27 WW_13``, ``Q2 25 to Q4 26``); empty for data quality.  A run that does not
+check a type (no scenarios: no stock-out risk; no forecast: no drift) leaves that type's alerts as
+they were instead of resolving them.
+
 Notification.  ``Notified`` holds when an alert was mailed (empty until then); the mailer sends
 only the active alerts not yet notified and marks them after a successful send, so a failed send
 is retried by the next run.  An alert that resolves and later comes back is ``new`` again, with a
@@ -52,7 +57,7 @@ from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
 from .settings import Settings
-from .tables import ALERTS, ALERTS_COLUMNS
+from .tables import ALERTS, ALERTS_COLUMNS  # noqa: F401 - ALERTS re-exported: the table name
 
 #: The table's columns (``Notified``: when the alert was mailed, empty until then).
 ALERT_COLUMNS = list(ALERTS_COLUMNS)
@@ -179,10 +184,11 @@ def stockout_risk_conditions(data: PlanningData, result: PlanResult, risk: RiskR
             weeks = int(risky[a:b + 1].sum())
             peak_t = a + int(np.argmax(np.where(risky[a:b + 1], prob[a:b + 1], -1.0)))
             peak = float(prob[peak_t])
+            where = (f"in {ax.week(a)}" if a == b else
+                     f"in {weeks} week{'s' if weeks != 1 else ''} between {ax.week(a)} and {ax.week(b)}")
             msg = (f"{name}: the plan covers demand, but the chance of running out exceeds "
-                   f"{threshold:.0%} in {weeks} week{'s' if weeks != 1 else ''} "
-                   f"between {ax.week(a)} and {ax.week(b)}; highest {peak:.0%} in "
-                   f"{ax.week(peak_t)}.")
+                   f"{threshold:.0%} {where}; highest {peak:.0%}"
+                   + (f" in {ax.week(peak_t)}." if a != b else "."))
             found.append(Condition("stockout_risk", "warning", name, ax.week(a), ax.weeks(a, b),
                                    peak, float(threshold), msg))
     return found
@@ -301,8 +307,9 @@ def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condi
     """Drift in the latest backtest window, where actuals are known.
 
     The band of the latest window is the window's forecast plus the 10th and 90th percentiles of
-    the *earlier* windows' errors (relative to each window's forecast level, as the scenarios
-    use them), so the recent actuals are judged against a band built without them.
+    the errors of the earlier windows that end before it starts (relative to each window's
+    forecast level, as the scenarios use them), so the recent actuals are judged against a band
+    built without them.  At least two such windows are needed.
     """
     bt = getattr(forecast_result, "backtest", None)
     if bt is None or bt.actuals.shape[0] < 3:
@@ -311,7 +318,8 @@ def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condi
     found = []
     start = int(bt.origins[-1])
     h = bt.actuals.shape[2]
-    if start + h > data.n_weeks:
+    earlier = np.flatnonzero(np.asarray(bt.origins) + h <= start)
+    if start + h > data.n_weeks or earlier.size < 2:
         return []
     for p, label in enumerate(bt.products):
         model = forecast_result.choices.get(label)
@@ -322,7 +330,7 @@ def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condi
         level = float(fc.mean())
         if level <= 0:
             continue
-        lo, hi = np.quantile(rel[:-1].ravel(), [0.1, 0.9])
+        lo, hi = np.quantile(rel[earlier].ravel(), [0.1, 0.9])
         k, n, drifting = band_drift(bt.actuals[-1, p], fc + lo * level, fc + hi * level)
         if drifting:
             week = ax.weeks(start, start + h - 1)
@@ -365,6 +373,17 @@ def data_quality_conditions(issues: Iterable[Issue]) -> list[Condition]:
         found.append(Condition("data_quality", "info", "", sheet, "", float(len(items)),
                                float("nan"), msg))
     return found
+
+
+def evaluated_types(*, risk: bool, forecast: bool) -> set[str]:
+    """The alert types a run checks: without scenarios there is no stock-out risk, without a
+    forecast no drift, and alerts of a type not checked must not count as resolved."""
+    out = set(TYPES)
+    if not risk:
+        out.discard("stockout_risk")
+    if not forecast:
+        out.discard("forecast_drift")
+    return out
 
 
 def find_conditions(data: PlanningData, result: PlanResult, settings: Settings, *,
@@ -433,14 +452,17 @@ def normalize(previous: pd.DataFrame | None) -> pd.DataFrame:
     return frame.drop_duplicates("AlertId", keep="last").reset_index(drop=True)
 
 
-def reconcile(previous: pd.DataFrame | None, current: Sequence[Condition], now: datetime) -> pd.DataFrame:
+def reconcile(previous: pd.DataFrame | None, current: Sequence[Condition], now: datetime,
+              evaluated: Iterable[str] | None = None) -> pd.DataFrame:
     """The new ``LL_Alerts`` table from the previous one and this run's conditions.
 
     A condition whose id is active (new or open) in ``previous`` is ``open``, keeping its
     ``FirstSeen`` and ``Notified``; any other condition is ``new`` (``FirstSeen`` = ``now``);
     previous active alerts not among the conditions are ``resolved`` (``LastSeen`` stays the last
-    run that saw them); resolved alerts stay as they are.  Rows: active alerts by severity, type
-    and the conditions' order, then the resolved ones, most recently seen first.
+    run that saw them) -- unless their type is not in ``evaluated`` (default: all types), e.g. a
+    risk alert in a run without scenarios: those stay as they were.  Resolved alerts stay as they
+    are.  Rows: this run's alerts by severity, type and the conditions' order, then the active
+    alerts carried over unchecked, then the resolved ones, most recently seen first.
     """
     now = pd.Timestamp(now).floor("s")
     prev = normalize(previous)
@@ -468,10 +490,13 @@ def reconcile(previous: pd.DataFrame | None, current: Sequence[Condition], now: 
         active["_sev"] = active["Severity"].map(_SEVERITY_RANK).fillna(9)
         active["_type"] = active["Type"].map(_TYPE_RANK).fillna(99)
         active = active.sort_values(["_sev", "_type", "_order"], kind="stable")
+    checked = set(TYPES if evaluated is None else evaluated)
     gone = prev[~prev["AlertId"].isin(seen)].copy()
+    unchecked = gone["Status"].isin(ACTIVE) & ~gone["Type"].isin(checked)
+    carried, gone = gone[unchecked], gone[~unchecked]
     gone.loc[gone["Status"].isin(ACTIVE), "Status"] = RESOLVED
     gone = gone.sort_values("LastSeen", ascending=False, kind="stable", na_position="last")
-    parts = [f[ALERT_COLUMNS] for f in (active, gone) if len(f)]
+    parts = [f[ALERT_COLUMNS] for f in (active, carried, gone) if len(f)]
     return _typed(pd.concat(parts, ignore_index=True)) if parts else empty_table()
 
 

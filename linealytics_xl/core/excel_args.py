@@ -17,7 +17,8 @@ expected and where in the argument the first offending cell is (``row 2, column 
 Layouts, the same in every worksheet function:
 
 * **product x week ranges** (demand, history, capacity, ...): products as rows, weeks as
-  columns.  A single row or column is *one* product.  A first column of text is taken as the
+  columns.  A single row or column is *one* product (also when it comes as a list of one-cell
+  rows, ``ndim=2``).  A first column of text is taken as the
   product names.  Rows and columns that are entirely empty at the end of a range are dropped
   (a range selected generously), empty cells inside count as 0 where the argument says so.
 * **per-product values** (density, initial stock): one value for all products, or one per
@@ -40,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from .layout import safety_stock_targets
 from .model import PlanningData, WeekAxis
 
 EXCEL_ERRORS = frozenset({
@@ -155,16 +155,17 @@ class Rule:
     minimum: float | None = None
     minimum_exclusive: bool = False
     maximum: float | None = None
+    maximum_exclusive: bool = False
     blank: float | None = None      # value of an empty cell; None makes an empty cell an error
     integer: bool = False
 
-    def words(self) -> str:
-        kind = "whole numbers" if self.integer else "numbers"
+    def words(self, single: bool = False) -> str:
+        kind = ("a whole number" if single else "whole numbers") if self.integer else ("a number" if single else "numbers")
         parts = []
         if self.minimum is not None:
             parts.append(f"{'>' if self.minimum_exclusive else '>='} {self.minimum:g}")
         if self.maximum is not None:
-            parts.append(f"<= {self.maximum:g}")
+            parts.append(f"{'<' if self.maximum_exclusive else '<='} {self.maximum:g}")
         return f"{kind} {' and '.join(parts)}".strip()
 
     def check(self, v: Any) -> float | None:
@@ -178,7 +179,7 @@ class Rule:
             return None
         if self.minimum is not None and (x < self.minimum or (self.minimum_exclusive and x == self.minimum)):
             return None
-        if self.maximum is not None and x > self.maximum:
+        if self.maximum is not None and (x > self.maximum or (self.maximum_exclusive and x == self.maximum)):
             return None
         if self.integer and x != int(x):
             return None
@@ -253,7 +254,11 @@ def product_table(value: Any, name: str, rule: Rule = NONNEGATIVE_BLANK_ZERO) ->
         if dup is not None:
             raise ArgumentError(f"{name}: product {dup!r} is named twice in the first column")
         rows = [r[1:] for r in rows]
-    values = _convert(rows, ndim, name, rule, col_offset=1 if named else 0)
+    if not named and ndim == 2 and len(rows) > 1 and len(rows[0]) == 1:
+        # a single column given as rows (ndim=2): one product, as Excel's own flat list would be
+        values = _convert(rows, ndim, name, rule).T
+    else:
+        values = _convert(rows, ndim, name, rule, col_offset=1 if named else 0)
     if not named:
         labels = tuple(f"Product {i + 1}" for i in range(values.shape[0])) if values.shape[0] > 1 else ("Product",)
     return Table(values, labels, named)
@@ -284,9 +289,9 @@ def per_product_week(value: Any, name: str, n_products: int, n_weeks: int, rule:
                      default: float | None = None) -> np.ndarray:
     """``[P, T]`` from one value, one per product, one per week or a full products x weeks range.
 
-    A single row or column is one value per product when there are several products, one value
-    per week when there is one product (or when its length is the number of weeks, which is not
-    the number of products).
+    A single row or column (either way round: Excel does not say which) is one value per product
+    when its length is the number of products (and there are several), else one value per week
+    when its length is the number of weeks.
     """
     P, T = n_products, n_weeks
     if value is None and default is not None:
@@ -305,11 +310,11 @@ def per_product_week(value: Any, name: str, n_products: int, n_weeks: int, rule:
         return np.full((P, T), a[0, 0])
     if (r, c) == (P, T):
         return a.copy()
-    if ndim == 1 or min(r, c) == 1:
+    if min(r, c) == 1:  # a single row or column, whichever way round (Excel does not say)
         flat = a.reshape(-1)
-        if flat.size == P and P > 1 and (ndim == 1 or r == P):
+        if flat.size == P and P > 1:
             return np.repeat(flat[:, None], T, axis=1)
-        if flat.size == T and (ndim == 1 or c == T):
+        if flat.size == T:
             return np.repeat(flat[None, :], P, axis=0)
     raise ArgumentError(f"{name} must be one value, one per product ({P}), one per week ({T}) or "
                         f"{P} row(s) x {T} column(s); found {_shape_words(a.shape, ndim)}")
@@ -339,8 +344,7 @@ def integer(value: Any, name: str, *, minimum: int | None = None, maximum: int |
     rule = Rule(minimum=minimum, maximum=maximum, integer=True)
     x = rule.check(value)
     if x is None:
-        raise ArgumentError(f"{name} must be a {rule.words().replace('whole numbers', 'whole number')} "
-                            f"({_found(value, 0, 0, 0)})")
+        raise ArgumentError(f"{name} must be {rule.words(single=True)} ({_found(value, 0, 0, 0)})")
     return int(x)
 
 
@@ -348,10 +352,13 @@ def number(value: Any, name: str, rule: Rule = NONNEGATIVE, default: float | Non
     """One number; ``default`` when omitted."""
     if is_blank(value) and default is not None:
         return float(default)
-    a = numbers(value, name, rule)
-    if a.size != 1:
-        raise ArgumentError(f"{name} must be a single number, found {a.size} values")
-    return float(a.reshape(-1)[0])
+    rows, _ = as_grid(value, name)
+    if sum(len(r) for r in rows) != 1:
+        raise ArgumentError(f"{name} must be a single number, found a range")
+    x = rule.check(rows[0][0])
+    if x is None:
+        raise ArgumentError(f"{name} must be {rule.words(single=True)} ({_found(rows[0][0], 0, 0, 0)})")
+    return x
 
 
 def probabilities(value: Any, name: str) -> tuple[float, ...]:
@@ -360,11 +367,11 @@ def probabilities(value: Any, name: str) -> tuple[float, ...]:
     cells = [(r, c, v) for r, row in enumerate(rows) for c, v in enumerate(row) if not is_blank(v)]
     if not cells:
         raise ArgumentError(f"{name} is empty")
-    rule = Rule(minimum=0.0, minimum_exclusive=True, maximum=1.0)
+    rule = Rule(minimum=0.0, minimum_exclusive=True, maximum=1.0, maximum_exclusive=True)
     out = []
     for r, c, v in cells:
         x = rule.check(v)
-        if x is None or x == 1.0:
+        if x is None:
             raise ArgumentError(f"{name} must be probabilities between 0 and 1 such as 0.1 or 0.9 "
                                 f"({_found(v, r, c, ndim)})")
         out.append(x)
@@ -680,7 +687,6 @@ def plan_request(demand: Any, yields: Any, density: Any, capacity: Any, initial_
     """Everything LL_PLAN needs, from its arguments as Excel passes them."""
     from pydantic import ValidationError
 
-    from .optimize import PlanOptions
     from .settings import Settings
 
     table = product_table(demand, "demand")
@@ -701,11 +707,7 @@ def plan_request(demand: Any, yields: Any, density: Any, capacity: Any, initial_
     if settings.band_low_bytes is not None and settings.band_high_bytes is not None \
             and settings.band_low_bytes > settings.band_high_bytes:
         raise ArgumentError("options: band_low_bytes must not exceed band_high_bytes")
-    plan_options = PlanOptions(
-        solver=settings.solver, cycle_time_weeks=settings.cycle_time_weeks,
-        lot_size_wafers=settings.lot_size_wafers, band_low_bytes=settings.band_low_bytes,
-        band_high_bytes=settings.band_high_bytes, time_limit_s=settings.solver_time_limit_s,
-    )
+    plan_options = settings.plan_options()
     data = planning_data(table, y, rho, cap, init, sst, week_quarter, quarters,
                          total_capacity=opts.get("total_capacity"), start=opts.get("start"))
     ordered = tuple(r for r in PLAN_ROWS if r in rows)

@@ -63,7 +63,7 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
     for p, name in enumerate(data.products):
         demand_p = float((data.demand if demand is None else demand)[p].sum())
         backlog = result.backlog[p]
-        shortage = float(backlog[-1])
+        shortage = float(backlog[-1]) if backlog[-1] > backlog_tolerance(demand_p) else 0.0
         weeks_backlog = int((backlog > backlog_tolerance(demand_p)).sum())
         below = int((result.stock[p, ends[valid]] < data.safety_stock[p, valid] * (1 - 1e-6) - SERVED_TOL_BYTES).sum())
         cap_sum = float(data.capacity[p].sum())

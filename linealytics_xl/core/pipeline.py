@@ -20,7 +20,7 @@ from .demand import DemandView, backtest_table, demand_view, forecast_table
 from .explain import ProductSummary, summarize
 from .insights import Insight, find_insights, insights_table
 from .model import Issue, PlanningData
-from .optimize import PlanOptions, PlanResult, optimize
+from .optimize import PlanResult, optimize
 from .risk import RiskResult, simulate_plan
 from .settings import Settings
 
@@ -55,14 +55,6 @@ def fingerprint(data: PlanningData) -> str:
     return h.hexdigest()[:16]
 
 
-def plan_options(settings: Settings) -> PlanOptions:
-    return PlanOptions(
-        solver=settings.solver, cycle_time_weeks=settings.cycle_time_weeks,
-        lot_size_wafers=settings.lot_size_wafers, band_low_bytes=settings.band_low_bytes,
-        band_high_bytes=settings.band_high_bytes, time_limit_s=settings.solver_time_limit_s,
-    )
-
-
 def run(data: PlanningData, settings: Settings, progress: Progress | None = None, *,
         previous_alerts: pd.DataFrame | None = None, now: datetime | None = None) -> Outcome:
     """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables.
@@ -78,13 +70,14 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
         view = demand_view(data, settings)
     say("Optimising the wafer plan")
     plan_demand = view.plan_demand if view is not None else None
-    result = optimize(data, plan_demand, options=plan_options(settings))
+    result = optimize(data, plan_demand, options=settings.plan_options())
     risk = None
     if view is not None and view.scenarios is not None:
         say("Measuring stock-out risk")
         risk = simulate_plan(result.supply, data.initial_stock, view.scenarios,
                              data.safety_stock[:, data.week_quarter], settings.service_level,
-                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)), replan=True)
+                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)), replan=True,
+                             planned_demand=plan_demand)
     say("Building output tables")
     summaries = summarize(data, result, settings.cycle_time_weeks, plan_demand)
     backtest = backtest_table(view) if view is not None else None
@@ -101,8 +94,10 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
         data, result, settings, summaries=summaries, risk=risk,
         forecast_result=view.forecast if view is not None else None,
         forecast=out.get(tables.FORECAST), warnings=data.warnings)
+    checked = alerts.evaluated_types(risk=risk is not None,
+                                     forecast=view is not None and view.forecast is not None)
     out[tables.ALERTS] = alerts.reconcile(previous_alerts, conditions,
-                                          now or datetime.now().replace(microsecond=0))
+                                          now or datetime.now().replace(microsecond=0), checked)
     out[tables.DATA_QUALITY] = tables.data_quality_table(data.warnings)
     return Outcome(data=data, settings=settings, result=result, summaries=summaries, tables=out,
                    fingerprint=fingerprint(data), warnings=list(data.warnings), demand=view, risk=risk,

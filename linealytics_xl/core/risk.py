@@ -81,6 +81,7 @@ def _check(supply, initial_stock, scenarios, safety_stock_weekly, service_level,
 
 def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
                   service_level: float = 0.95, *, lead_weeks: int = 13, replan: bool = False,
+                  planned_demand=None,
                   chunk_bytes: int = 256 * 2**20) -> RiskResult:
     """Run the plan ``supply`` [P, T] (bytes arriving per week) against demand ``scenarios``.
 
@@ -91,6 +92,9 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
     about a quarter): stock of that size at the end of week t keeps week t free of stock-out in
     ``service_level`` of the scenarios (a cycle service level).  It uses the scenarios' own
     spread and correlation over time, so no normality is assumed.
+
+    ``planned_demand`` [P, T] is the demand the plan was made for (default: the scenarios'
+    mean); surprises are measured against it.
 
     With ``replan`` the plan is taken to be re-optimised every week on the mean demand, as a
     planning department runs it: a scenario's net position then differs from the plan only by
@@ -121,7 +125,7 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         if replan:
             # Re-planned every week on the mean demand: only the surprise of the last L weeks
             # (what new wafer starts could not yet answer) moves the net position off the plan.
-            mean_d = d.mean(axis=0)
+            mean_d = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
             planned_net = init[sl, None] + np.cumsum(supply[sl] - mean_d, axis=-1)
             recent = np.cumsum(d - mean_d, axis=2)
             recent[:, :, L:] -= recent[:, :, :-L].copy()
@@ -151,7 +155,8 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         fill[sl] = np.divide(served, asked, out=np.ones_like(asked), where=asked > 0)
         del on_time
 
-        surprise = np.cumsum(d - d.mean(axis=0), axis=2)
+        centre = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
+        surprise = np.cumsum(d - centre, axis=2)
         surprise[:, :, L:] -= surprise[:, :, :-L].copy()    # sum over the last L weeks
         surprise = np.moveaxis(surprise, 0, -1)             # scenarios last: faster quantile
         out["ss"][sl] = np.maximum(np.quantile(surprise, service_level, axis=-1), 0.0)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .model import Issue
+from .optimize import PlanOptions
 
 SETTINGS_SHEET = "Settings"
 
@@ -53,6 +54,14 @@ class Settings(BaseModel):
         if not 0 < level < 1:
             raise ValueError("expected P50 or a service level between 0 and 1 such as 0.95")
         return str(level)
+
+    def plan_options(self) -> PlanOptions:
+        """The optimiser's options from these settings (one mapping for every entry point)."""
+        return PlanOptions(
+            solver=self.solver, cycle_time_weeks=self.cycle_time_weeks,
+            lot_size_wafers=self.lot_size_wafers, band_low_bytes=self.band_low_bytes,
+            band_high_bytes=self.band_high_bytes, time_limit_s=self.solver_time_limit_s,
+        )
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(name, value, description) rows for the `Settings` sheet."""

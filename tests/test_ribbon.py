@@ -1,0 +1,416 @@
+"""Ribbon macros (linealytics_xl/ribbon.py) and the live-book adapter run against real xlwings Book
+objects of xlwings' JSON engine (``xw.Book(json=...)`` + ``set_mock_caller()``), built from real
+workbooks read with openpyxl: the hackathon workbook (../shared, skipped when absent) and the
+shipped template. The checks read the actions xlwings records (``book.json()``): which sheets,
+ranges and tables are written, in how many calls, and that the plan written equals the plan the
+file path (``jobs.plan``) computes for the same workbook.
+
+The JSON engine needs xlwings' noncommercial key; it is set here for the test process only
+(monkeypatch), and the remote engine is registered for the duration of a test if xlwings was
+imported without a key. The add-in itself needs only the BSD part of xlwings. What this cannot
+show: Excel's own status bar, message boxes and screen updating (the JSON engine has no status
+bar and records the others as actions), and reading formulas through COM (``Range.formula``)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import types
+from datetime import date, datetime, time
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import xlwings as xw
+
+from linealytics_xl import jobs, ribbon
+from linealytics_xl.adapters.live_book import LiveBook
+from linealytics_xl.adapters.workbook_file import WorkbookFile
+from linealytics_xl.core import tables
+from linealytics_xl.core.cells import address
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workbook" / "planning.xlsx"
+OWN_SHEETS = {"Wafer Plan", "Boundary Conditions", "Supply_Demand"}
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON books from real workbooks
+# ---------------------------------------------------------------------------------------------
+
+def _json_value(v):
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(v, date):
+        return v.strftime("%Y-%m-%dT00:00:00.000Z")
+    if isinstance(v, time):
+        return v.isoformat()
+    return v
+
+
+def sheet_values(ws) -> list[list]:
+    rows = [[_json_value(v) for v in r] for r in
+            ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column, values_only=True)]
+    return rows or [[None]]
+
+
+def payload(path: Path, extra_sheets: list[dict] = (), name: str = "plan.xlsx") -> dict:
+    """What xlwings' VBA client sends for the workbook: every sheet's values from A1, formulas as
+    the "=..." text openpyxl reads (the JSON engine cannot read formulas, so they travel as values)."""
+    wb = openpyxl.load_workbook(path)
+    sheets = [{"name": ws.title, "values": sheet_values(ws), "tables": [], "pictures": []} for ws in wb.worksheets]
+    return {"client": "VBA", "version": xw.__version__, "names": [], "sheets": sheets + list(extra_sheets),
+            "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}}
+
+
+def table_sheet(name: str, rows: list[list]) -> dict:
+    """A sheet holding an Excel Table ``name`` over ``rows`` (header first), as the client reports it."""
+    end = address(len(rows) - 1, len(rows[0]) - 1)
+    col = "".join(ch for ch in end if ch.isalpha())
+    return {"name": name, "values": rows, "pictures": [], "tables": [{
+        "name": name, "range_address": f"$A$1:${col}${len(rows)}",
+        "header_row_range_address": f"$A$1:${col}$1", "data_body_range_address": f"$A$2:${col}${len(rows)}",
+        "total_row_range_address": None, "show_headers": True, "show_totals": False,
+        "table_style": "TableStyleMedium2", "show_autofilter": True}]}
+
+
+@pytest.fixture()
+def json_book(monkeypatch):
+    """Factory: a JSON-engine Book from a payload, set as the mock caller for this test only."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    if "remote" not in [e.name for e in xw.engines]:  # xlwings was imported before the key was set
+        from xlwings.pro import _xlremote
+
+        remote = xw.Engine(impl=_xlremote.engine)
+        monkeypatch.setattr(xw.engines, "engines", xw.engines.engines + [remote])
+        monkeypatch.setattr(xw.engines, "engines_by_name", {**xw.engines.engines_by_name, "remote": remote})
+    monkeypatch.setattr(xw.Book, "_mock_caller", None, raising=False)  # removed again after the test
+
+    def make(data: dict):
+        book = xw.Book(json=copy.deepcopy(data))  # the engine keeps (and changes) the dict it is given
+        book.set_mock_caller()
+        return book
+
+    return make
+
+
+def actions(book) -> list[dict]:
+    return book.json()["actions"]
+
+
+def sheet_names(data: dict) -> list[str]:
+    return [s["name"] for s in data["sheets"]]
+
+
+class Recorded:
+    """The recorded actions, resolved to sheet names (new sheets take the next positions)."""
+
+    def __init__(self, book, data: dict):
+        self.acts = actions(book)
+        names = sheet_names(data)
+        for a in self.acts:
+            if a["func"] == "addSheet":
+                assert a["args"][0] == len(names), "sheets are added at the end"
+                names.append(a["args"][1])
+        self.names = names
+
+    def of(self, func: str) -> list[dict]:
+        return [a for a in self.acts if a["func"] == func]
+
+    def sheet(self, a: dict) -> str:
+        return self.names[a["sheet_position"]]
+
+    def values_on(self, sheet: str) -> list[dict]:
+        return [a for a in self.of("setValues") if self.sheet(a) == sheet]
+
+    def alert(self) -> str:
+        alerts = self.of("alert")
+        assert len(alerts) == 1, [a["args"][0][:80] for a in alerts]
+        return alerts[0]["args"][0]
+
+
+def run_time_columns(frame: pd.DataFrame) -> set[str]:
+    """Columns of timestamps with a time of day: when a run happened, not what it planned."""
+    out = set()
+    for c in frame.columns:
+        values = frame[c].dropna()
+        stamps = pd.api.types.is_datetime64_any_dtype(values) or (
+            len(values) and values.map(lambda v: isinstance(v, (datetime, pd.Timestamp))).all())
+        if stamps and any(pd.Timestamp(v).time() != time(0) for v in values):
+            out.add(c)
+    return out
+
+
+def frame_cells(frame: pd.DataFrame) -> list[list]:
+    """A table's rows as the JSON engine records them (dates as yyyy-mm-dd, blanks as "")."""
+    out = [list(frame.columns)]
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for v in row:
+            if isinstance(v, (pd.Timestamp, datetime)) and not pd.isna(v):
+                cells.append(pd.Timestamp(v).strftime("%Y-%m-%d") if pd.Timestamp(v).time() == time(0)
+                             else pd.Timestamp(v).isoformat())
+            elif v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)):
+                cells.append("")
+            elif isinstance(v, np.generic):
+                cells.append(v.item())
+            else:
+                cells.append(v)
+        out.append(cells)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: the live book gives the core what the file gives it
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["template", "real"])
+def test_live_book_reads_the_same_grids_as_the_file_adapter(json_book, which, request):
+    path = TEMPLATE if which == "template" else request.getfixturevalue("real_path")
+    live = LiveBook(json_book(payload(path)))
+    file_grids = WorkbookFile(path).sheets()
+    live_grids = live.sheets()
+    assert list(live_grids) == list(file_grids)
+    blank = lambda grid: [[None if v == "" else v for v in r] for r in grid]
+    for name, grid in file_grids.items():
+        assert blank(live_grids[name]) == blank(grid or [[None]]), name
+    formulas = [v for g in live_grids.values() for r in g for v in r if isinstance(v, str) and v.startswith("=")]
+    assert formulas, "the workbook's formulas reach the parser as '=...' text"
+    assert live.settings()[0] == WorkbookFile(path).settings()[0]
+    assert live.table(tables.RUNS) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Run all on the real workbook = the command line's plan
+# ---------------------------------------------------------------------------------------------
+
+def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_planned):
+    data = payload(real_path)
+    book = json_book(data)
+    ribbon.run_all()
+    rec = Recorded(book, data)
+    file_out = openpyxl.load_workbook(real_planned.path)
+    outcome = real_planned.outcome
+
+    # screen updating off around every write, back on at the end
+    funcs = [a["func"] for a in rec.acts]
+    assert funcs[0] == "setScreenUpdating" and rec.acts[0]["args"] == [False]
+    last_write = max(i for i, f in enumerate(funcs) if f in ("setValues", "addTable", "addSheet", "resizeTable"))
+    assert funcs[last_write + 1] == "setScreenUpdating" and rec.acts[last_write + 1]["args"] == [True]
+
+    # the workbook's own sheets: one call per block, the very cells and values of the file path
+    own = [a for a in rec.of("setValues") if rec.sheet(a) in OWN_SHEETS]
+    blocks = jobs.output_blocks(WorkbookFile(real_path).sheets(), outcome.data, outcome.result.wafers,
+                                outcome.result.supply)
+    assert len(own) == len(blocks)
+    for a in own:
+        assert a["row_count"] == 1
+        ws = file_out[rec.sheet(a)]
+        expected = [ws.cell(a["start_row"] + 1, a["start_column"] + c + 1).value
+                    for c in range(a["column_count"])]
+        assert a["values"] == [expected], (rec.sheet(a), a["start_row"], a["start_column"])
+    wafer_rows = {a["start_row"]: a["values"][0] for a in rec.values_on("Wafer Plan")}
+    plan_ws = file_out["Wafer Plan"]
+    for product, wafers in zip(outcome.data.products, outcome.result.wafers):
+        row = next(r for r in range(1, plan_ws.max_row + 1) if plan_ws.cell(r, 1).value == product)
+        np.testing.assert_array_equal(wafer_rows[row - 1], wafers)
+
+    # every table of the pipeline, on its own sheet, as an Excel Table of the same name, in one write
+    expected_tables = list(outcome.tables) + [tables.RUNS]
+    added = rec.of("addTable")
+    assert [a["args"][3] for a in added] == expected_tables
+    for a in added:
+        name = a["args"][3]
+        assert rec.sheet(a) == name and a["args"][1] is True
+        writes = rec.values_on(name)
+        assert len(writes) == 1 and writes[0]["start_row"] == 0 and writes[0]["start_column"] == 0
+        assert a["args"][0] == f"$A$1:${address(0, writes[0]['column_count'] - 1)[:-1]}${writes[0]['row_count']}"
+        if name != tables.RUNS:
+            frame = outcome.tables[name]
+            stamps = run_time_columns(frame)   # when each run happened differs between the two runs
+            keep = [i for i, c in enumerate(frame.columns) if c not in stamps]
+            got = [[row[i] for i in keep] for row in writes[0]["values"]]
+            assert got == [[row[i] for i in keep] for row in frame_cells(frame)], name
+    runs = rec.values_on(tables.RUNS)[0]["values"]
+    assert runs[0] == tables.RUNS_COLUMNS and len(runs) == 2
+    run = dict(zip(runs[0], runs[1]))
+    assert run["InputFingerprint"] == outcome.fingerprint and run["Workbook"] == "plan.xlsx"
+    assert run["ShortageBytes"] == pytest.approx(outcome.shortage_bytes, rel=1e-12)
+
+    # nothing written anywhere else; the Settings sheet added as the file path adds it
+    written = {rec.sheet(a) for a in rec.of("setValues")}
+    assert written == OWN_SHEETS | set(expected_tables) | {"Settings"}
+    assert [a["args"][1] for a in rec.of("addSheet")] == expected_tables + ["Settings"]
+
+    # and the planner is told, loudly, what cannot be served
+    text = rec.alert()
+    assert "SHORTAGE" in text and "23C" in text and "68% of demand" in text
+    assert rec.of("alert")[0]["args"][3] == "critical"
+
+
+# ---------------------------------------------------------------------------------------------
+# The template: Optimize, a re-run over existing tables, settings from the workbook
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def template_planned(tmp_path_factory):
+    out = tmp_path_factory.mktemp("template") / "planned.xlsx"
+    return jobs.plan(TEMPLATE, output=out, overrides={"forecast": False, "simulate": False})
+
+
+def test_optimize_on_the_template_plans_without_forecast(json_book, template_planned):
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.optimize()
+    rec = Recorded(book, data)
+    names = [a["args"][3] for a in rec.of("addTable")]
+    assert "LL_Plan" in names and "LL_Forecast" not in names and "LL_Risk" not in names
+    assert names == list(template_planned.outcome.tables) + [tables.RUNS]
+    wafer_rows = {a["start_row"]: a["values"][0] for a in rec.values_on("Wafer Plan")}
+    assert len(wafer_rows) == template_planned.outcome.data.n_products
+    got = np.array([wafer_rows[r] for r in sorted(wafer_rows)])
+    np.testing.assert_array_equal(got, template_planned.outcome.result.wafers)
+    assert "Optimize: plan written to" in rec.alert()
+
+
+def test_rerun_resizes_existing_tables_appends_the_run_log_and_uses_the_settings_sheet(json_book):
+    previous_run = ["20250101-000000-abcdef", "2025-01-01T08:00:00.000Z", "plan.xlsx", "0" * 16, "{}", "cbc",
+                    "optimal", 1.0, 0.0, 10.0, 0.0, 1.5, 0, "0.0.9"]
+    old_plan = [tables.PLAN_COLUMNS] + [["old"] + [0] * 12 for _ in range(1499)]
+    settings = [["Name", "Value", "Description"], ["cycle_time_weeks", 2, ""], ["forecast", False, ""],
+                ["simulate", False, ""]]
+    data = payload(TEMPLATE, extra_sheets=[
+        table_sheet(tables.PLAN, old_plan),
+        table_sheet(tables.RUNS, [tables.RUNS_COLUMNS, previous_run]),
+        {"name": "Settings", "values": settings, "tables": [], "pictures": []},
+    ])
+    book = json_book(data)
+    ribbon.run_all()
+    rec = Recorded(book, data)
+    added_sheets = [a["args"][1] for a in rec.of("addSheet")]
+    assert tables.PLAN not in added_sheets and tables.RUNS not in added_sheets and "Settings" not in added_sheets
+    assert tables.PLAN not in [a["args"][3] for a in rec.of("addTable")]
+
+    resized = {rec.sheet(a): a["args"] for a in rec.of("resizeTable")}
+    n_plan = 1 + 4 * 105
+    assert resized[tables.PLAN] == [0, f"$A$1:$M${n_plan}"]
+    assert resized[tables.RUNS] == [0, "$A$1:$N$3"]
+    cleared = [a for a in rec.of("rangeClearContents") if rec.sheet(a) == tables.PLAN]
+    assert [(a["start_row"], a["row_count"], a["column_count"]) for a in cleared] == [(n_plan, 1500 - n_plan, 13)]
+    plan_write = rec.values_on(tables.PLAN)
+    assert len(plan_write) == 1 and plan_write[0]["row_count"] == n_plan
+
+    runs = rec.values_on(tables.RUNS)[0]["values"]
+    assert [r[0] for r in runs[1:]] == [previous_run[0], runs[2][0]] and runs[2][0] != previous_run[0]
+    assert runs[1][1] == "2025-01-01 08:00:00" or runs[1][1].startswith("2025-01-01")
+    assert json.loads(dict(zip(runs[0], runs[2]))["Settings"])["cycle_time_weeks"] == 2
+
+    # the Settings sheet's cycle time reached the plan: nothing is started in the last 2 weeks
+    wafer_rows = [a["values"][0] for a in rec.values_on("Wafer Plan")]
+    assert len(wafer_rows) == 4 and all(row[-2:] == [0.0, 0.0] for row in wafer_rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input, Validate, Send alerts
+# ---------------------------------------------------------------------------------------------
+
+def _with_bad_capacity(data: dict) -> dict:
+    bc = next(s for s in data["sheets"] if s["name"] == "Boundary Conditions")
+    r = next(i for i, row in enumerate(bc["values"]) if "Available Capacity" in row)
+    bc["values"][r][3] = "lots"
+    return data
+
+
+WRITES = ("setValues", "addSheet", "addTable", "resizeTable", "rangeClearContents", "setNumberFormat")
+
+
+def test_invalid_input_writes_nothing_and_names_the_cell(json_book):
+    data = _with_bad_capacity(payload(TEMPLATE))
+    book = json_book(data)
+    ribbon.run_all()
+    rec = Recorded(book, data)
+    assert not [a for a in rec.acts if a["func"] in WRITES + ("setScreenUpdating",)]
+    text = rec.alert()
+    assert text.startswith("The workbook has 1 problem(s); nothing was written.")
+    assert "Boundary Conditions!D" in text and "found 'lots'" in text
+
+
+def test_validate_reports_and_writes_nothing(json_book):
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.validate()
+    rec = Recorded(book, data)
+    assert not [a for a in rec.acts if a["func"] in WRITES]
+    assert rec.alert().startswith("plan.xlsx is valid: 4 products, 105 weeks")
+
+    data = _with_bad_capacity(payload(TEMPLATE))
+    book = json_book(data)
+    ribbon.validate()
+    rec = Recorded(book, data)
+    assert not [a for a in rec.acts if a["func"] in WRITES]
+    assert "The workbook has 1 problem(s)." in rec.alert() and "found 'lots'" in rec.alert()
+
+
+def test_send_alerts_without_the_alerts_feature(json_book, monkeypatch):
+    monkeypatch.setitem(sys.modules, "linealytics_xl.notify", None)  # as if notify.py did not exist
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.send_alerts()
+    rec = Recorded(book, data)
+    assert "addTable" in {a["func"] for a in rec.acts}            # the plan was run and written
+    assert rec.alert().endswith(ribbon.NO_NOTIFY)
+
+
+def test_send_alerts_hands_the_book_and_outcome_to_notify(json_book, monkeypatch):
+    seen = {}
+    notify = types.ModuleType("linealytics_xl.notify")
+
+    def send_alerts_for_book(book, outcome):
+        seen["book"], seen["outcome"] = book, outcome
+        return "3 alert(s) e-mailed to planning@example.com"
+
+    notify.send_alerts_for_book = send_alerts_for_book
+    monkeypatch.setitem(sys.modules, "linealytics_xl.notify", notify)
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.send_alerts()
+    rec = Recorded(book, data)
+    assert seen["book"].name == "plan.xlsx" and seen["book"].impl == book.impl
+    assert seen["outcome"].data.products == ("P1", "P2", "P3", "P4")
+    assert rec.alert().endswith("3 alert(s) e-mailed to planning@example.com")
+
+
+def test_an_internal_failure_is_a_message_not_a_traceback(json_book, monkeypatch):
+    def broken(*_a, **_k):
+        raise RuntimeError("the solver's licence server is down")
+
+    monkeypatch.setattr(jobs, "run", broken)
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.optimize()
+    rec = Recorded(book, data)
+    assert not [a for a in rec.acts if a["func"] in WRITES]
+    assert rec.alert().startswith("Optimize could not finish: RuntimeError: the solver's licence server is down")
+
+
+def test_send_alerts_failure_after_the_plan_is_reported_as_such(json_book, monkeypatch):
+    notify = types.ModuleType("linealytics_xl.notify")
+
+    def send_alerts_for_book(book, outcome):
+        raise ConnectionRefusedError("the SMTP server smtp.example.com:587 refused the connection")
+
+    notify.send_alerts_for_book = send_alerts_for_book
+    monkeypatch.setitem(sys.modules, "linealytics_xl.notify", notify)
+    data = payload(TEMPLATE)
+    book = json_book(data)
+    ribbon.send_alerts()
+    rec = Recorded(book, data)
+    assert tables.PLAN in [a["args"][3] for a in rec.of("addTable")]   # the plan stays written
+    text = rec.alert()
+    assert text.startswith("Send alerts: plan written to")
+    assert text.endswith("The plan was written, but the alerts were not sent: "
+                         "the SMTP server smtp.example.com:587 refused the connection")
+    assert rec.of("alert")[0]["args"][3] == "critical"
