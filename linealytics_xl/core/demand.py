@@ -25,6 +25,7 @@ from .forecast import Calendar, ForecastResult, _make, default_models, forecast
 from .model import PlanningData
 from .scenarios import bootstrap_scenarios, quantiles
 from .settings import Settings
+from .tables import product_week_keys
 
 FORECAST_COLUMNS = ["Product", "Week", "WeekIndex", "WeekStart", "Model", "P10", "P50", "P90", "Actual"]
 BACKTEST_COLUMNS = ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "Chosen"]
@@ -136,12 +137,8 @@ def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
     models = np.array([view.model_by_product.get(p, "") for p in data.products], dtype=object)
     source = np.where(np.arange(T) < view.history_end, "workbook", "")
     week_model = np.where(source[None, :] == "workbook", "workbook", models[:, None])
-    starts = pd.to_datetime(pd.Series([d for d in data.weeks.starts] * P, dtype="datetime64[ns]"))
     frame = pd.DataFrame({
-        "Product": np.repeat(np.array(data.products, dtype=object), T),
-        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
-        "WeekIndex": np.tile(np.arange(1, T + 1), P),
-        "WeekStart": starts,
+        **product_week_keys(data),
         "Model": week_model.reshape(-1),
         "P10": q[0].reshape(-1).astype(float), "P50": q[1].reshape(-1).astype(float),
         "P90": q[2].reshape(-1).astype(float),

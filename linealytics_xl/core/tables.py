@@ -50,6 +50,19 @@ def _long(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, dtype=float).reshape(-1)
 
 
+def product_week_keys(data: PlanningData) -> dict[str, object]:
+    """The key columns every product x week table starts with, product-major like ``_long``."""
+    P, T = data.n_products, data.n_weeks
+    starts = [pd.Timestamp(d) if d is not None else pd.NaT for d in data.weeks.starts]
+    return {
+        "Product": np.repeat(np.array(data.products, dtype=object), T),
+        "Quarter": np.tile(np.array(data.weeks.quarters, dtype=object), P),
+        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
+        "WeekIndex": np.tile(np.arange(1, T + 1), P),
+        "WeekStart": pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
+    }
+
+
 def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None = None) -> pd.DataFrame:
     """One row per product and week.
 
@@ -57,17 +70,11 @@ def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None
     ``Utilization`` is wafers over product capacity (0 where capacity is 0).  ``DemandBytes`` is
     the demand planned on (the workbook's unless the settings plan on a forecast or a quantile).
     """
-    P, T = data.n_products, data.n_weeks
-    starts = [pd.Timestamp(d) if d is not None else pd.NaT for d in data.weeks.starts]
     cap = data.capacity
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(cap > 0, result.wafers / np.where(cap > 0, cap, 1.0), 0.0)
     frame = pd.DataFrame({
-        "Product": np.repeat(np.array(data.products, dtype=object), T),
-        "Quarter": np.tile(np.array(data.weeks.quarters, dtype=object), P),
-        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
-        "WeekIndex": np.tile(np.arange(1, T + 1), P),
-        "WeekStart": pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
+        **product_week_keys(data),
         "DemandBytes": _long(data.demand if demand is None else demand),
         "Wafers": _long(result.wafers),
         "SupplyBytes": _long(result.supply),
@@ -83,14 +90,11 @@ def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None
 def risk_table(data: PlanningData, risk: RiskResult) -> pd.DataFrame:
     """One row per product and week; ``FillRate`` is the product's, repeated on its rows, and
     ``SafetyStockBytes`` the WOS-based target beside the recommended one."""
-    P, T = data.n_products, data.n_weeks
     frame = pd.DataFrame({
-        "Product": np.repeat(np.array(data.products, dtype=object), T),
-        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
-        "WeekIndex": np.tile(np.arange(1, T + 1), P),
+        **product_week_keys(data),
         "StockoutProbability": _long(risk.stockout_probability),
         "ExpectedShortageBytes": _long(risk.expected_shortage),
-        "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), T),
+        "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), data.n_weeks),
         "RecommendedSafetyStockBytes": _long(risk.safety_stock),
         "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
     })
