@@ -11,18 +11,21 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import alerts, tables
-from .demand import DemandView, backtest_table, demand_view, forecast_table
 from .explain import ProductSummary, summarize
 from .insights import Insight, find_insights, insights_table
 from .model import Issue, PlanningData
 from .optimize import PlanResult, optimize
 from .risk import RiskResult, simulate_plan
 from .settings import Settings
+
+if TYPE_CHECKING:  # the demand stage imports xgboost and scikit-learn: only runs that forecast pay for them
+    from .demand import DemandView
 
 Progress = Callable[[str], None]
 
@@ -36,7 +39,7 @@ class Outcome:
     tables: dict[str, pd.DataFrame]
     fingerprint: str
     warnings: list[Issue] = field(default_factory=list)
-    demand: DemandView | None = None
+    demand: "DemandView | None" = None
     risk: RiskResult | None = None
     insights: list[Insight] = field(default_factory=list)
 
@@ -66,6 +69,8 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
     say = progress or (lambda _msg: None)
     view = None
     if settings.forecast or settings.simulate or settings.demand_source == "forecast":
+        from .demand import backtest_table, demand_view, forecast_table
+
         say("Forecasting demand and drawing scenarios")
         view = demand_view(data, settings)
     say("Optimising the wafer plan")

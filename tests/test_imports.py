@@ -1,0 +1,35 @@
+"""The plan-only path must not pay for the forecasting and charting stacks (issue 13).
+
+Checked in a fresh interpreter, because this test process has imported everything already.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("xgboost", "sklearn", "matplotlib", "xlwings")
+
+SCRIPT = r"""
+import json, sys
+import linealytics_xl.cli
+after_cli = [m for m in {heavy!r} if m in sys.modules]
+from linealytics_xl import jobs
+job = jobs.plan({src!r}, output={dst!r}, overrides={{"forecast": False, "simulate": False}})
+print(json.dumps({{"cli": after_cli, "plan": [m for m in {heavy!r} if m in sys.modules],
+                   "status": job.outcome.result.status}}))
+"""
+
+
+def test_plan_only_run_imports_no_forecasting_or_charting_stack(tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parents[1] / "workbook" / "planning.xlsx"
+    code = SCRIPT.format(heavy=HEAVY, src=str(src), dst=str(tmp_path / "out.xlsx"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=300, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["cli"] == [], f"importing the command line pulls in {found['cli']}"
+    assert found["plan"] == [], f"a plan-only run imports {found['plan']}"
+    assert found["status"] == "optimal"
+    assert (tmp_path / "out.xlsx").exists()
