@@ -22,6 +22,7 @@ from rich.table import Table
 from . import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  invoke_without_command=True,
                   help="Linealytics XL: weekly wafer-start planning on the planning workbook.")
 addin_app = typer.Typer(no_args_is_help=True, help="Build the Excel add-in.")
 app.add_typer(addin_app, name="addin")
@@ -47,6 +48,9 @@ def main(ctx: typer.Context,
     if version:
         out.print(f"linealytics {__version__}")
         raise typer.Exit(EXIT_OK)
+    if ctx.invoked_subcommand is None:  # options but no command (`linealytics --debug`): show the help
+        out.print(ctx.get_help())
+        raise typer.Exit(EXIT_INVALID)
     _log_to(log_file)
     if log_file is not None:
         log.info("start: linealytics %s (version %s, process %d)", ctx.invoked_subcommand, __version__, os.getpid())
@@ -285,7 +289,10 @@ def runs(
                 raise _fail(EXIT_INVALID, str(exc)) from None
             _print_diff(runlog.diff_records(a, b))
             return
-        table = WorkbookFile(workbook).table("LL_Runs") if workbook.exists() else None
+        if not workbook.is_file():
+            console.print(f"[bold red]Cannot use the workbook:[/] {workbook}: no such file", highlight=False)
+            raise _fail(EXIT_INVALID, f"{workbook}: no such file")
+        table = WorkbookFile(workbook).table("LL_Runs")
         frame = runlog.list_runs(workbook, table)
         if frame.empty:
             out.print(f"No runs recorded for {workbook.name} yet.", highlight=False)

@@ -108,12 +108,21 @@ class NotifyResult:
 # --------------------------------------------------------------------------------------------
 
 
-def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
-    """``to`` when given, else the ``mail_to`` setting; ``;`` separates addresses (as in mail_to)."""
+#: Where a dry run addresses its mails when neither --to nor mail_to names anybody (RFC 2606:
+#: ``.invalid`` can never be delivered, so a copied .eml cannot reach a stranger).
+PLACEHOLDER_RECIPIENT = "planner@example.invalid"
+
+
+def _named(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
     given = [to] if isinstance(to, str) else list(to or [])
     if not any(str(t).strip() for t in given):
         given = [settings.mail_to]
-    out = [p.strip() for t in given for p in str(t).split(";") if p.strip()]
+    return [p.strip() for t in given for p in str(t).split(";") if p.strip()]
+
+
+def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
+    """``to`` when given, else the ``mail_to`` setting; ``;`` separates addresses (as in mail_to)."""
+    out = _named(to, settings)
     if not out:
         raise NotifyError(f"no recipients: pass --to ADDRESS or set mail_to in the {SETTINGS_SHEET} sheet")
     bad = [a for a in out if "@" not in parseaddr(a)[1] or "\n" in a or "\r" in a]
@@ -289,6 +298,10 @@ def notify(path: str | os.PathLike[str], to: Sequence[str] | str | None = None, 
     settings, _ = book.settings()
     notes: list[str] = []
     smtp, sender = _smtp_for(dry_run, smtp, notes)
+    if dry_run and not _named(to, settings):
+        to = [PLACEHOLDER_RECIPIENT]
+        notes.append(f"no recipients given (--to or the mail_to setting): the mails are addressed to "
+                     f"{PLACEHOLDER_RECIPIENT} as a placeholder")
     tabs = {name: book.table(name) for name in (tables.PLAN, tables.ALERTS, tables.INSIGHTS, tables.RUNS)}
     mailing = build_mailing(tabs, settings, book.path.name, to, sender)
     result = NotifyResult(mailing, dry_run, notes=notes)

@@ -486,3 +486,15 @@ def test_send_alerts_for_book_marks_the_cells_of_the_open_workbook(book, mail_en
     assert all(isinstance(r[col], datetime) for r in sheet.grid[1:])
     assert {c for _, c in sheet.written} == {col + 1}  # only the Notified column was written
     assert sheet.formats and sheet.formats[0][2] == "yyyy-mm-dd hh:mm:ss"
+
+
+def test_dry_run_without_recipients_uses_a_placeholder_and_says_so(book, monkeypatch, tmp_path):
+    """The README shows `notify --dry-run` with no --to: it must work on a workbook without mail_to."""
+    monkeypatch.delenv("LINEALYTICS_SMTP_HOST", raising=False)
+    add_settings(book, mail_to="")
+    out = tmp_path / "mails"
+    code, output = invoke("notify", str(book), "--dry-run", "--out", str(out))
+    assert code == 0, output
+    report = parse((out / "report.eml").read_bytes())
+    assert report["To"] == "planner@example.invalid"
+    assert "placeholder" in output

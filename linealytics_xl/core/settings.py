@@ -41,9 +41,18 @@ class Settings(BaseModel):
     capacity_alert_weeks: int = Field(8, ge=1, description="Alert when a product runs at capacity this many weeks in a row")
     mail_to: str = Field("", description="Report recipients, separated by ';' (SMTP server and credentials come from the environment)")
 
-    @field_validator("plan_for")
+    @field_validator("solver", "demand_source", mode="before")
     @classmethod
-    def _plan_for(cls, v: str) -> str:
+    def _word(cls, v: Any) -> Any:
+        """A choice typed as ``CBC`` or `` highs `` in a cell means the same as ``cbc``/``highs``."""
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("plan_for", mode="before")
+    @classmethod
+    def _plan_for(cls, v: Any) -> str:
+        """``P50`` or a service level, typed as text (``'0.95``) or as the number 0.95 (what Excel stores)."""
+        if isinstance(v, bool):
+            raise ValueError("expected P50 or a service level between 0 and 1 such as 0.95")
         v = str(v).strip().upper()
         if v == "P50":
             return v
@@ -93,5 +102,5 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list
             name = str(err["loc"][0]) if err["loc"] else ""
             cell = f"B{where[name] + 1}" if name in where else ""
             issues.append(Issue("error", SETTINGS_SHEET, cell,
-                                f"setting {name!r}: {err['msg']}, found {values.get(name)!r}"))
+                                f"setting {name!r}: {str(err['msg']).removeprefix('Value error, ')}, found {values.get(name)!r}"))
         return Settings(), issues

@@ -1,0 +1,45 @@
+"""Command-line basics a new user tries first: --version, settings typed either way, missing files."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from linealytics_xl import __version__
+from linealytics_xl.cli import app
+from linealytics_xl.core.settings import settings_from_rows
+
+runner = CliRunner()
+
+
+def test_version_prints_the_version_and_exits_0() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"linealytics {__version__}"
+
+
+def test_options_without_a_command_show_help_and_exit_2() -> None:
+    result = runner.invoke(app, ["--debug"])
+    assert result.exit_code == 2
+    assert "plan" in result.output and "validate" in result.output
+
+
+def test_runs_on_a_missing_workbook_exits_2(tmp_path) -> None:
+    result = runner.invoke(app, ["runs", str(tmp_path / "missing.xlsx")])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())  # rich wraps long lines
+    assert "no such file" in text and "Traceback" not in text
+
+
+def test_settings_typed_as_numbers_or_text_mean_the_same() -> None:
+    as_number, issues_n = settings_from_rows([(1, "plan_for", 0.95), (2, "solver", " HiGHS "), (3, "seed", 42.0)])
+    as_text, issues_t = settings_from_rows([(1, "plan_for", "0.95"), (2, "solver", "highs"), (3, "seed", "42")])
+    assert issues_n == [] and issues_t == []
+    assert as_number == as_text
+    assert as_number.plan_for == "0.95" and as_number.solver == "highs" and as_number.seed == 42
+
+
+def test_bad_settings_still_name_the_cell_in_plain_words() -> None:
+    _, issues = settings_from_rows([(1, "plan_for", 1.5), (2, "plan_for", True)])
+    assert [i.cell for i in issues] == ["B3"]   # the later row wins, as in the sheet
+    assert "Value error" not in issues[0].message
+    assert "expected P50 or a service level between 0 and 1" in issues[0].message
