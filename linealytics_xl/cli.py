@@ -154,17 +154,26 @@ def plan(
 
 
 def _print_summary(job) -> None:
+    from .core.kpis import KPIS, format_kpi
+
     o = job.outcome
     table = Table(title=f"Plan for {job.path.name} ({o.result.solver}, {o.result.status}, "
                         f"{job.wall_time_s:.2f} s)", title_justify="left")
-    for col in ("Product", "Demand GB", "Wafers", "Shortage GB", "Short %", "Weeks < SST", "Capacity use"):
-        table.add_column(col, justify="right" if col != "Product" else "left")
+    # ProductSummary's fields carry the KPI keys (core.kpis): one name per figure everywhere
+    shown = ("service_level", "shortage_bytes", "weeks_with_backlog", "quarter_ends_below_ss", "weeks_below_ss",
+             "capacity_use")
+    table.add_column("Product", no_wrap=True)
+    for col in ("Demand GB", "Wafers", *(KPIS[k].short + (" GB" if KPIS[k].unit == "bytes" else "") for k in shown)):
+        table.add_column(col, justify="right")
+
+    def cell(key: str, value: float) -> str:  # bytes as GB numbers under a "GB" heading
+        return f"{value / 1e9:,.2f}" if KPIS[key].unit == "bytes" else format_kpi(key, value)
+
     for s in o.summaries:
         style = "bold red" if s.shortage_bytes > 0 else ""
         table.add_row(s.product, f"{s.demand_bytes / 1e9:,.1f}", f"{s.wafers:,.0f}",
-                      f"{s.shortage_bytes / 1e9:,.2f}", f"{s.shortage_share:.1%}",
-                      str(s.weeks_below_safety_stock), f"{s.capacity_use:.1%}", style=style)
-    out.print(table)
+                      *(cell(k, getattr(s, k)) for k in shown), style=style)
+    _print_wide(table)
     for s in o.summaries:
         if s.weeks_with_backlog:
             out.print(f"[bold red]Shortage[/] {s.message}", highlight=False)
@@ -319,7 +328,15 @@ def runs(
 
 def _print_wide(renderable) -> None:
     """Tables at their natural width when the output is a file or a pipe (rich assumes 80 columns)."""
-    (out if out.is_terminal else Console(width=140)).print(renderable)
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    natural = out.width
+    out.width = 140
+    try:
+        out.print(renderable)
+    finally:
+        out.width = natural
 
 
 def _print_diff(d) -> None:
@@ -336,13 +353,12 @@ def _print_diff(d) -> None:
     else:
         out.print("Settings: unchanged")
 
-    def fmt(v):
-        if not isinstance(v, (int, float)) or v != v:
-            return "" if v is None else str(v)
-        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+    from .core.kpis import format_measure
 
     for name, va, vb in d.solver:
-        out.print(f"Solver {name}: {fmt(va)} -> {fmt(vb)}", highlight=False)
+        measure = name.removeprefix("objective ")
+        unit = {"backlog": "backlog_byte_weeks", "safety_stock": "bytes", "wafers": "wafers"}.get(measure, measure)
+        out.print(f"Solver {name}: {format_measure(unit, va)} -> {format_measure(unit, vb)}", highlight=False)
 
     changed = d.totals[d.totals["A"].ne(d.totals["B"])]
     if changed.empty:
@@ -353,7 +369,7 @@ def _print_diff(d) -> None:
     for col in ("Product", "Measure", "A", "B", "Change"):
         t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
     for r in changed.itertuples(index=False):
-        t.add_row(str(r.Product), r.Measure, fmt(r.A), fmt(r.B), fmt(r.Change))
+        t.add_row(str(r.Product), r.Measure, *(format_measure(r.Measure, v) for v in (r.A, r.B, r.Change)))
     _print_wide(t)
 
 

@@ -32,7 +32,6 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .adapters.mail import (
@@ -49,6 +48,7 @@ from .adapters.mail import (
 )
 from .core import alerts as alerts_core
 from .core import tables
+from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis
 from .core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 
 __all__ = ["Mailing", "NotifyError", "NotifyFailed", "NotifyResult", "build_mailing", "notify",
@@ -131,47 +131,30 @@ def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _size(x: float) -> str:
-    for scale, unit in ((1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB")):
-        if abs(x) >= scale:
-            return f"{x / scale:,.2f} {unit}"
-    return f"{x:,.0f} bytes"
-
-
 def report_kpis(plan: pd.DataFrame, runs: pd.DataFrame | None = None) -> dict[str, str | float]:
-    """Key figures of a plan (``LL_Plan`` rows), worded for the report."""
-    num = {c: pd.to_numeric(plan[c], errors="coerce").fillna(0.0).to_numpy(float)
-           for c in ("DemandBytes", "Wafers", "StockBytes", "BacklogBytes", "SafetyStockBytes",
-                     "CapacityWafers")}
-    frame = plan.assign(**{c: v for c, v in num.items()})
-    frame = frame.assign(Product=frame["Product"].astype(str),
-                         WeekIndex=pd.to_numeric(frame["WeekIndex"], errors="coerce"))
-    frame = frame.sort_values(["Product", "WeekIndex"], kind="stable")
-    last = frame.groupby("Product", sort=False).tail(1)
-    demand = float(num["DemandBytes"].sum())
-    unserved = float(last["BacklogBytes"].sum())
-    # backlog below this is solver round-off, not a shortage (as in core.explain)
-    tol = np.maximum(64.0, 1e-9 * frame.groupby("Product")["DemandBytes"].transform("sum"))
-    short = last.loc[last["BacklogBytes"] > tol.loc[last.index], "Product"]
-    ends = frame.groupby(["Product", "Quarter"], sort=False).tail(1)
-    below = int((ends["StockBytes"] < ends["SafetyStockBytes"] * (1 - 1e-6) - 64.0).sum())
-    cap = num["CapacityWafers"]
-    used = num["Wafers"][cap > 0].sum() / cap[cap > 0].sum() if (cap > 0).any() else 0.0
+    """Key figures of a plan (``LL_Plan`` rows), under the KPI names and formats of `core.kpis`."""
+    total = plan_kpis(plan)
+    products = list(dict.fromkeys(plan["Product"].astype(str)))
+    short = [p for p in products if plan_kpis(plan, None, p)["shortage_bytes"] > 0]
+    demand = float(pd.to_numeric(plan["DemandBytes"], errors="coerce").fillna(0.0).sum())
     kpis: dict[str, str | float] = {}
     if runs is not None and len(runs):
         last_run = runs.iloc[-1]
         kpis["Run"] = f"{last_run.get('RunId', '')} ({last_run.get('Time', '')})"
         kpis["Solver status"] = str(last_run.get("Status", ""))
-    kpis["Products"] = int(frame["Product"].nunique())
-    kpis["Weeks"] = int(frame["WeekIndex"].nunique())
-    kpis["Demand"] = _size(demand)
-    kpis["Wafer starts"] = float(num["Wafers"].sum())
-    kpis["Unserved at the end"] = (f"{_size(unserved)} ({unserved / demand:.1%} of demand)"
-                                   if demand > 0 else _size(unserved))
-    kpis["Products short"] = ", ".join(short) if len(short) else "none"
-    kpis["Product-weeks with backlog"] = int((frame["BacklogBytes"] > tol).sum())
-    kpis["Quarter ends below safety stock"] = below
-    kpis["Capacity use"] = f"{used:.1%}"
+    kpis["Products"] = len(products)
+    kpis["Weeks"] = int(pd.to_numeric(plan["WeekIndex"], errors="coerce").nunique())
+    kpis["Demand"] = format_bytes(demand)
+    kpis[KPIS["wafers"].name] = format_kpi("wafers", total["wafers"])
+    kpis[KPIS["service_level"].name] = format_kpi("service_level", total["service_level"])
+    unserved = total["shortage_bytes"]
+    kpis[KPIS["shortage_bytes"].name] = (f"{format_bytes(unserved)} ({unserved / demand:.1%} of demand)"
+                                         if demand > 0 else format_bytes(unserved))
+    kpis["Products short"] = ", ".join(short) if short else "none"
+    across = {"weeks_with_backlog": " (product-weeks)", "quarter_ends_below_ss": " (product-quarters)",
+              "weeks_below_ss": " (product-weeks)", "capacity_use": ""}  # all products' counts add up
+    for key, suffix in across.items():
+        kpis[KPIS[key].name + suffix] = format_kpi(key, total[key])
     return kpis
 
 

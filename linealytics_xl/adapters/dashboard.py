@@ -48,6 +48,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..core.kpis import KPIS, SERVED_TOL_BYTES, SS_REL_TOL, plan_kpis
+
 __all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "is_own_dashboard", "kpis"]
 
 DASHBOARD = "Dashboard"
@@ -58,8 +60,8 @@ ALL_PRODUCTS = "All products"
 PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS = ("LL_Plan", "LL_Runs", "LL_Forecast", "LL_Risk",
                                                  "LL_Insights", "LL_Alerts")
 OPEN_STATUSES = ("new", "open")
-# Stock below target by less than this is solver round-off (as in core.explain).
-SS_REL_TOL, SS_ABS_TOL = 1e-6, 64.0
+# Stock below target by less than this is solver round-off: the formulas use core.kpis' tolerances.
+SS_ABS_TOL = SERVED_TOL_BYTES
 
 SELECTOR = "B4"
 SELECTOR_ABS = "$B$4"
@@ -112,29 +114,14 @@ def _quarter_ends(plan: pd.DataFrame) -> pd.Series:
 def kpis(tables: Mapping[str, pd.DataFrame], product: str | None = None) -> dict[str, float | None]:
     """The dashboard's indicators for one product (or all with ``None``), from the tables.
 
-    Keys: ``wafers``, ``service_level``, ``shortage_bytes``, ``quarter_ends_below_ss``,
-    ``capacity_use``, ``open_alerts`` (None without LL_Alerts), ``max_stockout_probability``
-    (None without LL_Risk).  NaN where a ratio has a zero denominator.
+    The plan figures are `core.kpis.plan_kpis` (one definition for every place that shows them):
+    ``wafers``, ``service_level``, ``shortage_bytes``, ``quarter_ends_below_ss``, ``weeks_below_ss``,
+    ``capacity_use``; besides them ``open_alerts`` (None without LL_Alerts) and
+    ``max_stockout_probability`` (the KPI ``stockout_probability``; None without LL_Risk).
     """
-    plan = tables[PLAN]
-    if product is not None:
-        plan = plan[plan["Product"].astype(str) == str(product)]
-    demand, backlog = _num(plan, "DemandBytes"), _num(plan, "BacklogBytes")
-    stock, safety = _num(plan, "StockBytes"), _num(plan, "SafetyStockBytes")
-    wafers, cap = _num(plan, "Wafers"), _num(plan, "CapacityWafers")
-    week = _num(plan, "WeekIndex")
-    ends = set(_quarter_ends(tables[PLAN]).tolist())
-    last = _num(tables[PLAN], "WeekIndex").max()
-    total = float(demand.sum())
-    out: dict[str, float | None] = {
-        "wafers": float(wafers.sum()),
-        "service_level": 1.0 - float(np.minimum(demand, backlog).sum()) / total if total > 0 else math.nan,
-        "shortage_bytes": float(backlog[week == last].sum()),
-        "quarter_ends_below_ss": float((week.isin(ends) & (stock < safety * (1 - SS_REL_TOL) - SS_ABS_TOL)).sum()),
-        "capacity_use": float(wafers.sum() / cap.sum()) if cap.sum() > 0 else math.nan,
-        "open_alerts": None,
-        "max_stockout_probability": None,
-    }
+    out: dict[str, float | None] = dict(plan_kpis(tables[PLAN], None, product))
+    out["open_alerts"] = None
+    out["max_stockout_probability"] = None
     alerts = tables.get(ALERTS)
     if alerts is not None:
         if product is not None:
@@ -524,17 +511,17 @@ def _build(ws, p: _Prepared) -> None:
     match = f"((({P}[Product]={sel})+{is_all})>0)"
     t = p.total
     cards: list[tuple[str, str, float | str | None, str]] = [
-        ("Wafers planned", f"=SUMIFS({P}[Wafers],{P}[Product],{crit})", t["wafers"], "#,##0"),
-        ("Service level (on time)",
+        (KPIS["wafers"].name, f"=SUMIFS({P}[Wafers],{P}[Product],{crit})", t["wafers"], "#,##0"),
+        (KPIS["service_level"].name,
          f"=IFERROR(1-SUMPRODUCT({match}*({P}[DemandBytes]+{P}[BacklogBytes]-ABS({P}[DemandBytes]-{P}[BacklogBytes]))/2)"
          f"/SUMIFS({P}[DemandBytes],{P}[Product],{crit}),\"\")", t["service_level"], "0.0%"),
-        (f"Shortage at end ({unit})",
+        (f"{KPIS['shortage_bytes'].name} ({unit})",
          f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],MAX({P}[WeekIndex]))/{u}",
          t["shortage_bytes"] / scale, "#,##0.00"),
-        ("Quarter ends below SS",
+        (KPIS["quarter_ends_below_ss"].name,
          f"=SUMPRODUCT({match}*({P}[StockBytes]<{P}[SafetyStockBytes]*(1-{SS_REL_TOL:g})-{SS_ABS_TOL:g})"
          f"*ISNUMBER(MATCH({P}[WeekIndex],{ends_ref},0)))", t["quarter_ends_below_ss"], "#,##0"),
-        ("Capacity used",
+        (KPIS["capacity_use"].name,
          f"=IFERROR(SUMIFS({P}[Wafers],{P}[Product],{crit})/SUMIFS({P}[CapacityWafers],{P}[Product],{crit}),\"\")",
          t["capacity_use"], "0.0%"),
     ]
@@ -546,7 +533,7 @@ def _build(ws, p: _Prepared) -> None:
     else:
         cards.append(("Open alerts", "n/a", f"no {ALERTS} table", "@"))
     if p.risk:
-        cards.append(("Max stock-out risk",
+        cards.append((KPIS["stockout_probability"].name,
                       f"=IF({is_all},MAX({R}[StockoutProbability]),"
                       f"SUMPRODUCT(MAX(({R}[Product]={sel})*{R}[StockoutProbability])))",
                       t["max_stockout_probability"], "0.0%"))

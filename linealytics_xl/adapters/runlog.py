@@ -139,8 +139,10 @@ def record_data(outcome, *, run_id: str, time: datetime, workbook: str, input_sh
         totals[s.product] = {
             "demand_bytes": _finite(s.demand_bytes), "supply_bytes": _finite(s.supply_bytes),
             "wafers": _finite(s.wafers), "shortage_bytes": _finite(s.shortage_bytes),
+            "service_level": _finite(s.service_level),
             "weeks_with_backlog": int(s.weeks_with_backlog),
-            "weeks_below_safety_stock": int(s.weeks_below_safety_stock),
+            "quarter_ends_below_ss": int(s.quarter_ends_below_ss),
+            "weeks_below_ss": int(s.weeks_below_ss),
             "capacity_use": _finite(s.capacity_use),
         }
     alerts = outcome.tables.get("LL_Alerts")
@@ -497,8 +499,9 @@ def load_record(workbook: str | os.PathLike[str], ref: str) -> dict[str, Any]:
     return record
 
 
-TOTAL_KEYS = ("demand_bytes", "supply_bytes", "wafers", "shortage_bytes", "weeks_with_backlog",
-              "weeks_below_safety_stock", "capacity_use")
+#: The per-product totals a record keeps, with the KPI (core.kpis) or unit each is shown in.
+TOTAL_KEYS = ("demand_bytes", "supply_bytes", "wafers", "shortage_bytes", "service_level", "weeks_with_backlog",
+              "quarter_ends_below_ss", "weeks_below_ss", "capacity_use")
 
 
 @dataclass

@@ -13,17 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kpis import AT_CAPACITY, SERVED_TOL_BYTES, backlog_tolerance, product_kpis
 from .model import PlanningData
 from .optimize import PlanResult
 
-AT_CAPACITY = 1e-4  # relative tolerance for "runs at capacity" (solver round-off is ~1e-5)
-SERVED_TOL_BYTES = 64.0  # backlog below this is solver round-off, not a shortage
-
-
-def backlog_tolerance(total_demand: float) -> float:
-    """Backlog (bytes) that still counts as fully served: the solver reports ~8 significant
-    digits, so a few bytes of round-off accumulate over hundreds of weeks."""
-    return max(SERVED_TOL_BYTES, 1e-9 * float(total_demand))
+__all__ = ["AT_CAPACITY", "SERVED_TOL_BYTES", "ProductSummary", "at_capacity", "backlog_tolerance", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +28,10 @@ class ProductSummary:
     wafers: float
     shortage_bytes: float            # unserved at the end of the horizon
     shortage_share: float            # of total demand
+    service_level: float             # KPI service_level (core.kpis)
     weeks_with_backlog: int
-    weeks_below_safety_stock: int    # quarter ends below target
+    quarter_ends_below_ss: int       # KPI quarter_ends_below_ss
+    weeks_below_ss: int              # KPI weeks_below_ss
     capacity_use: float              # wafers / capacity over the horizon
     weeks_at_capacity: int
     binding: str                     # "product capacity", "total capacity", "" (none)
@@ -57,21 +53,23 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
               demand: np.ndarray | None = None) -> list[ProductSummary]:
     prod_full, total_full = at_capacity(data, result)
     ends = data.quarter_end_weeks()
-    valid = ends >= 0
+    quarter_end = np.zeros(data.n_weeks, dtype=bool)
+    quarter_end[ends[ends >= 0]] = True
+    safety = data.safety_stock[:, data.week_quarter]
+    demand = data.demand if demand is None else demand
     a = data.yielded_bytes_per_wafer()
     out = []
     for p, name in enumerate(data.products):
-        demand_p = float((data.demand if demand is None else demand)[p].sum())
+        demand_p = float(demand[p].sum())
         backlog = result.backlog[p]
-        shortage = float(backlog[-1]) if backlog[-1] > backlog_tolerance(demand_p) else 0.0
-        weeks_backlog = int((backlog > backlog_tolerance(demand_p)).sum())
-        below = int((result.stock[p, ends[valid]] < data.safety_stock[p, valid] * (1 - 1e-6) - SERVED_TOL_BYTES).sum())
-        cap_sum = float(data.capacity[p].sum())
-        use = float(result.wafers[p].sum() / cap_sum) if cap_sum > 0 else 0.0
+        k = product_kpis(demand[p], backlog, result.stock[p], safety[p], result.wafers[p], data.capacity[p],
+                         quarter_end)
+        shortage = k["shortage_bytes"]
+        weeks_backlog = int(k["weeks_with_backlog"])
         lag = cycle_time_weeks
         cum_a = np.zeros(data.n_weeks)
         cum_a[lag:] = np.cumsum(a[p, : data.n_weeks - lag])
-        first = int(np.argmax(backlog > 0)) if weeks_backlog else None
+        first = int(np.argmax(backlog > backlog_tolerance(demand_p))) if weeks_backlog else None
         with np.errstate(divide="ignore", invalid="ignore"):
             need = np.where(backlog > 0, backlog / np.where(cum_a > 0, cum_a, np.nan), 0.0)
         extra = float(np.nanmax(need)) if weeks_backlog else 0.0
@@ -86,8 +84,10 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
         out.append(ProductSummary(
             product=name, demand_bytes=demand_p, supply_bytes=float(result.supply[p].sum()),
             wafers=float(result.wafers[p].sum()), shortage_bytes=shortage,
-            shortage_share=shortage / demand_p if demand_p > 0 else 0.0, weeks_with_backlog=weeks_backlog,
-            weeks_below_safety_stock=below, capacity_use=use, weeks_at_capacity=int(prod_full[p].sum()),
+            shortage_share=shortage / demand_p if demand_p > 0 else 0.0, service_level=k["service_level"],
+            weeks_with_backlog=weeks_backlog, quarter_ends_below_ss=int(k["quarter_ends_below_ss"]),
+            weeks_below_ss=int(k["weeks_below_ss"]), capacity_use=k["capacity_use"],
+            weeks_at_capacity=int(prod_full[p].sum()),
             binding=binding, first_backlog_week=first, extra_wafers_per_week=extra, message=msg,
         ))
     return out

@@ -39,11 +39,17 @@ def find_insights(data: PlanningData, plan: PlanResult, summaries: list[ProductS
     ends = data.quarter_end_weeks()
     valid = ends >= 0
     for p, s in enumerate(summaries):
-        if s.weeks_with_backlog:  # counted above the solver's round-off (explain.backlog_tolerance)
+        # counted above the solver's round-off (kpis.backlog_tolerance): a finding states only what is true
+        if s.shortage_bytes > 0:
             found.append(Insight(s.product, "shortage",
                                  f"{s.product} cannot be served in full: {_gb(s.shortage_bytes)} "
                                  f"({s.shortage_share:.0%} of its demand) is still unserved at the end of the plan, "
                                  f"with backlog in {s.weeks_with_backlog} of {data.n_weeks} weeks.", s.shortage_bytes))
+        elif s.weeks_with_backlog:
+            found.append(Insight(s.product, "shortage",
+                                 f"{s.product} is served late: backlog in {s.weeks_with_backlog} of {data.n_weeks} "
+                                 f"weeks (service level {s.service_level:.1%} on time), all of it caught up by "
+                                 f"the end of the plan.", float(s.weeks_with_backlog)))
             if np.isfinite(s.extra_wafers_per_week) and s.extra_wafers_per_week > 0:
                 mean_cap = float(data.capacity[p].mean())
                 found.append(Insight(s.product, "capacity",

@@ -11,6 +11,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from .kpis import without_round_off
 from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
@@ -66,20 +67,23 @@ def product_week_keys(data: PlanningData) -> dict[str, object]:
 def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None = None) -> pd.DataFrame:
     """One row per product and week.
 
+    Backlog within the round-off tolerance is written as exact 0 (`kpis.without_round_off`).
     ``SafetyStockBytes`` is the target of the week's quarter (it binds at the quarter's last week);
     ``Utilization`` is wafers over product capacity (0 where capacity is 0).  ``DemandBytes`` is
     the demand planned on (the workbook's unless the settings plan on a forecast or a quantile).
     """
     cap = data.capacity
+    demand = data.demand if demand is None else demand
+    stock, backlog = without_round_off(result.stock, result.backlog, demand)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(cap > 0, result.wafers / np.where(cap > 0, cap, 1.0), 0.0)
     frame = pd.DataFrame({
         **product_week_keys(data),
-        "DemandBytes": _long(data.demand if demand is None else demand),
+        "DemandBytes": _long(demand),
         "Wafers": _long(result.wafers),
         "SupplyBytes": _long(result.supply),
-        "StockBytes": _long(result.stock),
-        "BacklogBytes": _long(result.backlog),
+        "StockBytes": _long(stock),
+        "BacklogBytes": _long(backlog),
         "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
         "CapacityWafers": _long(cap),
         "Utilization": _long(util),
