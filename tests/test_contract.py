@@ -131,6 +131,44 @@ def test_document_lists_the_fixed_tables_with_sane_specs():
             assert not (c.key and c.nullable), f"{spec.name}.{c.name}: a key column cannot be empty"
 
 
+def test_document_and_code_contract_agree_column_by_column():
+    """core.contract is the contract in code: every table, column, type, unit, key and nullability
+    is the one docs/tables.md documents, and every column has an Excel format fit for its type."""
+    from linealytics_xl.core import contract
+
+    assert contract.CONTRACT_VERSION == CONTRACT.version
+    assert list(contract.TABLES) == DOCUMENTED
+    for name, spec in contract.TABLES.items():
+        doc = CONTRACT.tables[name]
+        assert spec.names == doc.names, name
+        for code_col, doc_col in zip(spec.columns, doc.columns):
+            where = f"{name}.{code_col.name}"
+            assert (code_col.type, code_col.unit, code_col.key, code_col.nullable) == (
+                doc_col.type, doc_col.unit, doc_col.key, doc_col.nullable), where
+            fmt = code_col.number_format
+            if code_col.type in ("date", "datetime"):
+                assert "yy" in fmt and "dd" in fmt, where
+            elif code_col.unit == "bytes":
+                assert fmt.endswith(',,," GB"'), where       # shown in GB, stored in bytes
+            elif code_col.unit in ("fraction", "probability"):
+                assert fmt == "0.0%", where
+            elif code_col.unit.startswith("wafers"):
+                assert fmt == "#,##0", where
+
+
+def test_written_tables_carry_the_contract_number_formats(real_planned):
+    from linealytics_xl.core import contract
+
+    wb = openpyxl.load_workbook(real_planned.path)
+    for name in ("LL_Plan", "LL_Runs", "LL_Risk", "LL_Alerts"):
+        ws = wb[name]
+        header = [c.value for c in ws[1]]
+        spec = contract.TABLES[name].number_formats()
+        for col, title in enumerate(header, start=1):
+            assert ws.cell(2, col).number_format == spec[title], (name, title)
+            assert ws.cell(ws.max_row, col).number_format == spec[title], (name, title)
+
+
 def test_document_matches_the_column_lists_in_the_code():
     """Every ``NAME = "LL_X"`` constant in core.tables with a ``NAME_COLUMNS`` list agrees."""
     from linealytics_xl.core import tables

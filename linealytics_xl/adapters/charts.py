@@ -14,14 +14,12 @@ import math
 
 import pandas as pd
 
+from ..core import contract
+
 __all__ = ["PLAN_COLUMNS", "MAX_PRODUCTS", "plan_chart_png"]
 
-#: Columns of the ``LL_Plan`` table.
-PLAN_COLUMNS = (
-    "Product", "Quarter", "Week", "WeekIndex", "WeekStart", "DemandBytes", "Wafers",
-    "SupplyBytes", "StockBytes", "BacklogBytes", "SafetyStockBytes", "CapacityWafers",
-    "Utilization",
-)
+#: Columns of the ``LL_Plan`` table (the contract's).
+PLAN_COLUMNS = tuple(contract.PLAN.names)
 _NEEDED = ("Product", "Quarter", "WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes",
            "BacklogBytes", "SafetyStockBytes")
 

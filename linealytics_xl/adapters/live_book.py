@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.contract import number_formats
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
@@ -30,8 +31,6 @@ from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 log = logging.getLogger(__name__)
 
 TABLE_STYLE = "TableStyleMedium2"
-DATE_FORMAT = "yyyy-mm-dd"
-TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 # what an engine raises for a feature it does not have
 UNSUPPORTED = (NotImplementedError, AttributeError)
 
@@ -67,12 +66,6 @@ def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     if len(rows) == 1:
         rows.append([None] * len(frame.columns))
     return rows
-
-
-def date_columns(frame: pd.DataFrame) -> list[int]:
-    return [i for i, c in enumerate(frame.columns)
-            if pd.api.types.is_datetime64_any_dtype(frame[c])
-            or (frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (date, datetime))).any())]
 
 
 class LiveBook:
@@ -182,10 +175,10 @@ class LiveBook:
                 self._extent(sheet).clear_contents()
             target.value = rows
             sheet.tables.add(source=target, name=name, table_style_name=TABLE_STYLE, has_headers=True)
-        for i in date_columns(frame):
-            if len(frame):
-                fmt = TIME_FORMAT if "Time" in str(frame.columns[i]) else DATE_FORMAT
-                sheet.range((2, i + 1), (n_rows, i + 1)).number_format = fmt
+        if len(frame):  # the contract's number format per column, as the file writer gives them
+            for i, fmt in enumerate(number_formats(name, list(frame.columns))):
+                if fmt != "General":
+                    sheet.range((2, i + 1), (n_rows, i + 1)).number_format = fmt
         if created:
             self._guard(lambda: sheet.freeze_panes.freeze_at("A2"))
 

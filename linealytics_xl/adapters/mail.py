@@ -36,6 +36,8 @@ from pathlib import PureWindowsPath
 
 import pandas as pd
 
+from ..core import contract
+
 __all__ = [
     "ALERT_COLUMNS",
     "MailConfigError",
@@ -56,10 +58,8 @@ ENV_STARTTLS = "LINEALYTICS_SMTP_STARTTLS"
 ENV_FROM = "LINEALYTICS_MAIL_FROM"
 
 #: Columns of the alerts table (``LL_Alerts``).
-ALERT_COLUMNS = (
-    "AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold", "Message",
-    "FirstSeen", "LastSeen", "Status",
-)
+#: The ``LL_Alerts`` columns a mail needs: the contract's, less ``Notified`` (the mail sets it).
+ALERT_COLUMNS = tuple(c for c in contract.ALERTS.names if c != "Notified")
 
 # Bodies are made 7-bit safe (quoted-printable or base64 for non-ASCII text) with lines within
 # RFC 2045's 76 characters, so relays without 8BITMIME take them unchanged.

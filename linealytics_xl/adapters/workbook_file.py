@@ -27,12 +27,12 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from ..core.contract import number_formats
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import DASHBOARD, is_own_dashboard, write_dashboard
 
-EXCEL_DATE = "yyyy-mm-dd"
 
 
 def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) -> str:
@@ -257,16 +257,14 @@ def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None
     else:
         ws = book.create_sheet(name)
     ws.append(list(frame.columns))
-    date_cols = [i for i, c in enumerate(frame.columns)
-                 if pd.api.types.is_datetime64_any_dtype(frame[c])
-                 or (frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (date, datetime))).any())]
     for row in frame.itertuples(index=False, name=None):
         ws.append([_cell_value(v) for v in row])
     n = len(frame)
-    for i in date_cols:
-        letter = get_column_letter(i + 1)
-        for cell in ws[f"{letter}2:{letter}{n + 1}"] if n else []:
-            cell[0].number_format = EXCEL_DATE if "Time" not in frame.columns[i] else "yyyy-mm-dd hh:mm:ss"
+    for i, fmt in enumerate(number_formats(name, list(frame.columns))):  # the contract's, per column
+        if fmt == "General" or not n:
+            continue
+        for (cell,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i + 1, max_col=i + 1):
+            cell.number_format = fmt
     ref = f"A1:{get_column_letter(max(1, len(frame.columns)))}{max(2, n + 1)}"
     table = Table(displayName=name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)

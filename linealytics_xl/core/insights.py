@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import contract
 from .explain import ProductSummary
 from .model import PlanningData
 from .optimize import PlanResult
@@ -95,4 +96,4 @@ def find_insights(data: PlanningData, plan: PlanResult, summaries: list[ProductS
 
 def insights_table(found: list[Insight]) -> pd.DataFrame:
     return pd.DataFrame([(k + 1, i.product, i.kind, i.message, float(i.value)) for k, i in enumerate(found)],
-                        columns=["Rank", "Product", "Kind", "Message", "Value"])
+                        columns=contract.INSIGHTS.names)

@@ -1,7 +1,7 @@
 """The tidy output tables (the Power BI contract), built as DataFrames from results.
 
-Column names and order here are the contract documented in ``docs/tables.md``; the adapters
-write these frames as Excel Tables without renaming anything.
+Column names and order are the contract (`core.contract`, documented in ``docs/tables.md``); the
+adapters write these frames as Excel Tables without renaming anything.
 """
 
 from __future__ import annotations
@@ -11,39 +11,22 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from . import contract
 from .kpis import without_round_off
 from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
 
-PLAN = "LL_Plan"
-RUNS = "LL_Runs"
-DATA_QUALITY = "LL_DataQuality"
-
-PLAN_COLUMNS = [
-    "Product", "Quarter", "Week", "WeekIndex", "WeekStart", "DemandBytes", "Wafers", "SupplyBytes",
-    "StockBytes", "BacklogBytes", "SafetyStockBytes", "CapacityWafers", "Utilization",
-]
-RUNS_COLUMNS = [
-    "RunId", "Time", "Workbook", "InputFingerprint", "Settings", "Solver", "Status",
-    "BacklogByteWeeks", "SafetyStockShortfallBytes", "Wafers", "ShortageBytes", "WallTimeS",
-    "Warnings", "Version",
-]
-DATA_QUALITY_COLUMNS = ["Severity", "Sheet", "Cell", "Message"]
-FORECAST = "LL_Forecast"
-BACKTEST = "LL_Backtest"
-RISK = "LL_Risk"
-INSIGHTS = "LL_Insights"
-RISK_COLUMNS = [
-    "Product", "Week", "WeekIndex", "StockoutProbability", "ExpectedShortageBytes", "FillRate",
-    "RecommendedSafetyStockBytes", "SafetyStockBytes",
-]
-INSIGHTS_COLUMNS = ["Rank", "Product", "Kind", "Message", "Value"]
-ALERTS = "LL_Alerts"  # built by core.alerts.reconcile
-ALERTS_COLUMNS = [
-    "AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold", "Message",
-    "FirstSeen", "LastSeen", "Status", "Notified",
-]
+# Names and columns come from the contract (core.contract), defined once.
+PLAN, RUNS, DATA_QUALITY = contract.PLAN.name, contract.RUNS.name, contract.DATA_QUALITY.name
+FORECAST, BACKTEST, RISK = contract.FORECAST.name, contract.BACKTEST.name, contract.RISK.name
+INSIGHTS, ALERTS = contract.INSIGHTS.name, contract.ALERTS.name   # LL_Alerts is built by core.alerts.reconcile
+PLAN_COLUMNS = contract.PLAN.names
+RUNS_COLUMNS = contract.RUNS.names
+DATA_QUALITY_COLUMNS = contract.DATA_QUALITY.names
+RISK_COLUMNS = contract.RISK.names
+INSIGHTS_COLUMNS = contract.INSIGHTS.names
+ALERTS_COLUMNS = contract.ALERTS.names
 
 
 def _long(a: np.ndarray) -> np.ndarray:
