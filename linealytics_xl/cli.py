@@ -197,6 +197,42 @@ def _print_summary(job) -> None:
 
 
 @app.command()
+def whatif(
+    workbook: Workbook,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the workbook.")] = None,
+    jobs_: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Cases planned at once (default: one per core).")] = None,
+) -> None:
+    """Plan the base and every case of the WhatIf sheet and compare them (LL_WhatIf).
+
+    Each row of the WhatIf sheet changes one input (capacity, total_capacity, demand, yield,
+    density, initial_stock, wos) of one product or all, from a week or quarter to another, by a
+    factor (times), an amount (add) or a value (set); rows with the same case name form a case.
+    Without a WhatIf sheet, the example cases are planned and the sheet is written for you to edit.
+    """
+    from . import jobs
+    from .core.kpis import KPIS
+
+    with _errors():
+        with _progress() as say:
+            job = jobs.whatif(workbook, output, progress=say, n_jobs=jobs_)
+        t = Table(title=f"What-if cases of {job.path.name}", title_justify="left", box=box.SIMPLE_HEAD)
+        heads = ("Case", "Product", KPIS["wafers"].short, "Short GB", KPIS["service_level"].short,
+                 KPIS["weeks_below_ss"].short, "Wafers vs base", "Short GB vs base")
+        for h in heads:
+            t.add_column(h, justify="left" if h in ("Case", "Product") else "right")
+        for r in job.table.itertuples(index=False):
+            t.add_row(r.Case, r.Product, f"{r.Wafers:,.0f}", f"{r.ShortageBytes / 1e9:,.2f}",
+                      f"{r.ServiceLevel:.1%}", f"{r.WeeksBelowSafetyStock:,.0f}", f"{r.WafersChange:+,.0f}",
+                      f"{r.ShortageChangeBytes / 1e9:+,.2f}")
+        _print_wide(t)
+        for line in job.findings:
+            out.print(f"  • {line}", highlight=False)
+        if job.created_sheet:
+            out.print("No WhatIf sheet: planned the example cases and wrote the sheet; edit it and run again.")
+        out.print(f"Written to {job.path} (table LL_WhatIf).", highlight=False)
+
+
+@app.command()
 def validate(workbook: Workbook) -> None:
     """Check the workbook and list every problem with its sheet and cell; writes nothing."""
     from . import jobs

@@ -134,3 +134,39 @@ def plan(path: str | Path, output: str | Path | None = None, overrides: dict | N
                            notes=[f"not carried over by the file writer: {', '.join(lost)}"] if lost else None)
     return PlanJob(outcome=prepared.outcome, path=dest, run_id=prepared.run_id, lost_parts=lost,
                    wall_time_s=wall, record=record, notes=runlog.mirror_to_mlflow(record))
+
+
+@dataclass
+class WhatIfJob:
+    path: Path
+    plans: list                      # core.cases.CasePlan, base first
+    table: pd.DataFrame              # LL_WhatIf
+    findings: list[str]
+    created_sheet: bool              # the WhatIf sheet was absent and written with the example
+
+
+def whatif(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
+           progress: Progress | None = None, n_jobs: int | None = None) -> WhatIfJob:
+    """Plan the base and every case of the `WhatIf` sheet, write ``LL_WhatIf``; with no such sheet,
+    plan the example cases and write the sheet with them for the planner to edit."""
+    import os
+
+    from .core.cases import case_findings, plan_cases, whatif_table
+    from .core.whatif import WHATIF_SHEET, example_rows, read_cases
+
+    say = progress or (lambda _msg: None)
+    say("Reading the workbook")
+    book = WorkbookFile(path)
+    sheets = book.sheets()
+    data, settings = load(book, sheets, overrides)
+    name = next((s for s in sheets if s.strip().lower() == WHATIF_SHEET.lower()), None)
+    example = example_rows(data)
+    cases = read_cases(sheets[name] if name is not None else example, data)
+    say(f"Planning the base and {len(cases)} case(s)")
+    jobs = n_jobs if n_jobs is not None else max(1, min(len(cases) + 1, os.cpu_count() or 1))
+    plans = plan_cases(data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs)
+    table = whatif_table(plans)
+    say("Writing the workbook")
+    dest, _ = book.write([], {tables.WHATIF: table}, settings, output,
+                         new_sheets={WHATIF_SHEET: example} if name is None else None)
+    return WhatIfJob(dest, plans, table, case_findings(plans), created_sheet=name is None)

@@ -108,14 +108,24 @@ def template_tables(tmp_path_factory) -> dict[str, list[str]]:
 
     path = tmp_path_factory.mktemp("powerbi") / "template.xlsx"
     shutil.copyfile(TEMPLATE, path)
-    return _columns_of(jobs.plan(path).path)
+    jobs.plan(path)
+    return _columns_of(jobs.whatif(path, n_jobs=1).path)   # LL_WhatIf comes from the whatif command
+
+
+@pytest.fixture(scope="module")
+def real_tables(real_planned, tmp_path_factory) -> dict[str, list[str]]:
+    from linealytics_xl import jobs
+
+    path = tmp_path_factory.mktemp("powerbi") / "real.xlsx"
+    shutil.copyfile(real_planned.path, path)
+    return _columns_of(jobs.whatif(path, n_jobs=1).path)
 
 
 @pytest.fixture(params=["template", "real"])
 def workbook_tables(request) -> dict[str, list[str]]:
     if request.param == "template":
         return request.getfixturevalue("template_tables")
-    return _columns_of(request.getfixturevalue("real_planned").path)
+    return request.getfixturevalue("real_tables")
 
 
 # --------------------------------------------------------------------------- tests

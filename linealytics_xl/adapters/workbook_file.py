@@ -40,7 +40,7 @@ def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) 
     every save (3920865476.2527657 -> 3920865476.252766).  ``repr`` is the shortest text that
     reads back as the same double, so cells the tool does not own keep their exact value."""
     if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
+        return repr(float(value))  # np.float64 is a float whose repr is "np.float64(...)"
     return _fallback(value)
 
 
@@ -108,8 +108,12 @@ class WorkbookFile:
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
-              output: str | os.PathLike[str] | None = None) -> tuple[Path, list[str]]:
-        """Write everything, save atomically; returns the path and notes on anything not kept."""
+              output: str | os.PathLike[str] | None = None,
+              new_sheets: dict[str, list[list[Any]]] | None = None) -> tuple[Path, list[str]]:
+        """Write everything, save atomically; returns the path and notes on anything not kept.
+
+        ``new_sheets`` are input sheets the tool creates for the planner when absent (the `WhatIf`
+        example): written once, as values (text as text), and the planner's from then on."""
         dest = Path(output) if output else self.path
         check_writable(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +125,15 @@ class WorkbookFile:
             write_table(self.book, name, frame)
         if SETTINGS_SHEET not in self.book.sheetnames:
             write_settings(self.book, settings)
+        for name, rows in (new_sheets or {}).items():
+            if name not in self.book.sheetnames:
+                ws = self.book.create_sheet(name)
+                for r, row in enumerate(rows, start=1):
+                    for c, value in enumerate(row, start=1):
+                        cell = ws.cell(row=r, column=c, value=value)
+                        if isinstance(value, str):
+                            cell.data_type = "s"  # text stays text, even '=' or '+'
+                ws.column_dimensions["A"].width = 28
         # The dashboard is a view of the tables: a failure there never blocks writing the plan
         # (write_dashboard leaves the workbook as it was, the previous dashboard included).
         self.dashboard_error = None

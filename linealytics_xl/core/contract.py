@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 
 #: Excel number format per unit: people read bytes in GB (the cell keeps plain bytes: the three
 #: trailing commas scale the shown number by 1e-9), wafers whole, shares as percentages.
@@ -105,8 +105,15 @@ ALERTS = TableSpec("LL_Alerts", "alert", _cols(
     ("Threshold", "number", "varies", False, True), ("Message", "text"), ("FirstSeen", "datetime"),
     ("LastSeen", "datetime"), ("Status", "text"), ("Notified", "datetime", "—", False, True)))
 
+WHATIF = TableSpec("LL_WhatIf", "case x product", _cols(
+    ("Case", "text", "—", True), ("Product", "text", "—", True), ("Wafers", "number", "wafers"),
+    ("ShortageBytes", "number", "bytes"), ("ServiceLevel", "number", "fraction"),
+    ("WeeksBelowSafetyStock", "integer"), ("QuarterEndsBelowSafetyStock", "integer"),
+    ("CapacityUse", "number", "fraction"), ("WafersChange", "number", "wafers"),
+    ("ShortageChangeBytes", "number", "bytes"), ("ServiceLevelChange", "number", "fraction")))
+
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PLAN, RUNS, DATA_QUALITY, FORECAST, BACKTEST, RISK,
-                                                     INSIGHTS, ALERTS)}
+                                                     INSIGHTS, ALERTS, WHATIF)}
 
 
 def number_formats(table: str, columns: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from .risk import RiskResult
 PLAN, RUNS, DATA_QUALITY = contract.PLAN.name, contract.RUNS.name, contract.DATA_QUALITY.name
 FORECAST, BACKTEST, RISK = contract.FORECAST.name, contract.BACKTEST.name, contract.RISK.name
 INSIGHTS, ALERTS = contract.INSIGHTS.name, contract.ALERTS.name   # LL_Alerts is built by core.alerts.reconcile
+WHATIF = contract.WHATIF.name                                     # built by core.cases.whatif_table
 PLAN_COLUMNS = contract.PLAN.names
 RUNS_COLUMNS = contract.RUNS.names
 DATA_QUALITY_COLUMNS = contract.DATA_QUALITY.names

@@ -1,0 +1,86 @@
+"""Plan the base and every what-if case, and compare them in one table (``LL_WhatIf``).
+
+The cases share everything that does not depend on their changes: the data read once, the
+settings, the forecast.  Each case is optimised on its own (in parallel where cores allow), so its
+plan is the one the planner would get by editing the workbook's inputs and planning it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import contract
+from .explain import ProductSummary, summarize
+from .kpis import backlog_tolerance
+from .model import PlanningData
+from .optimize import PlanOptions, PlanResult, optimize
+from .whatif import Case, apply_case
+
+BASE = "Base"
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    name: str
+    data: PlanningData
+    result: PlanResult
+    summaries: tuple[ProductSummary, ...]
+
+
+def _plan_one(name: str, data: PlanningData, options: PlanOptions, cycle_time: int) -> CasePlan:
+    result = optimize(data, None, options=options)
+    return CasePlan(name, data, result, tuple(summarize(data, result, cycle_time)))
+
+
+def plan_cases(data: PlanningData, cases: list[Case], options: PlanOptions, *, cycle_time: int = 0,
+               n_jobs: int = 1) -> list[CasePlan]:
+    """The base plan and one plan per case, in that order (``n_jobs`` > 1 plans them in parallel
+    processes; the plans are the same either way)."""
+    work = [(BASE, data)] + [(c.name, apply_case(data, c)) for c in cases]
+    if n_jobs == 1 or len(work) == 1:
+        return [_plan_one(n, d, options, cycle_time) for n, d in work]
+    from joblib import Parallel, delayed  # installed with scikit-learn
+
+    return list(Parallel(n_jobs=n_jobs)(delayed(_plan_one)(n, d, options, cycle_time) for n, d in work))
+
+
+_FIGURES = ("wafers", "shortage_bytes", "service_level", "weeks_below_ss", "quarter_ends_below_ss", "capacity_use")
+
+
+def whatif_table(plans: list[CasePlan]) -> pd.DataFrame:
+    """``LL_WhatIf``: one row per case and product, the KPIs (core.kpis) and their change to the base."""
+    base = {s.product: s for s in plans[0].summaries}
+    rows = []
+    for plan in plans:
+        for s in plan.summaries:
+            b = base[s.product]
+            rows.append([plan.name, s.product, *(float(getattr(s, k)) for k in _FIGURES),
+                         _change(s.wafers, b.wafers, 1e-3), _change(s.shortage_bytes, b.shortage_bytes, 1.0),
+                         _change(s.service_level, b.service_level, 1e-9)])
+    return pd.DataFrame(rows, columns=contract.WHATIF.names)
+
+
+def _change(value: float, base: float, tolerance: float) -> float:
+    """A difference to the base, exact 0 within round-off: ``tolerance`` (a thousandth of a wafer,
+    a byte) or the optimiser's relative slack on a stage optimum (1e-7), whichever is larger."""
+    d = value - base
+    return 0.0 if abs(d) <= max(tolerance, 1e-7 * abs(base)) else d
+
+
+def case_findings(plans: list[CasePlan]) -> list[str]:
+    """Which case closes which gap, and at what cost in wafers: plain sentences for the summary."""
+    base = {s.product: s for s in plans[0].summaries}
+    out = []
+    for plan in plans[1:]:
+        for s in plan.summaries:
+            b = base[s.product]
+            closed = b.shortage_bytes - s.shortage_bytes
+            if b.shortage_bytes <= 0 or closed <= backlog_tolerance(s.demand_bytes):
+                continue
+            verb = "closes the whole gap" if s.shortage_bytes <= 0 else f"closes {closed / b.shortage_bytes:.0%} of the gap"
+            out.append(f"{plan.name}: {verb} of {s.product} ({closed / 1e9:,.2f} GB of {b.shortage_bytes / 1e9:,.2f} GB) "
+                       f"for {s.wafers - b.wafers:+,.0f} wafers.")
+    return out
+
