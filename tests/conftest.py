@@ -41,3 +41,46 @@ def real_planned(real_path: Path, tmp_path_factory):
     out = tmp_path_factory.mktemp("planned") / "planned.xlsx"
     job = jobs.plan(real_path, output=out)
     return job
+
+
+# --------------------------------------------------------------------------- markers
+# Markers are given from what a test uses, so a new test is marked without anyone remembering to:
+#   real_workbook  needs ../shared's workbook;   libreoffice  starts LibreOffice;
+#   smtp           talks to a local SMTP server; slow         plans a workbook or starts LibreOffice.
+# The fast selection (`pytest -m "not slow"`) is in the README beside the full one.
+REAL_FIXTURES = {"real_path", "real_copy", "real_data", "real_planned"}
+PLANNING_FIXTURES = {"real_planned", "real_copy", "planned", "template_planned", "planned_template", "book", "job"}
+LIBREOFFICE_WORDS = ("require_libreoffice(", "recalculate(", "render_png(", "list_charts(", "soffice", "lo_uno")
+
+
+def _source(item) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(item.function)
+    except (OSError, TypeError, AttributeError):
+        return ""
+
+
+def pytest_configure(config) -> None:
+    for name, what in (("real_workbook", "needs the real workbook from ../shared"),
+                       ("libreoffice", "runs LibreOffice headless"),
+                       ("smtp", "talks to an SMTP server on localhost"),
+                       ("slow", "plans a workbook or runs LibreOffice: left out by -m 'not slow'")):
+        config.addinivalue_line("markers", f"{name}: {what}")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        source = _source(item)
+        skipif_reasons = {m.kwargs.get("reason", "") for m in item.iter_markers("skipif")}
+        lo = any(w in source for w in LIBREOFFICE_WORDS) or any("LibreOffice" in r for r in skipif_reasons)
+        if fixtures & REAL_FIXTURES:
+            item.add_marker(pytest.mark.real_workbook)
+        if lo:
+            item.add_marker(pytest.mark.libreoffice)
+        if "smtp_server(" in source:
+            item.add_marker(pytest.mark.smtp)
+        if lo or fixtures & PLANNING_FIXTURES or "jobs.plan(" in source or '"plan"' in source or "'plan'" in source:
+            item.add_marker(pytest.mark.slow)

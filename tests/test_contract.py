@@ -333,7 +333,7 @@ def test_ll_sheets_hold_values_only_and_no_merged_cells(planned):
 def test_pandas_reads_every_table(planned):
     present = [n for n in DOCUMENTED if n in planned.book.sheetnames]
     assert present, "no documented table at all"
-    frames = pd.read_excel(planned.path, sheet_name=present)
+    frames = pd.read_excel(planned.path, sheet_name=present, engine="openpyxl")
     for name in present:
         spec, frame = CONTRACT.tables[name], frames[name]
         missing = [c for c in spec.names if c not in frame.columns]   # exact order: tested above
