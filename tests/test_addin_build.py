@@ -36,13 +36,17 @@ if str(REPO / "tests") not in sys.path:  # pytest puts it there unless tests/ be
 
 import fake_udfs_module  # noqa: E402
 from linealytics_xl import addin_build as ab  # noqa: E402
+from linealytics_xl.addin import build as addin_build_module  # noqa: E402
+from linealytics_xl.addin import vba_project, vba_source  # noqa: E402
 
 SOURCES = REPO / "install" / "addin"
 CUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RIBBON_FUNCTIONS = {"run_all", "validate", "forecast", "simulate", "optimize", "send_alerts"}
 WIN_INTERPRETER = r"C:\Users\planner\linealytics\.venv\Scripts\python.exe"
-TEMPLATE_MODULES = {"ThisWorkbook", "Dictionary", "RibbonMyAddin", "Sheet2", "xlwings"}
+BUILT_MODULES = {"ThisWorkbook", "Dictionary", "LinealyticsRibbon", "Sheet2", "xlwings"}
+BUTTONS = ["Run all", "Validate", "Forecast", "Simulate", "Optimize", "Send alerts", "Restart Python"]
+RESTART = "LinealyticsRestartPython"  # the one callback that is not a RunPython: it stops the warm Python
 
 
 def oletools_decompress(data: bytes) -> bytes:
@@ -71,8 +75,9 @@ def dir_records(vba_bin: bytes) -> list[tuple[int, bytes]]:
 
 
 def expected_ribbon_module(udf_module) -> str:
-    bas = (SOURCES / "RibbonMyAddin.bas").read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
-    return (bas + "\n\n" + ab.generate_udf_wrappers(udf_module)).replace("\n", "\r\n")
+    bas = (SOURCES / "LinealyticsRibbon.bas").read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
+    return (bas + "\n\n" + ab.generate_udf_wrappers(udf_module) + "\n"
+            + ab.generate_function_registration(udf_module)).replace("\n", "\r\n")
 
 
 def expected_xlwings_module() -> str:
@@ -83,13 +88,18 @@ def expected_xlwings_module() -> str:
     return text.replace(old, 'Public Const PROJECT_NAME As String = "linealytics"')
 
 
-def config_sheet(xlam: Path) -> dict[str, str]:
+def config_sheet(xlam: Path) -> dict[str, str | bool]:
+    """The config sheet's rows: shared strings as str, boolean cells (t="b") as bool."""
     with zipfile.ZipFile(xlam) as z:
         strings = [si.findtext(f"{MAIN_NS}t") for si in ET.fromstring(z.read("xl/sharedStrings.xml"))]
         sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
     rows = {}
     for row in sheet.iter(f"{MAIN_NS}row"):
-        cells = [strings[int(c.findtext(f"{MAIN_NS}v"))] for c in row.iter(f"{MAIN_NS}c")]
+        cells = []
+        for c in row.iter(f"{MAIN_NS}c"):
+            value = c.findtext(f"{MAIN_NS}v")
+            assert c.get("t") in ("s", "b"), c.get("t")
+            cells.append(strings[int(value)] if c.get("t") == "s" else value == "1")
         rows[cells[0]] = cells[1]
     return rows
 
@@ -114,7 +124,7 @@ def template_streams() -> dict[str, bytes]:
 def test_compression_round_trips_through_oletools(template_streams):
     rng = random.Random(7)
     noise = bytes(rng.randrange(256) for _ in range(13000))
-    text = (REPO / "linealytics_xl" / "addin_build.py").read_bytes()
+    text = (REPO / "linealytics_xl" / "addin" / "cfb.py").read_bytes()
     real_dir = oletools_decompress(template_streams["VBA/dir"])  # the 2,121-byte stream of the notes' trap
     samples = [b"", b"a", b"abc" * 5000, b"a" * 4096, b"ab" * 2048 + b"c", noise[:4096], noise[:8192] + b"x" * 9,
                noise[:3000], noise[:3640], noise[:12288], text, real_dir]
@@ -157,12 +167,18 @@ def test_compound_file_round_trips_through_olefile(template_streams):
 
 def test_built_vba_holds_exactly_our_sources(built, template_streams):
     code = macros(built)
-    assert set(code) == TEMPLATE_MODULES
-    assert code["RibbonMyAddin"] == expected_ribbon_module(fake_udfs_module)
+    assert set(code) == BUILT_MODULES
+    assert code["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)
     assert code["xlwings"].replace("\r\n", "\n") == expected_xlwings_module()
     template = macros(ab.template_path())
-    for name in ("ThisWorkbook", "Dictionary", "Sheet2"):
+    for name in ("Dictionary", "Sheet2"):
         assert code[name] == template[name]
+    # ThisWorkbook: the template's (Attribute lines only) + a Workbook_Open that registers the help.
+    assert code["ThisWorkbook"].startswith(template["ThisWorkbook"].rstrip("\r\n") + "\r\n")
+    added = code["ThisWorkbook"][len(template["ThisWorkbook"].rstrip("\r\n")):].split("\r\n")
+    assert [line.strip() for line in added if line.strip() and not line.strip().startswith("'")] == [
+        "Private Sub Workbook_Open()", "On Error Resume Next  ' never let the help texts stop the add-in from loading",
+        "LinealyticsRibbon.LinealyticsRegisterFunctions", "End Sub"]
 
 
 def test_every_module_is_source_only_and_round_trips(built):
@@ -170,7 +186,7 @@ def test_every_module_is_source_only_and_round_trips(built):
         vba_bin = z.read("xl/vbaProject.bin")
     records = dir_records(vba_bin)
     offsets = [struct.unpack("<I", body)[0] for rid, body in records if rid == 0x0031]
-    assert offsets == [0] * len(TEMPLATE_MODULES)
+    assert offsets == [0] * len(BUILT_MODULES)
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     code = macros(built)
     codepage = "cp1252"
@@ -199,13 +215,10 @@ def test_project_is_renamed_and_tied_to_the_installed_xlwings(built):
 
 def test_a_template_for_another_xlwings_version_is_refused():
     with zipfile.ZipFile(ab.template_path()) as z:
-        streams = ab.read_cfb(z.read("xl/vbaProject.bin"))
-    records = ab._parse_dir(ab.ovba_decompress(streams["VBA/dir"]))
-    module = next(m for m in ab._modules(records, "cp1252") if m.name == "xlwings")
-    source = ab.ovba_decompress(streams["VBA/xlwings"][module.offset:]).decode("cp1252")
-    ab._xlwings_module_source(source)  # the real one passes
+        source = vba_project.read_project(z.read("xl/vbaProject.bin")).sources["xlwings"]
+    vba_source.xlwings_module_source(source)  # the real one passes
     with pytest.raises(ab.AddinBuildError, match="DLL version"):
-        ab._xlwings_module_source(source.replace(f"-{xlwings.__version__}.dll", "-0.0.1.dll"))
+        vba_source.xlwings_module_source(source.replace(f"-{xlwings.__version__}.dll", "-0.0.1.dll"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,20 +243,22 @@ def test_custom_ui_is_ours_and_every_button_resolves(built):
     tabs = list(root.iter(f"{CUI_NS}tab"))
     assert [t.get("label") for t in tabs] == ["Linealytics"]
     buttons = list(root.iter(f"{CUI_NS}button"))
-    assert [b.get("label") for b in buttons] == ["Run all", "Validate", "Forecast", "Simulate", "Optimize", "Send alerts"]
+    assert [b.get("label") for b in buttons] == BUTTONS
     assert len({b.get("id") for b in buttons}) == len(buttons)
     for b in buttons:
         assert b.get("imageMso") and b.get("screentip"), b.get("id")
-    callbacks = ribbon_callbacks(macros(built)["RibbonMyAddin"])
+    callbacks = ribbon_callbacks(macros(built)["LinealyticsRibbon"])
     actions = [b.get("onAction") for b in buttons]
     for action in actions:
         module, _, sub = action.partition(".")
-        assert module == "RibbonMyAddin" and sub in callbacks, action
+        assert module == "LinealyticsRibbon" and sub in callbacks, action
     assert len(set(actions)) == len(actions) == len(callbacks)
 
 
 def test_every_callback_is_one_runpython_naming_a_ribbon_function(built):
-    callbacks = ribbon_callbacks(macros(built)["RibbonMyAddin"])
+    callbacks = ribbon_callbacks(macros(built)["LinealyticsRibbon"])
+    restart = callbacks.pop(RESTART)
+    assert "KillPy" in restart and "#If Mac Then" in restart  # xlwings' KillPy exists on Windows only
     called = set()
     for sub, body in callbacks.items():
         assert len(body) == 1, sub
@@ -264,9 +279,11 @@ def test_linealytics_xl_ribbon_has_the_called_functions():
 
 def test_a_button_without_callback_fails_the_build():
     source = ab.ribbon_module_source(fake_udfs_module)
-    ui = (SOURCES / "customUI.xml").read_bytes().replace(b"RibbonMyAddin.OnRunAll", b"RibbonMyAddin.OnNothing")
-    with pytest.raises(ab.AddinBuildError, match="OnNothing"):
-        ab._check_ribbon(ui, source)
+    ui = (SOURCES / "customUI.xml").read_bytes()
+    for bad in (b"LinealyticsRibbon.LinealyticsNothing", b"RibbonMyAddin.LinealyticsRunAll"):
+        with pytest.raises(ab.AddinBuildError, match=bad.decode().replace(".", r"\.")):
+            vba_source.check_ribbon(ui.replace(b"LinealyticsRibbon.LinealyticsRunAll", bad), source)
+    vba_source.check_ribbon(ui, source)  # the real one passes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,16 +320,17 @@ def test_udf_module_errors_are_reported():
 
 
 def test_config_sheet_holds_the_udf_module_and_interpreter(built):
-    assert config_sheet(built) == {"Interpreter_Win": WIN_INTERPRETER, "UDF Modules": "fake_udfs_module"}
+    assert config_sheet(built) == {"Interpreter_Win": WIN_INTERPRETER, "UDF Modules": "fake_udfs_module",
+                                   "Use UDF Server": True}
 
 
 def test_config_sheet_without_interpreter_and_deterministic_output(tmp_path):
     out = ab.build_addin(tmp_path / "a.xlam", udf_module=fake_udfs_module)
     again = ab.build_addin(tmp_path / "b.xlam", udf_module="fake_udfs_module")
     assert out.read_bytes() == again.read_bytes()
-    assert config_sheet(out) == {"UDF Modules": "fake_udfs_module"}
-    assert ab._interpreter_key("/Users/me/.venv/bin/python") == "Interpreter_Mac"
-    assert ab._interpreter_key(r"%USERPROFILE%\ll\python.exe") == "Interpreter_Win"
+    assert config_sheet(out) == {"UDF Modules": "fake_udfs_module", "Use UDF Server": True}
+    assert addin_build_module.interpreter_key("/Users/me/.venv/bin/python") == "Interpreter_Mac"
+    assert addin_build_module.interpreter_key(r"%USERPROFILE%\ll\python.exe") == "Interpreter_Win"
 
 
 def test_default_udf_module_is_linealytics_xl_udfs(tmp_path):
@@ -321,8 +339,8 @@ def test_default_udf_module_is_linealytics_xl_udfs(tmp_path):
     except ImportError as exc:
         pytest.skip(f"linealytics_xl.udfs is not importable yet ({exc})")
     out = ab.build_addin(tmp_path / "a.xlam")
-    assert config_sheet(out) == {"UDF Modules": "linealytics_xl.udfs"}
-    assert macros(out)["RibbonMyAddin"] == expected_ribbon_module("linealytics_xl.udfs")
+    assert config_sheet(out) == {"UDF Modules": "linealytics_xl.udfs", "Use UDF Server": True}
+    assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module("linealytics_xl.udfs")
 
 
 def test_command_line_entry_point(tmp_path):
@@ -331,7 +349,7 @@ def test_command_line_entry_point(tmp_path):
     result = subprocess.run([sys.executable, "-m", "linealytics_xl.addin_build", "--output", str(out),
                              "--udf-module", "fake_udfs_module"], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert macros(out)["RibbonMyAddin"] == expected_ribbon_module(fake_udfs_module)
+    assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,10 +447,11 @@ def test_libreoffice_opens_the_add_in_and_sees_our_vba(built, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["sheets"] == ["linealytics.conf"]
-    assert seen["config"] == [["Interpreter_Win", WIN_INTERPRETER], ["UDF Modules", "fake_udfs_module"]]
+    assert seen["config"] == [["Interpreter_Win", WIN_INTERPRETER], ["UDF Modules", "fake_udfs_module"],
+                              ["Use UDF Server", "1"]]  # LibreOffice has no boolean cell type: TRUE reads as 1
     assert "Linealytics" in seen["libraries"]
     modules = seen["libraries"]["Linealytics"]
-    assert set(modules) == TEMPLATE_MODULES
+    assert set(modules) == BUILT_MODULES
     expected = macros(built)
     for name, source in modules.items():
         # LibreOffice puts 2 lines (3 for a class module) of its own in front of the VBA source.
@@ -441,7 +460,8 @@ def test_libreoffice_opens_the_add_in_and_sees_our_vba(built, tmp_path):
         skip = 3 if lines[2] == "Option ClassModule" else 2
         body = "\n".join(lines[skip:]).rstrip("\n")
         assert body == as_libreoffice_shows(expected[name]), name
-    assert as_libreoffice_shows(expected_ribbon_module(fake_udfs_module)) in modules["RibbonMyAddin"]
+    assert as_libreoffice_shows(expected_ribbon_module(fake_udfs_module)) in modules["LinealyticsRibbon"]
+    assert "Private Sub Workbook_Open()" in modules["ThisWorkbook"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,4 +510,4 @@ def test_build_from_an_installed_copy(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     module_file, sources = run.stdout.split("\n")[:2]
     assert Path(module_file).is_relative_to(target) and Path(sources) == target / "linealytics_xl" / "addin_sources"
-    assert macros(out)["RibbonMyAddin"] == expected_ribbon_module(fake_udfs_module)
+    assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)
