@@ -1,7 +1,7 @@
 Attribute VB_Name = "LinealyticsRibbon"
 #Const App = "Microsoft Excel" 'Used by the generated UDF wrappers at the end of this module
 ' Linealytics ribbon callbacks: one Sub per button of customUI.xml. Every name here starts with
-' "Linealytics" (the module too: not the quickstart's RibbonMyAddin), so that no other add-in's
+' "Linealytics" (the module too: not the name of the xlwings quickstart's ribbon module), so that no other add-in's
 ' module or procedure can catch a click meant for this one. Each button is a thin RunPython into
 ' linealytics_xl.ribbon; with "Use UDF Server" (set in the add-in's config sheet) RunPython runs
 ' it in the warm Python that also serves the worksheet functions, on Windows.
