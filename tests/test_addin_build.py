@@ -306,6 +306,10 @@ def test_udf_wrappers_follow_xlwings_and_the_signatures():
     assert 'Attribute LL_PLAN.VB_Description = "Plan wafer starts for the ""demand"" table."' in vba
     assert "LL_NO_DOC.VB_Description" not in vba
     assert vba.count("On Error GoTo failed") == 4 and vba.count("= Err.Description") == 4
+    # On a Mac (no xlwings UDFs) the cell says so instead of a DLL-loading error, before any call.
+    plan = vba[vba.index("Function LL_PLAN("):vba.index("End Function")]
+    assert plan.index("#If Mac Then") < plan.index("XLPy.CallUDF")
+    assert 'LL_PLAN = "LL_PLAN: worksheet functions need Excel for Windows. On a Mac' in plan
     assert "LL_NOT_EXPORTED" not in vba and "helper" not in vba
 
 

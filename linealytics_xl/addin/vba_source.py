@@ -24,7 +24,7 @@ from . import CONFIG_NAME, RIBBON_MODULE, VBA_PREFIX, AddinBuildError
 from .sources import TEMPLATE_CONFIG_NAME, sources_dir
 from .udf_meta import UdfSpec, resolve_module, udf_functions
 
-__all__ = ["REGISTER_SUB", "check_names", "check_ribbon", "generate_function_registration",
+__all__ = ["MAC_MESSAGE", "REGISTER_SUB", "check_names", "check_ribbon", "generate_function_registration",
            "generate_udf_wrappers", "procedures", "ribbon_actions", "ribbon_module_source",
            "this_workbook_source", "xlwings_module_source"]
 
@@ -33,6 +33,10 @@ _DESCRIBE_SUB = f"{VBA_PREFIX}DescribeFunction"
 _UDF_HEADER = "' ---- Worksheet functions: generated from {module} by linealytics_xl.addin_build, do not edit ----"
 _REGISTER_HEADER = "' ---- Insert Function wizard help: generated from {module} by linealytics_xl.addin_build, do not edit ----"
 _MAX_CONTINUATIONS = 24  # VBA's limit of " _" line continuations in one statement
+#: What an ``=LL_*`` cell says on a Mac, where xlwings has no worksheet functions (instead of the
+#: DLL-loading error text xlwings' wrapper would show there).
+MAC_MESSAGE = ("{name}: worksheet functions need Excel for Windows. On a Mac, the Linealytics ribbon's "
+               "Run all writes the same results as values (tables LL_Plan, LL_Forecast, LL_Risk).")
 
 
 def vba_string(text: str, codepage: str) -> str:
@@ -59,7 +63,8 @@ def generate_udf_wrappers(udf_module=None, *, codepage: str = "cp1252") -> str:
     ``import_udfs`` run by ``ImportPythonUDFsToAddin``): ``XLPy.CallUDF(module, name, Array(args),
     ActiveWorkbook, Application.Caller)``, the error text as the cell's value, ``ParamArray`` for
     ``*args`` and ``Nothing`` for a ``caller`` parameter. The docstring's first line becomes the
-    function's ``VB_Description``. Conversions (``ndim=2``, DataFrames, dynamic-array results)
+    function's ``VB_Description``. One addition: on a Mac (no xlwings worksheet functions there)
+    the cell says so, and where the same results come from, in `MAC_MESSAGE`. Conversions (``ndim=2``, DataFrames, dynamic-array results)
     happen in Python, from the ``@xw.func``/``@xw.arg`` decorators: ``xlwings.udfs.call_udf`` needs
     them on every wrapped function.
     """
@@ -83,7 +88,12 @@ def _wrapper(module_name: str, spec: UdfSpec, codepage: str) -> list[str]:
     lines = [f"Function {fname}({', '.join(sig)})"]
     if spec.description:
         lines.append(f"Attribute {fname}.VB_Description = {vba_string(spec.description, codepage)}")
-    body: list[str] = []
+    body: list[str] = [
+        "#If Mac Then",
+        f"    {fname} = {vba_string(MAC_MESSAGE.format(name=fname), codepage)}",
+        "    Exit Function",
+        "#End If",
+    ]
     if not spec.call_in_wizard:
         body.append('If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function')
     if spec.volatile:
