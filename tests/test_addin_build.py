@@ -1,12 +1,11 @@
-"""The add-in build (linealytics_xl/addin_build.py), checked with independent readers: oletools and
-olefile for the VBA project, the zip/XML parts directly, LibreOffice (through python3-uno) for
-"does an office suite open it and see our VBA". Excel itself cannot be run here."""
+"""The add-in build (linealytics_xl/addin/, entry point addin_build.py), checked with independent
+readers: oletools and olefile for the VBA project, the zip/XML parts directly (LibreOffice:
+tests/test_addin_libreoffice.py). Excel itself cannot be run here."""
 
 from __future__ import annotations
 
 import importlib
 import io
-import json
 import os
 import random
 import re
@@ -14,10 +13,8 @@ import shutil
 import struct
 import subprocess
 import sys
-import textwrap
 import tomllib
 import types
-import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -26,39 +23,22 @@ import olefile
 import pytest
 import xlwings
 
-with warnings.catch_warnings():  # oletools' pyparsing grammar warns at import time
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from oletools.olevba import VBA_Parser, decompress_stream
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "tests") not in sys.path:  # pytest puts it there unless tests/ becomes a package
     sys.path.insert(0, str(REPO / "tests"))
 
 import fake_udfs_module  # noqa: E402
+from addin_helpers import (BUILT_MODULES, SOURCES, WIN_INTERPRETER, expected_ribbon_module, macros,  # noqa: E402
+                           oletools_decompress)
 from linealytics_xl import addin_build as ab  # noqa: E402
 from linealytics_xl.addin import build as addin_build_module  # noqa: E402
 from linealytics_xl.addin import vba_project, vba_source  # noqa: E402
 
-SOURCES = REPO / "install" / "addin"
 CUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RIBBON_FUNCTIONS = {"run_all", "validate", "forecast", "simulate", "optimize", "send_alerts"}
-WIN_INTERPRETER = r"C:\Users\planner\linealytics\.venv\Scripts\python.exe"
-BUILT_MODULES = {"ThisWorkbook", "Dictionary", "LinealyticsRibbon", "Sheet2", "xlwings"}
 BUTTONS = ["Run all", "Validate", "Forecast", "Simulate", "Optimize", "Send alerts", "Restart Python"]
 RESTART = "LinealyticsRestartPython"  # the one callback that is not a RunPython: it stops the warm Python
-
-
-def oletools_decompress(data: bytes) -> bytes:
-    return bytes(decompress_stream(bytearray(data)))
-
-
-def macros(path: Path) -> dict[str, str]:
-    parser = VBA_Parser(str(path))
-    try:
-        return {stream.split("/")[-1]: code for _, stream, _, code in parser.extract_macros()}
-    finally:
-        parser.close()
 
 
 def dir_records(vba_bin: bytes) -> list[tuple[int, bytes]]:
@@ -72,12 +52,6 @@ def dir_records(vba_bin: bytes) -> list[tuple[int, bytes]]:
         records.append((rid, data[pos + 6:pos + 6 + size]))
         pos += 6 + size
     return records
-
-
-def expected_ribbon_module(udf_module) -> str:
-    bas = (SOURCES / "LinealyticsRibbon.bas").read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
-    return (bas + "\n\n" + ab.generate_udf_wrappers(udf_module) + "\n"
-            + ab.generate_function_registration(udf_module)).replace("\n", "\r\n")
 
 
 def expected_xlwings_module() -> str:
@@ -354,118 +328,6 @@ def test_command_line_entry_point(tmp_path):
                              "--udf-module", "fake_udfs_module"], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)
-
-
-# ---------------------------------------------------------------------------------------------
-# LibreOffice: an office suite opens the built file and sees our VBA
-# ---------------------------------------------------------------------------------------------
-
-UNO_SCRIPT = textwrap.dedent('''
-    import json, subprocess, sys, time, uuid
-    import uno
-    from com.sun.star.beans import PropertyValue
-
-    def prop(name, value):
-        p = PropertyValue()
-        p.Name, p.Value = name, value
-        return p
-
-    path, profile = sys.argv[1], sys.argv[2]
-    pipe = "lltest" + uuid.uuid4().hex[:8]
-    proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-                             "-env:UserInstallation=" + uno.systemPathToFileUrl(profile),
-                             "--accept=pipe,name=%s;urp;" % pipe],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    desktop = None
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.time() + 120
-        while True:
-            try:
-                ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-                break
-            except Exception:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.5)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0, (
-            prop("FilterName", "Calc MS Excel 2007 VBA XML"), prop("Hidden", True), prop("ReadOnly", True)))
-        out = {"libraries": {}, "sheets": list(doc.Sheets.ElementNames), "config": []}
-        libs = doc.BasicLibraries
-        for name in libs.ElementNames:
-            libs.loadLibrary(name)
-            lib = libs.getByName(name)
-            out["libraries"][name] = {m: lib.getByName(m) for m in lib.ElementNames}
-        for sheet_name in out["sheets"]:
-            if sheet_name.endswith(".conf"):
-                sheet = doc.Sheets.getByName(sheet_name)
-                for row in range(1, 10):
-                    key = sheet.getCellRangeByName("A%d" % row).String
-                    if key:
-                        out["config"].append([key, sheet.getCellRangeByName("B%d" % row).String])
-        doc.close(True)
-        print(json.dumps(out))
-    finally:
-        if desktop is not None:
-            try:
-                desktop.terminate()
-            except Exception:
-                pass
-        try:
-            proc.wait(30)
-        except Exception:
-            proc.kill()
-''')
-
-
-def libreoffice_missing() -> str | None:
-    if not shutil.which("soffice"):
-        return "soffice (LibreOffice) is not installed"
-    if not Path("/usr/bin/python3").exists():
-        return "/usr/bin/python3 (for python3-uno) is not installed"
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True)
-    if probe.returncode != 0:
-        return "python3-uno is not installed for /usr/bin/python3"
-    return None
-
-
-def as_libreoffice_shows(vba_source: str) -> str:
-    """LibreOffice drops Attribute lines and uses LF."""
-    lines = vba_source.replace("\r\n", "\n").split("\n")
-    return "\n".join(line for line in lines if not line.startswith("Attribute ")).rstrip("\n")
-
-
-def test_libreoffice_opens_the_add_in_and_sees_our_vba(built, tmp_path):
-    reason = libreoffice_missing()
-    if reason:
-        pytest.skip(f"LibreOffice check skipped: {reason}")
-    copy = tmp_path / "linealytics_xl.xlsm"  # LibreOffice does not take .xlam by its name
-    shutil.copyfile(built, copy)
-    script = tmp_path / "list_basic.py"
-    script.write_text(UNO_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    result = subprocess.run(["/usr/bin/python3", str(script), str(copy), str(tmp_path / "profile")],
-                            capture_output=True, text=True, timeout=300, env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert seen["sheets"] == ["linealytics.conf"]
-    assert seen["config"] == [["Interpreter_Win", WIN_INTERPRETER], ["UDF Modules", "fake_udfs_module"],
-                              ["Use UDF Server", "1"]]  # LibreOffice has no boolean cell type: TRUE reads as 1
-    assert "Linealytics" in seen["libraries"]
-    modules = seen["libraries"]["Linealytics"]
-    assert set(modules) == BUILT_MODULES
-    expected = macros(built)
-    for name, source in modules.items():
-        # LibreOffice puts 2 lines (3 for a class module) of its own in front of the VBA source.
-        lines = source.split("\n")
-        assert lines[0].startswith("Rem Attribute VBA_ModuleType=") and lines[1] == "Option VBASupport 1", name
-        skip = 3 if lines[2] == "Option ClassModule" else 2
-        body = "\n".join(lines[skip:]).rstrip("\n")
-        assert body == as_libreoffice_shows(expected[name]), name
-    assert as_libreoffice_shows(expected_ribbon_module(fake_udfs_module)) in modules["LinealyticsRibbon"]
-    assert "Private Sub Workbook_Open()" in modules["ThisWorkbook"]
 
 
 # ---------------------------------------------------------------------------------------------

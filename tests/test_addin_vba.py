@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -29,25 +28,17 @@ import olefile
 import pytest
 import xlwings
 
-with warnings.catch_warnings():  # oletools' pyparsing grammar warns at import time
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from oletools.olevba import VBA_Parser, decompress_stream
-
-from linealytics_xl import addin_build as ab
-from linealytics_xl import udfs
-from linealytics_xl.addin import udf_meta, vba_source
-
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
+
+from addin_helpers import macros, oletools_decompress  # noqa: E402
+from linealytics_xl import addin_build as ab  # noqa: E402
+from linealytics_xl import udfs  # noqa: E402
+from linealytics_xl.addin import udf_meta, vba_source  # noqa: E402
+
 CUI_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 VBA_STRING = r'"(?:[^"]|"")*"'
-
-
-def macros(path: Path) -> dict[str, str]:
-    parser = VBA_Parser(str(path))
-    try:
-        return {stream.split("/")[-1]: code for _, stream, _, code in parser.extract_macros()}
-    finally:
-        parser.close()
 
 
 def unquote(literal: str) -> str:
@@ -261,8 +252,8 @@ def test_ribbon_module_and_callbacks_are_owned_by_this_project(real_addin):
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     streams = {"/".join(p): ole.openstream(p).read() for p in ole.listdir()}
     assert "VBA/LinealyticsRibbon" in streams and "VBA/RibbonMyAddin" not in streams
-    texts = [bytes(decompress_stream(bytearray(streams["VBA/dir"]))), streams["PROJECT"], streams["PROJECTwm"]]
-    texts += [bytes(decompress_stream(bytearray(data))) for name, data in streams.items()
+    texts = [oletools_decompress(streams["VBA/dir"]), streams["PROJECT"], streams["PROJECTwm"]]
+    texts += [oletools_decompress(data) for name, data in streams.items()
               if name.startswith("VBA/") and name not in ("VBA/dir", "VBA/_VBA_PROJECT")]
     for data in texts:
         assert b"RibbonMyAddin" not in data and "RibbonMyAddin".encode("utf-16-le") not in data
