@@ -193,9 +193,9 @@ if ($Uninstall) {
 if (Test-Path $VenvPython) {
     Say "Reusing the virtual environment $Venv"
 } else {
-    $pythonCmd = @(Find-Python)
-    $pyExe = $pythonCmd[0]
-    $pyArgs = @($pythonCmd | Select-Object -Skip 1)
+    $pythonCmd = Find-Python  # an array such as @("py", "-3.12"); "return ,$cmd" keeps it whole
+    $pyExe = @($pythonCmd)[0]
+    $pyArgs = @(@($pythonCmd) | Select-Object -Skip 1)
     Say "Creating the virtual environment $Venv with $($pythonCmd -join ' ')"
     New-Item -ItemType Directory -Force -Path (Split-Path -Parent $Venv) | Out-Null
     Invoke-Native $pyExe ($pyArgs + @("-m", "venv", $Venv))

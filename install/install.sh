@@ -5,9 +5,9 @@
 #   install/install.sh --uninstall [--venv DIR] [--remove-venv] [--skip-excel]
 #   install/install.sh --print-python [--python PYTHON]
 #
-# Install: creates (or reuses) a virtual environment with a Python 3.11+ (the first of --python,
-# $PYTHON, python3.13, python3.12, python3.11, python3 on PATH, then the python.org and Homebrew
-# locations; Apple's /usr/bin/python3 is 3.9 and is skipped), pip-installs the package into it
+# Install: creates (or reuses) a virtual environment with a Python 3.11+ (--python or $PYTHON when
+# given, else the first suitable of python3.13, python3.12, python3.11, python3 on PATH, then the
+# python.org and Homebrew locations; Apple's /usr/bin/python3 is 3.9 and is skipped), pip-installs the package into it
 # (from this repository, or --source: a folder, wheel or requirement), builds linealytics_xl.xlam,
 # installs it into Excel's startup folder with `xlwings addin install -f` (which also installs the
 # AppleScript RunPython needs on a Mac) and checks that the file really arrived there, then writes
@@ -29,7 +29,7 @@ skip_excel=0
 addin_name="linealytics_xl.xlam"
 
 usage() {
-    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
