@@ -103,7 +103,7 @@ def test_workbook_open_runs_the_registration_guarded(real_addin):
     code = macros(real_addin)
     workbook_open = re.search(r"Private Sub Workbook_Open\(\)\r\n(.*?)End Sub", code["ThisWorkbook"], re.S).group(1)
     lines = [ln.split("'")[0].strip() for ln in workbook_open.splitlines() if ln.split("'")[0].strip()]
-    assert lines == ["On Error Resume Next", "LinealyticsRibbon.LinealyticsRegisterFunctions"]
+    assert lines == ["On Error Resume Next", "LinealyticsRibbon.LinealyticsRegisterFunctions", "ThisWorkbook.Saved = True"]
     describe = re.search(r"Private Sub LinealyticsDescribeFunction\((.*?)End Sub", code["LinealyticsRibbon"], re.S).group(1)
     assert describe.lstrip().split("\r\n")[2].strip().startswith("On Error Resume Next")
     assert "\"'\" & ThisWorkbook.Name & \"'!\" & functionName" in describe  # the add-in's own function

@@ -188,6 +188,7 @@ def this_workbook_source(template_source: str) -> str:
         "    ' Linealytics: describe the LL_* worksheet functions in Excel's Insert Function wizard.",
         "    On Error Resume Next  ' never let the help texts stop the add-in from loading",
         f"    {RIBBON_MODULE}.{REGISTER_SUB}",
+        "    ThisWorkbook.Saved = True  ' registering help is not a change to the add-in",
         "End Sub",
     ]
     return _crlf(text + "\n" + "\n".join(event) + "\n")
