@@ -196,6 +196,21 @@ def test_a_template_for_another_xlwings_version_is_refused():
         vba_source.xlwings_module_source(source.replace(f"-{xlwings.__version__}.dll", "-0.0.1.dll"))
 
 
+def test_a_module_rename_that_would_clash_or_is_invalid_is_refused():
+    with zipfile.ZipFile(ab.template_path()) as z:
+        project = vba_project.read_project(z.read("xl/vbaProject.bin"))
+    sources = dict(project.sources)
+    for new, message in (("xlwings", "would clash"), ("Ribbon Module", "not a usable VBA module name"),
+                         ("R" * 32, "at most 31")):
+        renamed = {k: v for k, v in sources.items() if k != "RibbonMyAddin"} | {new: ""}
+        with pytest.raises(ab.AddinBuildError, match=message):
+            vba_project.write_project(project, renamed, name="Linealytics", renames={"RibbonMyAddin": new})
+    with pytest.raises(ab.AddinBuildError, match="no VBA module 'Nope'"):
+        vba_project.write_project(project, sources, name="Linealytics", renames={"Nope": "Other"})
+    with pytest.raises(ab.AddinBuildError, match="sources for"):
+        vba_project.write_project(project, {"xlwings": ""}, name="Linealytics")
+
+
 # ---------------------------------------------------------------------------------------------
 # Ribbon
 # ---------------------------------------------------------------------------------------------

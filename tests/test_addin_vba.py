@@ -187,6 +187,26 @@ def test_a_function_without_decorators_gets_the_default_category_and_empty_help(
                      "LL_NONE": ("No arguments.", "Linealytics", [])}
 
 
+def test_decorators_are_found_however_xlwings_is_imported(tmp_path):
+    module = _module_from(tmp_path, "import_styles", '''
+        import xlwings
+        from xlwings import arg, func
+        __all__ = ["LL_A", "LL_B"]
+        @xlwings.func(category="Fab")
+        @xlwings.arg("x", doc="An x.")
+        def LL_A(x):
+            """A."""
+            return x
+        @func(category="Fab")
+        @arg("y", doc="A y.")
+        def LL_B(y):
+            """B."""
+            return y
+    ''')
+    found = registrations(vba_source.generate_function_registration(module))
+    assert found == {"LL_A": ("A.", "Fab", ["An x."]), "LL_B": ("B.", "Fab", ["A y."])}
+
+
 # ---------------------------------------------------------------------------------------------
 # Warm Python: the UDF server
 # ---------------------------------------------------------------------------------------------
