@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -87,16 +88,16 @@ def _errors():
     except InputError as exc:
         console.print(f"[bold red]The workbook has {len(exc.issues)} problem(s); nothing was written.[/]")
         for issue in exc.issues:
-            console.print(f"  [red]✗[/] {issue}", markup=True, highlight=False)
+            console.print(f"  [red]✗[/] {escape(str(issue))}", markup=True, highlight=False)
         raise _fail(EXIT_INVALID, f"invalid input: {'; '.join(map(str, exc.issues[:5]))}") from None
     except WorkbookError as exc:
-        console.print(f"[bold red]Cannot use the workbook:[/] {exc}", highlight=False)
+        console.print(f"[bold red]Cannot use the workbook:[/] {escape(str(exc))}", highlight=False)
         raise _fail(EXIT_INVALID, f"cannot use the workbook: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a scheduled run
         if _state["debug"]:
             console.print_exception()
         else:
-            console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}\n"
+            console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
                           f"Run again with --debug for the traceback.", highlight=False)
         raise _fail(EXIT_FAILURE, f"{type(exc).__name__}: {exc}") from None
 
@@ -108,7 +109,7 @@ def _progress():
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Starting", total=None)
-        yield lambda msg: progress.update(task, description=msg)
+        yield lambda msg: progress.update(task, description=escape(msg))
 
 
 def _print_warnings(warnings, limit: int = 8) -> None:
@@ -116,7 +117,7 @@ def _print_warnings(warnings, limit: int = 8) -> None:
         return
     console.print(f"[yellow]{len(warnings)} data-quality warning(s)[/] (all in the LL_DataQuality table):")
     for w in warnings[:limit]:
-        console.print(f"  [yellow]![/] {w}", highlight=False)
+        console.print(f"  [yellow]![/] {escape(str(w))}", highlight=False)
     if len(warnings) > limit:
         console.print(f"  … and {len(warnings) - limit} more")
 
@@ -151,24 +152,24 @@ def plan(
 
 def _print_summary(job) -> None:
     o = job.outcome
-    table = Table(title=f"Plan for {job.path.name} ({o.result.solver}, {o.result.status}, "
+    table = Table(title=f"Plan for {escape(job.path.name)} ({o.result.solver}, {o.result.status}, "
                         f"{job.wall_time_s:.2f} s)", title_justify="left")
     for col in ("Product", "Demand GB", "Wafers", "Shortage GB", "Short %", "Weeks < SST", "Capacity use"):
         table.add_column(col, justify="right" if col != "Product" else "left")
     for s in o.summaries:
         style = "bold red" if s.shortage_bytes > 0 else ""
-        table.add_row(s.product, f"{s.demand_bytes / 1e9:,.1f}", f"{s.wafers:,.0f}",
+        table.add_row(escape(str(s.product)), f"{s.demand_bytes / 1e9:,.1f}", f"{s.wafers:,.0f}",
                       f"{s.shortage_bytes / 1e9:,.2f}", f"{s.shortage_share:.1%}",
                       str(s.weeks_below_safety_stock), f"{s.capacity_use:.1%}", style=style)
     out.print(table)
     for s in o.summaries:
         if s.weeks_with_backlog:
-            out.print(f"[bold red]Shortage[/] {s.message}", highlight=False)
+            out.print(f"[bold red]Shortage[/] {escape(s.message)}", highlight=False)
     others = [i for i in o.insights if i.kind != "shortage"][:5]
     if others:
         out.print("[bold]Insights[/] (all in LL_Insights):")
         for i in others:
-            out.print(f"  • {i.message}", highlight=False)
+            out.print(f"  • {escape(i.message)}", highlight=False)
     alerts = o.tables.get("LL_Alerts")
     if alerts is not None and len(alerts):
         active = alerts[alerts["Status"].isin(["new", "open"])]
@@ -176,11 +177,11 @@ def _print_summary(job) -> None:
         crit = int((new["Severity"] == "critical").sum())
         out.print(f"Alerts: {len(new)} new ({crit} critical), {len(active) - len(new)} open "
                   f"(LL_Alerts).", highlight=False)
-    out.print(f"Written to {job.path} (run {job.run_id}).", highlight=False)
+    out.print(escape(f"Written to {job.path} (run {job.run_id})."), highlight=False)
     if getattr(job, "record", None):
-        out.print(f"Run record: {job.record}", highlight=False)
+        out.print(escape(f"Run record: {job.record}"), highlight=False)
     for note in getattr(job, "notes", []):
-        console.print(f"[yellow]![/] {note}", highlight=False)
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
 
 
 @app.command()
@@ -191,7 +192,7 @@ def validate(workbook: Workbook) -> None:
     with _errors():
         warnings = jobs.validate(workbook)
         _print_warnings(warnings, limit=len(warnings))
-        out.print(f"[green]✓[/] {workbook.name} is valid ({len(warnings)} warning(s)).")
+        out.print(f"[green]✓[/] {escape(workbook.name)} is valid ({len(warnings)} warning(s)).")
 
 
 @app.command()
@@ -203,7 +204,7 @@ def demo(directory: Annotated[Path, typer.Argument(help="Folder to write plannin
     with _errors():
         directory.mkdir(parents=True, exist_ok=True)
         path = write_demo_workbook(directory / "planning.xlsx", seed=seed)
-        out.print(f"Wrote {path}. Try: linealytics plan {path}", highlight=False)
+        out.print(escape(f"Wrote {path}. Try: linealytics plan {path}"), highlight=False)
 
 
 @addin_app.command("build")
@@ -214,7 +215,7 @@ def addin_build(output: Annotated[Path, typer.Option("--output", "-o", help="The
 
     with _errors():
         path = build_addin(output, interpreter=interpreter)
-        out.print(f"Wrote {path}.", highlight=False)
+        out.print(escape(f"Wrote {path}."), highlight=False)
 
 
 def _notify(workbook: Path, to: Optional[list[str]], dry_run: bool, out_dir: Optional[Path],
@@ -228,25 +229,25 @@ def _notify(workbook: Path, to: Optional[list[str]], dry_run: bool, out_dir: Opt
         try:
             result = notify_job(workbook, to, dry_run=dry_run, out_dir=out_dir)
         except (NotifyError, WorkbookError) as exc:
-            console.print(f"[bold red]Cannot mail:[/] {exc}", highlight=False)
+            console.print(f"[bold red]Cannot mail:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE if after_plan else EXIT_INVALID, f"cannot mail: {exc}") from None
         except NotifyFailed as exc:
             for subject in exc.result.sent:
-                out.print(f"Sent: {subject}", highlight=False)
-            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+                out.print(escape(f"Sent: {subject}"), highlight=False)
+            console.print(f"[bold red]Mail failed:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
         except MailError as exc:
-            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+            console.print(f"[bold red]Mail failed:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
     for note in result.notes:
-        console.print(f"[yellow]![/] {note}", highlight=False)
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
     m = result.mailing
     for msg in (m.alert, m.report):
         if msg is not None:
-            out.print(f"{'Would send' if dry_run else 'Sent'}: {msg['Subject']}", highlight=False)
+            out.print(escape(f"{'Would send' if dry_run else 'Sent'}: {msg['Subject']}"), highlight=False)
     for path in result.files:
-        out.print(f"Wrote {path}", highlight=False)
-    out.print(result.summary(), highlight=False)
+        out.print(escape(f"Wrote {path}"), highlight=False)
+    out.print(escape(result.summary()), highlight=False)
     log.info("mailed %s%s: %s", workbook, " (dry run)" if dry_run else "", result.summary())
 
 
@@ -281,14 +282,14 @@ def runs(
             try:
                 a, b = (runlog.load_record(workbook, ref) for ref in diff)
             except runlog.RunLogError as exc:
-                console.print(f"[bold red]{exc}[/]", highlight=False)
+                console.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
                 raise _fail(EXIT_INVALID, str(exc)) from None
             _print_diff(runlog.diff_records(a, b))
             return
         table = WorkbookFile(workbook).table("LL_Runs") if workbook.exists() else None
         frame = runlog.list_runs(workbook, table)
         if frame.empty:
-            out.print(f"No runs recorded for {workbook.name} yet.", highlight=False)
+            out.print(escape(f"No runs recorded for {workbook.name} yet."), highlight=False)
             return
         t = Table(title=f"Runs of {workbook.name} (records in {runlog.runs_dir(workbook).name})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -346,7 +347,7 @@ def _print_diff(d) -> None:
     for col in ("Product", "Measure", "A", "B", "Change"):
         t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
     for r in changed.itertuples(index=False):
-        t.add_row(str(r.Product), r.Measure, fmt(r.A), fmt(r.B), fmt(r.Change))
+        t.add_row(escape(str(r.Product)), r.Measure, fmt(r.A), fmt(r.B), fmt(r.Change))
     _print_wide(t)
 
 

@@ -43,6 +43,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
+from .literal_text import csv_safe
+
 __all__ = [
     "RECORD_FILE", "RunLogError", "StageClock", "StagedRecord", "diff_records", "file_sha256",
     "list_runs", "load_record", "log_to_mlflow", "mirror_to_mlflow", "mlflow_wanted", "record_data",
@@ -210,8 +212,16 @@ class StagedRecord:
 
 
 def _frame_csv(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text; text cells that a spreadsheet would run as a formula are neutralised
+    (``literal_text.csv_safe``), numbers are left as they are."""
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+                 and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if text_cols:
+        frame = frame.assign(**{str(c): frame[c].map(csv_safe) for c in text_cols})
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
+    # CRLF (RFC 4180): the csv module quotes a field only for the characters of the line
+    # terminator, so with "\n" alone a text holding "\r" would break its row.
+    frame.to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue()
 
 

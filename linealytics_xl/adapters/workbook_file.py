@@ -31,6 +31,7 @@ from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import DASHBOARD, is_own_dashboard, write_dashboard
+from .literal_text import text_cell
 
 EXCEL_DATE = "yyyy-mm-dd"
 
@@ -256,12 +257,12 @@ def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None
         ws = book.create_sheet(name, index)
     else:
         ws = book.create_sheet(name)
-    ws.append(list(frame.columns))
+    ws.append([text_cell(ws, c) for c in frame.columns])
     date_cols = [i for i, c in enumerate(frame.columns)
                  if pd.api.types.is_datetime64_any_dtype(frame[c])
                  or (frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (date, datetime))).any())]
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in row])
+        ws.append([text_cell(ws, _cell_value(v)) for v in row])  # text is text, never a formula
     n = len(frame)
     for i in date_cols:
         letter = get_column_letter(i + 1)
@@ -280,7 +281,7 @@ def write_settings(book: openpyxl.Workbook, settings: Settings) -> None:
     ws = book.create_sheet(SETTINGS_SHEET)
     ws.append(["Name", "Value", "Description"])
     for name, value, description in settings.rows():
-        ws.append([name, "" if value is None else value, description])
+        ws.append([text_cell(ws, v) for v in (name, "" if value is None else value, description)])
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 90
