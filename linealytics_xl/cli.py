@@ -129,8 +129,13 @@ def plan(
     solver: Annotated[Optional[str], typer.Option(help="LP solver: cbc or highs (default: the Settings sheet).")] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Then mail the report and new alerts (as `linealytics notify`).")] = False,
     to: Annotated[Optional[list[str]], typer.Option("--to", help="With --notify: recipient (repeatable; default: the mail_to setting).")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help="When another run is planning the same workbook, wait this long for it, then stop with exit code 2.")] = 60.0,
 ) -> None:
-    """Plan weekly wafer starts and write the plan and tables into the workbook."""
+    """Plan weekly wafer starts and write the plan and tables into the workbook.
+
+    One run at a time per workbook: a run holds <workbook>.linealytics.lock beside it while it
+    reads, plans and writes; a second run waits (--wait) and then exits 2 naming the first.
+    """
     from . import jobs
 
     if solver is not None and solver not in ("cbc", "highs"):
@@ -138,7 +143,7 @@ def plan(
         raise _fail(EXIT_INVALID, f"--solver: expected cbc or highs, found {solver!r}")
     with _errors():
         with _progress() as say:
-            job = jobs.plan(workbook, output, {"solver": solver}, progress=say)
+            job = jobs.plan(workbook, output, {"solver": solver}, progress=say, wait_s=wait)
         _print_warnings(job.outcome.warnings)
         if job.lost_parts:
             console.print("[yellow]Not carried over by the file writer (content kept where possible, e.g. "
@@ -197,13 +202,21 @@ def validate(workbook: Workbook) -> None:
 
 @app.command()
 def demo(directory: Annotated[Path, typer.Argument(help="Folder to write planning.xlsx into.")] = Path("."),
-         seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0) -> None:
-    """Write the template workbook with synthetic demo data."""
+         seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
+         force: Annotated[bool, typer.Option("--force", help="Replace an existing planning.xlsx.")] = False) -> None:
+    """Write the template workbook with synthetic demo data (never over an existing file without --force)."""
     from .adapters.demo_workbook import write_demo_workbook
+    from .adapters.workbook_file import WorkbookError
 
     with _errors():
+        target = directory / "planning.xlsx"
+        if directory.exists() and not directory.is_dir():
+            raise WorkbookError(f"{directory} is a file, not a folder; give the folder to write planning.xlsx into")
+        if target.exists() and not force:
+            raise WorkbookError(f"{target} already exists and was left as it is; use another folder, "
+                                f"or --force to replace it with the demo workbook")
         directory.mkdir(parents=True, exist_ok=True)
-        path = write_demo_workbook(directory / "planning.xlsx", seed=seed)
+        path = write_demo_workbook(target, seed=seed)
         out.print(escape(f"Wrote {path}. Try: linealytics plan {path}"), highlight=False)
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .adapters import runlog
+from .adapters import preflight, runlog
+from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
+from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
 from .core.layout import Block, output_blocks, read_planning_data
@@ -108,10 +110,40 @@ def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: P
 
 
 def plan(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-         progress: Progress | None = None) -> PlanJob:
-    """Plan a workbook file and write every result; nothing is written when the input is invalid."""
+         progress: Progress | None = None, wait_s: float = DEFAULT_WAIT_S) -> PlanJob:
+    """Plan a workbook file and write every result; nothing is written when the input is invalid.
+
+    Before any work: the input must be a readable workbook and the destination writable (not a
+    folder, not open in Excel, not read-only, in a writable folder).  The run then holds the run
+    lock of the input and of the destination (waiting up to ``wait_s`` seconds for another run),
+    removes what killed runs left for the destination, and plans."""
     started = time.perf_counter()
     say = runlog.StageClock(progress)  # times the stages for the run record
+    src = Path(path)
+    dest = Path(output) if output else src
+    in_place = output is None or _same_file(src, dest)
+    preflight.check_input(src)
+    preflight.check_destination(dest, in_place=in_place)
+    # Locking the input guards a run that writes it; one that only reads it from a folder it may
+    # not write (a read-only share) reads a file that is only ever replaced atomically.
+    locked = [dest] + ([src] if not in_place and folder_writable(src.resolve().parent) else [])
+    dest.parent.mkdir(parents=True, exist_ok=True)  # the lock goes beside the destination
+    with workbook_lock(locked, wait_s, on_wait=say):
+        preflight.check_destination(dest, in_place=in_place)  # again: it may have changed meanwhile
+        remove_stale_temps(dest)
+        runlog.remove_partial_records(dest)
+        return _plan_locked(src, output, overrides, say, started)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, say: runlog.StageClock,
+                 started: float) -> PlanJob:
     say("Reading the workbook")
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 import zipfile
 from xml.etree import ElementTree
 from collections.abc import Iterable
@@ -31,7 +30,9 @@ from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import DASHBOARD, is_own_dashboard, write_dashboard
+from .file_kind import load_failure, not_a_workbook
 from .literal_text import text_cell
+from .safe_files import replace_preserving, temp_path
 
 EXCEL_DATE = "yyyy-mm-dd"
 
@@ -79,11 +80,16 @@ class WorkbookFile:
         self.path = Path(path)
         if not self.path.exists():
             raise WorkbookError(f"{self.path}: no such file")
+        problem = not_a_workbook(self.path)  # a CSV, a folder, .xls, encrypted, truncated...
+        if problem:
+            raise WorkbookError(problem)
         try:
             self.book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"),
                                                keep_links=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise WorkbookError(f"{self.path.name}: not a readable Excel workbook ({exc})") from exc
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged package
+            raise WorkbookError(load_failure(self.path, exc)) from exc
 
     # -- reading ------------------------------------------------------------------------------
     def sheets(self) -> dict[str, list[list[Any]]]:
@@ -133,8 +139,7 @@ class WorkbookFile:
         owned = [*tables, DASHBOARD] if is_own_dashboard(self.book) else list(tables)
         # Formulas saved by openpyxl carry no cached value: have Excel recompute them on open.
         self.book.calculation.fullCalcOnLoad = True
-        fd, tmp = tempfile.mkstemp(prefix=".~linealytics-", suffix=dest.suffix, dir=dest.parent)
-        os.close(fd)
+        tmp = temp_path(dest)  # named after this process: a killed run's leftover is recognised
         try:
             self.book.save(tmp)
             lost = lost_parts(self.path, Path(tmp), owned=owned)
@@ -143,7 +148,7 @@ class WorkbookFile:
                     f"{self.path.name} holds content that the file writer cannot keep "
                     f"({', '.join(refused_losses(lost))}); nothing was written. Write to another file "
                     f"with --output, or run from the Excel ribbon, which writes through Excel")
-            os.replace(tmp, dest)
+            replace_preserving(Path(tmp), dest)  # keeps the file's permission bits
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
