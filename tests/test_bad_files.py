@@ -150,6 +150,12 @@ def output_parent_is_file(tmp: Path, real: Path) -> Case:
                 [real, blocker])
 
 
+def output_not_a_workbook_name(tmp: Path, real: Path) -> Case:
+    out = tmp / "plan.csv"
+    return Case(["plan", str(real), "--output", str(out)], "--output plan.csv: expected a workbook file name ending "
+                "in .xlsx or .xlsm", [real], [out])
+
+
 def input_read_only(tmp: Path, real: Path) -> Case:
     real.chmod(0o444)
     return Case(["plan", str(real)], "plan.xlsx is read-only, so nothing was written", [real])
@@ -202,7 +208,8 @@ def locked_by_live_run(tmp: Path, real: Path, pid: int) -> Case:
 
 
 CASES = [csv_file, csv_named_xlsx, directory, encrypted, old_xls, truncated, corrupt_sheet_xml, no_workbook_part,
-         empty, missing, output_is_folder, output_folder_read_only, output_parent_is_file, input_read_only,
+         empty, missing, output_is_folder, output_folder_read_only, output_parent_is_file,
+         output_not_a_workbook_name, input_read_only,
          output_read_only, folder_read_only_in_place, excel_lock_in_place, excel_lock_at_output,
          locked_by_live_run]
 

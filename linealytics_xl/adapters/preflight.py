@@ -14,7 +14,9 @@ from .file_kind import not_a_workbook
 from .safe_files import folder_writable, is_read_only
 from .workbook_file import WorkbookError, check_writable
 
-__all__ = ["check_destination", "check_input"]
+__all__ = ["WORKBOOK_SUFFIXES", "check_destination", "check_input"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def check_input(path: Path) -> None:
@@ -44,6 +46,8 @@ def check_destination(dest: Path, *, in_place: bool) -> None:
     what = dest.name if in_place else f"--output {dest}"
     if dest.is_dir():
         raise WorkbookError(f"{what} is a folder; give the path of a workbook file, e.g. {dest / 'planned.xlsx'}")
+    if not in_place and dest.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"--output {dest.name}: expected a workbook file name ending in .xlsx or .xlsm")
     check_writable(dest)  # Excel's owner file ~$name beside it
     if dest.exists() and is_read_only(dest):
         raise WorkbookError(f"{dest.name} is read-only, so nothing was written; make it writable, or "
