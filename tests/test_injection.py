@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from libreoffice import recalculate, requires_libreoffice
 from linealytics_xl.adapters.literal_text import csv_safe, live_value, set_text, text_cell
 from linealytics_xl.adapters.live_book import frame_rows
 from linealytics_xl.adapters.runlog import _frame_csv
@@ -211,3 +212,19 @@ def test_csv_cells_follow_the_owasp_rule():
     assert [r[0] for r in rows[1:]] == ["'=1+1", "'+a", "'-b", "'@c", "'\td", "'\re", "ok", ""]
     assert rows[1][1] == "-1.5"  # a negative number is a number, not text
     assert re.fullmatch(r"-?\d+(\.\d+)?", rows[2][1])
+
+
+@requires_libreoffice
+def test_dashboard_formulas_select_a_formula_like_id(planned, tmp_path):
+    """The Dashboard's SUMIFS pick exactly the product "=HYPERLINK(...)" when it is selected."""
+    ids, path, _ = planned
+    product = ids[0]
+    book = openpyxl.load_workbook(path)
+    set_text(book["Dashboard"]["B4"], product)
+    chosen = tmp_path / "chosen.xlsx"
+    book.save(chosen)
+    out = recalculate(chosen, tmp_path / "recalc.xlsx")
+    wafers_card = openpyxl.load_workbook(out, data_only=True)["Dashboard"]["A7"].value
+    plan = pd.read_excel(path, sheet_name="LL_Plan", engine="openpyxl")
+    assert wafers_card == pytest.approx(plan.loc[plan["Product"] == product, "Wafers"].sum(), rel=1e-9)
+    assert wafers_card < plan["Wafers"].sum()  # one product, not all
