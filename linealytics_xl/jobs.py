@@ -124,8 +124,9 @@ def plan(path: str | Path, output: str | Path | None = None, overrides: dict | N
     in_place = output is None or _same_file(src, dest)
     preflight.check_input(src)
     preflight.check_destination(dest, in_place=in_place)
-    # Locking the input guards a run that writes it; one that only reads it from a folder it may
-    # not write (a read-only share) reads a file that is only ever replaced atomically.
+    # The input is locked too, so that no in-place run replaces it while this run reads it (on
+    # Windows a file open for reading cannot be replaced); an input in a folder this run may not
+    # write (a read-only share) cannot take a lock and is only read.
     locked = [dest] + ([src] if not in_place and folder_writable(src.resolve().parent) else [])
     dest.parent.mkdir(parents=True, exist_ok=True)  # the lock goes beside the destination
     with workbook_lock(locked, wait_s, on_wait=say):
