@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -91,16 +92,16 @@ def _errors():
     except InputError as exc:
         console.print(f"[bold red]The workbook has {len(exc.issues)} problem(s); nothing was written.[/]")
         for issue in exc.issues:
-            console.print(f"  [red]✗[/] {issue}", markup=True, highlight=False)
+            console.print(f"  [red]✗[/] {escape(str(issue))}", markup=True, highlight=False)
         raise _fail(EXIT_INVALID, f"invalid input: {'; '.join(map(str, exc.issues[:5]))}") from None
     except WorkbookError as exc:
-        console.print(f"[bold red]Cannot use the workbook:[/] {exc}", highlight=False)
+        console.print(f"[bold red]Cannot use the workbook:[/] {escape(str(exc))}", highlight=False)
         raise _fail(EXIT_INVALID, f"cannot use the workbook: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a scheduled run
         if _state["debug"]:
             console.print_exception()
         else:
-            console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}\n"
+            console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
                           f"Run again with --debug for the traceback.", highlight=False)
         raise _fail(EXIT_FAILURE, f"{type(exc).__name__}: {exc}") from None
 
@@ -112,7 +113,7 @@ def _progress():
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Starting", total=None)
-        yield lambda msg: progress.update(task, description=msg)
+        yield lambda msg: progress.update(task, description=escape(msg))
 
 
 def _print_warnings(warnings, limit: int = 8) -> None:
@@ -120,7 +121,7 @@ def _print_warnings(warnings, limit: int = 8) -> None:
         return
     console.print(f"[yellow]{len(warnings)} data-quality warning(s)[/] (all in the LL_DataQuality table):")
     for w in warnings[:limit]:
-        console.print(f"  [yellow]![/] {w}", highlight=False)
+        console.print(f"  [yellow]![/] {escape(str(w))}", highlight=False)
     if len(warnings) > limit:
         console.print(f"  … and {len(warnings) - limit} more")
 
@@ -132,8 +133,13 @@ def plan(
     solver: Annotated[Optional[str], typer.Option(help="LP solver: cbc or highs (default: the Settings sheet).")] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Then mail the report and new alerts (as `linealytics notify`).")] = False,
     to: Annotated[Optional[list[str]], typer.Option("--to", help="With --notify: recipient (repeatable; default: the mail_to setting).")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help="When another run is planning the same workbook, wait this long for it, then stop with exit code 2.")] = 60.0,
 ) -> None:
-    """Plan weekly wafer starts and write the plan and tables into the workbook."""
+    """Plan weekly wafer starts and write the plan and tables into the workbook.
+
+    One run at a time per workbook: a run holds <workbook>.linealytics.lock beside it while it
+    reads, plans and writes; a second run waits (--wait) and then exits 2 naming the first.
+    """
     from . import jobs
 
     if solver is not None and solver not in ("cbc", "highs"):
@@ -141,7 +147,7 @@ def plan(
         raise _fail(EXIT_INVALID, f"--solver: expected cbc or highs, found {solver!r}")
     with _errors():
         with _progress() as say:
-            job = jobs.plan(workbook, output, {"solver": solver}, progress=say)
+            job = jobs.plan(workbook, output, {"solver": solver}, progress=say, wait_s=wait)
         _print_warnings(job.outcome.warnings)
         if job.lost_parts:
             console.print("[yellow]Not carried over by the file writer (content kept where possible, e.g. "
@@ -157,7 +163,7 @@ def _print_summary(job) -> None:
     from .core.kpis import KPIS, format_kpi
 
     o = job.outcome
-    table = Table(title=f"Plan for {job.path.name} ({o.result.solver}, {o.result.status}, "
+    table = Table(title=f"Plan for {escape(job.path.name)} ({o.result.solver}, {o.result.status}, "
                         f"{job.wall_time_s:.2f} s)", title_justify="left")
     # ProductSummary's fields carry the KPI keys (core.kpis): one name per figure everywhere
     shown = ("service_level", "shortage_bytes", "weeks_with_backlog", "quarter_ends_below_ss", "weeks_below_ss",
@@ -171,17 +177,17 @@ def _print_summary(job) -> None:
 
     for s in o.summaries:
         style = "bold red" if s.shortage_bytes > 0 else ""
-        table.add_row(s.product, f"{s.demand_bytes / 1e9:,.1f}", f"{s.wafers:,.0f}",
+        table.add_row(escape(str(s.product)), f"{s.demand_bytes / 1e9:,.1f}", f"{s.wafers:,.0f}",
                       *(cell(k, getattr(s, k)) for k in shown), style=style)
     _print_wide(table)
     for s in o.summaries:
         if s.weeks_with_backlog:
-            out.print(f"[bold red]Shortage[/] {s.message}", highlight=False)
+            out.print(f"[bold red]Shortage[/] {escape(s.message)}", highlight=False)
     others = [i for i in o.insights if i.kind != "shortage"][:5]
     if others:
         out.print("[bold]Insights[/] (all in LL_Insights):")
         for i in others:
-            out.print(f"  • {i.message}", highlight=False)
+            out.print(f"  • {escape(i.message)}", highlight=False)
     alerts = o.tables.get("LL_Alerts")
     if alerts is not None and len(alerts):
         active = alerts[alerts["Status"].isin(["new", "open"])]
@@ -189,11 +195,11 @@ def _print_summary(job) -> None:
         crit = int((new["Severity"] == "critical").sum())
         out.print(f"Alerts: {len(new)} new ({crit} critical), {len(active) - len(new)} open "
                   f"(LL_Alerts).", highlight=False)
-    out.print(f"Written to {job.path} (run {job.run_id}).", highlight=False)
+    out.print(escape(f"Written to {job.path} (run {job.run_id})."), highlight=False)
     if getattr(job, "record", None):
-        out.print(f"Run record: {job.record}", highlight=False)
+        out.print(escape(f"Run record: {job.record}"), highlight=False)
     for note in getattr(job, "notes", []):
-        console.print(f"[yellow]![/] {note}", highlight=False)
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
 
 
 @app.command()
@@ -201,6 +207,7 @@ def whatif(
     workbook: Workbook,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the workbook.")] = None,
     jobs_: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Cases planned at once (default: one per core).")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help="When another run is planning the same workbook, wait this long for it, then stop with exit code 2.")] = 60.0,
 ) -> None:
     """Plan the base and every case of the WhatIf sheet and compare them (LL_WhatIf).
 
@@ -214,22 +221,22 @@ def whatif(
 
     with _errors():
         with _progress() as say:
-            job = jobs.whatif(workbook, output, progress=say, n_jobs=jobs_)
-        t = Table(title=f"What-if cases of {job.path.name}", title_justify="left", box=box.SIMPLE_HEAD)
+            job = jobs.whatif(workbook, output, progress=say, n_jobs=jobs_, wait_s=wait)
+        t = Table(title=f"What-if cases of {escape(job.path.name)}", title_justify="left", box=box.SIMPLE_HEAD)
         heads = ("Case", "Product", KPIS["wafers"].short, "Short GB", KPIS["service_level"].short,
                  KPIS["weeks_below_ss"].short, "Wafers vs base", "Short GB vs base")
         for h in heads:
             t.add_column(h, justify="left" if h in ("Case", "Product") else "right")
         for r in job.table.itertuples(index=False):
-            t.add_row(r.Case, r.Product, f"{r.Wafers:,.0f}", f"{r.ShortageBytes / 1e9:,.2f}",
+            t.add_row(escape(str(r.Case)), escape(str(r.Product)), f"{r.Wafers:,.0f}", f"{r.ShortageBytes / 1e9:,.2f}",
                       f"{r.ServiceLevel:.1%}", f"{r.WeeksBelowSafetyStock:,.0f}", f"{r.WafersChange:+,.0f}",
                       f"{r.ShortageChangeBytes / 1e9:+,.2f}")
         _print_wide(t)
         for line in job.findings:
-            out.print(f"  • {line}", highlight=False)
+            out.print(f"  • {escape(line)}", highlight=False)
         if job.created_sheet:
             out.print("No WhatIf sheet: planned the example cases and wrote the sheet; edit it and run again.")
-        out.print(f"Written to {job.path} (table LL_WhatIf).", highlight=False)
+        out.print(escape(f"Written to {job.path} (table LL_WhatIf)."), highlight=False)
 
 
 @app.command()
@@ -240,19 +247,27 @@ def validate(workbook: Workbook) -> None:
     with _errors():
         warnings = jobs.validate(workbook)
         _print_warnings(warnings, limit=len(warnings))
-        out.print(f"[green]✓[/] {workbook.name} is valid ({len(warnings)} warning(s)).")
+        out.print(f"[green]✓[/] {escape(workbook.name)} is valid ({len(warnings)} warning(s)).")
 
 
 @app.command()
 def demo(directory: Annotated[Path, typer.Argument(help="Folder to write planning.xlsx into.")] = Path("."),
-         seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0) -> None:
-    """Write the template workbook with synthetic demo data."""
+         seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
+         force: Annotated[bool, typer.Option("--force", help="Replace an existing planning.xlsx.")] = False) -> None:
+    """Write the template workbook with synthetic demo data (never over an existing file without --force)."""
     from .adapters.demo_workbook import write_demo_workbook
+    from .adapters.workbook_file import WorkbookError
 
     with _errors():
+        target = directory / "planning.xlsx"
+        if directory.exists() and not directory.is_dir():
+            raise WorkbookError(f"{directory} is a file, not a folder; give the folder to write planning.xlsx into")
+        if target.exists() and not force:
+            raise WorkbookError(f"{target} already exists and was left as it is; use another folder, "
+                                f"or --force to replace it with the demo workbook")
         directory.mkdir(parents=True, exist_ok=True)
-        path = write_demo_workbook(directory / "planning.xlsx", seed=seed)
-        out.print(f"Wrote {path}. Try: linealytics plan {path}", highlight=False)
+        path = write_demo_workbook(target, seed=seed)
+        out.print(escape(f"Wrote {path}. Try: linealytics plan {path}"), highlight=False)
 
 
 @addin_app.command("build")
@@ -263,7 +278,7 @@ def addin_build(output: Annotated[Path, typer.Option("--output", "-o", help="The
 
     with _errors():
         path = build_addin(output, interpreter=interpreter)
-        out.print(f"Wrote {path}.", highlight=False)
+        out.print(escape(f"Wrote {path}."), highlight=False)
 
 
 def _notify(workbook: Path, to: Optional[list[str]], dry_run: bool, out_dir: Optional[Path],
@@ -277,25 +292,25 @@ def _notify(workbook: Path, to: Optional[list[str]], dry_run: bool, out_dir: Opt
         try:
             result = notify_job(workbook, to, dry_run=dry_run, out_dir=out_dir)
         except (NotifyError, WorkbookError) as exc:
-            console.print(f"[bold red]Cannot mail:[/] {exc}", highlight=False)
+            console.print(f"[bold red]Cannot mail:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE if after_plan else EXIT_INVALID, f"cannot mail: {exc}") from None
         except NotifyFailed as exc:
             for subject in exc.result.sent:
-                out.print(f"Sent: {subject}", highlight=False)
-            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+                out.print(escape(f"Sent: {subject}"), highlight=False)
+            console.print(f"[bold red]Mail failed:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
         except MailError as exc:
-            console.print(f"[bold red]Mail failed:[/] {exc}", highlight=False)
+            console.print(f"[bold red]Mail failed:[/] {escape(str(exc))}", highlight=False)
             raise _fail(EXIT_FAILURE, f"mail failed: {exc}") from None
     for note in result.notes:
-        console.print(f"[yellow]![/] {note}", highlight=False)
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
     m = result.mailing
     for msg in (m.alert, m.report):
         if msg is not None:
-            out.print(f"{'Would send' if dry_run else 'Sent'}: {msg['Subject']}", highlight=False)
+            out.print(escape(f"{'Would send' if dry_run else 'Sent'}: {msg['Subject']}"), highlight=False)
     for path in result.files:
-        out.print(f"Wrote {path}", highlight=False)
-    out.print(result.summary(), highlight=False)
+        out.print(escape(f"Wrote {path}"), highlight=False)
+    out.print(escape(result.summary()), highlight=False)
     log.info("mailed %s%s: %s", workbook, " (dry run)" if dry_run else "", result.summary())
 
 
@@ -330,7 +345,7 @@ def runs(
             try:
                 a, b = (runlog.load_record(workbook, ref) for ref in diff)
             except runlog.RunLogError as exc:
-                console.print(f"[bold red]{exc}[/]", highlight=False)
+                console.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
                 raise _fail(EXIT_INVALID, str(exc)) from None
             _print_diff(runlog.diff_records(a, b))
             return
@@ -340,7 +355,7 @@ def runs(
         table = WorkbookFile(workbook).table("LL_Runs")
         frame = runlog.list_runs(workbook, table)
         if frame.empty:
-            out.print(f"No runs recorded for {workbook.name} yet.", highlight=False)
+            out.print(escape(f"No runs recorded for {workbook.name} yet."), highlight=False)
             return
         t = Table(title=f"Runs of {workbook.name} (records in {runlog.runs_dir(workbook).name})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -405,7 +420,7 @@ def _print_diff(d) -> None:
     for col in ("Product", "Measure", "A", "B", "Change"):
         t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
     for r in changed.itertuples(index=False):
-        t.add_row(str(r.Product), r.Measure, *(format_measure(r.Measure, v) for v in (r.A, r.B, r.Change)))
+        t.add_row(escape(str(r.Product)), r.Measure, *(format_measure(r.Measure, v) for v in (r.A, r.B, r.Change)))
     _print_wide(t)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .adapters import runlog
+from .adapters import preflight, runlog
+from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
+from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
 from .core.layout import Block, output_blocks, read_planning_data
@@ -108,10 +112,50 @@ def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: P
 
 
 def plan(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-         progress: Progress | None = None) -> PlanJob:
-    """Plan a workbook file and write every result; nothing is written when the input is invalid."""
+         progress: Progress | None = None, wait_s: float = DEFAULT_WAIT_S) -> PlanJob:
+    """Plan a workbook file and write every result; nothing is written when the input is invalid
+    (checks and lock: `exclusive_run`)."""
     started = time.perf_counter()
     say = runlog.StageClock(progress)  # times the stages for the run record
+    with exclusive_run(path, output, wait_s, say):
+        return _plan_locked(Path(path), output, overrides, say, started)
+
+
+@contextmanager
+def exclusive_run(path: str | Path, output: str | Path | None, wait_s: float,
+                  say: Progress | None = None) -> Iterator[None]:
+    """Checks before any work, then the run lock, for every job that writes a workbook file.
+
+    Before any work: the input must be a readable workbook and the destination writable (not a
+    folder, not open in Excel, not read-only, in a writable folder).  The run then holds the run
+    lock of the input and of the destination (waiting up to ``wait_s`` seconds for another run)
+    and removes what killed runs left for the destination."""
+    src = Path(path)
+    dest = Path(output) if output else src
+    in_place = output is None or _same_file(src, dest)
+    preflight.check_input(src)
+    preflight.check_destination(dest, in_place=in_place)
+    # The input is locked too, so that no in-place run replaces it while this run reads it (on
+    # Windows a file open for reading cannot be replaced); an input in a folder this run may not
+    # write (a read-only share) cannot take a lock and is only read.
+    locked = [dest] + ([src] if not in_place and folder_writable(src.resolve().parent) else [])
+    dest.parent.mkdir(parents=True, exist_ok=True)  # the lock goes beside the destination
+    with workbook_lock(locked, wait_s, on_wait=say):
+        preflight.check_destination(dest, in_place=in_place)  # again: it may have changed meanwhile
+        remove_stale_temps(dest)
+        runlog.remove_partial_records(dest)
+        yield
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, say: runlog.StageClock,
+                 started: float) -> PlanJob:
     say("Reading the workbook")
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
@@ -146,9 +190,17 @@ class WhatIfJob:
 
 
 def whatif(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-           progress: Progress | None = None, n_jobs: int | None = None) -> WhatIfJob:
+           progress: Progress | None = None, n_jobs: int | None = None,
+           wait_s: float = DEFAULT_WAIT_S) -> WhatIfJob:
     """Plan the base and every case of the `WhatIf` sheet, write ``LL_WhatIf``; with no such sheet,
-    plan the example cases and write the sheet with them for the planner to edit."""
+    plan the example cases and write the sheet with them for the planner to edit.  Checked and
+    locked like a plan (`exclusive_run`)."""
+    with exclusive_run(path, output, wait_s, progress):
+        return _whatif_locked(path, output, overrides, progress, n_jobs)
+
+
+def _whatif_locked(path: str | Path, output: str | Path | None, overrides: dict | None,
+                   progress: Progress | None, n_jobs: int | None) -> WhatIfJob:
     import os
 
     from .core.cases import case_findings, plan_cases, whatif_table

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -266,41 +267,44 @@ def _write_eml(mailing: Mailing, folder: Path) -> list[Path]:
 
 def notify(path: str | os.PathLike[str], to: Sequence[str] | str | None = None, dry_run: bool = False, *,
            out_dir: str | os.PathLike[str] | None = None, smtp: SmtpSettings | None = None,
-           timeout: float = 30, now: datetime | None = None) -> NotifyResult:
+           timeout: float = 30, now: datetime | None = None, wait_s: float | None = None) -> NotifyResult:
     """Mail the report (and the alert mail) of the planned workbook at ``path``.
 
     Raises `NotifyError` (no plan, no recipients), `WorkbookError` (unreadable, or open in Excel:
     checked before sending), `MailConfigError` (mail not configured) and `NotifyFailed` (a send
     failed; what was sent before it is marked).  ``dry_run`` writes ``report.eml`` (and
     ``alert.eml``) to ``out_dir`` (default ``<workbook>.runs/mail-<time>``) and sends nothing.
+    A send marks alerts in the workbook: it holds the run lock (as a plan does; ``wait_s``).
     """
+    from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
     from .adapters.runlog import runs_dir
     from .adapters.workbook_file import WorkbookFile, check_writable
 
-    book = WorkbookFile(path)
-    settings, _ = book.settings()
-    notes: list[str] = []
-    smtp, sender = _smtp_for(dry_run, smtp, notes)
-    if dry_run and not _named(to, settings):
-        to = [PLACEHOLDER_RECIPIENT]
-        notes.append(f"no recipients given (--to or the mail_to setting): the mails are addressed to "
-                     f"{PLACEHOLDER_RECIPIENT} as a placeholder")
-    tabs = {name: book.table(name) for name in (tables.PLAN, tables.ALERTS, tables.INSIGHTS, tables.RUNS)}
-    mailing = build_mailing(tabs, settings, book.path.name, to, sender)
-    result = NotifyResult(mailing, dry_run, notes=notes)
-    now = (now or datetime.now()).replace(microsecond=0)
-    if dry_run:
-        folder = Path(out_dir) if out_dir else runs_dir(book.path) / f"mail-{now:%Y%m%d-%H%M%S}"
-        result.files = _write_eml(mailing, folder)
+    with nullcontext() if dry_run else workbook_lock([Path(path)], DEFAULT_WAIT_S if wait_s is None else wait_s):
+        book = WorkbookFile(path)
+        settings, _ = book.settings()
+        notes: list[str] = []
+        smtp, sender = _smtp_for(dry_run, smtp, notes)
+        if dry_run and not _named(to, settings):
+            to = [PLACEHOLDER_RECIPIENT]
+            notes.append(f"no recipients given (--to or the mail_to setting): the mails are addressed to "
+                         f"{PLACEHOLDER_RECIPIENT} as a placeholder")
+        tabs = {name: book.table(name) for name in (tables.PLAN, tables.ALERTS, tables.INSIGHTS, tables.RUNS)}
+        mailing = build_mailing(tabs, settings, book.path.name, to, sender)
+        result = NotifyResult(mailing, dry_run, notes=notes)
+        now = (now or datetime.now()).replace(microsecond=0)
+        if dry_run:
+            folder = Path(out_dir) if out_dir else runs_dir(book.path) / f"mail-{now:%Y%m%d-%H%M%S}"
+            result.files = _write_eml(mailing, folder)
+            return result
+        check_writable(book.path)  # marks must be writable before anything is sent
+        error = _send_all(mailing, smtp, timeout, result)
+        if result.marked:
+            marked = alerts_core.mark_notified(mailing.alerts, result.marked, now)
+            book.write([], {tables.ALERTS: marked}, settings)
+        if error is not None:
+            raise NotifyFailed(_failure(error, result, "the next run retries them"), result)
         return result
-    check_writable(book.path)  # marks must be writable before anything is sent
-    error = _send_all(mailing, smtp, timeout, result)
-    if result.marked:
-        marked = alerts_core.mark_notified(mailing.alerts, result.marked, now)
-        book.write([], {tables.ALERTS: marked}, settings)
-    if error is not None:
-        raise NotifyFailed(_failure(error, result, "the next run retries them"), result)
-    return result
 
 
 def _failure(error: MailError, result: NotifyResult, retry: str) -> str:

@@ -37,19 +37,28 @@ def test_missing_file_and_bad_option_exit_2(tmp_path):
     assert runner.invoke(app, ["plan", str(tmp_path / "nope.xlsx"), "--solver", "gurobi"]).exit_code == 2
 
 
-def test_internal_failure_exits_1_and_shows_traceback_only_with_debug(tmp_path):
+def test_internal_failure_exits_1_and_shows_traceback_only_with_debug(tmp_path, monkeypatch):
     bad = tmp_path / "plan.xlsx"
     shutil.copyfile(__file__, bad)  # not a workbook at all: reported as invalid input
     assert runner.invoke(app, ["plan", str(bad)]).exit_code == 2
-    # an output path that is a folder is an internal failure (exit 1), traceback only with --debug
+    # an output path that is a folder is invalid input too (it used to be an internal error)
     out = tmp_path / "a-folder.xlsx"
     out.mkdir()
+    from linealytics_xl import jobs
     from linealytics_xl.adapters.demo_workbook import write_demo_workbook
 
     wb = write_demo_workbook(tmp_path / "demo.xlsx")
-    plain = runner.invoke(app, ["plan", str(wb), "--output", str(out)])
+    folder = runner.invoke(app, ["plan", str(wb), "--output", str(out)])
+    assert folder.exit_code == 2 and "is a folder" in " ".join(folder.output.split())
+    assert "Traceback" not in folder.output and not (tmp_path / "demo.xlsx.runs").exists()
+    # a failure of the tool itself is exit 1, traceback only with --debug
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the tool")
+
+    monkeypatch.setattr(jobs, "plan", broken)
+    plain = runner.invoke(app, ["plan", str(wb)])
     assert plain.exit_code == 1 and "Traceback" not in plain.output and "--debug" in plain.output
-    debug = runner.invoke(app, ["--debug", "plan", str(wb), "--output", str(out)])
+    debug = runner.invoke(app, ["--debug", "plan", str(wb)])
     assert debug.exit_code == 1 and "Traceback" in debug.output
 
 

@@ -27,6 +27,7 @@ import pytest
 import xlwings as xw
 
 from linealytics_xl import jobs, ribbon
+from linealytics_xl.adapters.literal_text import live_value
 from linealytics_xl.adapters.live_book import LiveBook
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core import tables
@@ -157,6 +158,9 @@ def frame_cells(frame: pd.DataFrame) -> list[list]:
                 cells.append("")
             elif isinstance(v, np.generic):
                 cells.append(v.item())
+            elif isinstance(v, str):
+                # text Excel would read as a formula or number ("+1") carries Excel's text marker
+                cells.append(live_value(v))
             else:
                 cells.append(v)
         out.append(cells)

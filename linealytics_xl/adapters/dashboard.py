@@ -49,6 +49,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.kpis import KPIS, SERVED_TOL_BYTES, SS_REL_TOL, plan_kpis
+from .literal_text import set_text
 
 __all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "is_own_dashboard", "kpis"]
 
@@ -381,25 +382,27 @@ def _build(ws, p: _Prepared) -> None:
 
     # -- chart data (written first: the formulas above it name its cells) --------------------
     d = DATA_COL
-    note = ws.cell(row=1, column=d, value="Chart data: formulas over the LL_* tables that follow the product "
-                                          "selector in B4. Rebuilt on every run; do not edit.")
+    # Text (labels, product ids, messages) goes through set_text: it is never a formula; only the
+    # formulas this module builds are assigned as formulas.
+    note = set_text(ws.cell(row=1, column=d), "Chart data: formulas over the LL_* tables that follow the "
+                                              "product selector in B4. Rebuilt on every run; do not edit.")
     note.font = Font(italic=True, color=_C_MUTED)
-    ws.cell(row=2, column=d, value="Byte unit")
+    set_text(ws.cell(row=2, column=d), "Byte unit")
     ws.cell(row=2, column=d + 1, value=scale).number_format = "0E+0"
-    ws.cell(row=2, column=d + 2, value=unit)
+    set_text(ws.cell(row=2, column=d + 2), unit)
     u = f"${get_column_letter(d + 1)}$2"
     # SUMIFS criterion for the selection: any product, or exactly the one picked ("=" keeps a
     # name starting with < or > from reading as a comparison, "~" escapes the wildcards).
-    ws.cell(row=3, column=d, value="Criterion")
+    set_text(ws.cell(row=3, column=d), "Criterion")
     ws.cell(row=3, column=d + 1, value=(
         f'=IF({is_all},"*","="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({sel},"~","~~"),"*","~*"),"?","~?"))'))
     crit = f"${get_column_letter(d + 1)}$3"
 
     top = 5
-    ws.cell(row=top, column=d, value="Products").font = Font(bold=True)
+    set_text(ws.cell(row=top, column=d), "Products").font = Font(bold=True)
     choices = [ALL_PRODUCTS, *p.products]
     for k, name in enumerate(choices):
-        ws.cell(row=top + 1 + k, column=d, value=name)
+        set_text(ws.cell(row=top + 1 + k, column=d), name)
     letter = get_column_letter(d)
     choice_ref = f"${letter}${top + 1}:${letter}${top + len(choices)}"
 
@@ -408,11 +411,11 @@ def _build(ws, p: _Prepared) -> None:
     q_first, q_last = top + 1, top + len(ends)
     qb = {name: _Block(qc + k, top, q_first, q_last) for k, name in enumerate(QUARTER_COLUMNS)}
     for name, block in qb.items():
-        ws.cell(row=top, column=block.col, value=name).font = Font(bold=True)
+        set_text(ws.cell(row=top, column=block.col), name).font = Font(bold=True)
     for i, (quarter, last) in enumerate(ends.items()):
         r = q_first + i
         Q, L = f"${qb['Quarter'].letter}{r}", f"${qb['Last week'].letter}{r}"
-        ws.cell(row=r, column=qb["Quarter"].col, value=quarter)
+        set_text(ws.cell(row=r, column=qb["Quarter"].col), quarter)
         ws.cell(row=r, column=qb["Last week"].col, value=int(last))
         cells = {
             "Demand": f"=SUMIFS({P}[DemandBytes],{P}[Product],{crit},{P}[Quarter],{Q})/{u}",
@@ -436,7 +439,7 @@ def _build(ws, p: _Prepared) -> None:
         list(RISK_COLUMNS) if p.risk else [])
     wb = {name: _Block(wc + k, top, w_first, w_last) for k, name in enumerate(names)}
     for name, block in wb.items():
-        ws.cell(row=top, column=block.col, value=name).font = Font(bold=True)
+        set_text(ws.cell(row=top, column=block.col), name).font = Font(bold=True)
 
     def has(table: str, col: str, W: str) -> str:
         return f'COUNTIFS({table}[Product],{crit},{table}[WeekIndex],{W},{table}[{col}],">-1E300")'
@@ -448,7 +451,7 @@ def _build(ws, p: _Prepared) -> None:
         r = w_first + i
         W = f"${wb['Week'].letter}{r}"
         ws.cell(row=r, column=wb["Week"].col, value=week)
-        ws.cell(row=r, column=wb["Label"].col, value=label)
+        set_text(ws.cell(row=r, column=wb["Label"].col), label)
         cells = {}
         if r <= w_plan_last:
             cells["Stock"] = f"={total_of(P, 'StockBytes', W)}"
@@ -474,22 +477,22 @@ def _build(ws, p: _Prepared) -> None:
         ws.column_dimensions[get_column_letter(c)].width = 14
 
     # -- title and selector -------------------------------------------------------------------
-    ws["A1"] = TITLE
+    set_text(ws["A1"], TITLE)
     ws["A1"].font = Font(size=18, bold=True, color=_C_INK)
     runs = frames.get(RUNS)
     if runs is not None and len(runs):
         run = runs.iloc[-1]
         when = run.get("Time")
         when = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
-        ws["A2"] = (f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
-                    f"solver status {run.get('Status', '')}.")
-    ws["A3"] = f"Bytes in {unit} (1 {unit} = {scale:.0e} bytes)." if scale > 1 else "Bytes."
+        set_text(ws["A2"], f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
+                           f"solver status {run.get('Status', '')}.")
+    set_text(ws["A3"], f"Bytes in {unit} (1 {unit} = {scale:.0e} bytes)." if scale > 1 else "Bytes.")
     for ref in ("A2", "A3"):
         ws[ref].font = Font(color=_C_MUTED)
-    ws["A4"] = "Product"
+    set_text(ws["A4"], "Product")
     ws["A4"].font = Font(bold=True)
     ws["A4"].alignment = Alignment(horizontal="right")
-    ws[SELECTOR] = p.selected
+    set_text(ws[SELECTOR], p.selected)
     ws[SELECTOR].font = Font(bold=True, size=12)
     ws[SELECTOR].fill = PatternFill("solid", fgColor="FFF8C5")
     thin = Side(style="thin", color=_C_DEMAND)
@@ -497,7 +500,7 @@ def _build(ws, p: _Prepared) -> None:
         cell.border = Border(left=thin if cell.column == 2 else None, right=thin if cell.column == 3 else None,
                              top=thin, bottom=thin)
     ws.merge_cells("B4:C4")
-    ws["D4"] = f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow"
+    set_text(ws["D4"], f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow")
     ws["D4"].font = Font(italic=True, color=_C_MUTED)
     dv = DataValidation(type="list", formula1=choice_ref, allow_blank=False,
                         showErrorMessage=True, errorTitle="Product",
@@ -548,30 +551,32 @@ def _build(ws, p: _Prepared) -> None:
                 cell.border = Border(top=edge if r == CARD_ROW else None, bottom=edge if r == CARD_ROW + 2 else None,
                                      left=edge if c == col else None, right=edge if c == col + CARD_COLS - 1 else None)
             ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + CARD_COLS - 1)
-        ws.cell(row=CARD_ROW, column=col, value=label).font = Font(size=9, color=_C_MUTED)
-        value = ws.cell(row=CARD_ROW + 1, column=col, value=formula)
+        set_text(ws.cell(row=CARD_ROW, column=col), label).font = Font(size=9, color=_C_MUTED)
+        value = ws.cell(row=CARD_ROW + 1, column=col, value=formula)   # the card's formula ("n/a": text)
+        if not formula.startswith("="):
+            set_text(value, formula)
         value.font = Font(size=16, bold=True, color=_C_INK)
         value.number_format = fmt
         value.alignment = Alignment(horizontal="left")
         if isinstance(all_value, float) and math.isnan(all_value):
             all_value = None
-        other = ws.cell(row=CARD_ROW + 2, column=col, value=all_value)
+        other = set_text(ws.cell(row=CARD_ROW + 2, column=col), all_value)
         other.number_format = "@" if fmt == "@" else f'"all: "{fmt}'
         other.font = Font(size=9, color=_C_MUTED)
         other.alignment = Alignment(horizontal="left")
     ws.row_dimensions[CARD_ROW + 1].height = 24
 
     # -- top findings --------------------------------------------------------------------------
-    ws["A10"] = "Top findings"
+    set_text(ws["A10"], "Top findings")
     ws["A10"].font = Font(bold=True)
     insights = frames.get(INSIGHTS)
     if insights is not None and len(insights) and "Message" in insights.columns:
         order = pd.to_numeric(insights["Rank"], errors="coerce") if "Rank" in insights.columns else None
         ranked = insights.assign(_r=order).sort_values("_r", kind="stable") if order is not None else insights
         for k, message in enumerate(ranked["Message"].dropna().astype(str).head(3)):
-            ws.cell(row=11 + k, column=1, value=f"{k + 1}. {message}")
+            set_text(ws.cell(row=11 + k, column=1), f"{k + 1}. {message}")
     else:
-        ws["A11"] = f"No {INSIGHTS} table in this run."
+        set_text(ws["A11"], f"No {INSIGHTS} table in this run.")
 
     # -- charts --------------------------------------------------------------------------------
     charts = [_plan_chart(ws, qb, unit), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks),

@@ -27,6 +27,7 @@ from ..core.contract import number_formats
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+from .literal_text import live_value
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def _rows2d(value: Any) -> list[list[Any]]:
 
 
 def _cell(v: Any) -> Any:
-    """A Python value an xlwings engine writes as a plain cell value."""
+    """A Python value an xlwings engine writes as a plain cell value (text stays text: see
+    ``literal_text.live_value``)."""
     if v is None:
         return None
     if isinstance(v, (pd.Timestamp, np.datetime64)):
@@ -54,9 +56,9 @@ def _cell(v: Any) -> Any:
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return None
-    if isinstance(v, (str, bool, int, float, datetime, date)):
+    if isinstance(v, (bool, int, float, datetime, date)):
         return v
-    return str(v)
+    return live_value(str(v))
 
 
 def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
@@ -184,7 +186,7 @@ class LiveBook:
 
     def write_settings(self, settings: Settings) -> None:
         rows = [["Name", "Value", "Description"]]
-        rows += [[n, "" if v is None else v, d] for n, v, d in settings.rows()]
+        rows += [[_cell(n), "" if v is None else _cell(v), _cell(d)] for n, v, d in settings.rows()]
         sheet = self.book.sheets.add(SETTINGS_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
         sheet.range((1, 1)).value = rows
 

@@ -13,9 +13,11 @@ back to what made it::
     backtest.csv      forecast backtest metrics (LL_Backtest), when the forecast ran
     model_xgboost.json  the refitted XGBoost model (``save_model``), when XGBoost was chosen
 
-A record is written to a hidden temporary folder first and renamed into place only after the
-workbook was saved, so a run that fails leaves no record and every record belongs to a plan
-that was written.  When ``MLFLOW_TRACKING_URI`` is set and MLflow is installed (extra
+A record is written to a hidden temporary folder (``.<run id>.partial``) first and renamed into
+place only after the workbook was saved, so a run that fails leaves no record and every record
+belongs to a plan that was written; the partial folder of a killed run is removed by the next
+run (:func:`remove_partial_records`, under the workbook's run lock).  Text cells of the CSV files
+that a spreadsheet would run as a formula are neutralised (``literal_text.csv_safe``).  When ``MLFLOW_TRACKING_URI`` is set and MLflow is installed (extra
 ``linealytics-xl[mlflow]``), the same record is logged as an MLflow run: settings and inputs as
 parameters, objectives, totals, backtest errors and timings as metrics, the folder as artifacts.
 
@@ -43,10 +45,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
+from .literal_text import csv_safe
+
 __all__ = [
     "RECORD_FILE", "RunLogError", "StageClock", "StagedRecord", "diff_records", "file_sha256",
     "list_runs", "load_record", "log_to_mlflow", "mirror_to_mlflow", "mlflow_wanted", "record_data",
-    "resolve_run", "runs_dir", "stage_record", "write_record",
+    "remove_partial_records", "resolve_run", "runs_dir", "stage_record", "write_record",
 ]
 
 RECORD_FILE = "run.json"
@@ -212,9 +216,30 @@ class StagedRecord:
 
 
 def _frame_csv(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text; text cells that a spreadsheet would run as a formula are neutralised
+    (``literal_text.csv_safe``), numbers are left as they are."""
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+                 and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if text_cols:
+        frame = frame.assign(**{str(c): frame[c].map(csv_safe) for c in text_cols})
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
+    # CRLF (RFC 4180): the csv module quotes a field only for the characters of the line
+    # terminator, so with "\n" alone a text holding "\r" would break its row.
+    frame.to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue()
+
+
+def remove_partial_records(workbook: str | os.PathLike[str]) -> list[Path]:
+    """Remove the hidden ``.<run id>.partial`` folders of runs that were killed while staging.
+
+    Callers hold the workbook's run lock, so no other run is staging a record for it now."""
+    base = runs_dir(workbook)
+    removed = []
+    if base.is_dir():
+        for folder in base.glob(".*.partial"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time: datetime,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 import zipfile
 from xml.etree import ElementTree
 from collections.abc import Iterable
@@ -32,6 +31,9 @@ from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import DASHBOARD, is_own_dashboard, write_dashboard
+from .file_kind import load_failure, not_a_workbook
+from .literal_text import text_cell
+from .safe_files import replace_preserving, temp_path
 
 
 
@@ -78,11 +80,16 @@ class WorkbookFile:
         self.path = Path(path)
         if not self.path.exists():
             raise WorkbookError(f"{self.path}: no such file")
+        problem = not_a_workbook(self.path)  # a CSV, a folder, .xls, encrypted, truncated...
+        if problem:
+            raise WorkbookError(problem)
         try:
             self.book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"),
                                                keep_links=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise WorkbookError(f"{self.path.name}: not a readable Excel workbook ({exc})") from exc
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged package
+            raise WorkbookError(load_failure(self.path, exc)) from exc
 
     # -- reading ------------------------------------------------------------------------------
     def sheets(self) -> dict[str, list[list[Any]]]:
@@ -128,11 +135,8 @@ class WorkbookFile:
         for name, rows in (new_sheets or {}).items():
             if name not in self.book.sheetnames:
                 ws = self.book.create_sheet(name)
-                for r, row in enumerate(rows, start=1):
-                    for c, value in enumerate(row, start=1):
-                        cell = ws.cell(row=r, column=c, value=value)
-                        if isinstance(value, str):
-                            cell.data_type = "s"  # text stays text, even '=' or '+'
+                for row in rows:
+                    ws.append([text_cell(ws, v) for v in row])  # text stays text, even '=' or '+'
                 ws.column_dimensions["A"].width = 28
         # The dashboard is a view of the tables: a failure there never blocks writing the plan
         # (write_dashboard leaves the workbook as it was, the previous dashboard included).
@@ -145,8 +149,7 @@ class WorkbookFile:
         owned = [*tables, DASHBOARD] if is_own_dashboard(self.book) else list(tables)
         # Formulas saved by openpyxl carry no cached value: have Excel recompute them on open.
         self.book.calculation.fullCalcOnLoad = True
-        fd, tmp = tempfile.mkstemp(prefix=".~linealytics-", suffix=dest.suffix, dir=dest.parent)
-        os.close(fd)
+        tmp = temp_path(dest)  # named after this process: a killed run's leftover is recognised
         try:
             self.book.save(tmp)
             lost = lost_parts(self.path, Path(tmp), owned=owned)
@@ -155,7 +158,7 @@ class WorkbookFile:
                     f"{self.path.name} holds content that the file writer cannot keep "
                     f"({', '.join(refused_losses(lost))}); nothing was written. Write to another file "
                     f"with --output, or run from the Excel ribbon, which writes through Excel")
-            os.replace(tmp, dest)
+            replace_preserving(Path(tmp), dest)  # keeps the file's permission bits
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -269,9 +272,9 @@ def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None
         ws = book.create_sheet(name, index)
     else:
         ws = book.create_sheet(name)
-    ws.append(list(frame.columns))
+    ws.append([text_cell(ws, c) for c in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in row])
+        ws.append([text_cell(ws, _cell_value(v)) for v in row])  # text is text, never a formula
     n = len(frame)
     for i, fmt in enumerate(number_formats(name, list(frame.columns))):  # the contract's, per column
         if fmt == "General" or not n:
@@ -291,7 +294,7 @@ def write_settings(book: openpyxl.Workbook, settings: Settings) -> None:
     ws = book.create_sheet(SETTINGS_SHEET)
     ws.append(["Name", "Value", "Description"])
     for name, value, description in settings.rows():
-        ws.append([name, "" if value is None else value, description])
+        ws.append([text_cell(ws, v) for v in (name, "" if value is None else value, description)])
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 90
