@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from .labels import number_from_text
+
 
 _REF = r"\$?([A-Z]{1,3})\$?(\d+)"
 _MAX_RANGE = 100_000  # a SUM over more cells than this is no input row of a planning workbook
@@ -132,6 +134,8 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
                 v = inner.value
             if v is None:  # a blank counts as 0, as in Excel
                 continue
+            if isinstance(v, str) and not is_error_value(v) and number_from_text(v) is not None:
+                v = number_from_text(v)  # numbers stored as text count, as Excel's + does (warned on their own cell)
             if is_error_value(v):
                 return Evaluated(None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):

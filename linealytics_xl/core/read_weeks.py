@@ -60,8 +60,9 @@ def week_axis(bc: Sheet) -> WeekGrid | None:
     r, hits = found
     first, last = min(hits), max(hits)
     for c in range(first, last + 1):
-        if c not in hits:
+        if c not in hits:  # reported, and kept as a week so that the other sheets line up
             bc.error(r, c, f"expected a week label (the week axis has a gap), found {shown(bc.get(r, c))}")
+            hits[c] = Week(hits[c - 1].number % 53 + 1)
     for c in (first - 1, last + 1):
         v = bc.get(r, c)
         if v is not None and label_key(v) not in (label_key(PRODUCT_ID), label_key(ATTRIBUTE)):
@@ -97,21 +98,22 @@ def _check_years(sheet: Sheet, r: int, cols: list[int], weeks: list[Week], quart
                    f"the quarter labels were used")
 
 
-def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], dict[tuple[str, str], int], int]:
+def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], dict[tuple[str, str], int],
+                                                              tuple[int, int | None]]:
     """Products (rows with attribute `Available Capacity`, `Total` aside), every labelled row,
-    and the product column."""
-    hdr = bc.find(PRODUCT_ID)
+    and the product and attribute columns."""
+    hdr = bc.product_header(grid.row if grid else None)
     if hdr is None:
-        bc.error(None, None, f"expected a header cell {PRODUCT_ID!r}; none found")
-        return (), {}, 0
+        return (), {}, (0, None)
     attr = bc.find(ATTRIBUTE, row=hdr[0]) or bc.find(ATTRIBUTE)
+    ac = attr[1] if attr else hdr[1] + 1
     below = max(hdr[0], grid.header_bottom if grid else -1)
-    rows = bc.product_rows(below, hdr[1], attr[1] if attr else hdr[1] + 1)
+    rows = bc.product_rows(below, hdr[1], ac)
     key = label_key(ATTR_CAPACITY)
     products = tuple(p for p, a in rows if a == key and p != TOTAL)
     if not products:
         bc.error(hdr[0], hdr[1], f"expected product rows with attribute {ATTR_CAPACITY!r}; none found")
-    return products, rows, hdr[1]
+    return products, rows, (hdr[1], ac)
 
 
 def read_capacity(bc: Sheet, grid: WeekGrid, products, rows) -> tuple[np.ndarray, np.ndarray]:
@@ -138,16 +140,16 @@ def _adjacent_values(sheet: Sheet, r: int, grid: WeekGrid) -> None:
         sheet.error(grid.row, c, f"expected a week label above {address(r, c)} ({shown(sheet.get(r, c))}), found blank")
 
 
-def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quarter | None]):
+def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quarter | None],
+               origin: dict[str, str] | None = None):
     """[P, T] yields, week start dates, and the area read; blank yields take the nearest week's."""
     P = len(products)
-    hdr = ys.find(PRODUCT_ID)
-    if hdr is None:
-        ys.error(None, None, f"expected a header cell {PRODUCT_ID!r}; none found")
-        return None
-    pc = hdr[1]
     dates = ys.best_row(lambda v: parse_week(v) if not isinstance(v, str) or v[:1].isdigit() else None)
     date_row = dates[0] if dates else None
+    hdr = ys.product_header(date_row)
+    if hdr is None:
+        return None
+    pc = hdr[1]
     qfound = ys.best_row(parse_quarter, min_hits=1, exclude=(date_row,) if date_row is not None else ())
     qrow = qfound[0] if qfound else None
     below = max(hdr[0], date_row if date_row is not None else -1, qrow if qrow is not None else -1)
@@ -179,7 +181,9 @@ def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quart
     for p, product in enumerate(products):
         r = rows.get(product)
         if r is None:
-            ys.error(hdr[0], pc, f"expected a yield row for product {product!r}; none found")
+            hint = ys.row_hint({(p, ""): rr for p, rr in rows.items()}, product, set(products), pc, None, set())
+            ys.error(hdr[0], pc, f"expected a yield row for product {product!r}{(origin or {}).get(product, '')}; "
+                                 f"none found{hint}")
             continue
         blank = [t for t, c in enumerate(cols) if ys.get(r, c) is None]
         yields[p] = [ys.number(r, c, bounds.YIELD) if ys.get(r, c) is not None else np.nan for c in cols]

@@ -19,16 +19,18 @@ from .cells import address, shown
 from .checks import check_quarter_axis, check_supply_demand_quarters, compare_pasted_sst, safety_stock_targets, \
     warn_sst_horizon
 from .grid import Cells
-from .labels import ATTR_DEMAND, ATTR_INVENTORY, ATTR_SST, ATTR_WOS, ATTRIBUTE, BOUNDARY, DENSITY, PRODUCT_ID, \
-    RATIOS, REQUIRED_SHEETS, SUPPLY_DEMAND, WEEKS_PER_QUARTER, YIELD, Quarter, label_key, match_sheets, \
+from .labels import ATTR_CAPACITY, ATTR_DEMAND, ATTR_EXCESS, ATTR_INVENTORY, ATTR_OVER_UNDER, ATTR_SCHEDULED, \
+    ATTR_SST, ATTR_SUPPLY, ATTR_WOS, ATTRIBUTE, BOUNDARY, DENSITY, TOTAL, RATIOS, REQUIRED_SHEETS, SUPPLY_DEMAND, WEEKS_PER_QUARTER, YIELD, Quarter, label_key, match_sheets, \
     parse_quarter, parse_ratio_label
-from .model import InputError, Issue, PlanningData, WeekAxis
+from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
-from .sheet import Sheet, cell_text
+from .sheet import Sheet, cell_list, cell_text
 from .weekly import weekly_demand
 
 Grid = Cells | Sequence[Sequence[Any]]
+_SD_ATTRS = {label_key(a) for a in (ATTR_SUPPLY, ATTR_SST, ATTR_WOS, ATTR_DEMAND, ATTR_INVENTORY, ATTR_EXCESS)}
+_BC_ATTRS = {label_key(a) for a in (ATTR_CAPACITY, ATTR_SCHEDULED, ATTR_OVER_UNDER)}
 
 
 def open_sheets(sheets: Mapping[str, Grid], issues: list[Issue], wanted=REQUIRED_SHEETS) -> dict[str, Sheet]:
@@ -52,16 +54,22 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     bc, sd, ys, ds, rs = (found.get(n) for n in (BOUNDARY, SUPPLY_DEMAND, YIELD, DENSITY, RATIOS))
 
     grid = week_axis(bc) if bc else None
-    products, bc_rows, pcol = capacity_rows(bc, grid) if bc else ((), {}, 0)
+    products, bc_rows, (pcol, acol) = capacity_rows(bc, grid) if bc else ((), {}, (0, None))
+    origin = {p: f" (from {quote_sheet(bc.name)}!{address(bc_rows[(p, label_key(ATTR_CAPACITY))], pcol)})"
+              for p in products} if bc else {}
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
-    if not products and sdl is not None:  # Boundary Conditions unusable: still check the other sheets
-        products = tuple(p for p, a in sdl["rows"] if a == label_key(ATTR_DEMAND))
-    values = supply_demand_values(sd, sdl, products, planned) if sdl else None
-    density = read_density(ds, products) if ds else None
+    if sdl is not None:
+        sd_products = tuple(p for p, a in sdl["rows"] if a == label_key(ATTR_DEMAND))
+        if bc and products:
+            _unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
+        elif not products:  # Boundary Conditions unusable: still check the other sheets
+            products = sd_products
+    values = supply_demand_values(sd, sdl, products, planned, origin) if sdl else None
+    density = read_density(ds, products, origin) if ds else None
     ratios = read_ratios(rs) if rs else None
     T = len(grid.cols) if grid else None
-    yields = read_yield(ys, products, T, grid.quarters if grid else []) if ys else None
+    yields = read_yield(ys, products, T, grid.quarters if grid else [], origin) if ys else None
     capacity = read_capacity(bc, grid, products, bc_rows) if bc and grid and products else None
     if sdl and planned:
         check_supply_demand_quarters(sd, sdl, planned, values["demand_cells"])
@@ -101,12 +109,22 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
 
 # --- Supply_Demand --------------------------------------------------------------------------
 
+def _unplanned_products(sd: Sheet, lay: dict, sd_products, products, bc: Sheet, bc_rows, pcol, acol) -> None:
+    """A product with demand but no capacity row would silently drop out of the plan."""
+    for p in sd_products:
+        if p in products:
+            continue
+        r = lay["rows"][(p, label_key(ATTR_DEMAND))]
+        hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS)
+        sd.error(r, lay["header"][1], f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
+                                      f"{bc.name!r}, so it would not be planned{hint}")
+
+
 def supply_demand_layout(sd: Sheet) -> dict | None:
     """Header, quarter columns (canonical quarter -> column, in order) and labelled rows."""
-    hdr = sd.find(PRODUCT_ID)
     qfound = sd.best_row(parse_quarter)
+    hdr = sd.product_header(qfound[0] if qfound else None)
     if hdr is None:
-        sd.error(None, None, f"expected a header cell {PRODUCT_ID!r}; none found")
         return None
     if qfound is None:
         sd.error(hdr[0], hdr[1] + 2, "expected quarter columns such as 'Q2 95' on a header row; none found")
@@ -114,11 +132,18 @@ def supply_demand_layout(sd: Sheet) -> dict | None:
     qr, hits = qfound
     qcols: dict[Quarter, int] = {}
     previous: tuple[Quarter, int] | None = None
+    attr = sd.find(ATTRIBUTE, row=hdr[0]) or sd.find(ATTRIBUTE)
+    ac = attr[1] if attr else hdr[1] + 1
+    below = max(hdr[0], qr)
+    rows = sd.product_rows(below, hdr[1], ac)
+    for c in (min(hits) - 1, max(hits) + 1):  # a column of numbers next to the quarters lost its label
+        if c not in (hdr[1], ac) and c >= 0 and any(sd.get(r, c) is not None for r in rows.values()):
+            sd.error(qr, c, f"expected a quarter label such as 'Q3 95' above the values in this column, "
+                            f"found {shown(sd.get(qr, c))}")
     for c in range(min(hits), max(hits) + 1):
         q = hits.get(c)
         if q is None:
-            if sd.get(qr, c) is not None:
-                sd.error(qr, c, f"expected a quarter label such as 'Q3 95', found {shown(sd.get(qr, c))}")
+            sd.error(qr, c, f"expected a quarter label such as 'Q3 95', found {shown(sd.get(qr, c))}")
             continue
         if q in qcols:
             sd.error(qr, c, f"quarter {q.label} appears twice, in {address(qr, qcols[q])} and {address(qr, c)}")
@@ -128,16 +153,13 @@ def supply_demand_layout(sd: Sheet) -> dict | None:
                             f"({address(qr, previous[1])})")
         qcols[q] = c
         previous = (q, c)
-    attr = sd.find(ATTRIBUTE, row=hdr[0]) or sd.find(ATTRIBUTE)
-    ac = attr[1] if attr else hdr[1] + 1
-    below = max(hdr[0], qr)
-    rows = sd.product_rows(below, hdr[1], ac)
     last_row = max([below, *rows.values()])
     return {"header": hdr, "quarter_row": qr, "qcols": qcols, "opening": next(iter(qcols)), "attr_col": ac,
             "rows": rows, "area": (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values()))}
 
 
-def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned: list[Quarter]) -> dict:
+def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned: list[Quarter],
+                         origin: dict[str, str]) -> dict:
     """Demand, WOS, opening stock and pasted SSTs per product and planned quarter."""
     qcols, rows, (hr, pc) = lay["qcols"], lay["rows"], lay["header"]
     opening = lay["opening"]
@@ -149,7 +171,9 @@ def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned:
     for p, product in enumerate(products):
         for attr in (ATTR_DEMAND, ATTR_WOS, ATTR_INVENTORY):
             if (product, label_key(attr)) not in rows:
-                sd.error(hr, pc, f"expected a row for product {product!r} with attribute {attr!r}; none found")
+                hint = sd.row_hint(rows, product, set(products), pc, lay["attr_col"], _SD_ATTRS)
+                sd.error(hr, pc, f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
+                                 f"{attr!r}; none found{hint}")
         r = rows.get((product, label_key(ATTR_DEMAND)))
         if r is not None:
             for q, c in qcols.items():
@@ -178,7 +202,7 @@ def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned:
 
 # --- Density per Wafer, Weekly Demand Ratio -------------------------------------------------
 
-def read_density(ds: Sheet, products: Sequence[str]):
+def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]):
     """[P] bytes per wafer from the row under the row of product ids; area read."""
     wanted = set(products)
     found = ds.best_row(lambda v: cell_text(v) if cell_text(v) in wanted else None, min_hits=1)
@@ -194,10 +218,15 @@ def read_density(ds: Sheet, products: Sequence[str]):
                            f"delete one of the columns")
             continue
         cols[product] = c
+    for c, v in ds.cells.row(r + 1).items():  # a density without its product id above it
+        if c not in hits and abs(c - min(hits)) <= len(products) + 1:
+            ds.error(r, c, f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}")
     density = np.full(len(products), np.nan)
     for p, product in enumerate(products):
         if product not in cols:
-            ds.error(r, min(hits), f"expected product {product!r} in the row of product ids; not found")
+            others = [f"{address(r, c)} holds {shown(v)}" for c, v in ds.cells.row(r).items() if cell_text(v) not in wanted]
+            ds.error(r, min(hits), f"expected product {product!r}{origin.get(product, '')} in the row of product "
+                                   f"ids; not found" + (f" ({cell_list(others, 5)})" if others else ""))
             continue
         density[p] = ds.number(r + 1, cols[product], bounds.DENSITY)
     return density, (0, min(hits), r + 1, max(hits))
@@ -223,9 +252,11 @@ def read_ratios(rs: Sheet):
         if c not in hits:
             rs.error(r, c, f"expected a label Wk1 .. Wk{WEEKS_PER_QUARTER}, found {shown(rs.get(r, c))}")
     missing = [k for k in range(1, WEEKS_PER_QUARTER + 1) if k not in cols]
+    for k in missing:  # reported where the label belongs, next to its neighbour
+        c = cols[k - 1] + 1 if k - 1 in cols else cols[k + 1] - 1 if k + 1 in cols else hi + 1
+        if c not in hits or hits[c] != k:
+            rs.error(r, max(c, 0), f"expected the label Wk{k}, found {shown(rs.get(r, max(c, 0)))}")
     if missing:
-        rs.error(r, hi, f"expected the labels Wk1 .. Wk{WEEKS_PER_QUARTER}; missing: "
-                        f"{', '.join(f'Wk{k}' for k in missing)}")
         return None
     values = np.array([rs.number(r + 1, cols[k], bounds.RATIO) for k in range(1, WEEKS_PER_QUARTER + 1)])
     if np.all(np.isfinite(values)) and abs(values.sum() - 1.0) > 1e-6:

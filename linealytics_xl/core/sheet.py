@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .cells import address, evaluate_sum_formula, is_error_value, is_formula, shown
 from .grid import Cells
-from .labels import HEADER_ROWS, label_key, number_from_text, text
+from .labels import ATTRIBUTE, HEADER_ROWS, PRODUCT_ID, label_key, number_from_text, text
 from .model import Issue
 
 T = TypeVar("T")
@@ -87,6 +87,34 @@ class Sheet:
                 best = (r, hits)
         return best
 
+    def product_header(self, guess_row: int | None) -> tuple[int, int] | None:
+        """The `Product ID` header cell; without it, the column left of `Attribute` (a warning),
+        else an error at column A of the header row where it was expected."""
+        hdr = self.find(PRODUCT_ID)
+        if hdr is not None:
+            return hdr
+        attr = self.find(ATTRIBUTE)
+        if attr is not None and attr[1] > 0:
+            self.warn(attr[0], attr[1] - 1, f"expected the header {PRODUCT_ID!r}, found "
+                                            f"{shown(self.get(attr[0], attr[1] - 1))}; the column left of "
+                                            f"{ATTRIBUTE!r} was read as product ids")
+            return attr[0], attr[1] - 1
+        r = guess_row if guess_row is not None else 0
+        self.error(r, 0, f"expected a header cell {PRODUCT_ID!r} (as in {address(r, 0)}), found "
+                         f"{shown(self.get(r, 0))}; no such header in the first rows")
+        return None
+
+    def row_hint(self, rows: dict[tuple[str, str], int], product: str, known: set[str], product_col: int,
+                 attr_col: int | None, attrs: set[str]) -> str:
+        """Rows a missing row may have become: unknown product ids, unknown attributes of ``product``."""
+        cells = []
+        for (p, a), r in sorted(rows.items(), key=lambda kv: kv[1]):
+            if p not in known:
+                cells.append(f"{address(r, product_col)} holds {shown(self.get(r, product_col))}")
+            elif p == product and attr_col is not None and a not in attrs:
+                cells.append(f"{address(r, attr_col)} holds {shown(self.get(r, attr_col))}")
+        return f" (rows with labels the tool does not know: {cell_list(cells, 5)})" if cells else ""
+
     def product_rows(self, below: int, product_col: int, attr_col: int | None) -> dict[tuple[str, str], int]:
         """(product, attribute key) -> row, for the rows under the header; a repeat is an error
         naming both cells (a silently used duplicate would plan one product twice or not at all)."""
@@ -100,9 +128,10 @@ class Sheet:
             attr = text(self.get(r, attr_col)) if attr_col is not None else ""
             key = (product, label_key(attr))
             if key in found:
-                first = address(found[key], product_col)
+                where = [f"{address(rr, product_col)}" + (f":{address(rr, attr_col)}" if attr else "")
+                         for rr in (found[key], r)]
                 what = f"product {product!r}" + (f" with attribute {attr!r}" if attr else "")
-                self.error(r, product_col, f"{what} appears twice, in {first} and {address(r, product_col)}; "
+                self.error(r, product_col, f"{what} appears twice, in {where[0]} and {where[1]}; "
                                            f"delete or rename one of the rows")
                 continue
             found[key] = r
