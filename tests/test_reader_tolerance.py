@@ -237,3 +237,12 @@ def test_cell_references_quote_sheet_names_with_spaces():
     assert str(Issue("error", "Weekly Demand Ratio", "H2", "x")) == "'Weekly Demand Ratio'!H2: x"
     assert str(Issue("error", "Supply_Demand", "E5", "x")) == "Supply_Demand!E5: x"
     assert str(Issue("error", "Yield", "", "x")) == "Yield: x"
+
+
+def test_a_week_label_whose_year_does_not_fit_its_quarter_is_a_warning(tmp_path):
+    path = build(tmp_path / "years.xlsx", Variant(week_style="WW1995_09"))
+    _edit(path, "Boundary Conditions", "E2", "WW1990_11")
+    data = read(path)
+    warning = next(i for i in data.warnings if "year in" in i.message)
+    assert (warning.sheet, warning.cell) == ("Boundary Conditions", "E2")
+    assert data.weeks.labels[2] == "WW_11"  # the quarter row decides; the label only names the week

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells import address
-from .labels import ATTR_DEMAND, ATTR_WOS, BOUNDARY, SUPPLY_DEMAND, WEEKS_PER_QUARTER, Quarter, label_key
+from .labels import ATTR_DEMAND, ATTR_WOS, BOUNDARY, WEEKS_PER_QUARTER, Quarter, label_key
 from .read_weeks import WeekGrid
 from .sheet import Sheet, cell_list
 
@@ -104,12 +104,13 @@ def warn_sst_horizon(sd: Sheet, lay: dict, products, planned: list[Quarter], wos
     """A WOS target in the last planned quarter needs the next quarter's demand, which is beyond
     the horizon: say that 0 (the final stock target) was used."""
     c = lay["qcols"].get(planned[-1])
-    cells = [address(lay["rows"][(p, label_key(ATTR_WOS))], c) for i, p in enumerate(products)
-             if wos[i, -1] > 0 and (p, label_key(ATTR_WOS)) in lay["rows"]]
-    if cells and c is not None:
-        r = lay["rows"][(products[[i for i in range(len(products)) if wos[i, -1] > 0][0]], label_key(ATTR_WOS))]
-        sd.warn(r, c, f"the safety stock target of the last planned quarter {planned[-1].label} ({cell_list(cells)}) "
-                      f"needs {ATTR_DEMAND} of the quarter after the horizon; 0 bytes (the final stock target) used")
+    rows = [lay["rows"][(p, label_key(ATTR_WOS))] for i, p in enumerate(products)
+            if wos[i, -1] > 0 and (p, label_key(ATTR_WOS)) in lay["rows"]]
+    if rows and c is not None:
+        cells = [address(r, c) for r in rows]
+        sd.warn(rows[0], c, f"the safety stock target of the last planned quarter {planned[-1].label} "
+                            f"({cell_list(cells)}) needs {ATTR_DEMAND} of the quarter after the horizon; "
+                            f"0 bytes (the final stock target) used")
 
 
 def compare_pasted_sst(sd: Sheet, products, quarters, given, rule: np.ndarray) -> None:
@@ -119,6 +120,3 @@ def compare_pasted_sst(sd: Sheet, products, quarters, given, rule: np.ndarray) -
             sd.warn(r, c, f"pasted safety stock target {v:,.0f} disagrees with the rule WOS x next "
                           f"quarter's demand / 13 = {rule[p, k]:,.0f} for {products[p]} {quarters[k]}; using the rule")
 
-
-__all__ = ["check_quarter_axis", "check_supply_demand_quarters", "safety_stock_targets", "warn_sst_horizon",
-           "compare_pasted_sst", "SUPPLY_DEMAND"]

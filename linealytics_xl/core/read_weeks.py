@@ -18,7 +18,7 @@ from . import bounds
 from .cells import address, shown
 from .labels import ATTR_CAPACITY, ATTRIBUTE, BOUNDARY, PRODUCT_ID, TOTAL, Quarter, Week, label_key, parse_quarter, \
     parse_week
-from .sheet import Sheet, cell_text
+from .sheet import Sheet, cell_list
 
 
 @dataclass
@@ -90,12 +90,11 @@ def _check_years(sheet: Sheet, r: int, cols: list[int], weeks: list[Week], quart
     """A label with a year (``WW1995_09``, a date) must fall in its fiscal quarter's year or the
     calendar year before (a fiscal year starts before its calendar year: FY96 Q1 lies in 1995).
     A mismatch is a warning: the quarter row decides where demand goes, the label only names the week."""
-    off = [address(r, c) for c, w, q in zip(cols, weeks, quarters)
+    off = [c for c, w, q in zip(cols, weeks, quarters)
            if w.year is not None and q is not None and w.year not in (q.year - 1, q.year)]
     if off:
-        sheet.warn(r, cols[cols.index(next(c for c in cols if address(r, c) == off[0]))],
-                   f"the year in {len(off)} week label(s) ({', '.join(off[:5])}) does not fit the quarter labels; "
-                   f"the quarter labels were used")
+        sheet.warn(r, off[0], f"the year in {len(off)} week label(s) ({cell_list([address(r, c) for c in off], 5)}) "
+                              f"does not fit the quarter labels; the quarter labels were used")
 
 
 def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], dict[tuple[str, str], int],
@@ -226,5 +225,3 @@ def _week_starts(ys: Sheet, row: int | None, cols: list[int]) -> list[date | Non
         previous = (t, d)
     return starts
 
-
-__all__ = ["WeekGrid", "week_axis", "capacity_rows", "read_capacity", "read_yield", "quarter_labels", "cell_text"]
