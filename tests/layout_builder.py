@@ -32,7 +32,7 @@ SD_ATTRIBUTES = ("Yielded Supply", "Safety Stock Target", "Safety Stock Target (
 @dataclass
 class Variant:
     title_rows: int = 0                 # title and blank rows above every sheet's header
-    extra_header_row: bool = False      # a units row under each header
+    extra_header_rows: int = 0          # units / remark rows under each header
     week_style: str = "WW_09"           # WW_09, WW09, WW 9, WW1995_09, 1995-WW09, date, text-date
     quarter_style: str = "Q2 95"        # Q2 95, Q2'95, Q2 1995, 1995 Q2, FQ2-95
     quarters_on_own_row: bool = False   # Supply_Demand's quarter labels one row above Product ID
@@ -110,13 +110,12 @@ def build(path: Path, v: Variant = Variant()) -> Path:
 
 def _supply_demand(s: _Sheet, v: Variant) -> None:
     hr = 1 if v.quarters_on_own_row else 0
-    s.put(0, 0 if not v.quarters_on_own_row else 1, None)
     s.put(hr, 0, "Product ID")
     s.put(hr, 1, "Attribute")
     for k, (y, q) in enumerate(QUARTERS):
         s.put(0, 2 + k, quarter_label(y, q, v.quarter_style))
     r = hr + 1
-    if v.extra_header_row:
+    for _ in range(v.extra_header_rows):
         s.put(r, 1, "unit")
         for k in range(len(QUARTERS)):
             s.put(r, 2 + k, "bytes")
@@ -143,7 +142,7 @@ def _boundary(s: _Sheet, v: Variant) -> None:
     s.put(1, 0, "Product ID")
     s.put(1, 1, "Attribute")
     r = 2
-    if v.extra_header_row:
+    for _ in range(v.extra_header_rows):
         s.put(r, 1, "unit")
         for t in range(WEEKS):
             s.put(r, 2 + t, "wafers")

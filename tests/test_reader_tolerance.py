@@ -44,8 +44,9 @@ def canonical(tmp_path_factory):
 
 VARIANTS = {
     "title-rows": Variant(title_rows=3),
-    "extra-header-rows": Variant(extra_header_row=True),
-    "title-and-extra-header-rows": Variant(title_rows=2, extra_header_row=True),
+    "extra-header-row": Variant(extra_header_rows=1),
+    "two-extra-header-rows": Variant(extra_header_rows=2),
+    "title-and-extra-header-rows": Variant(title_rows=2, extra_header_rows=1),
     "WW1995_09": Variant(week_style="WW1995_09"),
     "1995-WW09": Variant(week_style="1995-WW09"),
     "WW09": Variant(week_style="WW09"),
@@ -57,7 +58,8 @@ VARIANTS = {
     "1995 Q2": Variant(quarter_style="1995 Q2"),
     "FQ2-95": Variant(quarter_style="FQ2-95"),
     "quarters-on-own-row": Variant(quarters_on_own_row=True),
-    "other-team": Variant(title_rows=1, extra_header_row=True, week_style="WW1995_09", quarters_on_own_row=True),
+    # the workbook of the issue: WW1995_09 weeks, quarters on another row than Product ID, two extra header rows
+    "other-team": Variant(title_rows=1, extra_header_rows=2, week_style="WW1995_09", quarters_on_own_row=True),
     "numbers-as-text": Variant(numbers_as_text=True),
     "product-x-quarter-wafer-plan": Variant(wafer_plan="quarterly"),
     "merged-wafer-plan": Variant(wafer_plan="merged"),
