@@ -90,7 +90,8 @@ CASES = [
     (("Weekly Demand Ratio", "A2", 0.5), "'Weekly Demand Ratio'!A2:M2: expected the weekly ratios A2:M2 to sum to 1, found 1.445"),
     (("Boundary Conditions", "E2", None), "'Boundary Conditions'!E2: expected a week label (the week axis has a gap), found blank"),
     (("Supply_Demand", "A8", "21A"), "Supply_Demand!A8: product '21A' with attribute 'Yielded Supply' appears twice, in A2:B2 and A8:B8; delete or rename one of the rows"),
-    (("Yield", "A4", None), "Yield!A2: expected a yield row for product '22B' (from 'Boundary Conditions'!A9); none found"),
+    (("Yield", "A4", None), "Yield!A2: expected a yield row for product '22B' (from 'Boundary Conditions'!A9); none found "
+                          "(rows with labels the tool does not know: A4 is blank)"),
 ]
 
 

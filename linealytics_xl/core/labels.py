@@ -105,11 +105,16 @@ def match_sheets(names: Iterable[str], wanted: Iterable[str] = KNOWN_SHEETS) -> 
 
 # --- dates, weeks, quarters -----------------------------------------------------------------
 
-_DATE_FORMATS = ("%m-%d-%y", "%m/%d/%y", "%m-%d-%Y", "%m/%d/%Y", "%Y-%m-%d", "%Y/%m/%d")
+_MDY = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{2}|\d{4})$")
+_YMD = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})$")
 
 
 def parse_date(value: Any) -> date | None:
-    """A real date, or date text in ``mm-dd-yy``, ``mm/dd/yyyy`` or ``yyyy-mm-dd`` form."""
+    """A real date, or date text in ``mm-dd-yy``, ``mm/dd/yyyy`` or ``yyyy-mm-dd`` form.
+
+    Text is matched with two patterns rather than `strptime` (thousands of header cells are
+    tried on every read; strptime is a hundred times slower).
+    """
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -117,11 +122,14 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     s = value.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(s, fmt).date()
-        except ValueError:
-            pass
+    try:
+        if m := _MDY.match(s):
+            year = int(m[4]) if len(m[4]) == 4 else (1900 + int(m[4]) if int(m[4]) >= 69 else 2000 + int(m[4]))
+            return date(year, int(m[1]), int(m[3]))
+        if m := _YMD.match(s):
+            return date(int(m[1]), int(m[3]), int(m[4]))
+    except ValueError:  # 02-30-95: no such day
+        return None
     return None
 
 

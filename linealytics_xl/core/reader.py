@@ -115,7 +115,7 @@ def _unplanned_products(sd: Sheet, lay: dict, sd_products, products, bc: Sheet, 
         if p in products:
             continue
         r = lay["rows"][(p, label_key(ATTR_DEMAND))]
-        hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS)
+        hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS, ATTR_CAPACITY)
         sd.error(r, lay["header"][1], f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
                                       f"{bc.name!r}, so it would not be planned{hint}")
 
@@ -171,7 +171,7 @@ def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned:
     for p, product in enumerate(products):
         for attr in (ATTR_DEMAND, ATTR_WOS, ATTR_INVENTORY):
             if (product, label_key(attr)) not in rows:
-                hint = sd.row_hint(rows, product, set(products), pc, lay["attr_col"], _SD_ATTRS)
+                hint = sd.row_hint(rows, product, set(products), pc, lay["attr_col"], _SD_ATTRS, attr)
                 sd.error(hr, pc, f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
                                  f"{attr!r}; none found{hint}")
         r = rows.get((product, label_key(ATTR_DEMAND)))
@@ -219,7 +219,7 @@ def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]):
             continue
         cols[product] = c
     for c, v in ds.cells.row(r + 1).items():  # a density without its product id above it
-        if c not in hits and abs(c - min(hits)) <= len(products) + 1:
+        if c not in hits and abs(c - min(hits)) <= len(products) + 1 and not isinstance(ds.get(r, c), str):
             ds.error(r, c, f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}")
     density = np.full(len(products), np.nan)
     for p, product in enumerate(products):

@@ -105,14 +105,23 @@ class Sheet:
         return None
 
     def row_hint(self, rows: dict[tuple[str, str], int], product: str, known: set[str], product_col: int,
-                 attr_col: int | None, attrs: set[str]) -> str:
-        """Rows a missing row may have become: unknown product ids, unknown attributes of ``product``."""
+                 attr_col: int | None, attrs: set[str], attr: str = "") -> str:
+        """Rows a missing row may have become: unknown product ids, unknown attributes of
+        ``product``, and rows with data (or with attribute ``attr``) whose product id is blank."""
         cells = []
         for (p, a), r in sorted(rows.items(), key=lambda kv: kv[1]):
-            if p not in known:
+            if p not in known and p != product:
                 cells.append(f"{address(r, product_col)} holds {shown(self.get(r, product_col))}")
             elif p == product and attr_col is not None and a not in attrs:
                 cells.append(f"{address(r, attr_col)} holds {shown(self.get(r, attr_col))}")
+        first = min(rows.values(), default=0)
+        for r in self.cells.row_indices():
+            if r < first or self.get(r, product_col) is not None:
+                continue
+            row = self.cells.row(r)
+            if (attr and attr_col is not None and label_key(row.get(attr_col)) == label_key(attr)) or \
+                    (not attr and any(isinstance(v, (int, float)) for c, v in row.items() if c > product_col)):
+                cells.append(f"{address(r, product_col)} is blank")
         return f" (rows with labels the tool does not know: {cell_list(cells, 5)})" if cells else ""
 
     def product_rows(self, below: int, product_col: int, attr_col: int | None) -> dict[tuple[str, str], int]:
