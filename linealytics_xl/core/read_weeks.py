@@ -16,7 +16,7 @@ import numpy as np
 
 from . import bounds
 from .cells import address, shown
-from .labels import ATTR_CAPACITY, ATTRIBUTE, BOUNDARY, PRODUCT_ID, TOTAL, Quarter, Week, label_key, parse_quarter, \
+from .labels import ATTR_CAPACITY, ATTRIBUTE, BOUNDARY, TOTAL, Quarter, Week, label_key, parse_quarter, \
     parse_week
 from .sheet import Sheet, cell_list
 
@@ -63,10 +63,6 @@ def week_axis(bc: Sheet) -> WeekGrid | None:
         if c not in hits:  # reported, and kept as a week so that the other sheets line up
             bc.error(r, c, f"expected a week label (the week axis has a gap), found {shown(bc.get(r, c))}")
             hits[c] = Week(hits[c - 1].number % 53 + 1)
-    for c in (first - 1, last + 1):
-        v = bc.get(r, c)
-        if v is not None and label_key(v) not in (label_key(PRODUCT_ID), label_key(ATTRIBUTE)):
-            bc.error(r, c, f"expected a week label such as 'WW_09' next to the week axis, found {shown(v)}")
     cols = sorted(hits)
     weeks = [hits[c] for c in cols]
     qfound = bc.best_row(parse_quarter, min_hits=1, exclude=(r,), cols=set(cols))
@@ -115,7 +111,8 @@ def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], di
     return products, rows, (hdr[1], ac)
 
 
-def read_capacity(bc: Sheet, grid: WeekGrid, products, rows) -> tuple[np.ndarray, np.ndarray]:
+def read_capacity(bc: Sheet, grid: WeekGrid, products, rows, label_cols: tuple[int, int | None]
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """[P, T] capacity and [T] total capacity (inf where the sheet has no total)."""
     key = label_key(ATTR_CAPACITY)
     capacity = np.full((len(products), len(grid.cols)), np.nan)
@@ -123,20 +120,17 @@ def read_capacity(bc: Sheet, grid: WeekGrid, products, rows) -> tuple[np.ndarray
         r = rows[(product, key)]
         capacity[p] = [bc.number(r, c, bounds.CAPACITY, blank=0.0, blank_note="0 wafers used (no capacity)")
                        for c in grid.cols]
-        _adjacent_values(bc, r, grid)
+    for c in (grid.cols[0] - 1, grid.cols[-1] + 1):  # capacities next to the axis have lost their week label
+        held = [r for (p, a), r in rows.items() if a == key and bc.get(r, c) is not None]
+        if c >= 0 and c not in label_cols and held:
+            bc.error(grid.row, c, f"expected a week label such as 'WW_09' above {address(held[0], c)} "
+                                  f"({shown(bc.get(held[0], c))}), found {shown(bc.get(grid.row, c))}")
     total = np.full(len(grid.cols), np.inf)
     r = rows.get((TOTAL, key))
     if r is not None:
         total[:] = [bc.number(r, c, bounds.TOTAL_CAPACITY, blank=math.inf,
                               blank_note="no total limit used for those weeks") for c in grid.cols]
     return capacity, total
-
-
-def _adjacent_values(sheet: Sheet, r: int, grid: WeekGrid) -> None:
-    """A number right after the last week column has lost its week label."""
-    c = grid.cols[-1] + 1
-    if sheet.get(r, c) is not None and sheet.get(grid.row, c) is None:
-        sheet.error(grid.row, c, f"expected a week label above {address(r, c)} ({shown(sheet.get(r, c))}), found blank")
 
 
 def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quarter | None],

@@ -70,7 +70,7 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     ratios = read_ratios(rs) if rs else None
     T = len(grid.cols) if grid else None
     yields = read_yield(ys, products, T, grid.quarters if grid else [], origin) if ys else None
-    capacity = read_capacity(bc, grid, products, bc_rows) if bc and grid and products else None
+    capacity = read_capacity(bc, grid, products, bc_rows, (pcol, acol)) if bc and grid and products else None
     if sdl and planned:
         check_supply_demand_quarters(sd, sdl, planned, values["demand_cells"])
     if bc and grid:
