@@ -8,12 +8,30 @@ not planned, and the planner is told so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .cells import address
 from .labels import ATTR_DEMAND, ATTR_WOS, BOUNDARY, WEEKS_PER_QUARTER, Quarter, label_key
 from .read_weeks import WeekGrid
 from .sheet import Sheet, cell_list
+
+@dataclass(frozen=True)
+class QuarterTable:
+    """Where `Supply_Demand` keeps its data: header cell, quarter columns, labelled rows."""
+
+    header: tuple[int, int]                  # the `Product ID` cell
+    attr_col: int
+    quarter_row: int
+    qcols: dict[Quarter, int]                # in column order; the first is the opening position
+    rows: dict[tuple[str, str], int]         # (product, attribute key) -> row
+    area: tuple[int, int, int, int]          # what the labels span
+
+    @property
+    def opening(self) -> Quarter:
+        return next(iter(self.qcols))
+
 
 #: A fiscal quarter has 13 weeks, or 14 in a 53-week year.
 MAX_WEEKS_PER_QUARTER = 14
@@ -50,12 +68,11 @@ def check_quarter_axis(bc: Sheet, grid: WeekGrid) -> tuple[list[Quarter], np.nda
     return planned, week_quarter
 
 
-def check_supply_demand_quarters(sd: Sheet, lay: dict, planned: list[Quarter],
+def check_supply_demand_quarters(sd: Sheet, lay: QuarterTable, planned: list[Quarter],
                                  demand_cells: dict[Quarter, list[tuple[int, int]]]) -> None:
     """Every planned quarter has a demand column; demand in a quarter without weeks inside the
     horizon is an error (it would be dropped), after the horizon a warning (not planned)."""
-    qcols, qr, opening = lay["qcols"], lay["quarter_row"], lay["opening"]
-    hr, ac = lay["header"][0], lay["attr_col"]
+    qcols, qr, opening = lay.qcols, lay.quarter_row, lay.opening
     if opening in planned:
         sd.error(qr, qcols[opening], f"expected the first quarter column to be the opening position (a quarter "
                                      f"before the first planned week), found {opening.label}, which has weeks "
@@ -100,12 +117,12 @@ def safety_stock_targets(wos: np.ndarray, quarterly_demand: np.ndarray) -> np.nd
     return wos * nxt / WEEKS_PER_QUARTER
 
 
-def warn_sst_horizon(sd: Sheet, lay: dict, products, planned: list[Quarter], wos: np.ndarray) -> None:
+def warn_sst_horizon(sd: Sheet, lay: QuarterTable, products, planned: list[Quarter], wos: np.ndarray) -> None:
     """A WOS target in the last planned quarter needs the next quarter's demand, which is beyond
     the horizon: say that 0 (the final stock target) was used."""
-    c = lay["qcols"].get(planned[-1])
-    rows = [lay["rows"][(p, label_key(ATTR_WOS))] for i, p in enumerate(products)
-            if wos[i, -1] > 0 and (p, label_key(ATTR_WOS)) in lay["rows"]]
+    c = lay.qcols.get(planned[-1])
+    rows = [lay.rows[(p, label_key(ATTR_WOS))] for i, p in enumerate(products)
+            if wos[i, -1] > 0 and (p, label_key(ATTR_WOS)) in lay.rows]
     if rows and c is not None:
         cells = [address(r, c) for r in rows]
         sd.warn(rows[0], c, f"the safety stock target of the last planned quarter {planned[-1].label} "

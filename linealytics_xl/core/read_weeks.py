@@ -134,7 +134,8 @@ def read_capacity(bc: Sheet, grid: WeekGrid, products, rows, label_cols: tuple[i
 
 
 def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quarter | None],
-               origin: dict[str, str] | None = None):
+               origin: dict[str, str] | None = None
+               ) -> tuple[np.ndarray, list[date | None], tuple[int, int, int, int]] | None:
     """[P, T] yields, week start dates, and the area read; blank yields take the nearest week's."""
     P = len(products)
     dates = ys.best_row(lambda v: parse_week(v) if not isinstance(v, str) or v[:1].isdigit() else None)

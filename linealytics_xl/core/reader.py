@@ -16,8 +16,8 @@ import numpy as np
 
 from . import bounds
 from .cells import address, shown
-from .checks import check_quarter_axis, check_supply_demand_quarters, compare_pasted_sst, safety_stock_targets, \
-    warn_sst_horizon
+from .checks import QuarterTable, check_quarter_axis, check_supply_demand_quarters, compare_pasted_sst, \
+    safety_stock_targets, warn_sst_horizon
 from .grid import Cells
 from .labels import ATTR_CAPACITY, ATTR_DEMAND, ATTR_EXCESS, ATTR_INVENTORY, ATTR_OVER_UNDER, ATTR_SCHEDULED, \
     ATTR_SST, ATTR_SUPPLY, ATTR_WOS, ATTRIBUTE, BOUNDARY, DENSITY, TOTAL, RATIOS, REQUIRED_SHEETS, SUPPLY_DEMAND, WEEKS_PER_QUARTER, YIELD, Quarter, label_key, match_sheets, \
@@ -60,7 +60,7 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
     if sdl is not None:
-        sd_products = tuple(p for p, a in sdl["rows"] if a == label_key(ATTR_DEMAND))
+        sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND))
         if bc and products:
             _unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
         elif not products:  # Boundary Conditions unusable: still check the other sheets
@@ -78,7 +78,7 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
         bc.finish((min(grid.row, grid.quarter_row if grid.quarter_row is not None else grid.row), 0,
                    last_row, grid.cols[-1]))
     if sd and sdl:
-        sd.finish(sdl["area"])
+        sd.finish(sdl.area)
     for sheet, result in ((ys, yields), (ds, density), (rs, ratios)):
         if sheet:
             sheet.finish(result[-1] if result else None)
@@ -100,7 +100,7 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
         quarterly_demand=qdemand, week_ratios=ratios[0], demand=weekly_demand(qdemand, week_quarter, ratios[0]),
         yields=ys_values, density=density[0], capacity=capacity_pt, total_capacity=total,
         initial_stock=values["initial"], wos=values["wos"], safety_stock=safety,
-        opening_quarter=sdl["opening"].label, warnings=[i for i in issues if i.severity == "warning"],
+        opening_quarter=sdl.opening.label, warnings=[i for i in issues if i.severity == "warning"],
     )
     # the outputs are checked on reading, so validate and plan (and the add-in) say the same
     data.warnings.extend(output_targets(sheets, data)[1])
@@ -109,18 +109,18 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
 
 # --- Supply_Demand --------------------------------------------------------------------------
 
-def _unplanned_products(sd: Sheet, lay: dict, sd_products, products, bc: Sheet, bc_rows, pcol, acol) -> None:
+def _unplanned_products(sd: Sheet, lay: QuarterTable, sd_products, products, bc: Sheet, bc_rows, pcol, acol) -> None:
     """A product with demand but no capacity row would silently drop out of the plan."""
     for p in sd_products:
         if p in products:
             continue
-        r = lay["rows"][(p, label_key(ATTR_DEMAND))]
+        r = lay.rows[(p, label_key(ATTR_DEMAND))]
         hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS, ATTR_CAPACITY)
-        sd.error(r, lay["header"][1], f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
+        sd.error(r, lay.header[1], f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
                                       f"{bc.name!r}, so it would not be planned{hint}")
 
 
-def supply_demand_layout(sd: Sheet) -> dict | None:
+def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
     """Header, quarter columns (canonical quarter -> column, in order) and labelled rows."""
     qfound = sd.best_row(parse_quarter)
     hdr = sd.product_header(qfound[0] if qfound else None)
@@ -154,15 +154,14 @@ def supply_demand_layout(sd: Sheet) -> dict | None:
         qcols[q] = c
         previous = (q, c)
     last_row = max([below, *rows.values()])
-    return {"header": hdr, "quarter_row": qr, "qcols": qcols, "opening": next(iter(qcols)), "attr_col": ac,
-            "rows": rows, "area": (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values()))}
+    return QuarterTable(hdr, ac, qr, qcols, rows, (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values())))
 
 
-def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned: list[Quarter],
+def supply_demand_values(sd: Sheet, lay: QuarterTable, products: Sequence[str], planned: list[Quarter],
                          origin: dict[str, str]) -> dict:
     """Demand, WOS, opening stock and pasted SSTs per product and planned quarter."""
-    qcols, rows, (hr, pc) = lay["qcols"], lay["rows"], lay["header"]
-    opening = lay["opening"]
+    qcols, rows, (hr, pc) = lay.qcols, lay.rows, lay.header
+    opening = lay.opening
     read_q = planned or [q for q in qcols if q != opening]
     P, Q = len(products), len(read_q)
     demand, wos, initial = np.zeros((P, Q)), np.zeros((P, Q)), np.zeros(P)
@@ -171,7 +170,7 @@ def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned:
     for p, product in enumerate(products):
         for attr in (ATTR_DEMAND, ATTR_WOS, ATTR_INVENTORY):
             if (product, label_key(attr)) not in rows:
-                hint = sd.row_hint(rows, product, set(products), pc, lay["attr_col"], _SD_ATTRS, attr)
+                hint = sd.row_hint(rows, product, set(products), pc, lay.attr_col, _SD_ATTRS, attr)
                 sd.error(hr, pc, f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
                                  f"{attr!r}; none found{hint}")
         r = rows.get((product, label_key(ATTR_DEMAND)))
@@ -202,7 +201,8 @@ def supply_demand_values(sd: Sheet, lay: dict, products: Sequence[str], planned:
 
 # --- Density per Wafer, Weekly Demand Ratio -------------------------------------------------
 
-def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]):
+def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]
+                 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """[P] bytes per wafer from the row under the row of product ids; area read."""
     wanted = set(products)
     found = ds.best_row(lambda v: cell_text(v) if cell_text(v) in wanted else None, min_hits=1)
@@ -232,7 +232,7 @@ def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]):
     return density, (0, min(hits), r + 1, max(hits))
 
 
-def read_ratios(rs: Sheet):
+def read_ratios(rs: Sheet) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """The 13 weekly shares of a quarter (Wk1 .. Wk13), which must sum to 1; area read."""
     found = rs.best_row(parse_ratio_label)
     if found is None:
