@@ -30,7 +30,7 @@ def grid(*rows):
     (("c", "total_capacity", "21A", "", "", "times", 1.1), "C2", "not a product's"),
     (("c", "capacity", "all", "", "", "double", 1.1), "F2", "expected an operation"),
     (("c", "capacity", "all", "", "", "times", "lots"), "G2", "expected a number, found 'lots'"),
-    (("c", "capacity", "all", "", "", "times", None), "G2", "found an empty cell"),
+    (("c", "capacity", "all", "", "", "times", None), "G2", "expected a number, found blank"),
     (("c", "capacity", "all", "", "", "add", -5), "G2", ">= 0"),
     (("c", "capacity", "all", "Q9 99", "", "times", 1.1), "D2", "a quarter (Q3 95) of the plan; found 'Q9 99'"),
     (("c", "capacity", "all", "Q3 97", "Q1 96", "times", 1.1), "E2", "'To' at or after 'From'"),
@@ -47,7 +47,7 @@ def test_bad_case_rows_name_the_cell(real_data, row, cell, words):
 
 
 def test_cases_group_rows_and_accept_every_spelling(real_data):
-    cases = read_cases(grid(("up", "capacity", "all", "Q3 97", "Q4 97", "x", 1.1),
+    cases = read_cases(grid(("up", "capacity", "all", "Q3'97", "1997 Q4", "x", 1.1),
                             ("up", "demand", "22B", 100, "", "+", "1,000"),
                             ("flat", "total_capacity", "", "WW_10 Q3 95", "", "=", 5000)), real_data)
     assert [c.name for c in cases] == ["up", "flat"]

@@ -47,12 +47,12 @@ def test_real_workbook_facts(real_data):
 def test_real_workbook_warnings_name_cells(real_data):
     msgs = [str(w) for w in real_data.warnings]
     assert any(m.startswith("Supply_Demand!E9: pasted safety stock target") for m in msgs)
-    assert any(m.startswith("Wafer Plan!GO1: quarter label 'Q2 99' disagrees") for m in msgs)
+    assert any(m.startswith("'Wafer Plan'!GO1: quarter label 'Q2 99' disagrees") for m in msgs)
     assert any(m.startswith("Yield!AU2: week start 1995-01-02 does not follow") for m in msgs)
 
 
 def test_import_survives_blank_rows_reordered_and_added_products_and_extra_sheets(real_path):
-    sheets = WorkbookFile(real_path).sheets()
+    sheets = {name: cells.to_rows() for name, cells in WorkbookFile(real_path).sheets().items()}
     base = read_planning_data(sheets)
     sd = sheets["Supply_Demand"]
     header, rows = sd[0], sd[1:]
@@ -81,15 +81,17 @@ def test_import_survives_blank_rows_reordered_and_added_products_and_extra_sheet
 
 CASES = [
     (("Yield", "F4", "abc"), "Yield!F4: expected a yield between 0 and 1, found 'abc'"),
-    (("Yield", "C3", 1.5), "Yield!C3: expected a yield between 0 and 1, found 1.5"),
+    (("Yield", "C3", 1.5), "Yield!C3: expected a yield between 0 and 1, found 1.5, beyond the sane bound of 1; is the unit right?"),
     (("Supply_Demand", "E5", -5), "Supply_Demand!E5: expected a demand in bytes (a number >= 0), found -5 (negative)"),
     (("Supply_Demand", "F11", "lots"), "Supply_Demand!F11: expected a demand in bytes (a number >= 0), found 'lots'"),
-    (("Density per Wafer", "B2", "x"), "Density per Wafer!B2: expected bytes per wafer (a number > 0), found 'x'"),
-    (("Boundary Conditions", "D6", -1), "Boundary Conditions!D6: expected a capacity in wafers per week (a number >= 0), found -1 (negative)"),
-    (("Weekly Demand Ratio", "A2", 0.5), "Weekly Demand Ratio!M2: expected the weekly ratios to sum to 1, found 1.445"),
-    (("Boundary Conditions", "E2", None), "Boundary Conditions!E2: expected a week label (week axis has a gap), found None"),
-    (("Supply_Demand", "A8", "21A"), "Supply_Demand!A8: duplicate row for product '21A' / 'Yielded Supply'; first one is row 2"),
-    (("Yield", "A4", None), "Yield!A2: expected a yield row for product '22B'; none found"),
+    (("Density per Wafer", "B2", "x"), "'Density per Wafer'!B2: expected bytes per wafer (a number > 0), found 'x'"),
+    (("Boundary Conditions", "D6", -1), "'Boundary Conditions'!D6: expected a capacity in wafers per week (a number >= 0), found -1 (negative)"),
+    # a sum that is off names every ratio cell, not the last one
+    (("Weekly Demand Ratio", "A2", 0.5), "'Weekly Demand Ratio'!A2:M2: expected the weekly ratios A2:M2 to sum to 1, found 1.445"),
+    (("Boundary Conditions", "E2", None), "'Boundary Conditions'!E2: expected a week label (the week axis has a gap), found blank"),
+    (("Supply_Demand", "A8", "21A"), "Supply_Demand!A8: product '21A' with attribute 'Yielded Supply' appears twice, in A2:B2 and A8:B8; delete or rename one of the rows"),
+    (("Yield", "A4", None), "Yield!A2: expected a yield row for product '22B' (from 'Boundary Conditions'!A9); none found "
+                          "(rows with labels the tool does not know: A4 is blank)"),
 ]
 
 
@@ -114,7 +116,7 @@ def test_all_problems_are_collected_not_just_the_first(real_copy):
     wb.save(real_copy)
     with pytest.raises(InputError) as exc:
         jobs.validate(real_copy)
-    assert [str(i) for i in exc.value.issues][0].startswith("Density per Wafer: sheet missing")
+    assert [str(i) for i in exc.value.issues][0].startswith("Density per Wafer: no sheet 'Density per Wafer'")
     wb = openpyxl.load_workbook(real_copy)
     wb.create_sheet("Density per Wafer")  # empty sheet now: the other errors must all show
     wb.save(real_copy)

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..core.contract import number_formats
+from ..core.grid import Cells
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
@@ -70,6 +71,13 @@ def check_writable(path: Path) -> None:
                             f"close it, or write to another file with --output, or run from the Excel ribbon")
 
 
+def sheet_cells(ws: Any) -> Cells:
+    """A worksheet as `Cells` (0-based), with its merged ranges."""
+    values = {(r - 1, c - 1): cell.value for (r, c), cell in ws._cells.items() if cell.value is not None}
+    merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+    return Cells(values, merged)
+
+
 class WorkbookFile:
     """One loaded workbook; read it, then write results into it (or into a copy)."""
 
@@ -92,8 +100,10 @@ class WorkbookFile:
             raise WorkbookError(load_failure(self.path, exc)) from exc
 
     # -- reading ------------------------------------------------------------------------------
-    def sheets(self) -> dict[str, list[list[Any]]]:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in self.book.worksheets}
+    def sheets(self) -> dict[str, Cells]:
+        """Every worksheet's non-blank cells, from openpyxl's sparse cell store: a stray cell at
+        XFD1048576 costs one entry, not the 17 billion of a dense grid of the used range."""
+        return {ws.title: sheet_cells(ws) for ws in self.book.worksheets}
 
     def settings(self) -> tuple[Settings, list[Issue]]:
         if SETTINGS_SHEET not in self.book.sheetnames:

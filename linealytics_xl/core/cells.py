@@ -7,12 +7,18 @@ are evaluated here from the cells they reference.  Anything richer is reported, 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+
+from .labels import number_from_text
 
 
 _REF = r"\$?([A-Z]{1,3})\$?(\d+)"
+_MAX_RANGE = 100_000  # a SUM over more cells than this is no input row of a planning workbook
 _TERM = re.compile(rf"^(?:{_REF}|SUM\({_REF}:{_REF}\)|(\d+(?:\.\d*)?))$")
 
 
@@ -40,38 +46,101 @@ def address(row: int, col: int) -> str:
 
 
 def is_formula(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("=")
+    return isinstance(value, str) and value.startswith("=") and len(value) > 1
 
 
-def evaluate_sum_formula(formula: str, lookup: Callable[[int, int], Any]) -> float | None:
+#: Excel's error values, as openpyxl and xlwings hand them over (text).
+ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+
+
+def is_error_value(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().upper() in ERROR_VALUES
+
+
+def shown(value: Any) -> str:
+    """A cell value as a planner sees it in Excel: ``blank``, ``TRUE``, ``01:19:12``, ``#VALUE!``,
+    ``'abc'``, ``1.5`` -- never Python's ``None`` or ``datetime.time(...)``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "blank"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if value.time() != time(0) else "%Y-%m-%d")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return "#NUM!"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+    if is_error_value(value) or is_formula(value):
+        return value.strip()
+    return f"'{value}'"
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A formula's value, or why it has none (worded for a planner)."""
+
+    value: float | None
+    problem: str | None = None
+
+
+def evaluate_sum_formula(formula: str, lookup: Callable[[int, int], Any],
+                         at: tuple[int, int] | None = None) -> Evaluated:
     """Value of a formula made only of ``+``/``-`` terms of cells, ``SUM`` ranges and numbers.
 
     ``lookup(row, col)`` (0-based) returns the referenced cell's value, itself possibly such a
-    formula.  Returns ``None`` when the formula has another shape or references a non-number.
+    formula.  ``at`` is the formula's own cell: a formula that reaches itself, directly or through
+    other formulas, is a circular reference (reported, never recursed into).
     """
+    return _evaluate(formula, lookup, (at,) if at is not None else ())
+
+
+def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> Evaluated:
     body = formula.lstrip("=").replace(" ", "").upper()
+    if any(e in body for e in ERROR_VALUES):
+        return Evaluated(None, f"the formula {formula} holds an error value")
     total = 0.0
     for sign, term in re.findall(r"([+-]?)([^+-]+)", body):
         m = _TERM.match(term)
         if not m:
-            return None
+            return Evaluated(None, f"the formula {formula} is not a sum of cells, which is all the tool reads")
         if m.group(1):
             cells = [(int(m.group(2)) - 1, column_index(m.group(1)))]
         elif m.group(3):
             r0, r1 = int(m.group(4)) - 1, int(m.group(6)) - 1
             c0, c1 = column_index(m.group(3)), column_index(m.group(5))
+            if (r1 - r0 + 1) * (c1 - c0 + 1) > _MAX_RANGE:
+                return Evaluated(None, f"the formula {formula} sums more cells than an input row has")
             cells = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
         else:
             cells = []
         value = float(m.group(7)) if m.group(7) else 0.0
         for r, c in cells:
+            if (r, c) in path:
+                return Evaluated(None, f"the formula {formula} refers to itself (circular reference "
+                                       f"through {address(r, c)})")
             v = lookup(r, c)
             if is_formula(v):
-                v = evaluate_sum_formula(v, lookup)
-            if v is None and m.group(3):  # blanks inside SUM count as 0, as in Excel
+                inner = _evaluate(v, lookup, path + ((r, c),))
+                if inner.problem:
+                    return inner
+                v = inner.value
+            if v is None:  # a blank counts as 0, as in Excel
                 continue
-            if not isinstance(v, (int, float)) or isinstance(v, bool):
-                return None
+            if isinstance(v, str) and not is_error_value(v) and number_from_text(v) is not None:
+                v = number_from_text(v)  # numbers stored as text count, as Excel's + does (warned on their own cell)
+            if is_error_value(v):
+                return Evaluated(None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                return Evaluated(None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}"
+                                       f" (not a number)")
             value += float(v)
         total += -value if sign == "-" else value
-    return total
+    return Evaluated(total)

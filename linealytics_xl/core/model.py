@@ -30,8 +30,21 @@ class Issue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"{where}: {self.message}"
+        return f"{self.where}: {self.message}"
+
+    @property
+    def where(self) -> str:
+        """``'Weekly Demand Ratio'!H2`` as Excel writes a reference (sheet quoted when needed)."""
+        if not self.cell:
+            return self.sheet
+        return f"{quote_sheet(self.sheet)}!{self.cell}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it appears in an Excel reference: quoted unless it is a plain word."""
+    if name.replace("_", "a").replace(".", "a").isalnum() and not name[:1].isdigit():
+        return name
+    return "'" + name.replace("'", "''") + "'"
 
 
 class InputError(Exception):

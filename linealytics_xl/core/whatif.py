@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .cells import address, shown
+from .grid import Cells
+from .labels import parse_quarter
 from .model import InputError, Issue, PlanningData
 from .weekly import weekly_demand
 
@@ -69,12 +72,14 @@ def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
 
-def read_cases(rows: Sequence[Sequence[Any]], data: PlanningData) -> list[Case]:
-    """Cases from the `WhatIf` sheet's grid (rows from A1); raises `InputError` naming each bad cell."""
+def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> list[Case]:
+    """Cases from the `WhatIf` sheet (sparse cells or rows from A1); raises `InputError` naming
+    each bad cell."""
     issues: list[Issue] = []
+    rows = Cells.of(grid).to_rows()
 
     def err(r: int, c: int, message: str) -> None:
-        issues.append(Issue("error", WHATIF_SHEET, f"{chr(65 + c)}{r + 1}", message))
+        issues.append(Issue("error", WHATIF_SHEET, address(r, c), message))
 
     head = next((r for r, row in enumerate(rows[:20]) if _text(row[0] if row else "").lower() == "case"), None)
     if head is None:
@@ -100,7 +105,7 @@ def read_cases(rows: Sequence[Sequence[Any]], data: PlanningData) -> list[Case]:
             continue
         case = _text(cell("Case"))
         if not case:
-            err(r, cols["case"], "expected a case name, found an empty cell")
+            err(r, cols["case"], "expected a case name, found blank")
             continue
         change = _change(r, cell, cols, data, err)
         if change is not None:
@@ -115,22 +120,22 @@ def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
     ok = True
     what = _text(cell("Input")).lower()
     if what not in INPUTS:
-        err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found '{_text(cell('Input'))}'")
+        err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found {shown(cell('Input'))}")
         return None
     product = _text(cell("Product"))
     if product.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
         err(r, cols["product"], f"expected '{ALL}' or an empty cell (the total capacity is not a product's); "
-                                f"found '{product}'")
+                                f"found {shown(product)}")
         ok = False
     elif product not in data.products:
-        err(r, cols["product"], f"expected a product id ({', '.join(data.products)}) or '{ALL}'; found '{product}'")
+        err(r, cols["product"], f"expected a product id ({', '.join(data.products)}) or '{ALL}'; found {shown(product)}")
         ok = False
     op = OPERATIONS.get(_text(cell("Operation")).lower())
     if op is None:
         err(r, cols["operation"], "expected an operation: times (x), add (+) or set (=); "
-                                  f"found '{_text(cell('Operation'))}'")
+                                  f"found {shown(cell('Operation'))}")
         ok = False
     value = cell("Value")
     if isinstance(value, str):
@@ -139,8 +144,7 @@ def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
         except ValueError:
             pass
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
-        err(r, cols["value"], f"expected a number, found '{_text(cell('Value'))}'" if _text(cell("Value"))
-            else "expected a number, found an empty cell")
+        err(r, cols["value"], f"expected a number, found {shown(cell('Value'))}")
         ok = False
     elif value < 0 or (op == "x" and value > 100):
         err(r, cols["value"], f"expected a factor between 0 and 100 or an amount >= 0, found {value:g}")
@@ -166,12 +170,12 @@ def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
             out.append(default)
             continue
         if grain == "product":
-            err(r, cols[name.lower()], f"expected an empty cell (this input has one value per product); found '{s}'")
+            err(r, cols[name.lower()], f"expected an empty cell (this input has one value per product); found {shown(raw)}")
             return None
         index = _position(raw, data, grain)
         if index is None:
             what = "a week (1-based number or label such as WW_09 Q3 95) or a quarter (Q3 95)"
-            err(r, cols[name.lower()], f"expected {what} of the plan; found '{s}'")
+            err(r, cols[name.lower()], f"expected {what} of the plan; found {shown(raw)}")
             return None
         out.append(index[0] if name == "From" else index[1])
     if out[0] > out[1]:
@@ -184,6 +188,9 @@ def _position(raw: Any, data: PlanningData, grain: str) -> tuple[int, int] | Non
     """(first, last) index that a From/To cell names, in weeks or quarters."""
     s = re.sub(r"\s+", " ", _text(raw)).upper()
     quarters = [q.upper() for q in data.quarters]
+    spelled = parse_quarter(_text(raw))   # Q3 97, Q3'97, 1997 Q3, FQ3-97 ... as the reader accepts them
+    if spelled is not None and spelled.label.upper() in quarters:
+        s = spelled.label.upper()
     if s in quarters:
         q = quarters.index(s)
         if grain == "quarter":
