@@ -99,3 +99,20 @@ def test_rejects_bad_inputs():
         bootstrap_scenarios(base, np.zeros((3, 2, 26)), n=0)
     with pytest.raises(ValueError, match="must be"):
         coverage(np.ones((2, 3)), np.ones((10, 3, 2)))
+
+
+def test_chunked_scenarios_and_quantiles_are_bit_identical_to_one_pass(monkeypatch):
+    """The memory budget changes how many scenarios are made (and quantiles taken) at a time,
+    never a value: a budget of one scenario row and one of everything give the same bits."""
+    import linealytics_xl.core.scenarios as sc
+
+    base = np.abs(np.random.default_rng(3).normal(100.0, 20.0, (5, 40)))
+    e = _errors(K=6, P=5, H=40, seed=2)
+    whole = sc.bootstrap_scenarios(base, e, n=50, seed=7, dtype=np.float32)
+    q_whole = sc.quantiles(whole, (0.1, 0.5, 0.9))
+    np.testing.assert_array_equal(q_whole, np.quantile(whole.astype(float), (0.1, 0.5, 0.9), axis=0))
+    monkeypatch.setattr(sc, "CHUNK_BYTES", 1)
+    tiny = sc.bootstrap_scenarios(base, e, n=50, seed=7, dtype=np.float32)
+    assert tiny.dtype == np.float32
+    assert tiny.tobytes() == whole.tobytes()
+    assert sc.quantiles(tiny, (0.1, 0.5, 0.9)).tobytes() == q_whole.tobytes()
