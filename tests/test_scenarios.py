@@ -116,3 +116,18 @@ def test_chunked_scenarios_and_quantiles_are_bit_identical_to_one_pass(monkeypat
     assert tiny.dtype == np.float32
     assert tiny.tobytes() == whole.tobytes()
     assert sc.quantiles(tiny, (0.1, 0.5, 0.9)).tobytes() == q_whole.tobytes()
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_fast_quantiles_are_numpys_bit_for_bit(n):
+    from linealytics_xl.core.scenarios import quantile_last
+
+    rng = np.random.default_rng(n)
+    values = rng.normal(0.0, 1e9, (4, 9, n))
+    values[0, 0] = 3.0  # ties
+    values[1, :, : n // 2] = np.round(values[1, :, : n // 2], -9)
+    for q in (0.0, 0.1, 1 / 3, 0.5, 0.9, 0.95, 1.0, (0.1, 0.5, 0.9)):
+        ours = quantile_last(values, q)
+        ref = np.quantile(values, q, axis=-1)
+        assert ours.shape == ref.shape
+        assert ours.tobytes() == ref.tobytes(), q

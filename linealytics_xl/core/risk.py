@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .balance import project
+from .scenarios import quantile_last
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -160,8 +161,7 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         served, asked = on_time.sum(axis=(0, 2)), d.sum(axis=(0, 2))
         fill[sl] = np.divide(served, asked, out=np.ones_like(asked), where=asked > 0)
         del on_time, d
-        surprise = np.moveaxis(surprise, 0, -1)             # scenarios last: faster quantile
-        out["ss"][sl] = np.maximum(np.quantile(surprise, service_level, axis=-1), 0.0)
+        out["ss"][sl] = np.maximum(quantile_last(np.moveaxis(surprise, 0, -1), service_level), 0.0)
         del surprise
 
     return RiskResult(out["stockout"], out["shortage"], out["stock"], fill, out["ss"],
