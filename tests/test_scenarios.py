@@ -126,8 +126,11 @@ def test_fast_quantiles_are_numpys_bit_for_bit(n):
     values = rng.normal(0.0, 1e9, (4, 9, n))
     values[0, 0] = 3.0  # ties
     values[1, :, : n // 2] = np.round(values[1, :, : n // 2], -9)
-    for q in (0.0, 0.1, 1 / 3, 0.5, 0.9, 0.95, 1.0, (0.1, 0.5, 0.9)):
-        ours = quantile_last(values, q)
-        ref = np.quantile(values, q, axis=-1)
-        assert ours.shape == ref.shape
-        assert ours.tobytes() == ref.tobytes(), q
+    signed = values.astype(np.float32)
+    signed[2, :, : n // 3] = np.where(np.arange(n // 3) % 2, -0.0, 0.0)   # equal, other bits
+    for v in (values, values.astype(np.float32), signed):
+        for q in (0.0, 0.1, 1 / 3, 0.5, 0.9, 0.95, 1.0, (0.1, 0.5, 0.9)):
+            ours = quantile_last(v, q)
+            ref = np.quantile(v.astype(np.float64), q, axis=-1)
+            assert ours.shape == ref.shape
+            assert ours.tobytes() == ref.tobytes(), (v.dtype, q)
