@@ -179,11 +179,12 @@ def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float
             _set_objective(h, block, stage)
             if not warm:
                 h.clearSolver()
-            # Stage 1 starts from nothing: dual simplex.  Later stages start from the previous
-            # optimum, which stays primal feasible when the objective changes and a fixing row
-            # is added: primal simplex goes on from there (dual simplex took 100x longer on a
-            # coupled case).
-            h.setOptionValue("simplex_strategy", PRIMAL if k > 0 else DUAL)
+            # Later stages start from the previous optimum, which stays primal feasible when the
+            # objective changes and a fixing row is added: primal simplex goes on from there (dual
+            # simplex took 100x longer on a coupled case).  Stage 1 starts from nothing: dual
+            # simplex is faster on one product, primal on the coupled block (20 products sharing
+            # a binding total: 16.5 s against 21.4 s).
+            h.setOptionValue("simplex_strategy", PRIMAL if k > 0 or len(rows) > 1 else DUAL)
             h.run()
             st = h.getModelStatus()
             if st != ok:
