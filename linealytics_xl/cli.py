@@ -130,7 +130,7 @@ def _print_warnings(warnings, limit: int = 8) -> None:
 def plan(
     workbook: Workbook,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the workbook.")] = None,
-    solver: Annotated[Optional[str], typer.Option(help="LP solver: cbc or highs (default: the Settings sheet).")] = None,
+    solver: Annotated[Optional[str], typer.Option(help="LP solver: auto, cbc or highs (default: the Settings sheet, where it is auto).")] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Then mail the report and new alerts (as `linealytics notify`).")] = False,
     to: Annotated[Optional[list[str]], typer.Option("--to", help="With --notify: recipient (repeatable; default: the mail_to setting).")] = None,
     wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help="When another run is planning the same workbook, wait this long for it, then stop with exit code 2.")] = 60.0,
@@ -142,9 +142,9 @@ def plan(
     """
     from . import jobs
 
-    if solver is not None and solver not in ("cbc", "highs"):
-        console.print(f"[red]--solver: expected cbc or highs, found {solver!r}[/]")
-        raise _fail(EXIT_INVALID, f"--solver: expected cbc or highs, found {solver!r}")
+    if solver is not None and solver not in ("auto", "cbc", "highs"):
+        console.print(f"[red]--solver: expected auto, cbc or highs, found {solver!r}[/]", highlight=False)
+        raise _fail(EXIT_INVALID, f"--solver: expected auto, cbc or highs, found {solver!r}")
     with _errors():
         with _progress() as say:
             job = jobs.plan(workbook, output, {"solver": solver}, progress=say, wait_s=wait)

@@ -234,3 +234,14 @@ def test_long_horizon_prediction_is_allowed_once_fitted():
     y, cal = seasonal_trend(T=60)
     assert XGBForecaster(**FAST).fit(y, cal).predict(100).shape == (3, 100)
     assert SeasonalNaive(13).fit(y).predict(100).shape == (3, 100)
+
+
+def test_backtest_in_parallel_threads_gives_the_serial_bits():
+    """Origins are fitted side by side in threads: the result must not depend on how many."""
+    y, cal = seasonal_trend(T=200)
+    models = default_models(5, subsample=0.8, **FAST)
+    serial = backtest(models, y, cal, horizon=13, origins=4, step=6, workers=1)
+    parallel = backtest(models, y, cal, horizon=13, origins=4, step=6, workers=4)
+    for name in models:
+        assert serial.forecasts[name].tobytes() == parallel.forecasts[name].tobytes(), name
+    pd.testing.assert_frame_equal(serial.metrics, parallel.metrics, check_exact=True)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from linealytics_xl.core import tables
+from linealytics_xl.core.explain import SERVED_TOL_BYTES
 from linealytics_xl.core.pipeline import run
 from linealytics_xl.core.settings import Settings
 
@@ -55,7 +56,8 @@ def test_23c_runs_out_in_its_shortage_weeks_and_the_others_have_finite_risk(real
         assert covered.any()
         assert rp.loc[covered, "StockoutProbability"].max() <= 0.05 + 0.04
         # and one that holds (almost) nothing is exposed
-        bare = (pp["StockBytes"] < 0.01 * pp["DemandBytes"]) & (pp["BacklogBytes"] == 0)
+        # (served: backlog within solver round-off, which HiGHS leaves at ~1 byte where CBC leaves 0-65)
+        bare = (pp["StockBytes"] < 0.01 * pp["DemandBytes"]) & (pp["BacklogBytes"] <= SERVED_TOL_BYTES)
         assert rp.loc[bare, "StockoutProbability"].min() > 0.2
     insights = outcome.tables[tables.INSIGHTS]
     top = insights.iloc[0]

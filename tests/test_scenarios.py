@@ -99,3 +99,38 @@ def test_rejects_bad_inputs():
         bootstrap_scenarios(base, np.zeros((3, 2, 26)), n=0)
     with pytest.raises(ValueError, match="must be"):
         coverage(np.ones((2, 3)), np.ones((10, 3, 2)))
+
+
+def test_chunked_scenarios_and_quantiles_are_bit_identical_to_one_pass(monkeypatch):
+    """The memory budget changes how many scenarios are made (and quantiles taken) at a time,
+    never a value: a budget of one scenario row and one of everything give the same bits."""
+    import linealytics_xl.core.scenarios as sc
+
+    base = np.abs(np.random.default_rng(3).normal(100.0, 20.0, (5, 40)))
+    e = _errors(K=6, P=5, H=40, seed=2)
+    whole = sc.bootstrap_scenarios(base, e, n=50, seed=7, dtype=np.float32)
+    q_whole = sc.quantiles(whole, (0.1, 0.5, 0.9))
+    np.testing.assert_array_equal(q_whole, np.quantile(whole.astype(float), (0.1, 0.5, 0.9), axis=0))
+    monkeypatch.setattr(sc, "CHUNK_BYTES", 1)
+    tiny = sc.bootstrap_scenarios(base, e, n=50, seed=7, dtype=np.float32)
+    assert tiny.dtype == np.float32
+    assert tiny.tobytes() == whole.tobytes()
+    assert sc.quantiles(tiny, (0.1, 0.5, 0.9)).tobytes() == q_whole.tobytes()
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_fast_quantiles_are_numpys_bit_for_bit(n):
+    from linealytics_xl.core.scenarios import quantile_last
+
+    rng = np.random.default_rng(n)
+    values = rng.normal(0.0, 1e9, (4, 9, n))
+    values[0, 0] = 3.0  # ties
+    values[1, :, : n // 2] = np.round(values[1, :, : n // 2], -9)
+    signed = values.astype(np.float32)
+    signed[2, :, : n // 3] = np.where(np.arange(n // 3) % 2, -0.0, 0.0)   # equal, other bits
+    for v in (values, values.astype(np.float32), signed):
+        for q in (0.0, 0.1, 1 / 3, 0.5, 0.9, 0.95, 1.0, (0.1, 0.5, 0.9)):
+            ours = quantile_last(v, q)
+            ref = np.quantile(v.astype(np.float64), q, axis=-1)
+            assert ours.shape == ref.shape
+            assert ours.tobytes() == ref.tobytes(), (v.dtype, q)

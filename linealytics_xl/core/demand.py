@@ -23,7 +23,7 @@ import pandas as pd
 
 from .forecast import Calendar, ForecastResult, _make, default_models, forecast
 from .model import PlanningData
-from .scenarios import bootstrap_scenarios, quantiles
+from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
 from .tables import product_week_keys
 
@@ -71,7 +71,12 @@ def _short_history_models(seed: int):
 
 def cumulative_quantile_path(scenarios: np.ndarray, level: float) -> np.ndarray:
     """Weekly demand whose running total is the ``level`` quantile of the scenarios' running totals."""
-    cum = np.quantile(np.cumsum(scenarios, axis=-1, dtype=np.float64), level, axis=0)   # [P, T]
+    S, P, T = scenarios.shape
+    cum = np.empty((P, T))
+    chunk = max(1, int(CHUNK_BYTES // (8 * S * T)))  # a few products at a time: no float64 copy of the cube
+    for p0 in range(0, P, chunk):
+        sl = slice(p0, p0 + chunk)
+        cum[sl] = np.quantile(np.cumsum(scenarios[:, sl], axis=-1, dtype=np.float64), level, axis=0)
     cum = np.maximum.accumulate(np.maximum(cum, 0.0), axis=-1)
     return np.diff(cum, axis=-1, prepend=0.0)
 

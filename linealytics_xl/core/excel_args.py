@@ -659,7 +659,7 @@ def block(labels: Sequence[Sequence[Any]], values: np.ndarray) -> list[list[Any]
 PLAN_ROWS = ("supply", "stock", "backlog")   # extra output rows a planner can switch on
 PLAN_OPTIONS: dict[str, Callable[[Any, str], Any]] = {
     # the same names and limits as the Settings sheet
-    "solver": opt_text(("cbc", "highs")),
+    "solver": opt_text(("auto", "cbc", "highs")),
     "cycle_time_weeks": opt_integer(0, 52),
     "lot_size_wafers": opt_number(),
     "band_low_bytes": opt_number(),

@@ -1,4 +1,4 @@
-"""Weekly wafer starts by linear programming (PuLP), with strict priorities.
+"""Weekly wafer starts by linear programming, with strict priorities.
 
 Per product p and week t, with a = density x yield (bytes per wafer started) and cycle time L:
 
@@ -13,8 +13,12 @@ excess, (3) fewest wafers.  Staging, rather than weights, is what guarantees tha
 ever traded for wafers, whatever the byte magnitudes.  Bytes are scaled to a unit near the
 median weekly demand so coefficients stay within a few orders of magnitude of 1.
 
-The model is built from whole arrays: one `LpAffineExpression` per row from (variable,
-coefficient) pairs, never by adding expressions in Python loops.
+Two paths solve this one model.  With HiGHS (``auto`` when highspy is installed) and continuous
+wafers, ``staged_lp`` builds the matrix once from numpy arrays and warm-starts each stage from the
+previous optimum in one solver instance, product blocks without a shared binding capacity apart:
+about 10x faster.  Otherwise (CBC, bundled with PuLP, or plans in whole lots) the model is
+written in PuLP, one `LpAffineExpression` per row from (variable, coefficient) pairs, and each
+stage is solved from scratch; CBC is the reference that tests hold the HiGHS path to.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import pulp
 
 from .balance import project
 from .model import PlanningData
+from .staged_lp import LPData, solve_staged
 
 Solver = Literal["cbc", "highs"]
 STAGES = ("backlog", "safety_stock", "wafers")
@@ -44,7 +49,7 @@ FIX_ABS = 1e-6  # absolute slack per fixed variable, in scaled byte units (about
 class PlanOptions:
     """Settings of the optimisation; the defaults follow the product brief."""
 
-    solver: Solver | Literal["auto"] = "cbc"
+    solver: Solver | Literal["auto"] = "auto"  # HiGHS when highspy is installed (10x faster), else CBC
     cycle_time_weeks: int = 0
     lot_size_wafers: float = 0.0          # 0: continuous wafers; >0: whole lots
     band_low_bytes: float | None = None   # raises the end-of-quarter stock target
@@ -52,6 +57,8 @@ class PlanOptions:
     time_limit_s: float | None = None
     tolerance: float = 1e-7               # relative slack when a stage's optimum is fixed (CBC reports
                                           # about 8 significant digits; tighter turns feasible infeasible)
+    warm_start: bool = True               # HiGHS: each stage from the previous optimum (False: the
+                                          # basis is cleared, to check that only the time changes)
     wafer_gap: float = 1e-3               # with lots: accepted relative MIP gap of the wafers stage
                                           # (the wafer count has many equivalent optima; proving
                                           # the last lot optimal costs minutes, not value)
@@ -164,14 +171,54 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     if name == "auto":
         name = "highs" if solver_available("highs") else "cbc"
 
-    prob = pulp.LpProblem("wafer_plan", pulp.LpMinimize)
     lot = options.lot_size_wafers
-    cat = "Integer" if lot > 0 else "Continuous"
-    # wafers = lot * n when lots are set; n is the decision variable then.
-    scale_w = lot if lot > 0 else 1.0
+    scale_w = lot if lot > 0 else 1.0  # wafers = lot * n when lots are set; n is the decision variable then
     cap = data.capacity / scale_w
     if lot > 0:
         cap = np.floor(cap + 1e-9)
+    total = data.total_capacity / scale_w
+    binding = np.isfinite(total) & (total < cap.sum(axis=0) - 1e-9)
+    band_high = None if options.band_high_bytes is None else float(options.band_high_bytes / unit)
+    lp = LPData(a=a * scale_w, d=d, i0=i0, cap=cap, target=target, ends=ends, band_high=band_high,
+                total=total, binding=binding, cycle_time=L)
+    if name == "highs" and lot == 0:
+        # the fast path: one model built from arrays, stages warm-started (staged_lp)
+        prepared = time.perf_counter() - t0
+        with _quiet_highs(name):
+            raw, objectives, status, timings = solve_staged(lp, options.tolerance, FIX_ABS,
+                                                            options.time_limit_s, warm=options.warm_start)
+        timings["build"] += prepared
+    else:
+        raw, objectives, status, timings = _solve_pulp(lp, name, options, t0)
+    wafers = enforce_capacity(np.round(raw) * lot if lot > 0 else raw, data.capacity, data.total_capacity)
+    supply = np.zeros((P, T))
+    supply[:, L:] = data.yielded_bytes_per_wafer()[:, : T - L] * wafers[:, : T - L]
+    # Stock and backlog follow from the wafers by the balance identity, not from the solver's
+    # copies, so every figure written is consistent to float rounding.
+    stock, backlog = project(data.initial_stock, supply, D)
+    valid = ends >= 0
+    shortfall = np.zeros((P, Q))
+    shortfall[:, valid] = np.maximum(target[:, valid] * unit - stock[:, ends[valid]], 0.0)
+    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w}
+    return PlanResult(
+        wafers=wafers, supply=supply, stock=stock, backlog=backlog, sst_shortfall=shortfall,
+        status=status, solver=name,
+        objectives={k: v * scaled[k] for k, v in objectives.items()},
+        timings=timings,
+    )
+
+
+def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
+                ) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
+    """The reference path: the same LP modelled in PuLP, every stage solved from scratch by CBC
+    (bundled with PuLP) or HiGHS; also the path of plans in whole lots (integer)."""
+    a, d, i0, cap, target, ends, total = lp.a, lp.d, lp.i0, lp.cap, lp.target, lp.ends, lp.total
+    P, T = d.shape
+    Q = len(ends)
+    L = lp.cycle_time
+    lot = options.lot_size_wafers
+    prob = pulp.LpProblem("wafer_plan", pulp.LpMinimize)
+    cat = "Integer" if lot > 0 else "Continuous"
     w = [[prob.add_variable(f"w_{p}_{t}", 0, float(cap[p, t]), cat) for t in range(T)] for p in range(P)]
     inv = [[prob.add_variable(f"i_{p}_{t}", 0) for t in range(T)] for p in range(P)]
     bkl = [[prob.add_variable(f"b_{p}_{t}", 0) for t in range(T)] for p in range(P)]
@@ -191,7 +238,7 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
                 terms += [(inv[p][t - 1], -1.0), (bkl[p][t - 1], 1.0)]
             rhs = -d[p, t] + (i0[p] if t == 0 else 0.0)
             if t - L >= 0:
-                terms.append((w[p][t - L], -a[p, t - L] * scale_w))
+                terms.append((w[p][t - L], -a[p, t - L]))
             prob.addConstraint(LpExpr(terms) == rhs, f"bal_{p}_{t}")
         for q in range(Q):
             t = ends[q]
@@ -201,10 +248,8 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
                 prob.addConstraint(LpExpr([(inv[p][t], 1.0), (next(short_p), 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}")
             if excess is not None:
                 prob.addConstraint(LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)])
-                                   <= float(options.band_high_bytes / unit), f"band_{p}_{q}")
-    total = data.total_capacity / scale_w
-    binding = np.isfinite(total) & (total < cap.sum(axis=0) - 1e-9)
-    for t in np.flatnonzero(binding):
+                                   <= float(lp.band_high), f"band_{p}_{q}")
+    for t in np.flatnonzero(lp.binding):
         prob.addConstraint(LpExpr([(w[p][t], 1.0) for p in range(P)]) <= float(total[t]), f"tot_{t}")
 
     stage_exprs = {
@@ -244,21 +289,5 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
                 if sum(v.varValue or 0.0 for v in row) <= FIX_ABS * len(row):
                     for v in row:
                         v.upBound = FIX_ABS
-
     raw = np.array([[v.varValue or 0.0 for v in row] for row in w])
-    wafers = enforce_capacity(np.round(raw) * lot if lot > 0 else raw, data.capacity, data.total_capacity)
-    supply = np.zeros((P, T))
-    supply[:, L:] = data.yielded_bytes_per_wafer()[:, : T - L] * wafers[:, : T - L]
-    # Stock and backlog follow from the wafers by the balance identity, not from the solver's
-    # copies, so every figure written is consistent to float rounding.
-    stock, backlog = project(data.initial_stock, supply, D)
-    valid = ends >= 0
-    shortfall = np.zeros((P, Q))
-    shortfall[:, valid] = np.maximum(target[:, valid] * unit - stock[:, ends[valid]], 0.0)
-    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w}
-    return PlanResult(
-        wafers=wafers, supply=supply, stock=stock, backlog=backlog, sst_shortfall=shortfall,
-        status=status, solver=name,
-        objectives={k: v * scaled[k] for k, v in objectives.items()},
-        timings=timings,
-    )
+    return raw, objectives, status, timings

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .balance import project
+from .scenarios import quantile_last
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -116,50 +117,52 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
     L = int(lead_weeks)
     out = {k: np.empty((P, T)) for k in ("stockout", "shortage", "stock", "ss", "below")}
     fill = np.empty(P)
-    chunk = max(1, int(chunk_bytes // (8 * 8 * S * T)))  # about 8 float64 [S, c, T] temporaries
+    # about 6 float64 [S, c, T] temporaries; sized as for 8, as before, so that the fill rate (a sum
+    # whose rounding depends on how many products share a chunk) stays bit for bit what it was
+    chunk = max(1, int(chunk_bytes // (8 * 8 * S * T)))
     for p0 in range(0, P, chunk):
         sl = slice(p0, min(p0 + chunk, P))
         d = scen[:, sl].astype(float)                       # [S, c, T]
         if not np.all(np.isfinite(d)) or np.any(d < 0):
             raise ValueError("scenarios must be finite and >= 0")
+        centre = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
+        # demand surprise summed over the last L weeks: the recommended safety stock's quantity,
+        # and with ``replan`` also what moves the net position off the plan
+        surprise = np.cumsum(d - centre, axis=2)
+        surprise[:, :, L:] -= surprise[:, :, :-L].copy()
         if replan:
             # Re-planned every week on the mean demand: only the surprise of the last L weeks
             # (what new wafer starts could not yet answer) moves the net position off the plan.
-            mean_d = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
-            planned_net = init[sl, None] + np.cumsum(supply[sl] - mean_d, axis=-1)
-            recent = np.cumsum(d - mean_d, axis=2)
-            recent[:, :, L:] -= recent[:, :, :-L].copy()
-            net0 = planned_net - recent
-            stock, backlog = np.maximum(net0, 0.0), np.maximum(-net0, 0.0)
-            del recent, net0
+            planned_net = init[sl, None] + np.cumsum(supply[sl] - centre, axis=-1)
+            net = planned_net - surprise
+            backlog = np.maximum(-net, 0.0)
+            out["stockout"][sl] = np.mean(backlog > 0, axis=0)
+            out["shortage"][sl] = backlog.mean(axis=0)
+            out["stock"][sl] = np.maximum(net, 0.0).mean(axis=0)
+            if target is not None:
+                out["below"][sl] = np.mean(net < target[sl], axis=0)
+            del net
+            # a week's own demand is short by what is missing at its end, at most that demand
+            on_time = d - np.minimum(backlog, d)
+            del backlog
         else:
             stock, backlog = project(init[sl], supply[sl], d)
-        out["stockout"][sl] = np.mean(backlog > 0, axis=0)
-        out["shortage"][sl] = backlog.mean(axis=0)
-        out["stock"][sl] = stock.mean(axis=0)
-        net = stock - backlog                               # exact: one of the two is zero
-        del stock, backlog
-        if target is not None:
-            out["below"][sl] = np.mean(net < target[sl], axis=0)
-
-        if replan:
-            # a week's own demand is short by what is missing at its end, at most that demand
-            on_time = d - np.minimum(np.maximum(-net, 0.0), d)
-            del net
-        else:
+            out["stockout"][sl] = np.mean(backlog > 0, axis=0)
+            out["shortage"][sl] = backlog.mean(axis=0)
+            out["stock"][sl] = stock.mean(axis=0)
+            net = stock - backlog                           # exact: one of the two is zero
+            del stock, backlog
+            if target is not None:
+                out["below"][sl] = np.mean(net < target[sl], axis=0)
             net_before = np.concatenate([np.broadcast_to(init[sl, None], (S, d.shape[1], 1)),
                                          net[:, :, :-1]], axis=2)
             on_time = np.clip(net_before + supply[sl], 0.0, d)
             del net, net_before
         served, asked = on_time.sum(axis=(0, 2)), d.sum(axis=(0, 2))
         fill[sl] = np.divide(served, asked, out=np.ones_like(asked), where=asked > 0)
-        del on_time
-
-        centre = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
-        surprise = np.cumsum(d - centre, axis=2)
-        surprise[:, :, L:] -= surprise[:, :, :-L].copy()    # sum over the last L weeks
-        surprise = np.moveaxis(surprise, 0, -1)             # scenarios last: faster quantile
-        out["ss"][sl] = np.maximum(np.quantile(surprise, service_level, axis=-1), 0.0)
+        del on_time, d
+        out["ss"][sl] = np.maximum(quantile_last(np.moveaxis(surprise, 0, -1), service_level), 0.0)
+        del surprise
 
     return RiskResult(out["stockout"], out["shortage"], out["stock"], fill, out["ss"],
                       out["below"] if target is not None else None, float(service_level), L)

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+CHUNK_BYTES = 64 * 2**20  # temporaries of the scenario and quantile loops stay near this size
+
 
 def _horizon_spread(errors: np.ndarray, width: int) -> np.ndarray:
     """RMS error per product and step ([P, H]), smoothed over ``width`` neighbouring steps.
@@ -78,23 +80,80 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     steps = np.arange(H)
     src_origin = origin[:, steps // L]                      # [n, H]
     src_step = start[:, steps // L] + steps % L             # [n, H]
-    scen = z.astype(dtype).transpose(0, 2, 1)[src_origin, src_step]   # [n, H, P]
-    scen = scen.transpose(0, 2, 1) * sigma.astype(dtype)    # [n, P, H]
-    if relative:
-        scen *= base.mean(axis=1)[:, None].astype(dtype)
-    scen += base.astype(dtype)
-    return np.maximum(scen, 0.0, out=scen)
+    z_t = z.astype(dtype).transpose(0, 2, 1)                # [K, He, P]
+    sigma_t = sigma.astype(dtype)
+    level = base.mean(axis=1)[:, None].astype(dtype) if relative else None
+    base_t = base.astype(dtype)
+    out = np.empty((int(n), P, H), dtype=dtype)
+    # A few scenarios at a time, so the only full-size array is the result (at 1000 x 500 x 443
+    # float32 that is 0.9 GB; one temporary of the same size more would double it).  Every
+    # element goes through the same operations in the same order: the chunking is invisible.
+    chunk = max(1, int(CHUNK_BYTES // max(1, P * H * np.dtype(dtype).itemsize)))
+    for s0 in range(0, int(n), chunk):
+        c = slice(s0, min(s0 + chunk, int(n)))
+        scen = z_t[src_origin[c], src_step[c]]              # [c, H, P]
+        scen = scen.transpose(0, 2, 1) * sigma_t            # [c, P, H]
+        if relative:
+            scen *= level
+        scen += base_t
+        np.maximum(scen, 0.0, out=out[c])
+    return out
+
+
+def quantile_last(values: np.ndarray, q) -> np.ndarray:
+    """``np.quantile(values, q, axis=-1)`` (linear method) in float64, bit for bit, faster.
+
+    ``np.quantile`` partitions along a strided axis, slow for many short rows (here: 1000
+    scenarios for each product and week).  Here the rows are made contiguous and either sorted
+    (float32: SIMD sorting is several times faster than partitioning, and float32 -> float64 is
+    exact and keeps the order) or partitioned at the order statistics numpy asks for (float64),
+    then interpolated as numpy's ``_lerp`` does (``a + (b - a) * g``, or ``b - (b - a) * (1 - g)``
+    where ``g >= 0.5``), so the values are numpy's bits; tests/test_scenarios.py checks that.
+    Where ``-0.0`` and ``0.0`` (equal, different bits) both occur, which one lands at an order
+    statistic depends on the algorithm, so such float32 input takes numpy's partition route too.
+    ``values`` must be finite.
+    """
+    v = np.asarray(values)
+    qs = np.asarray(q, dtype=np.float64)
+    n = v.shape[-1]
+    virtual = (n - 1) * qs.ravel()
+    lo = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    gamma = virtual - lo
+    if v.dtype == np.float32 and not (np.signbit(v) & (v == 0)).any():
+        part = np.sort(v, axis=-1)
+    else:
+        # the same order statistics as numpy asks for (first and last too), so that equal values
+        # of different bits (0.0 and -0.0) land where numpy puts them
+        part = np.partition(v.astype(np.float64), np.unique(np.concatenate([[0, n - 1], lo, hi])), axis=-1)
+    out = np.empty((len(virtual), *v.shape[:-1]))
+    for k in range(len(virtual)):
+        a, b = part[..., lo[k]].astype(np.float64), part[..., hi[k]].astype(np.float64)
+        diff = b - a
+        out[k] = b - diff * (1 - gamma[k]) if gamma[k] >= 0.5 else a + diff * gamma[k]
+    return out.reshape(qs.shape + v.shape[:-1])
 
 
 def quantiles(scenarios, q: Sequence[float] = (0.1, 0.5, 0.9)) -> np.ndarray:
-    """Quantiles over scenarios: [len(q), ...] for scenarios [n, ...] (e.g. [3, P, H])."""
-    s = np.asarray(scenarios, dtype=float)
+    """Quantiles over scenarios: [len(q), ...] for scenarios [n, ...] (e.g. [3, P, H]).
+
+    Computed in float64 a slice of axis 1 at a time (products, for [n, P, H]), so a float32
+    scenario cube is never copied whole; the values are those of one ``np.quantile`` call.
+    """
+    s = np.asarray(scenarios)
     q = np.asarray(q, dtype=float)
     if s.ndim < 1 or s.shape[0] < 1:
         raise ValueError("scenarios must have at least one scenario on axis 0")
     if q.ndim != 1 or np.any((q < 0) | (q > 1)):
         raise ValueError("q must be a sequence of probabilities in [0, 1]")
-    return np.quantile(s, q, axis=0)
+    if s.ndim < 2 or s.shape[1] == 0:
+        return np.quantile(s.astype(float), q, axis=0)
+    out = np.empty((len(q), *s.shape[1:]))
+    row_bytes = 8 * s.size // s.shape[1]
+    chunk = max(1, int(CHUNK_BYTES // max(1, row_bytes)))
+    for i in range(0, s.shape[1], chunk):
+        out[:, i:i + chunk] = quantile_last(np.moveaxis(s[:, i:i + chunk], 0, -1), q)
+    return out
 
 
 def coverage(actual, scenarios, interval: tuple[float, float] = (0.1, 0.9)) -> float:

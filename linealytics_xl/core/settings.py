@@ -20,7 +20,7 @@ SETTINGS_SHEET = "Settings"
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    solver: Literal["cbc", "highs"] = Field("cbc", description="LP solver: cbc (bundled with PuLP) or highs (needs highspy)")
+    solver: Literal["auto", "cbc", "highs"] = Field("auto", description="LP solver: auto (highs when highspy is installed, else cbc), cbc (bundled with PuLP) or highs (needs highspy; builds the model once and warm-starts each priority stage)")
     cycle_time_weeks: int = Field(0, ge=0, le=52, description="Weeks from a wafer start to its yielded output")
     lot_size_wafers: float = Field(0.0, ge=0, description="Wafers per lot; 0 plans continuous wafer counts")
     band_low_bytes: float | None = Field(None, ge=0, description="Lower end of the end-of-quarter stock band (bytes); blank for none")
