@@ -335,7 +335,7 @@ def test_ll_plan_options_reach_the_optimiser(synth):
     (dict(yields=1.5), "LL_PLAN: yields must be numbers > 0 and <= 1 (found 1.5)"),
     (dict(yields=[[0.9, "#N/A"]] * 3), "LL_PLAN: yields must be numbers > 0 and <= 1 (found the error value #N/A in row 1, column 2)"),
     (dict(initial_stock="lots"), "LL_PLAN: initial_stock must be numbers >= 0 (found 'lots')"),
-    (dict(options="solver=gurobi"), "LL_PLAN: options: solver must be one of cbc, highs; found 'gurobi'"),
+    (dict(options="solver=gurobi"), "LL_PLAN: options: solver must be one of auto, cbc, highs; found 'gurobi'"),
     (dict(options="band_low_bytes=5; band_high_bytes=1"), "LL_PLAN: options: band_low_bytes must not exceed band_high_bytes"),
     (dict(demand=[[None, None]]), "LL_PLAN: demand is empty"),
 ])
