@@ -102,18 +102,16 @@ class Package:
             self._set_override(name, content_type)
 
     def remove(self, name: str) -> None:
-        """Remove a part, its relationships part and its content-type override."""
+        """Remove a part and its relationships part (its content-type override goes on saving,
+        unless a part of the same name is written again: then it keeps its place)."""
         for n in (name, rels_name(name)):
             if n in self._infos:
                 self._removed.add(n)
             self._new.pop(n, None)
-        for e in self._ct.findall(f"{{{NS_CT}}}Override"):
-            if e.get("PartName") == "/" + name:
-                self._ct.remove(e)
-                self._ct_changed = True
 
     def changed(self) -> list[str]:
         """Parts replaced, added or removed (for reports and tests)."""
+        self._prune_overrides()
         return sorted(set(self._new) | self._removed | ({CONTENT_TYPES} if self._ct_changed else set()))
 
     # -- content types ------------------------------------------------------------------------
@@ -128,11 +126,20 @@ class Package:
         return None
 
     def _set_override(self, name: str, content_type: str) -> None:
-        for e in self._ct.findall(f"{{{NS_CT}}}Override"):
+        for e in self._ct.iterfind(f"{{{NS_CT}}}Override"):
             if e.get("PartName") == "/" + name:
-                self._ct.remove(e)
-        etree.SubElement(self._ct, f"{{{NS_CT}}}Override", PartName="/" + name, ContentType=content_type)
+                e.set("ContentType", content_type)
+                break
+        else:
+            etree.SubElement(self._ct, f"{{{NS_CT}}}Override", PartName="/" + name, ContentType=content_type)
         self._ct_changed = True
+
+    def _prune_overrides(self) -> None:
+        """Drop the overrides of parts that are gone."""
+        for e in self._ct.findall(f"{{{NS_CT}}}Override"):
+            if not self.exists((e.get("PartName") or "").lstrip("/")):
+                self._ct.remove(e)
+                self._ct_changed = True
 
     def ensure_default(self, extension: str, content_type: str) -> None:
         if not any((e.get("Extension") or "").lower() == extension for e in self._ct.iterfind(f"{{{NS_CT}}}Default")):
@@ -186,6 +193,7 @@ class Package:
     # -- saving -------------------------------------------------------------------------------
     def save(self, dest: Path) -> None:
         """Write the package to ``dest``: untouched members copied raw, changed ones written."""
+        self._prune_overrides()
         with open(dest, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             for name in self._order:
                 if name in self._removed:

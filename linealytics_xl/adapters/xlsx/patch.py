@@ -145,6 +145,23 @@ class SheetText:
             return cell.v.strip() == "1"
         return unescape(cell.v)
 
+    def default_style(self, number: int, col: int) -> str | None:
+        """The style Excel gives a new cell: its row's (a formatted row), else its column's."""
+        row = self.rows.get(number)
+        if row is not None and re.search(r'customFormat="(1|true)"', row.open_tag):
+            m = re.search(r'(?:^|\s)s="(\d+)"', row.open_tag)
+            if m:
+                return m.group(1)
+        if not hasattr(self, "_col_styles"):
+            p = re.escape(self.p)
+            self._col_styles = []
+            head = self.text[:self.data_start]
+            for m in re.finditer(rf"<{p}col\b([^>]*)/?>", head):
+                a = dict(_ATTR.findall(m.group(1)))
+                if "style" in a and "min" in a and "max" in a:
+                    self._col_styles.append((int(a["min"]) - 1, int(a["max"]) - 1, a["style"]))
+        return next((s for lo, hi, s in self._col_styles if lo <= col <= hi), None)
+
     # -- editing ------------------------------------------------------------------------------
     def set_number(self, number: int, col: int, value: float, style: str | None = None) -> None:
         """Write ``value`` into a cell the tool owns (its style kept; a formula there replaced)."""
@@ -156,8 +173,10 @@ class SheetText:
                 self.formula_removed = True
                 if "ref" in old.f_attrs and old.f_attrs.get("t") == "shared":
                     self._unshare(number, col, old)
-        elif style is not None:
-            attrs["s"] = style
+        else:
+            style = style if style is not None else self.default_style(number, col)
+            if style is not None:
+                attrs["s"] = style
         text = "".join(f' {k}="{v}"' for k, v in attrs.items())
         self._edit(number, col, f"<{self.p}c{text}><{self.p}v>{value!r}</{self.p}v></{self.p}c>")
 

@@ -27,7 +27,7 @@ _XF_ATTRS = ("applyNumberFormat", "applyFont", "applyFill", "applyBorder", "appl
 def _canon(e: etree._Element | None) -> bytes:
     if e is None:
         return b""
-    return etree.tostring(e, method="c14n")
+    return etree.tostring(e, method="c14n", exclusive=True)
 
 
 class Styles:
@@ -62,12 +62,13 @@ class Styles:
                 b"".join(_canon(c) for c in xf))
 
     def _append(self, tag: str, element: etree._Element) -> int:
+        element = _in_main(element)
         key = _canon(element)
         found = self._index[tag].get(key)
         if found is not None:
             return found
         container = self._lists[tag]
-        container.append(_in_main(element))
+        container.append(element)
         container.set("count", str(len(container)))
         self._index[tag][key] = len(container) - 1
         self.changed = True
@@ -93,7 +94,7 @@ class Styles:
                     children: list[etree._Element] = (), flags: dict[str, str] | None = None) -> int:
         """The ``cellXfs`` index of a format (reused when present, appended otherwise)."""
         fmt_id = number_format if isinstance(number_format, int) else self.number_format(number_format)
-        xf = etree.Element(f"{_M}xf", numFmtId=str(fmt_id),
+        xf = etree.Element(f"{_M}xf", nsmap={None: NS_MAIN}, numFmtId=str(fmt_id),
                            fontId=str(self._append("fonts", font) if font is not None else 0),
                            fillId=str(self._append("fills", fill) if fill is not None else 0),
                            borderId=str(self._append("borders", border) if border is not None else 0), xfId="0")
