@@ -144,3 +144,30 @@ def test_formulas_the_evaluator_cannot_follow_lose_their_cached_value():
     assert references("'Wafer Plan'!B3+SUM(C4:C9)-D1", "S")[0] == [("Wafer Plan", (3, 1, 3, 1)), ("S", (4, 2, 9, 2)),
                                                                    ("S", (1, 3, 1, 3))]
     assert references("SUM(A:A)", "S")[1] and not references('IF(A1>0,"x",B2)', "S")[1]
+
+
+def _trimmed(grid: list[list]) -> list[list]:
+    rows = [list(r) for r in grid]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max((max((i + 1 for i, v in enumerate(r) if v is not None), default=0) for r in rows), default=0)
+    return [(r + [None] * width)[:width] for r in rows]
+
+
+def test_fast_reader_gives_what_openpyxl_gives(real_copy):
+    """``xlsx.read`` (for the reader to adopt at scale) returns the same values, of the same
+    types, as ``WorkbookFile.sheets()``: on the real workbook and on it planned (inline strings,
+    streamed tables, the transplanted dashboard)."""
+    from linealytics_xl import jobs
+    from linealytics_xl.adapters.workbook_file import WorkbookFile
+    from linealytics_xl.adapters.xlsx.read import read_cells, read_grids
+
+    for path in (real_copy, jobs.plan(real_copy, overrides={"forecast": False, "simulate": False}).path):
+        fast, slow = read_grids(path), WorkbookFile(path).sheets()
+        assert list(fast) == list(slow)
+        for name in slow:
+            a, b = _trimmed(fast[name]), _trimmed(slow[name])
+            assert a == b, name
+            assert [[type(v) for v in r] for r in a] == [[type(v) for v in r] for r in b], name
+    merged = read_cells(path)["Dashboard"].merged
+    assert (3, 1, 3, 2) in merged                       # the selector B4:C4
