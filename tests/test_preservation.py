@@ -286,3 +286,35 @@ def test_enriched_xlsm_opens_in_libreoffice_with_its_macros_charts_and_formulas(
                 assert sd.cell(r, c).value == pytest.approx(float(end["Net"].iloc[-1]), rel=1e-9, abs=1.0)
                 checked += 1
     assert checked >= 3 * 4
+
+
+def test_a_failing_dashboard_keeps_the_previous_one_byte_for_byte(real_copy, monkeypatch):
+    from linealytics_xl.adapters import workbook_file
+
+    jobs.plan(real_copy, overrides=FAST)
+    before = _parts(real_copy)
+    dashboard = _reachable(before, _sheet_parts(before)["Dashboard"])
+
+    def broken(book, frames):
+        raise RuntimeError("deliberately broken")
+
+    monkeypatch.setattr(workbook_file, "write_dashboard", broken)
+    job = jobs.plan(real_copy, overrides=FAST)
+    after = _parts(real_copy)
+    assert job.lost_parts == [] and len(dashboard) > 3
+    for part in dashboard:
+        assert after[part] == before[part], part
+    assert WorkbookFile(real_copy).table("LL_Runs").shape[0] == 2       # the plan itself was written
+
+
+def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy):
+    wb = openpyxl.load_workbook(real_copy)
+    wb.create_sheet("Dashboard")["A1"] = "My own charts"
+    wb.save(real_copy)
+    before = _parts(real_copy)
+    part = _sheet_parts(before)["Dashboard"]
+    book = WorkbookFile(real_copy)
+    prepared = jobs.prepare_plan(book, real_copy.name, FAST)
+    book.write(prepared.blocks, prepared.tables, prepared.settings)
+    assert "own sheet 'Dashboard'" in (book.dashboard_error or "")
+    assert _parts(real_copy)[part] == before[part]

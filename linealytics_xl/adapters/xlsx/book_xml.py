@@ -21,6 +21,10 @@ NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = f"{NS_R}/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _M = f"{{{NS_MAIN}}}"
+#: The children of ``<workbook>`` in schema order (ECMA-376 Part 1, CT_Workbook), from sheets on.
+_WORKBOOK_ORDER = ("sheets", "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
+                   "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                   "fileRecoveryPr", "webPublishObjects", "extLst")
 
 
 @dataclass
@@ -95,8 +99,7 @@ class Book:
             return
         if container is None:
             container = etree.Element(f"{_M}definedNames")
-            anchor = self.root.find(f"{_M}sheets")
-            anchor.addnext(container)
+            self._insert(container)
         for e in names:
             e = _copy_in_main(e)
             e.set("localSheetId", str(sheet_index))
@@ -106,9 +109,18 @@ class Book:
         calc = self.root.find(f"{_M}calcPr")
         if calc is None:
             calc = etree.Element(f"{_M}calcPr")
-            after = [self.root.find(f"{_M}{tag}") for tag in ("definedNames", "sheets")]
-            next(a for a in after if a is not None).addnext(calc)
+            self._insert(calc)
         calc.set("fullCalcOnLoad", "1")
+
+    def _insert(self, element: etree._Element) -> None:
+        """Insert a new child of ``<workbook>`` where the schema's sequence puts it."""
+        tag = etree.QName(element).localname
+        later = _WORKBOOK_ORDER[_WORKBOOK_ORDER.index(tag) + 1:]
+        for child in self.root:
+            if isinstance(child.tag, str) and etree.QName(child).localname in later:
+                child.addprevious(element)
+                return
+        self.root.append(element)
 
     def flush(self) -> None:
         self.package.write(self.part, XML_DECL + etree.tostring(self.root, encoding="UTF-8"))

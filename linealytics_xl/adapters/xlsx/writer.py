@@ -70,12 +70,14 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
             _write_sheet(package, book, "Settings", sheet_writer(
                 frame, date_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
         if dashboard is not None:
-            try:
-                _write_dashboard(package, book, styles, dashboard, dashboard_frames(tables), dashboard_sheet,
-                                 dashboard_title)
-            except Exception as exc:  # noqa: BLE001 -- a view; never blocks the plan
+            try:            # a view: a failure to build it never blocks the plan (nothing changed yet)
+                scratch = _build_dashboard(package, book, dashboard, dashboard_frames(tables), dashboard_sheet,
+                                           dashboard_title)
+            except Exception as exc:  # noqa: BLE001
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
+            else:
+                _place_dashboard(package, book, styles, scratch, dashboard_sheet)
         _calc_chain(package, book, removed_formula)
         book.full_calc_on_load()
         book.flush()
@@ -238,13 +240,17 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
     return None
 
 
-def _write_dashboard(package: Package, book: Book, styles: Styles, build: Callable,
-                     frames: dict[str, pd.DataFrame], name: str, title: str) -> None:
-    entry = book.sheet(name)
-    if entry is not None and cell_text(package, book, name, 1, 0) != title:
+def _build_dashboard(package: Package, book: Book, build: Callable, frames: dict[str, pd.DataFrame],
+                     name: str, title: str) -> transplant.Scratch:
+    """The dashboard built in a scratch workbook; raises (changing nothing) when it cannot be."""
+    if book.sheet(name) is not None and cell_text(package, book, name, 1, 0) != title:
         raise ValueError(f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
                          "it was left untouched and no dashboard was written")
-    scratch = transplant.build(frames, name, build)     # raises before anything is changed
+    return transplant.build(frames, name, build)
+
+
+def _place_dashboard(package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str) -> None:
+    entry = book.sheet(name)
     selected = entry is not None and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
     part, _ = _sheet_part(package, book, name)
     names = transplant.transplant(scratch, package, styles, part, selected)
