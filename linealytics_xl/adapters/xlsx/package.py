@@ -218,7 +218,9 @@ class Package:
             for attr in ("compress_level", "_compresslevel"):   # Python >= 3.13, <= 3.12
                 if attr in zipfile.ZipInfo.__slots__:
                     setattr(info, attr, level)
-        with out.open(info, "w", force_zip64=not isinstance(content, bytes)) as stream:
+        # zip64 headers only where a part may pass 2 GiB: Excel 2007 warns about them otherwise
+        large = getattr(content, "estimated_bytes", 0) > 2**31
+        with out.open(info, "w", force_zip64=large) as stream:
             if isinstance(content, bytes):
                 stream.write(content)
             else:

@@ -14,17 +14,23 @@ that they keep computing what they computed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.formula.translate import Translator
 
-from ...core.cells import address, column_index
+from ...core.cells import address, column_index, column_letter
 
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _UNESCAPE = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+
+
+@functools.lru_cache(maxsize=None)
+def _letters(col: int) -> str:
+    return column_letter(col)
 
 
 def unescape(text: str) -> str:
@@ -61,6 +67,8 @@ class Row:
     end: int
     open_tag: str               # ``<row ...>`` (or the whole self-closing element)
     cells: list[Cell] | None = None
+    by_col: dict[int, Cell] | None = None
+    style: str | None = None                 # the row's own style, for new cells (customFormat)
     edits: dict[int, str | None] = field(default_factory=dict)   # col -> new cell XML
 
 
@@ -97,6 +105,9 @@ class SheetText:
             self.rows[number] = Row(number, m.start(), end, m.group())
             pos = end
         self.formula_removed = False
+        self.removed_formulas: set[tuple[int, int]] = set()   # (row, col) of formulas replaced by values
+        self._col_styles: dict[int, str] | None = None
+        self._added: dict[int, dict[int, str]] = {}        # rows the sheet did not have
 
     # -- reading ------------------------------------------------------------------------------
     def cells(self, number: int) -> list[Cell]:
@@ -121,10 +132,16 @@ class SheetText:
                     v = self._v_re.search(inner)
                     cell.v = v.group(1) if v else None
                 row.cells.append(cell)
+            row.by_col = {c.col: c for c in row.cells}
         return row.cells
 
     def cell(self, number: int, col: int) -> Cell | None:
-        return next((c for c in self.cells(number) if c.col == col), None)
+        row = self.rows.get(number)
+        if row is None:
+            return None
+        if row.by_col is None:
+            self.cells(number)
+        return row.by_col.get(col)
 
     def has_formulas(self, number: int) -> bool:
         row = self.rows[number]
@@ -148,37 +165,58 @@ class SheetText:
     def default_style(self, number: int, col: int) -> str | None:
         """The style Excel gives a new cell: its row's (a formatted row), else its column's."""
         row = self.rows.get(number)
-        if row is not None and re.search(r'customFormat="(1|true)"', row.open_tag):
-            m = re.search(r'(?:^|\s)s="(\d+)"', row.open_tag)
-            if m:
-                return m.group(1)
-        if not hasattr(self, "_col_styles"):
-            p = re.escape(self.p)
-            self._col_styles = []
-            head = self.text[:self.data_start]
-            for m in re.finditer(rf"<{p}col\b([^>]*)/?>", head):
+        if row is not None:
+            if row.style is None:
+                m = re.search(r'(?:^|\s)s="(\d+)"', row.open_tag)
+                custom = re.search(r'customFormat="(1|true)"', row.open_tag)
+                row.style = m.group(1) if m and custom else ""
+            if row.style:
+                return row.style
+        if self._col_styles is None:
+            self._col_styles = {}
+            for m in re.finditer(rf"<{re.escape(self.p)}col\b([^>]*)/?>", self.text[:self.data_start]):
                 a = dict(_ATTR.findall(m.group(1)))
                 if "style" in a and "min" in a and "max" in a:
-                    self._col_styles.append((int(a["min"]) - 1, int(a["max"]) - 1, a["style"]))
-        return next((s for lo, hi, s in self._col_styles if lo <= col <= hi), None)
+                    for c in range(int(a["min"]) - 1, min(int(a["max"]), 16384)):
+                        self._col_styles[c] = a["style"]
+        return self._col_styles.get(col)
 
     # -- editing ------------------------------------------------------------------------------
     def set_number(self, number: int, col: int, value: float, style: str | None = None) -> None:
         """Write ``value`` into a cell the tool owns (its style kept; a formula there replaced)."""
         old = self.cell(number, col)
-        attrs = {"r": address(number - 1, col)}
-        if old is not None:
-            attrs.update({k: v for k, v in old.attrs.items() if k not in ("r", "t", "cm", "vm")})
-            if old.formula:
-                self.formula_removed = True
-                if "ref" in old.f_attrs and old.f_attrs.get("t") == "shared":
-                    self._unshare(number, col, old)
-        else:
+        p = self.p
+        if old is None:
             style = style if style is not None else self.default_style(number, col)
-            if style is not None:
-                attrs["s"] = style
+            s_attr = f' s="{style}"' if style is not None else ""
+            self._edit(number, col, f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>')
+            return
+        attrs = {"r": f"{_letters(col)}{number}"}
+        attrs.update({k: v for k, v in old.attrs.items() if k not in ("r", "t", "cm", "vm")})
+        if old.formula:
+            self.formula_removed = True
+            self.removed_formulas.add((number, col))
+            if "ref" in old.f_attrs and old.f_attrs.get("t") == "shared":
+                self._unshare(number, col, old)
         text = "".join(f' {k}="{v}"' for k, v in attrs.items())
-        self._edit(number, col, f"<{self.p}c{text}><{self.p}v>{value!r}</{self.p}v></{self.p}c>")
+        self._edit(number, col, f"<{p}c{text}><{p}v>{value!r}</{p}v></{p}c>")
+
+    def set_numbers(self, number: int, first_col: int, values: list[float]) -> None:
+        """``set_number`` for a run of cells of one row (the writer's bulk path)."""
+        row = self.rows.get(number)
+        if row is not None and row.by_col is None:
+            self.cells(number)
+        by_col = row.by_col if row is not None else {}
+        p = self.p
+        edits = row.edits if row is not None else self._added.setdefault(number, {})
+        for k, value in enumerate(values):
+            col = first_col + k
+            if col in by_col:
+                self.set_number(number, col, value)
+                continue
+            style = self.default_style(number, col)
+            s_attr = f' s="{style}"' if style is not None else ""
+            edits[col] = f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>'
 
     def set_cached(self, number: int, col: int, value: float | None) -> None:
         """Replace the cached value of a formula cell (``None`` removes it)."""
@@ -194,13 +232,8 @@ class SheetText:
         if number in self.rows:
             self.rows[number].edits[col] = xml
         else:
-            self._new_rows.setdefault(number, {})[col] = xml
+            self._added.setdefault(number, {})[col] = xml
 
-    @property
-    def _new_rows(self) -> dict[int, dict[int, str]]:
-        if not hasattr(self, "_added"):
-            self._added: dict[int, dict[int, str]] = {}
-        return self._added
 
     def _unshare(self, number: int, col: int, master: Cell) -> None:
         """Give every cell sharing ``master``'s formula its own formula text."""
@@ -240,7 +273,7 @@ class SheetText:
     def render(self) -> bytes:
         out = [self.text[:self.data_start]]
         pos = self.data_start
-        added = sorted(self._new_rows.items())
+        added = sorted(self._added.items())
         for number in sorted(self.rows):
             row = self.rows[number]
             while added and added[0][0] < number:
@@ -259,8 +292,9 @@ class SheetText:
         return f'<{self.p}row r="{number}">' + "".join(cells[c] for c in sorted(cells)) + f"</{self.p}row>"
 
     def _rebuilt(self, row: Row) -> str:
+        """The row with its edited cells replaced and its new cells inserted in column order."""
         cells = self.cells(row.number)
-        edits = dict(row.edits)
+        edits = row.edits
         open_tag = row.open_tag
         if open_tag.endswith("/>"):
             open_tag = open_tag[:-2].rstrip() + ">"
@@ -271,15 +305,18 @@ class SheetText:
             open_tag = open_tag.replace(spans.group(), f'spans="{lo}:{hi}"')
         parts = [open_tag]
         pos = row.start + len(row.open_tag)
-        existing = {c.col for c in cells}
+        new = sorted(c for c in edits if c not in row.by_col)
+        k = 0
         for cell in cells:
-            while edits and min(edits) < cell.col and min(edits) not in existing:
-                parts.append(edits.pop(min(edits)))
+            while k < len(new) and new[k] < cell.col:
+                parts.append(edits[new[k]])
+                k += 1
             parts.append(self.text[pos:cell.start])
-            parts.append(edits.pop(cell.col) if cell.col in edits else self.text[cell.start:cell.end])
+            edited = edits.get(cell.col)
+            parts.append(edited if edited is not None else self.text[cell.start:cell.end])
             pos = cell.end
         end = row.end if row.open_tag.endswith("/>") else row.end - len(f"</{self.p}row>")
         parts.append(self.text[pos:end] if pos <= end else "")
-        parts += [edits[c] for c in sorted(edits)]
+        parts += [edits[c] for c in new[k:]]
         parts.append(f"</{self.p}row>")
         return "".join(parts)

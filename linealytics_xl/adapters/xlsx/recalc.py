@@ -4,7 +4,8 @@ Viewers that do not calculate (Power BI's import, previewers, e-mail clients) sh
 cached value, so a stale one would show the inventory of the previous plan.  Every formula in
 the patched sheets that depends, directly or through other formulas, on a patched cell is found;
 the shapes the workbook uses for its inventory and total rows (sums and differences of cells,
-``SUM`` of ranges) are recomputed with :func:`core.cells.evaluate_sum_formula`, and any other
+``SUM`` of ranges, numbers: the shapes :func:`core.cells.evaluate_sum_formula` reads, compiled
+once per formula here because a large workbook has tens of thousands) are recomputed, and any other
 dependent formula loses its cached value (Excel recomputes it: the writer sets full calculation
 on load).  Formulas that depend on nothing the tool wrote keep their cached values exactly.
 
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 
 from openpyxl.formula.translate import Translator
 
-from ...core.cells import address, column_index, evaluate_sum_formula
+from ...core.cells import address, column_index
 from .patch import SheetText, unescape
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
@@ -31,18 +32,78 @@ _FUNCTION = re.compile(r"[A-Za-z_][\w.]*\(")
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[Ee][+-]?\d+)?")
 _BOUND = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
+_TERM = r"(?:\$?[A-Z]{1,3}\$?\d+|SUM\(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+\)|\d+(?:\.\d*)?)"
+_SIMPLE = re.compile(rf"[+-]?{_TERM}(?:[+-]{_TERM})*$")
+_SIMPLE_TERM = re.compile(r"([+-]?)(?:\$?([A-Z]{1,3})\$?(\d+)|SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)"
+                          r"|(\d+(?:\.\d*)?))")
+_COLUMNS: dict[str, int] = {}
+
 Range = tuple[int, int, int, int]      # 1-based rows, 0-based columns, inclusive
 
 
 def _range(text: str) -> Range:
     a, _, b = text.partition(":")
     (c0, r0), (c1, r1) = _BOUND.match(a).groups(), _BOUND.match(b or a).groups()
-    return int(r0), column_index(c0), int(r1), column_index(c1)
+    return int(r0), _col(c0), int(r1), _col(c1)
+
+
+def _col(letters: str) -> int:
+    c = _COLUMNS.get(letters)
+    if c is None:
+        c = _COLUMNS[letters] = column_index(letters)
+    return c
+
+
+#: One term of a compiled sum: sign, range (1-based rows, 0-based columns), inside SUM, number.
+Term = tuple[float, int, int, int, int, bool, float]
+
+
+def compile_sum(formula: str) -> list[Term] | None:
+    """The terms of a formula of ``+``/``-`` cells, ``SUM`` ranges and numbers; None otherwise."""
+    body = formula.lstrip("=").replace(" ", "").upper()
+    if not _SIMPLE.match(body):
+        return None
+    terms = []
+    for m in _SIMPLE_TERM.finditer(body):
+        sign = -1.0 if m.group(1) == "-" else 1.0
+        if m.group(2):
+            r, c = int(m.group(3)), _col(m.group(2))
+            terms.append((sign, r, c, r, c, False, 0.0))
+        elif m.group(4):
+            terms.append((sign, int(m.group(5)), _col(m.group(4)), int(m.group(7)), _col(m.group(6)), True, 0.0))
+        else:
+            terms.append((sign, 0, -1, -1, -1, False, float(m.group(8))))
+    return terms
+
+
+def evaluate(terms: list[Term], lookup) -> float | None:
+    """A compiled sum's value: ``lookup(row, col)`` gives a number, None for a blank cell, or
+    anything else for a cell that is not a number.  As in Excel, blanks inside ``SUM`` count 0;
+    a single blank or any non-number makes the value unknown (None)."""
+    total = 0.0
+    for sign, r0, c0, r1, c1, in_sum, number in terms:
+        if c0 < 0:
+            total += sign * number
+            continue
+        value = 0.0
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                v = lookup(r, c)
+                if v is None and in_sum:
+                    continue
+                if type(v) is not float:
+                    return None
+                value += v
+        total += sign * value
+    return total
 
 
 def references(formula: str, sheet: str) -> tuple[list[tuple[str, Range]], bool]:
     """(sheet, range) of every cell reference of ``formula``; True when something else remains
     that could refer to cells (a name, a whole column, a structured reference)."""
+    terms = compile_sum(formula)
+    if terms is not None:
+        return [(sheet, t[1:5]) for t in terms if t[2] >= 0], False
     body = _STRING.sub("", formula)
     refs = []
     for m in _QUALIFIED.finditer(body):
@@ -58,11 +119,15 @@ def references(formula: str, sheet: str) -> tuple[list[tuple[str, Range]], bool]
 
 
 class _Formula:
-    __slots__ = ("sheet", "row", "col", "text", "refs", "unknown")
+    __slots__ = ("sheet", "row", "col", "text", "refs", "unknown", "terms")
 
     def __init__(self, sheet: str, row: int, col: int, text: str):
         self.sheet, self.row, self.col, self.text = sheet, row, col, text
-        self.refs, self.unknown = references(text, sheet)
+        self.terms = compile_sum(text)
+        if self.terms is not None:
+            self.refs, self.unknown = [(sheet, t[1:5]) for t in self.terms if t[2] >= 0], False
+        else:
+            self.refs, self.unknown = references(text, sheet)
 
 
 def _formulas(name: str, sheet: SheetText) -> list[_Formula]:
@@ -103,11 +168,15 @@ def refresh(sheets: Mapping[str, SheetText], written: Mapping[str, Mapping[tuple
         for r, c in cells:
             dirty_rows[name].setdefault(r, set()).add(c)
 
+    dirty_cells = {(name, r, c) for name, cells in written.items() for r, c in cells}
+
     def hits(sheet: str, rng: Range) -> bool:
+        r0, c0, r1, c1 = rng
+        if r0 == r1 and c0 == c1:
+            return (sheet, r0, c0) in dirty_cells or (lower.get(sheet.lower(), ""), r0, c0) in dirty_cells
         rows = dirty_rows.get(lower.get(sheet.lower(), ""))
         if not rows:
             return False
-        r0, c0, r1, c1 = rng
         if r1 - r0 < len(rows):
             return any(c0 <= c <= c1 for r in range(r0, r1 + 1) for c in rows.get(r, ()))
         return any(r0 <= r <= r1 and any(c0 <= c <= c1 for c in cols) for r, cols in rows.items())
@@ -119,6 +188,7 @@ def refresh(sheets: Mapping[str, SheetText], written: Mapping[str, Mapping[tuple
         for f in pending:
             if f.unknown or any(hits(s, rng) for s, rng in f.refs):
                 dirty_rows[f.sheet].setdefault(f.row, set()).add(f.col)
+                dirty_cells.add((f.sheet, f.row, f.col))
                 dirty.append(f)
             else:
                 rest.append(f)
@@ -127,21 +197,29 @@ def refresh(sheets: Mapping[str, SheetText], written: Mapping[str, Mapping[tuple
         pending = rest
     by_cell = {(f.sheet, f.row, f.col): f for f in dirty}
     memo: dict[tuple[str, int, int], float | None] = {}
+    unknown = object()
 
-    def value(sheet: str, row: int, col: int) -> float | None:
+    def value(sheet: str, row: int, col: int):
+        """A cell's value for the sums: float, None (blank) or ``unknown``."""
         key = (sheet, row, col)
         if key in memo:
-            return memo[key]
-        if (row, col) in written.get(sheet, {}):
-            return written[sheet][(row, col)]
+            v = memo[key]
+            return unknown if v is None else v
+        cells = written.get(sheet, {})
+        if (row, col) in cells:
+            return cells[(row, col)]
         f = by_cell.get(key)
         if f is None:
-            v = SheetText.plain_value(sheets[sheet].cell(row, col))
-            return v if isinstance(v, float) else None
-        memo[key] = None                        # a cycle reads as "unknown"
-        memo[key] = None if f.unknown else evaluate_sum_formula(f.text, lambda r, c: value(sheet, r + 1, c))
-        return memo[key]
+            cell = sheets[sheet].cell(row, col)
+            if cell is None or (cell.v is None and not cell.formula):
+                return None
+            v = SheetText.plain_value(cell)
+            return v if type(v) is float else unknown
+        memo[key] = None                        # a cycle reads as unknown
+        memo[key] = None if f.terms is None else evaluate(f.terms, lambda r, c: value(sheet, r, c))
+        return unknown if memo[key] is None else memo[key]
 
     for f in dirty:
-        sheets[f.sheet].set_cached(f.row, f.col, value(f.sheet, f.row, f.col))
+        v = value(f.sheet, f.row, f.col)
+        sheets[f.sheet].set_cached(f.row, f.col, v if type(v) is float else None)
     return len(dirty)

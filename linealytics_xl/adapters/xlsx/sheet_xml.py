@@ -161,4 +161,5 @@ def sheet_writer(frame: pd.DataFrame, *, date_styles: dict[int, int], widths: Se
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
+    write.estimated_bytes = 64 * (n + 1) * max(k, 1) + 4096      # for the zip64 decision
     return write

@@ -107,18 +107,17 @@ def _patch_cells(package: Package, book: Book, blocks: Iterable[Block], result: 
         cells = written.setdefault(entry.name, {})
         max_row = max_col = 0
         for b in group:
-            for k, v in enumerate(b.values):
-                row, col = b.row + 1, b.col + k
-                old = sheet.cell(row, col)
-                if old is not None and old.formula:
-                    removed.add((entry.element.get("sheetId"), row, col))
-                sheet.set_number(row, col, float(v))
-                cells[(row, col)] = float(v)
-                max_row, max_col = max(max_row, row), max(max_col, col)
+            row = b.row + 1
+            values = [float(v) for v in b.values]
+            sheet.set_numbers(row, b.col, values)
+            cells.update(((row, b.col + k), v) for k, v in enumerate(values))
+            max_row, max_col = max(max_row, row), max(max_col, b.col + len(b.values) - 1)
         sheet.dimension_cover(max_row, max_col)
+        removed |= {(entry.element.get("sheetId"), r, c) for r, c in sheet.removed_formulas}
     result.formulas_refreshed = refresh(texts, written)
     for name, sheet in texts.items():
-        package.write(book.sheet(name).part, sheet.render())
+        xml = sheet.render()
+        package.write(book.sheet(name).part, xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
     return removed
 
 
