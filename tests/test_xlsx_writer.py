@@ -171,3 +171,36 @@ def test_fast_reader_gives_what_openpyxl_gives(real_copy):
             assert [[type(v) for v in r] for r in a] == [[type(v) for v in r] for r in b], name
     merged = read_cells(path)["Dashboard"].merged
     assert (3, 1, 3, 2) in merged                       # the selector B4:C4
+
+
+def test_compiled_sums_agree_with_the_core_evaluator(real_path):
+    """The writer's compiled sums compute what ``core.cells.evaluate_sum_formula`` computes, on
+    every formula of the real workbook that the core reads (inventory, totals)."""
+    from linealytics_xl.adapters.workbook_file import WorkbookFile
+    from linealytics_xl.adapters.xlsx.recalc import compile_sum, evaluate
+    from linealytics_xl.core.cells import evaluate_sum_formula, is_formula
+
+    sheets = WorkbookFile(real_path).sheets()
+    compared = 0
+    for grid in sheets.values():
+        def cell(r, c):
+            return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+
+        def plain(r, c):                    # 1-based rows, as the compiled sums address them
+            v = cell(r - 1, c)
+            if is_formula(v):
+                terms = compile_sum(v)
+                return None if terms is None else evaluate(terms, plain)
+            return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                if not is_formula(v):
+                    continue
+                core = evaluate_sum_formula(v, cell)
+                terms = compile_sum(v)
+                if core is not None:                # every formula the core reads compiles
+                    assert terms is not None, v
+                    assert evaluate(terms, plain) == pytest.approx(core, rel=1e-15), v
+                    compared += 1
+    assert compared > 100
