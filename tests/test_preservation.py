@@ -318,3 +318,25 @@ def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy):
     book.write(prepared.blocks, prepared.tables, prepared.settings)
     assert "own sheet 'Dashboard'" in (book.dashboard_error or "")
     assert _parts(real_copy)[part] == before[part]
+
+
+def test_a_formula_in_an_owned_cell_is_replaced_and_the_calc_chain_dropped(real_copy):
+    """The tool owns Wafer Plan's product rows: a planner's formula there gives way to the plan,
+    as it always has, and the calculation chain that lists it goes (Excel rebuilds it; a chain
+    naming a cell without a formula makes Excel repair the file)."""
+    parts = _parts(real_copy)
+    sheet = _sheet_parts(parts)["Wafer Plan"]
+    assert b'<c r="B4" s="4"/>' in parts[sheet]
+    parts[sheet] = parts[sheet].replace(b'<c r="B4" s="4"/>', b'<c r="B4" s="4"><f>1+1</f><v>2</v></c>')
+    parts["xl/calcChain.xml"] = parts["xl/calcChain.xml"].replace(b'<c r="M19" i="7" l="1"/>',
+                                                                  b'<c r="B4" i="5"/><c r="M19" i="7" l="1"/>')
+    with zipfile.ZipFile(real_copy, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    jobs.plan(real_copy, overrides=FAST)
+    after = _parts(real_copy)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["[Content_Types].xml"] and b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    ws = openpyxl.load_workbook(real_copy)["Wafer Plan"]
+    assert isinstance(ws["B4"].value, float) and ws["B4"].value >= 0
+    assert after["xl/persons/person.xml"] == parts["xl/persons/person.xml"]

@@ -112,9 +112,8 @@ class WorkbookFile:
         dest = Path(output) if output else self.path
         check_writable(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        settings_rows = None
-        if SETTINGS_SHEET not in self.book.sheetnames:
-            settings_rows = [(name, value, description) for name, value, description in settings.rows()]
+        # written only when the workbook has no Settings sheet (afterwards it is the planner's)
+        settings_rows = [(name, value, description) for name, value, description in settings.rows()]
         tmp = dest.parent / f".~linealytics-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             written = write_package(

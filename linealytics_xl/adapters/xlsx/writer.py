@@ -24,6 +24,7 @@ from lxml import etree
 
 from ...core.cells import column_index
 from ...core.layout import Block
+from ...core.settings import SETTINGS_SHEET as SETTINGS
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
@@ -54,7 +55,8 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
                   dashboard_sheet: str = "Dashboard", dashboard_title: str = "") -> Written:
     """Write ``src`` with the plan to ``dest`` (a new file; ``src`` is only read).
 
-    ``settings_rows``: rows of a new ``Settings`` sheet, or None to leave Settings alone.
+    ``settings_rows``: rows of the ``Settings`` sheet, written only when the workbook has none
+    (afterwards the sheet is the planner's), or None to leave Settings alone.
     ``dashboard(book, frames)`` builds the dashboard into an openpyxl book (see ``transplant``).
     """
     package = Package(src)
@@ -65,9 +67,9 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
         tables_before = table_ids(package)
         for name, frame in tables.items():
             _write_table(package, book, styles, name, frame, tables_before)
-        if settings_rows is not None and book.sheet("Settings") is None:
+        if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
-            _write_sheet(package, book, "Settings", sheet_writer(
+            _write_sheet(package, book, SETTINGS, sheet_writer(
                 frame, date_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
         if dashboard is not None:
             try:            # a view: a failure to build it never blocks the plan (nothing changed yet)
