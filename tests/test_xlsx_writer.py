@@ -204,3 +204,24 @@ def test_compiled_sums_agree_with_the_core_evaluator(real_path):
                     assert evaluate(terms, plain) == pytest.approx(core, rel=1e-15), v
                     compared += 1
     assert compared > 100
+
+
+def test_number_formats_and_new_sheets(tmp_path):
+    """Per-column formats (the contract's) style the data cells; a new input sheet is written
+    once, text as text, and left alone when it exists."""
+    src = write_demo_workbook(tmp_path / "demo.xlsx", n_products=2, n_quarters=2, seed=1, capacity_bound=("P2",))
+    out = tmp_path / "out.xlsx"
+    frame = pd.DataFrame({"Share": [0.25, 0.5], "When": pd.to_datetime(["2025-01-06", "2025-01-13"]), "N": [1, 2]})
+    formats = lambda table, cols: ["0.0%", "General", "#,##0"]                    # noqa: E731
+    sheet = [["Name", "Value"], ["=not a formula", 3.5], ["+1", None]]
+    write_package(src, out, [], {"LL_Test": frame}, None, number_formats=formats, new_sheets={"WhatIf": sheet})
+    wb = openpyxl.load_workbook(out)
+    ws = wb["LL_Test"]
+    assert (ws["A2"].number_format, ws["B2"].number_format, ws["C2"].number_format) == ("0.0%", "yyyy-mm-dd", "#,##0")
+    assert ws["A1"].number_format == "General"
+    what = wb["WhatIf"]
+    assert [[c.value for c in r] for r in what.iter_rows()] == [["Name", "Value"], ["=not a formula", 3.5], ["+1", None]]
+    assert what["A2"].data_type == "s"
+    again = tmp_path / "again.xlsx"
+    write_package(out, again, [], {"LL_Test": frame}, None, new_sheets={"WhatIf": [["changed"]]})
+    assert openpyxl.load_workbook(again)["WhatIf"]["A1"].value == "Name"

@@ -103,11 +103,14 @@ class WorkbookFile:
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
-              output: str | os.PathLike[str] | None = None) -> tuple[Path, list[str]]:
+              output: str | os.PathLike[str] | None = None,
+              new_sheets: dict[str, list[list[Any]]] | None = None) -> tuple[Path, list[str]]:
         """Write everything, save atomically; returns the path and notes on anything not kept.
 
         The package-level writer (``adapters.xlsx``) rewrites only the parts the tool owns and
         copies every other part byte-for-byte, so nothing is lost and the notes are empty.
+        ``new_sheets`` are input sheets the tool creates for the planner when absent: written
+        once, as values (text as text), and the planner's from then on.
         """
         dest = Path(output) if output else self.path
         check_writable(dest)
@@ -120,7 +123,8 @@ class WorkbookFile:
                 self.path, tmp, blocks, tables, settings_rows,
                 # looked up at call time, so that a test can replace the builder
                 dashboard=lambda book, frames: write_dashboard(book, frames),
-                dashboard_frames=self._dashboard_frames, dashboard_sheet=DASHBOARD, dashboard_title=TITLE)
+                dashboard_frames=self._dashboard_frames, dashboard_sheet=DASHBOARD, dashboard_title=TITLE,
+                new_sheets=new_sheets)
             self.dashboard_error = written.dashboard_error
             _replace_into(tmp, dest)
         except BaseException:

@@ -77,37 +77,42 @@ def is_date_column(series: pd.Series) -> bool:
                 or (series.dtype == object and series.map(_is_date).any()))
 
 
-def _object_cell(ref: str, v: Any, date_style: str) -> str:
+def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
+    """One cell of any Python value (``style`` is the `` s="N"`` attribute or ''; a date gets
+    ``date_style`` when given)."""
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
         return ""
     if isinstance(v, (bool, np.bool_)):
-        return f'<c r="{ref}" t="b"><v>{int(v)}</v></c>'
+        return f'<c r="{ref}"{style} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, (int, np.integer)):
-        return f'<c r="{ref}"><v>{int(v)}</v></c>'
+        return f'<c r="{ref}"{style}><v>{int(v)}</v></c>'
     if isinstance(v, (float, np.floating)):
-        return f'<c r="{ref}"><v>{float(v)!r}</v></c>'
+        return f'<c r="{ref}"{style}><v>{float(v)!r}</v></c>' if np.isfinite(v) else ""
     if _is_date(v) or isinstance(v, time):
-        return f'<c r="{ref}"{date_style}><v>{excel_serial(v)!r}</v></c>'
-    return string_cell(ref, str(v))
+        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v)!r}</v></c>'
+    return string_cell(ref, str(v), style)
 
 
-def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], date_style: str) -> list[str]:
-    """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text."""
+def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = "") -> list[str]:
+    """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text,
+    ``style`` the column's `` s="N"`` attribute (or ''), ``date_style`` that of the dates in a
+    column of mixed values."""
     if pd.api.types.is_bool_dtype(col):
-        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
+        return [f'<c r="{letter}{r}"{style} t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
     if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:
-        return [f'<c r="{letter}{r}"><v>{v}</v></c>' for r, v in zip(rows, col.tolist())]
+        return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in zip(rows, col.tolist())]
     if pd.api.types.is_float_dtype(col):
         arr = col.to_numpy(dtype=float)
         finite = np.isfinite(arr).tolist()
-        return [f'<c r="{letter}{r}"><v>{v!r}</v></c>' if ok else ""
+        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if ok else ""
                 for r, v, ok in zip(rows, arr.tolist(), finite)]
     if pd.api.types.is_datetime64_any_dtype(col):
         values = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
         ns = values.to_numpy(dtype="datetime64[ns]")
         ok = (~np.isnat(ns)).tolist()
         serial = ((ns - EXCEL_EPOCH).astype(np.int64) / DAY_NS).tolist()
-        return [f'<c r="{letter}{r}"{date_style}><v>{v!r}</v></c>' if good else ""
+        style = date_style or style
+        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
                 for r, v, good in zip(rows, serial, ok)]
     cache: dict[Any, str] = {}
     out = []
@@ -116,18 +121,21 @@ def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], date_style: 
             body = cache.get(v)
             if body is None:
                 body = cache[v] = _string_tail(v)
-            out.append(f'<c r="{letter}{r}"{body}')
+            out.append(f'<c r="{letter}{r}"{style}{body}')
         else:
-            out.append(_object_cell(f"{letter}{r}", v, date_style))
+            out.append(_object_cell(f"{letter}{r}", v, style, date_style))
     return out
 
 
-def sheet_writer(frame: pd.DataFrame, *, date_styles: dict[int, int], widths: Sequence[float],
-                 freeze_header: bool, table_rel: str | None, min_rows: int = 1) -> Callable[[IO[bytes]], None]:
-    """A function that streams ``frame`` (header row first) as a worksheet part.
+def sheet_writer(frame: pd.DataFrame, *, column_styles: dict[int, int], widths: Sequence[float],
+                 freeze_header: bool, table_rel: str | None, min_rows: int = 1, header: bool = True,
+                 date_styles: dict[int, int] | None = None) -> Callable[[IO[bytes]], None]:
+    """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
+    worksheet part.
 
-    ``date_styles`` maps column positions to the style index of their date format;
-    ``table_rel`` is the relationship id of the sheet's table part (None for no table).
+    ``column_styles`` maps column positions to the cell format of their data cells (a number or
+    date format); ``date_styles`` those of the date values in columns of mixed values;
+    ``table_rel`` is the relationship id of the sheet's table part (None for none).
     """
     n, k = len(frame), len(frame.columns)
     last_row = max(min_rows, n + 1)
@@ -143,17 +151,22 @@ def sheet_writer(frame: pd.DataFrame, *, date_styles: dict[int, int], widths: Se
         if widths:
             head.append("<cols>" + "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
                                            for i, w in enumerate(widths)) + "</cols>")
-        head.append('<sheetData><row r="1">')
-        head += [string_cell(f"{column_letter(i)}1", str(c)) for i, c in enumerate(frame.columns)]
-        head.append("</row>")
+        head.append("<sheetData>")
+        if header:
+            head.append('<row r="1">')
+            head += [string_cell(f"{column_letter(i)}1", str(c)) for i, c in enumerate(frame.columns)]
+            head.append("</row>")
         stream.write("".join(head).encode("utf-8"))
         letters = [column_letter(i) for i in range(k)]
-        styles = [f' s="{date_styles[i]}"' if i in date_styles else "" for i in range(k)]
+        styles = [f' s="{column_styles[i]}"' if i in column_styles else "" for i in range(k)]
+        dates = [f' s="{date_styles[i]}"' if date_styles and i in date_styles else "" for i in range(k)]
+        first = 2 if header else 1
         for start in range(0, n, SLICE_ROWS):
             part = frame.iloc[start:start + SLICE_ROWS]
-            rows = [str(r) for r in range(start + 2, start + 2 + len(part))]
-            cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i]) for i in range(k)]
-            body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols)))
+            rows = [str(r) for r in range(start + first, start + first + len(part))]
+            cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i]) for i in range(k)]
+            body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols))
+                           if any(cells))
             stream.write(body.encode("utf-8"))
         tail = ['</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
         if table_rel:

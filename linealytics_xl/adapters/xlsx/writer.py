@@ -52,8 +52,14 @@ class Written:
 def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mapping[str, pd.DataFrame],
                   settings_rows: list[tuple] | None, dashboard: Callable | None = None,
                   dashboard_frames: Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
-                  dashboard_sheet: str = "Dashboard", dashboard_title: str = "") -> Written:
+                  dashboard_sheet: str = "Dashboard", dashboard_title: str = "",
+                  number_formats: Callable[[str, list[str]], list[str]] | None = None,
+                  new_sheets: Mapping[str, list[list]] | None = None) -> Written:
     """Write ``src`` with the plan to ``dest`` (a new file; ``src`` is only read).
+
+    ``number_formats(table, columns)`` gives each column's Excel number format ("General" for
+    none; dates default to ``yyyy-mm-dd``).  ``new_sheets`` are sheets (rows of values) written
+    once, when the workbook lacks them, and the planner's from then on (like ``Settings``).
 
     ``settings_rows``: rows of the ``Settings`` sheet, written only when the workbook has none
     (afterwards the sheet is the planner's), or None to leave Settings alone.
@@ -66,11 +72,18 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
         for name, frame in tables.items():
-            _write_table(package, book, styles, name, frame, tables_before)
+            formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
+            _write_table(package, book, styles, name, frame, tables_before, formats)
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
             _write_sheet(package, book, SETTINGS, sheet_writer(
-                frame, date_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
+                frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
+        for name, rows in (new_sheets or {}).items():
+            if book.sheet(name) is None:
+                width = max((len(r) for r in rows), default=0)
+                frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+                _write_sheet(package, book, name, sheet_writer(
+                    frame, column_styles={}, widths=(28,), freeze_header=False, table_rel=None, header=False))
         if dashboard is not None:
             try:            # a view: a failure to build it never blocks the plan (nothing changed yet)
                 scratch = _build_dashboard(package, book, dashboard, dashboard_frames(tables), dashboard_sheet,
@@ -190,7 +203,7 @@ def _write_sheet(package: Package, book: Book, name: str, writer) -> str:
 
 
 def _write_table(package: Package, book: Book, styles: Styles, name: str, frame: pd.DataFrame,
-                 ids_before: dict[str, int]) -> None:
+                 ids_before: dict[str, int], formats: list[str] | None = None) -> None:
     part, had = _sheet_part(package, book, name)
     table_part = had.get(REL_TABLE)
     if table_part is not None and table_part in ids_before:
@@ -198,10 +211,16 @@ def _write_table(package: Package, book: Book, styles: Styles, name: str, frame:
     else:
         table_part = package.free_name("xl/tables/table{}.xml")
         table_id = max([0, *table_ids(package).values(), *ids_before.values()]) + 1
-    date_styles = {i: styles.cell_format(number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT)
-                   for i, c in enumerate(frame.columns) if is_date_column(frame[c])}
+    column_styles, date_styles = {}, {}
+    for i, c in enumerate(frame.columns):
+        code = formats[i] if formats else "General"
+        if code != "General":
+            column_styles[i] = styles.cell_format(number_format=code)
+        elif is_date_column(frame.iloc[:, i]):          # dates without a contract format
+            date_styles[i] = styles.cell_format(number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT)
     widths = [max(10, min(40, len(str(c)) + 4)) for c in frame.columns]
-    package.write(part, sheet_writer(frame, date_styles=date_styles, widths=widths, freeze_header=True,
+    package.write(part, sheet_writer(frame, column_styles=column_styles, date_styles=date_styles, widths=widths,
+                                     freeze_header=True,
                                      table_rel="rId1", min_rows=2), CT_WORKSHEET, level=TABLE_LEVEL)
     package.write(rels_name(part), _rels([("rId1", REL_TABLE, relative(part, table_part))]))
     package.write(table_part, table_xml(table_id, name, [str(c) for c in frame.columns], len(frame)), CT_TABLE)
