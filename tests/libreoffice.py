@@ -47,6 +47,8 @@ __all__ = [
     "render_png",
     "list_charts",
     "read_png",
+    "make_pivot",
+    "list_macros",
 ]
 
 
@@ -173,6 +175,22 @@ def render_png(src: Path, dst_png: Path, sheet: str, *, timeout: float = DEFAULT
 def list_charts(src: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, int]:
     """Number of chart objects on every sheet of ``src``, by sheet name (in sheet order)."""
     return {str(k): int(v) for k, v in _run(["charts", str(_existing(src))], timeout=timeout)["charts"].items()}
+
+
+def make_pivot(src: Path, dst: Path, sheet: str, source: str, target_sheet: str, *,
+               timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Store ``src`` as ``dst`` with a LibreOffice pivot table over ``sheet!source`` (rows: its
+    first column, data: the sum of its second) at A1 of ``target_sheet``."""
+    src, dst = _existing(src), Path(dst).resolve()
+    _run(["pivot", str(src), str(dst), sheet, source, target_sheet], timeout=timeout)
+    if not dst.is_file() or dst.read_bytes()[:2] != b"PK":
+        raise LibreOfficeError(f"LibreOffice reported success but wrote no xlsx to {dst}")
+    return dst
+
+
+def list_macros(src: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[str]]:
+    """The macro libraries LibreOffice loads from ``src`` and their modules."""
+    return {str(k): list(v) for k, v in _run(["macros", str(_existing(src))], timeout=timeout)["macros"].items()}
 
 
 # --------------------------------------------------------------------------- PNG reading

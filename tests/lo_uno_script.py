@@ -6,6 +6,8 @@ project's python; ``tests/libreoffice.py`` starts it as a subprocess::
     /usr/bin/python3 tests/lo_uno_script.py recalc SRC.xlsx DST.xlsx
     /usr/bin/python3 tests/lo_uno_script.py png SRC.xlsx DST.png SHEET
     /usr/bin/python3 tests/lo_uno_script.py charts SRC.xlsx
+    /usr/bin/python3 tests/lo_uno_script.py pivot SRC.xlsx DST.xlsx SHEET RANGE TARGET_SHEET
+    /usr/bin/python3 tests/lo_uno_script.py macros SRC.xlsm
 
 Each call starts its own ``soffice`` on a private, temporary user profile, listening on a private
 pipe, and always terminates it (and removes the profile) at the end; ``$LL_LO_WORKDIR`` names the
@@ -297,13 +299,54 @@ def list_charts(src: Path) -> dict:
     return {"charts": counts}
 
 
+def make_pivot(src: Path, dst: Path, sheet_name: str, source: str, target_sheet: str) -> dict:
+    """Add a pivot table (rows: the first column of ``source``; data: sum of the second) at A1
+    of ``target_sheet`` and store the workbook as xlsx: a pivot made by a real spreadsheet."""
+    with Office() as office:
+        doc = office.load(src)
+        try:
+            rng = _sheet(doc, sheet_name).getCellRangeByName(source).getRangeAddress()
+            target = _sheet(doc, target_sheet)
+            pilots = target.getDataPilotTables()
+            desc = pilots.createDataPilotDescriptor()
+            desc.setSourceRange(rng)
+            fields = desc.getDataPilotFields()
+            fields.getByIndex(0).setPropertyValue(
+                "Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "ROW"))
+            data = fields.getByIndex(1)
+            data.setPropertyValue("Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "DATA"))
+            data.setPropertyValue("Function", uno.Enum("com.sun.star.sheet.GeneralFunction", "SUM"))
+            pilots.insertNewByName("PlannerPivot", target.getCellRangeByName("A1").getCellAddress(), desc)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            doc.storeToURL(uno.systemPathToFileUrl(str(dst.resolve())), _props(FilterName=XLSX_FILTER, Overwrite=True))
+        finally:
+            doc.close(True)
+    return {"output": str(dst)}
+
+
+def list_macros(src: Path) -> dict:
+    """The VBA modules LibreOffice loads from a workbook (Basic library -> module names)."""
+    with Office() as office:
+        doc = office.load(src)
+        try:
+            libs = doc.BasicLibraries
+            out = {}
+            for name in libs.getElementNames():
+                libs.loadLibrary(name)
+                out[name] = sorted(libs.getByName(name).getElementNames())
+        finally:
+            doc.close(True)
+    return {"macros": out}
+
+
 def _terminate(signum, frame):  # SIGTERM from the caller: unwind so that soffice is killed
     raise SystemExit(128 + signum)
 
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    usage = ("usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | charts SRC")
+    usage = ("usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | charts SRC | "
+             "pivot SRC DST SHEET RANGE TARGET | macros SRC")
     if len(argv) < 2:
         print(usage, file=sys.stderr)
         return 2
@@ -315,6 +358,10 @@ def main(argv: list[str]) -> int:
             result = render_png(Path(args[0]), Path(args[1]), args[2])
         elif cmd == "charts" and len(args) == 1:
             result = list_charts(Path(args[0]))
+        elif cmd == "pivot" and len(args) == 5:
+            result = make_pivot(Path(args[0]), Path(args[1]), *args[2:])
+        elif cmd == "macros" and len(args) == 1:
+            result = list_macros(Path(args[0]))
         else:
             print(usage, file=sys.stderr)
             return 2

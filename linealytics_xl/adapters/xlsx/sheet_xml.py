@@ -1,0 +1,178 @@
+"""Sheets the tool owns, streamed as SpreadsheetML straight from DataFrames.
+
+No per-cell Python objects: each column is turned into cell text in slices of rows (numbers by
+``repr``, the shortest text that reads back as the same double; dates as serial numbers with a
+date style; text as inline strings, so the planner's ``sharedStrings.xml`` is never touched).
+Text is never a formula: a string starting with ``=`` is still a string cell.  Characters XML 1.0
+cannot carry are written with the OOXML ``_xHHHH_`` escape, which Excel reads back as the
+character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ...core.cells import column_letter
+
+NS_DECL = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+SLICE_ROWS = 20_000
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+DAY_NS = 86_400 * 10**9
+
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPE_LOOKALIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def escape_text(text: str) -> str:
+    """``text`` as XML character data: OOXML-escaped where XML 1.0 cannot carry it, then XML-escaped.
+
+    A literal ``_x0041_`` in the text is protected as ``_x005F_x0041_`` so that it reads back as
+    itself rather than as ``A`` (ECMA-376 Part 1, 22.9.2.19).
+    """
+    text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
+    text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def string_cell(ref: str, text: str, style: str = "") -> str:
+    """An inline-string cell (never a formula, whatever the text starts with)."""
+    return f'<c r="{ref}"{style}{_string_tail(text)}'
+
+
+def _string_tail(text: str) -> str:
+    body = escape_text(text)
+    space = ' xml:space="preserve"' if body != body.strip() or "\n" in body else ""
+    return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
+
+
+def excel_serial(value: Any) -> float | None:
+    """Excel's serial day number of a date or time stamp (1900 date system)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
+        return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    if isinstance(value, date):
+        return float((value - date(1899, 12, 30)).days)
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    return None
+
+
+def _is_date(v: Any) -> bool:
+    return isinstance(v, (date, datetime, pd.Timestamp)) and v is not pd.NaT
+
+
+def is_date_column(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_datetime64_any_dtype(series)
+                or (series.dtype == object and series.map(_is_date).any()))
+
+
+def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
+    """One cell of any Python value (``style`` is the `` s="N"`` attribute or ''; a date gets
+    ``date_style`` when given)."""
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return f'<c r="{ref}"{style} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, (int, np.integer)):
+        return f'<c r="{ref}"{style}><v>{int(v)}</v></c>'
+    if isinstance(v, (float, np.floating)):
+        return f'<c r="{ref}"{style}><v>{float(v)!r}</v></c>' if np.isfinite(v) else ""
+    if _is_date(v) or isinstance(v, time):
+        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v)!r}</v></c>'
+    return string_cell(ref, str(v), style)
+
+
+def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = "") -> list[str]:
+    """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text,
+    ``style`` the column's `` s="N"`` attribute (or ''), ``date_style`` that of the dates in a
+    column of mixed values."""
+    if pd.api.types.is_bool_dtype(col):
+        return [f'<c r="{letter}{r}"{style} t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
+    if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:
+        return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in zip(rows, col.tolist())]
+    if pd.api.types.is_float_dtype(col):
+        arr = col.to_numpy(dtype=float)
+        finite = np.isfinite(arr).tolist()
+        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if ok else ""
+                for r, v, ok in zip(rows, arr.tolist(), finite)]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        values = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
+        ns = values.to_numpy(dtype="datetime64[ns]")
+        ok = (~np.isnat(ns)).tolist()
+        serial = ((ns - EXCEL_EPOCH).astype(np.int64) / DAY_NS).tolist()
+        style = date_style or style
+        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
+                for r, v, good in zip(rows, serial, ok)]
+    cache: dict[Any, str] = {}
+    out = []
+    for r, v in zip(rows, col.tolist()):
+        if isinstance(v, str):
+            body = cache.get(v)
+            if body is None:
+                body = cache[v] = _string_tail(v)
+            out.append(f'<c r="{letter}{r}"{style}{body}')
+        else:
+            out.append(_object_cell(f"{letter}{r}", v, style, date_style))
+    return out
+
+
+def sheet_writer(frame: pd.DataFrame, *, column_styles: dict[int, int], widths: Sequence[float],
+                 freeze_header: bool, table_rel: str | None, min_rows: int = 1, header: bool = True,
+                 date_styles: dict[int, int] | None = None) -> Callable[[IO[bytes]], None]:
+    """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
+    worksheet part.
+
+    ``column_styles`` maps column positions to the cell format of their data cells (a number or
+    date format); ``date_styles`` those of the date values in columns of mixed values;
+    ``table_rel`` is the relationship id of the sheet's table part (None for none).
+    """
+    n, k = len(frame), len(frame.columns)
+    last_row = max(min_rows, n + 1)
+    dimension = f"A1:{column_letter(max(k, 1) - 1)}{last_row}"
+
+    def write(stream: IO[bytes]) -> None:
+        head = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
+                f'<dimension ref="{dimension}"/>', '<sheetViews><sheetView workbookViewId="0">']
+        if freeze_header:
+            head.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
+        head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+        if widths:
+            head.append("<cols>" + "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
+                                           for i, w in enumerate(widths)) + "</cols>")
+        head.append("<sheetData>")
+        if header:
+            head.append('<row r="1">')
+            head += [string_cell(f"{column_letter(i)}1", str(c)) for i, c in enumerate(frame.columns)]
+            head.append("</row>")
+        stream.write("".join(head).encode("utf-8"))
+        letters = [column_letter(i) for i in range(k)]
+        styles = [f' s="{column_styles[i]}"' if i in column_styles else "" for i in range(k)]
+        dates = [f' s="{date_styles[i]}"' if date_styles and i in date_styles else "" for i in range(k)]
+        first = 2 if header else 1
+        for start in range(0, n, SLICE_ROWS):
+            part = frame.iloc[start:start + SLICE_ROWS]
+            rows = [str(r) for r in range(start + first, start + first + len(part))]
+            cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i]) for i in range(k)]
+            body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols))
+                           if any(cells))
+            stream.write(body.encode("utf-8"))
+        tail = ['</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
+        if table_rel:
+            tail.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
+        tail.append("</worksheet>")
+        stream.write("".join(tail).encode("utf-8"))
+
+    write.estimated_bytes = 64 * (n + 1) * max(k, 1) + 4096      # for the zip64 decision
+    return write

@@ -1,0 +1,277 @@
+"""Write a plan into a workbook package: the tool's own parts anew, every other part as it was.
+
+Owned: the ``LL_*`` sheets (with their table parts), the ``Dashboard`` the tool made (with its
+drawing and charts), the ``Settings`` sheet when the tool creates it (afterwards it is the
+planner's: it is never rewritten), the cells of ``Block``s in the planner's sheets and the cached
+values of the formulas that depend on them, the ``workbook.xml`` entries of those sheets and
+names, and appended cell formats in ``styles.xml``.  ``[Content_Types].xml`` and the
+relationship parts change only where an owned part is added or removed.  ``calcChain.xml`` is
+dropped only when it lists a cell whose formula went away (Excel rebuilds it).  Not owned and
+kept byte-for-byte: everything else -- including ``docProps/app.xml``, whose list of sheet titles
+Excel rewrites on its next save and which no reader uses to find sheets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from lxml import etree
+
+from ...core.cells import column_index
+from ...core.layout import Block
+from ...core.settings import SETTINGS_SHEET as SETTINGS
+from .book_xml import CT_WORKSHEET, NS_MAIN, Book
+from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
+from .patch import SheetText, unescape
+from .recalc import refresh
+from .sheet_xml import is_date_column, sheet_writer
+from .styles import Styles
+from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
+from . import transplant
+
+REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+REL_SHARED_STRINGS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+DATE_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
+TABLE_LEVEL = 1          # deflate level of the streamed tables: large, regular XML; speed matters
+
+
+@dataclass
+class Written:
+    """What a write did (for the caller's notes and for tests)."""
+
+    changed_parts: list[str] = field(default_factory=list)
+    formulas_refreshed: int = 0
+    dashboard_error: str | None = None
+
+
+def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mapping[str, pd.DataFrame],
+                  settings_rows: list[tuple] | None, dashboard: Callable | None = None,
+                  dashboard_frames: Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+                  dashboard_sheet: str = "Dashboard", dashboard_title: str = "",
+                  number_formats: Callable[[str, list[str]], list[str]] | None = None,
+                  new_sheets: Mapping[str, list[list]] | None = None) -> Written:
+    """Write ``src`` with the plan to ``dest`` (a new file; ``src`` is only read).
+
+    ``number_formats(table, columns)`` gives each column's Excel number format ("General" for
+    none; dates default to ``yyyy-mm-dd``).  ``new_sheets`` are sheets (rows of values) written
+    once, when the workbook lacks them, and the planner's from then on (like ``Settings``).
+
+    ``settings_rows``: rows of the ``Settings`` sheet, written only when the workbook has none
+    (afterwards the sheet is the planner's), or None to leave Settings alone.
+    ``dashboard(book, frames)`` builds the dashboard into an openpyxl book (see ``transplant``).
+    """
+    package = Package(src)
+    try:
+        book, styles = Book(package), Styles(package)
+        result = Written()
+        removed_formula = _patch_cells(package, book, blocks, result)
+        tables_before = table_ids(package)
+        for name, frame in tables.items():
+            formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
+            _write_table(package, book, styles, name, frame, tables_before, formats)
+        if settings_rows is not None and book.sheet(SETTINGS) is None:
+            frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
+            _write_sheet(package, book, SETTINGS, sheet_writer(
+                frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
+        for name, rows in (new_sheets or {}).items():
+            if book.sheet(name) is None:
+                width = max((len(r) for r in rows), default=0)
+                frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+                _write_sheet(package, book, name, sheet_writer(
+                    frame, column_styles={}, widths=(28,), freeze_header=False, table_rel=None, header=False))
+        if dashboard is not None:
+            try:            # a view: a failure to build it never blocks the plan (nothing changed yet)
+                scratch = _build_dashboard(package, book, dashboard, dashboard_frames(tables), dashboard_sheet,
+                                           dashboard_title)
+            except Exception as exc:  # noqa: BLE001
+                result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
+                logging.getLogger(__name__).warning(result.dashboard_error)
+            else:
+                _place_dashboard(package, book, styles, scratch, dashboard_sheet)
+        _calc_chain(package, book, removed_formula)
+        book.full_calc_on_load()
+        book.flush()
+        styles.flush()
+        package.save(dest)
+        result.changed_parts = package.changed()
+        return result
+    finally:
+        package.close()
+
+
+# -- the planner's sheets ---------------------------------------------------------------------
+
+def _patch_cells(package: Package, book: Book, blocks: Iterable[Block], result: Written) -> set[tuple[str, int, int]]:
+    """Write the blocks' values; returns (sheet id, row, col) of cells whose formula went away."""
+    by_sheet: dict[str, list[Block]] = {}
+    for b in blocks:
+        by_sheet.setdefault(b.sheet, []).append(b)
+    texts: dict[str, SheetText] = {}
+    written: dict[str, dict[tuple[int, int], float]] = {}
+    removed: set[tuple[str, int, int]] = set()
+    for name, group in by_sheet.items():
+        entry = book.sheet(name)
+        if entry is None or entry.part is None:
+            raise ValueError(f"sheet {name!r} is not in the workbook")
+        sheet = texts[entry.name] = SheetText(package.read(entry.part))
+        cells = written.setdefault(entry.name, {})
+        max_row = max_col = 0
+        for b in group:
+            row = b.row + 1
+            values = [float(v) for v in b.values]
+            sheet.set_numbers(row, b.col, values)
+            cells.update(((row, b.col + k), v) for k, v in enumerate(values))
+            max_row, max_col = max(max_row, row), max(max_col, b.col + len(b.values) - 1)
+        sheet.dimension_cover(max_row, max_col)
+        removed |= {(entry.element.get("sheetId"), r, c) for r, c in sheet.removed_formulas}
+    result.formulas_refreshed = refresh(texts, written)
+    for name, sheet in texts.items():
+        xml = sheet.render()
+        package.write(book.sheet(name).part, xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
+    return removed
+
+
+def _calc_chain(package: Package, book: Book, removed: set[tuple[str, int, int]]) -> None:
+    """Drop the calculation chain when it lists a cell that no longer holds a formula, or a
+    sheet the tool replaced (Excel rebuilds a missing chain silently; a wrong one needs repair)."""
+    rel = book.rel_of_type(REL_CALC_CHAIN)
+    if rel is None or not package.exists(rel.part):
+        return
+    replaced = {s.element.get("sheetId") for s in book.sheets() if s.part in book.replaced}
+    stale = False
+    sheet = None
+    for m in re.finditer(r'<c\b([^>]*)/?>', package.read(rel.part).decode("utf-8")):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        sheet = attrs.get("i", sheet)
+        ref = re.match(r"([A-Z]+)(\d+)", attrs.get("r", ""))
+        if sheet in replaced:
+            stale = True
+            break
+        if ref and removed:
+            if (sheet, int(ref.group(2)), column_index(ref.group(1))) in removed:
+                stale = True
+                break
+    if stale:
+        package.remove(rel.part)
+        book.remove_rel(REL_CALC_CHAIN)
+
+
+# -- the tool's sheets --------------------------------------------------------------------------
+
+def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
+    """Remove the parts only this sheet uses (tables, drawings, charts, comments...); returns
+    {relationship type: part} of what it had, so that a table part can keep its name."""
+    referrers = package.referrers()
+    had: dict[str, str] = {}
+    todo = [r for r in package.rels(part) if r.part]
+    for r in todo:
+        had.setdefault(r.type, r.part)
+    seen = {part}
+    while todo:
+        r = todo.pop()
+        if r.part in seen or not package.exists(r.part):
+            continue
+        seen.add(r.part)
+        if referrers.get(r.part, set()) - seen:
+            continue                      # another part uses it too: keep it
+        todo.extend(x for x in package.rels(r.part) if x.part)
+        package.remove(r.part)
+    if package.exists(rels_name(part)):
+        package.remove(rels_name(part))
+    book.replaced.add(part)
+    return had
+
+
+def _sheet_part(package: Package, book: Book, name: str) -> tuple[str, dict[str, str]]:
+    entry = book.sheet(name)
+    if entry is not None and entry.part is not None:
+        return entry.part, _clear_sheet(package, book, entry.part)
+    part = package.free_name("xl/worksheets/sheet{}.xml")
+    book.add_sheet(name, part)
+    return part, {}
+
+
+def _write_sheet(package: Package, book: Book, name: str, writer) -> str:
+    part, _ = _sheet_part(package, book, name)
+    package.write(part, writer, CT_WORKSHEET, level=TABLE_LEVEL)
+    return part
+
+
+def _write_table(package: Package, book: Book, styles: Styles, name: str, frame: pd.DataFrame,
+                 ids_before: dict[str, int], formats: list[str] | None = None) -> None:
+    part, had = _sheet_part(package, book, name)
+    table_part = had.get(REL_TABLE)
+    if table_part is not None and table_part in ids_before:
+        table_id = ids_before[table_part]
+    else:
+        table_part = package.free_name("xl/tables/table{}.xml")
+        table_id = max([0, *table_ids(package).values(), *ids_before.values()]) + 1
+    column_styles, date_styles = {}, {}
+    for i, c in enumerate(frame.columns):
+        code = formats[i] if formats else "General"
+        if code != "General":
+            column_styles[i] = styles.cell_format(number_format=code)
+        elif is_date_column(frame.iloc[:, i]):          # dates without a contract format
+            date_styles[i] = styles.cell_format(number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT)
+    widths = [max(10, min(40, len(str(c)) + 4)) for c in frame.columns]
+    package.write(part, sheet_writer(frame, column_styles=column_styles, date_styles=date_styles, widths=widths,
+                                     freeze_header=True,
+                                     table_rel="rId1", min_rows=2), CT_WORKSHEET, level=TABLE_LEVEL)
+    package.write(rels_name(part), _rels([("rId1", REL_TABLE, relative(part, table_part))]))
+    package.write(table_part, table_xml(table_id, name, [str(c) for c in frame.columns], len(frame)), CT_TABLE)
+
+
+def _rels(items: list[tuple[str, str, str]]) -> bytes:
+    root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+    for rid, kind, target in items:
+        etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship", Id=rid, Type=kind, Target=target)
+    return XML_DECL + etree.tostring(root, encoding="UTF-8")
+
+
+# -- the dashboard ------------------------------------------------------------------------------
+
+def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> str | None:
+    """The text of one cell of a sheet (inline or shared string), None for anything else."""
+    entry = book.sheet(sheet)
+    if entry is None or entry.part is None:
+        return None
+    text = SheetText(package.read(entry.part))
+    cell = text.cell(row, col)
+    if cell is None:
+        return None
+    kind = cell.attrs.get("t")
+    if kind == "inlineStr":
+        inner = text.text[cell.start:cell.end]
+        return unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S)))
+    if kind == "s" and cell.v is not None:
+        rel = book.rel_of_type(REL_SHARED_STRINGS)
+        if rel is None:
+            return None
+        items = etree.fromstring(package.read(rel.part)).findall(f"{{{NS_MAIN}}}si")
+        item = items[int(cell.v)]
+        return "".join(t.text or "" for t in item.iter(f"{{{NS_MAIN}}}t"))
+    if kind == "str" and cell.v is not None:
+        return unescape(cell.v)
+    return None
+
+
+def _build_dashboard(package: Package, book: Book, build: Callable, frames: dict[str, pd.DataFrame],
+                     name: str, title: str) -> transplant.Scratch:
+    """The dashboard built in a scratch workbook; raises (changing nothing) when it cannot be."""
+    if book.sheet(name) is not None and cell_text(package, book, name, 1, 0) != title:
+        raise ValueError(f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
+                         "it was left untouched and no dashboard was written")
+    return transplant.build(frames, name, build)
+
+
+def _place_dashboard(package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str) -> None:
+    entry = book.sheet(name)
+    selected = entry is not None and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
+    part, _ = _sheet_part(package, book, name)
+    names = transplant.transplant(scratch, package, styles, part, selected)
+    book.replace_local_names(book.index(name), names)
