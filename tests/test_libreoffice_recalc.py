@@ -5,6 +5,9 @@ import openpyxl
 import pandas as pd
 
 from libreoffice import recalculate, requires_libreoffice
+# LL_Plan writes backlog within the solver's round-off as 0 (docs/tables.md, KPIs): the workbook's
+# own inventory formula may differ from StockBytes - BacklogBytes by that much, never more.
+from linealytics_xl.core.kpis import SERVED_TOL_BYTES
 from linealytics_xl.core.layout import ATTR_INVENTORY
 
 
@@ -34,7 +37,7 @@ def test_workbook_formulas_show_the_planned_stock(real_planned, tmp_path):
             expected = float(end_week["Net"].iloc[-1])
             got = sd.cell(r, c).value
             assert got is not None, f"{sd.cell(r, c).coordinate} was not computed"
-            assert np.isclose(got, expected, rtol=1e-9, atol=1.0), (sd.cell(r, c).coordinate, got, expected)
+            assert np.isclose(got, expected, rtol=1e-9, atol=SERVED_TOL_BYTES), (sd.cell(r, c).coordinate, got, expected)
             checked += 1
     assert checked >= 3 * 19  # the sheet's inventory formulas run to Q1 00 for each product
     # the capacity rows the tool wrote are consistent with the workbook's Total row formulas

@@ -21,6 +21,9 @@ import pytest
 from lxml import etree
 
 from libreoffice import list_charts, list_macros, recalculate, require_libreoffice, soffice_available
+# LL_Plan writes backlog within the solver's round-off as 0 (docs/tables.md, KPIs): the workbook's
+# own inventory formula may differ from StockBytes - BacklogBytes by that much, never more.
+from linealytics_xl.core.kpis import SERVED_TOL_BYTES
 from linealytics_xl import jobs
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core.layout import ATTR_INVENTORY, output_cells
@@ -138,7 +141,7 @@ def check_owned_cells(path: Path, changed: dict[str, set[str]]) -> None:
     hits = 0
     for s, r, c in owned:
         if s == "Wafer Plan":
-            product = next(x for x in wp[r][:c] if x in wafers.index)
+            product = next(x for x in (wp.get(r, cc) for cc in range(c)) if x in wafers.index)
             week = sum(1 for cc in range(c) if (s, r, cc) in owned) + 1
             assert values[s].cell(r + 1, c + 1).value == wafers.loc[product, week]
             hits += 1
@@ -177,7 +180,7 @@ def test_cached_values_follow_the_plan_without_recalculation(real_copy):
             if attr == ATTR_INVENTORY:
                 rows = plan[(plan["Product"] == after.cell(r, 1).value) & (plan["Quarter"] == quarter)]
                 if len(rows):
-                    assert after.cell(r, c).value == pytest.approx(float(rows["Net"].iloc[-1]), rel=1e-9, abs=1.0)
+                    assert after.cell(r, c).value == pytest.approx(float(rows["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES)
                     checked += 1
             elif attr == "Safety Stock Target":
                 assert after.cell(r, c).value == before.cell(r, c).value     # its inputs did not change
@@ -283,7 +286,7 @@ def test_enriched_xlsm_opens_in_libreoffice_with_its_macros_charts_and_formulas(
             f = formulas.cell(r, c).value
             end = rows[rows["Quarter"] == quarter]
             if isinstance(f, str) and f.startswith("=") and len(end):
-                assert sd.cell(r, c).value == pytest.approx(float(end["Net"].iloc[-1]), rel=1e-9, abs=1.0)
+                assert sd.cell(r, c).value == pytest.approx(float(end["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES)
                 checked += 1
     assert checked >= 3 * 4
 

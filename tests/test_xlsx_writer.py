@@ -154,21 +154,42 @@ def _trimmed(grid: list[list]) -> list[list]:
     return [(r + [None] * width)[:width] for r in rows]
 
 
+def _openpyxl_grids(path) -> dict[str, list[list]]:
+    """The reference: every sheet's cell values as openpyxl (non read-only) reads them."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    out = {}
+    for ws in book.worksheets:
+        cells = {(r - 1, c - 1): cell.value for (r, c), cell in ws._cells.items() if cell.value is not None}
+        rows = max((r for r, _ in cells), default=-1) + 1
+        cols = max((c for _, c in cells), default=-1) + 1
+        grid = [[None] * cols for _ in range(rows)]
+        for (r, c), v in cells.items():
+            grid[r][c] = v
+        out[ws.title] = grid
+    return out
+
+
 def test_fast_reader_gives_what_openpyxl_gives(real_copy):
-    """``xlsx.read`` (for the reader to adopt at scale) returns the same values, of the same
-    types, as ``WorkbookFile.sheets()``: on the real workbook and on it planned (inline strings,
-    streamed tables, the transplanted dashboard)."""
+    """``xlsx.read`` (what ``WorkbookFile.sheets()`` reads with) returns the same values, of the
+    same types, as openpyxl: on the real workbook and on it planned (inline strings, streamed
+    tables, the transplanted dashboard)."""
     from linealytics_xl import jobs
     from linealytics_xl.adapters.workbook_file import WorkbookFile
     from linealytics_xl.adapters.xlsx.read import read_cells, read_grids
 
     for path in (real_copy, jobs.plan(real_copy, overrides={"forecast": False, "simulate": False}).path):
-        fast, slow = read_grids(path), WorkbookFile(path).sheets()
+        fast, slow = read_grids(path), _openpyxl_grids(path)
         assert list(fast) == list(slow)
         for name in slow:
             a, b = _trimmed(fast[name]), _trimmed(slow[name])
             assert a == b, name
             assert [[type(v) for v in r] for r in a] == [[type(v) for v in r] for r in b], name
+        sparse = WorkbookFile(path).sheets()   # blank text ('') is blank there, as Excel shows it
+        for name in slow:
+            dense = [[None if isinstance(v, str) and not v.strip() else v for v in r] for r in slow[name]]
+            assert _trimmed(sparse[name].to_rows()) == _trimmed(dense), name
     merged = read_cells(path)["Dashboard"].merged
     assert (3, 1, 3, 2) in merged                       # the selector B4:C4
 
@@ -180,7 +201,7 @@ def test_compiled_sums_agree_with_the_core_evaluator(real_path):
     from linealytics_xl.adapters.xlsx.recalc import compile_sum, evaluate
     from linealytics_xl.core.cells import evaluate_sum_formula, is_formula
 
-    sheets = WorkbookFile(real_path).sheets()
+    sheets = {name: cells.to_rows() for name, cells in WorkbookFile(real_path).sheets().items()}
     compared = 0
     for grid in sheets.values():
         def cell(r, c):
@@ -197,7 +218,7 @@ def test_compiled_sums_agree_with_the_core_evaluator(real_path):
             for c, v in enumerate(row):
                 if not is_formula(v):
                     continue
-                core = evaluate_sum_formula(v, cell)
+                core = evaluate_sum_formula(v, cell).value
                 terms = compile_sum(v)
                 if core is not None:                # every formula the core reads compiles
                     assert terms is not None, v
@@ -225,3 +246,22 @@ def test_number_formats_and_new_sheets(tmp_path):
     again = tmp_path / "again.xlsx"
     write_package(out, again, [], {"LL_Test": frame}, None, new_sheets={"WhatIf": [["changed"]]})
     assert openpyxl.load_workbook(again)["WhatIf"]["A1"].value == "Name"
+
+
+def test_fast_reader_decodes_character_references(tmp_path):
+    """openpyxl writes non-ASCII text as numeric character references (&#26230;): the fast reader
+    must give the text, as openpyxl reads it, not the reference."""
+    import openpyxl
+
+    from linealytics_xl.adapters.xlsx.read import read_cells
+
+    path = tmp_path / "refs.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = "晶圆-Ωмега"
+    ws["A2"] = "&amp; <b>"
+    ws["A3"] = "=LEN(\"晶\")"
+    wb.save(path)
+    cells = read_cells(path)["S"].cells
+    assert cells[(0, 0)] == "晶圆-Ωмега" and cells[(1, 0)] == "&amp; <b>" and cells[(2, 0)] == '=LEN("晶")'

@@ -445,6 +445,8 @@ def _records(workbook: Path) -> dict[str, dict[str, Any]]:
                 continue
             try:
                 out[folder.name] = json.loads(f.read_text(encoding="utf-8"))
+                # the record file's write time orders two runs of the same second
+                out[folder.name]["_written_ns"] = f.stat().st_mtime_ns
             except (OSError, ValueError):
                 continue
     return out
@@ -483,13 +485,15 @@ def list_runs(workbook: str | os.PathLike[str], runs_table: pd.DataFrame | None 
             "WallTimeS": _finite(rec.get("wall_time_s")), "Warnings": rec.get("warnings"), "Record": True,
         }
     frame = pd.DataFrame(list(rows.values()), columns=LIST_COLUMNS)
-    return frame.sort_values(["Time", "RunId"], kind="stable").reset_index(drop=True)
+    # Times have whole seconds and two runs can fall in one: the stable sort keeps LL_Runs' own
+    # (chronological) order for them; a run id's random suffix says nothing about order.
+    return frame.sort_values("Time", kind="stable").reset_index(drop=True)
 
 
 def resolve_run(workbook: str | os.PathLike[str], ref: str) -> str:
     """The run id that ``ref`` names: an id, a unique prefix of one, ``latest`` or ``previous``."""
     records = _records(Path(workbook))
-    ids = sorted(records, key=lambda r: (str(records[r].get("time", "")), r))
+    ids = sorted(records, key=lambda r: (str(records[r].get("time", "")), records[r].get("_written_ns", 0), r))
     if not ids:
         raise RunLogError(f"no run records in {runs_dir(workbook)}; plan the workbook first")
     ref = ref.strip()

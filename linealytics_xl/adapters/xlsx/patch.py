@@ -25,7 +25,8 @@ from ...core.cells import address, column_index, column_letter
 
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
-_UNESCAPE = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+_ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|quot|apos|amp);")
 
 
 @functools.lru_cache(maxsize=None)
@@ -33,10 +34,17 @@ def _letters(col: int) -> str:
     return column_letter(col)
 
 
+def _entity(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name[0] != "#":
+        return _ENTITIES[name]
+    return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
+
+
 def unescape(text: str) -> str:
-    for a, b in _UNESCAPE:
-        text = text.replace(a, b)
-    return text
+    """XML character data as text: the five named entities and numeric character references
+    (``&#26230;``: openpyxl writes non-ASCII text that way), in one pass."""
+    return _ENTITY.sub(_entity, text) if "&" in text else text
 
 
 def xml_escape(text: str) -> str:

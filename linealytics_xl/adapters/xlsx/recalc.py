@@ -78,8 +78,8 @@ def compile_sum(formula: str) -> list[Term] | None:
 
 def evaluate(terms: list[Term], lookup) -> float | None:
     """A compiled sum's value: ``lookup(row, col)`` gives a number, None for a blank cell, or
-    anything else for a cell that is not a number.  As in Excel, blanks inside ``SUM`` count 0;
-    a single blank or any non-number makes the value unknown (None)."""
+    anything else for a cell that is not a number.  As in Excel (and `core.cells`), a blank counts
+    0, in ``SUM`` and in ``+``/``-`` alike; any non-number makes the value unknown (None)."""
     total = 0.0
     for sign, r0, c0, r1, c1, in_sum, number in terms:
         if c0 < 0:
@@ -89,7 +89,7 @@ def evaluate(terms: list[Term], lookup) -> float | None:
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 v = lookup(r, c)
-                if v is None and in_sum:
+                if v is None:
                     continue
                 if type(v) is not float:
                     return None
