@@ -33,7 +33,7 @@ from .dashboard import ALERTS, DASHBOARD, FORECAST, INSIGHTS, PLAN, RISK, RUNS, 
 from .file_kind import load_failure, not_a_workbook
 from .literal_text import text_cell
 from .safe_files import replace_preserving, temp_path
-from .xlsx.read import read_cells
+from .xlsx.read import read_cells, sheets_with_tables
 from .xlsx.writer import write_package
 
 DASHBOARD_TABLES = (PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS)
@@ -81,9 +81,10 @@ class WorkbookFile:
         if problem:
             raise WorkbookError(problem)
         # Cells are read from the sheet XML (adapters.xlsx.read: 5x faster than openpyxl at 500
-        # products); openpyxl is loaded only when a previous table's Excel Table must be found.
+        # products); the openpyxl workbook (`book`) is loaded only by callers that ask for it.
         try:
             self._cells = read_cells(self.path, check=True)
+            self._tabled = sheets_with_tables(self.path)
         except MemoryError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged package fails in many ways
@@ -166,7 +167,7 @@ class WorkbookFile:
         out = {}
         for name in DASHBOARD_TABLES:
             frame = tables.get(name)
-            if frame is None and name in self.book.sheetnames and name in self.book[name].tables:
+            if frame is None and name in self._tabled:
                 frame = self.table(name)
                 frame = frame.dropna(how="all") if frame is not None else None
             if frame is not None:

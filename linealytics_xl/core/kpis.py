@@ -119,13 +119,16 @@ def plan_kpis(plan: pd.DataFrame, risk: pd.DataFrame | None = None,
     last_week = frame.groupby("Quarter", sort=False)["WeekIndex"].transform("max")
     frame = frame.assign(_end=frame["WeekIndex"].eq(last_week))
     names = [str(product)] if product is not None else list(dict.fromkeys(frame["Product"]))
-    per = []
-    demand_of = {}
+    frame = frame[frame["Product"].isin(names)]
+    cols = {c: frame[c].to_numpy(float) for c in _PLAN_COLS}
+    end = frame["_end"].to_numpy(bool)
+    groups = frame.groupby("Product", sort=False).indices   # positions of each product's rows, in week order
+    per, demand_of = [], {}
     for name in names:
-        rows = frame[frame["Product"] == name]
-        demand_of[name] = float(rows["DemandBytes"].sum())
-        per.append(product_kpis(*(rows[c].to_numpy(float) for c in _PLAN_COLS), rows["_end"].to_numpy(bool)))
-    out = _combine(per, [demand_of[n] for n in names], float(frame.loc[frame["Product"].isin(names), "CapacityWafers"].sum()))
+        rows = groups.get(name, np.array([], dtype=int))
+        demand_of[name] = float(cols["DemandBytes"][rows].sum())
+        per.append(product_kpis(*(cols[c][rows] for c in _PLAN_COLS), end[rows]))
+    out = _combine(per, [demand_of[n] for n in names], float(cols["CapacityWafers"].sum()))
     if risk is not None and len(risk):
         r = risk.assign(Product=risk["Product"].astype(str))
         r = r[r["Product"].isin(names)]

@@ -202,3 +202,14 @@ def read_grids(path: str | Path) -> dict[str, list[list[Any]]]:
 
 
 __all__ = ["SheetCells", "read_cells", "read_grids", "read_sheet"]
+
+
+def sheets_with_tables(path: str | Path) -> set[str]:
+    """Names of the worksheets that hold an Excel Table (a ``table`` relationship of the sheet
+    part): the dashboard's formulas can refer to those tables by name."""
+    package = Package(Path(path))
+    try:
+        return {s.name for s in Book(package).sheets()
+                if s.part and package.exists(s.part) and any(r.type.endswith("/table") for r in package.rels(s.part))}
+    finally:
+        package.close()
