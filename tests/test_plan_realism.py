@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from linealytics_xl.core.explain import summarize
+from linealytics_xl.core.model import InputError
 from linealytics_xl.core.optimize import FIX_ABS, PlanOptions, byte_unit, optimize
 from linealytics_xl.core.settings import Settings, settings_from_rows
 from linealytics_xl.core.staged_lp import total_variation
@@ -169,22 +170,23 @@ def test_ramp_counts_from_the_last_frozen_week():
 
 def test_frozen_starts_the_data_cannot_hold_stop_the_run():
     data = make_data(n_products=2, seed=4, load=0.7)
-    with pytest.raises(ValueError, match="no previous plan"):
+    with pytest.raises(InputError, match="no previous plan") as err:
         optimize(data, options=PlanOptions(frozen_weeks=2))
+    assert err.value.issues[0].sheet == "Settings" and "frozen_weeks" in err.value.issues[0].message
     too_many = data.capacity[:, :2].copy()
     too_many[1, 1] += 10
-    with pytest.raises(ValueError, match=r"P2 in week 2 .* exceed its capacity"):
+    with pytest.raises(InputError, match=r"P2 in week 2 .* exceed its capacity"):
         optimize(data, options=PlanOptions(frozen_weeks=2), frozen=too_many)
-    with pytest.raises(ValueError, match="must be"):
+    with pytest.raises(InputError, match="must be"):
         optimize(data, options=PlanOptions(frozen_weeks=3), frozen=data.capacity[:, :2])
     high = np.floor(data.capacity[:, :2])
     high[1] = 0.0
     high[0, 1] = data.capacity[0, 2] + 200
     data.capacity[0, 1] = high[0, 1]
-    with pytest.raises(ValueError, match=r"ramp limit of 50 wafers, P1 cannot come down .* week 3"):
+    with pytest.raises(InputError, match=r"ramp limit of 50 wafers, P1 cannot come down .* week 3"):
         optimize(data, options=PlanOptions(frozen_weeks=2, ramp_wafers=50), frozen=high)
     optimize(data, options=PlanOptions(frozen_weeks=2, ramp_wafers=250), frozen=high)  # one step down is enough
-    with pytest.raises(ValueError, match="whole lots"):
+    with pytest.raises(InputError, match="whole lots"):
         optimize(data, options=PlanOptions(frozen_weeks=1, lot_size_wafers=25), frozen=np.full((2, 1), 30.0))
 
 

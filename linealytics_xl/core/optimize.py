@@ -44,7 +44,7 @@ import numpy as np
 import pulp
 
 from .balance import project
-from .model import PlanningData
+from .model import InputError, Issue, PlanningData
 from .staged_lp import SMOOTH_STAGE, LPData, solve_staged, total_variation
 
 Solver = Literal["cbc", "highs"]
@@ -161,32 +161,37 @@ def enforce_capacity(wafers: np.ndarray, capacity: np.ndarray, total: np.ndarray
     return out
 
 
+def _frozen_error(message: str) -> InputError:
+    return InputError([Issue("error", "Settings", "", f"setting 'frozen_weeks': {message}")])
+
+
 def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lot: float,
                    ramp: float | None) -> np.ndarray | None:
     """The previous plan's starts of the frozen weeks, checked: a frozen week the data cannot
-    hold (above capacity, negative, not whole lots) must stop the run, not be planned around."""
+    hold (above capacity, negative, not whole lots) must stop the run, not be planned around:
+    an InputError on the ``frozen_weeks`` setting, saying which product and week."""
     if weeks <= 0 and frozen is None:
         return None
     if frozen is None:
-        raise ValueError(f"frozen_weeks is {weeks} but no previous plan's wafer starts were given")
+        raise _frozen_error(f"{weeks} weeks to freeze but no previous plan's wafer starts were given")
     frozen = np.asarray(frozen, dtype=float)
     F = weeks if weeks > 0 else frozen.shape[1]
     P, T = data.capacity.shape
     if frozen.ndim != 2 or frozen.shape[0] != P or frozen.shape[1] < F or F > T:
-        raise ValueError(f"the frozen wafer starts must be [{P} products, {F} weeks], found {frozen.shape}")
+        raise _frozen_error(f"the frozen wafer starts must be [{P} products, {F} weeks], found {frozen.shape}")
     f = frozen[:, :F]
     if not np.isfinite(f).all() or (f < 0).any():
-        raise ValueError("the frozen wafer starts must be finite and >= 0")
+        raise _frozen_error("the frozen wafer starts must be finite and >= 0")
     over = f > data.capacity[:, :F] + 1e-6
     if over.any():
         p, t = np.argwhere(over)[0]
-        raise ValueError(f"frozen starts of {data.products[p]} in week {t + 1} ({f[p, t]:,.1f}) exceed its "
+        raise _frozen_error(f"frozen starts of {data.products[p]} in week {t + 1} ({f[p, t]:,.1f}) exceed its "
                          f"capacity ({data.capacity[p, t]:,.1f})")
     tot = data.total_capacity[:F]
     if (np.isfinite(tot) & (f.sum(axis=0) > tot + 1e-6)).any():
-        raise ValueError("frozen starts exceed the total capacity of a frozen week")
+        raise _frozen_error("frozen starts exceed the total capacity of a frozen week")
     if lot > 0 and not np.allclose(f / lot, np.round(f / lot), atol=1e-6):
-        raise ValueError(f"frozen starts must be whole lots of {lot:g} wafers")
+        raise _frozen_error(f"frozen starts must be whole lots of {lot:g} wafers")
     if ramp is not None and F < T:
         # The lowest starts a ramp allows after the frozen weeks: down by the limit every week.
         # Where they still exceed a capacity, no plan exists; say where rather than "infeasible".
@@ -194,13 +199,13 @@ def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lo
         over = low > data.capacity[:, F:] + 1e-6
         if over.any():
             p, k = np.argwhere(over)[0]
-            raise ValueError(f"with the ramp limit of {ramp:g} wafers, {data.products[p]} cannot come down from its "
+            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, {data.products[p]} cannot come down from its "
                              f"frozen {f[p, -1]:,.1f} wafers to its capacity of week {F + k + 1} "
                              f"({data.capacity[p, F + k]:,.1f}); freeze fewer weeks or raise the limit")
         tot = data.total_capacity[F:]
         over_t = np.isfinite(tot) & (low.sum(axis=0) > tot + 1e-6)
         if over_t.any():
-            raise ValueError(f"with the ramp limit of {ramp:g} wafers, the frozen starts cannot come down to the "
+            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, the frozen starts cannot come down to the "
                              f"total capacity of week {F + int(np.argmax(over_t)) + 1}")
     return f
 
@@ -210,7 +215,7 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     """Best plan for ``demand`` ([P, T] bytes; the data's weekly demand by default).
 
     ``frozen`` ([P, F] wafers, the previous plan's starts) fixes the first ``options.frozen_weeks``
-    weeks (all F when that is 0); raises ValueError when a frozen week is out of the data's bounds.
+    weeks (all F when that is 0); raises InputError when a frozen week is out of the data's bounds.
     """
     t0 = time.perf_counter()
     D = data.demand if demand is None else np.asarray(demand, dtype=float)

@@ -1,4 +1,4 @@
-"""The wafer-plan LP built once from arrays and solved in three stages by HiGHS (highspy), warm.
+"""The wafer-plan LP built once from arrays and solved in three stages (four when smoothing) by HiGHS, warm.
 
 The PuLP path (``optimize``) writes the model to a file and solves every priority stage from
 scratch in a new solver process; at 500 products that is minutes.  Here the constraint matrix is
