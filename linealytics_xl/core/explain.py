@@ -5,6 +5,12 @@ total capacity), and the *uniform extra capacity* that would close the gap is ex
 model: adding ``x`` wafers to every week's capacity up to week t raises cumulative supply by
 ``x * A[t]`` (A = cumulative bytes per wafer of the weeks whose output lands by t), so all backlog
 disappears iff ``x >= max_t backlog[t] / A[t]``.
+
+With a ramp limit (``PlanResult.ramp_wafers``) a product can be short while its line is far from
+capacity: the starts could not climb fast enough.  The ramp is named as the binding cause when
+more of the product's week-to-week steps sit at the limit than its weeks sit at capacity; extra
+capacity is then not the fix (the uniform-capacity figure above assumes no ramp), a larger ramp
+limit is.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ class ProductSummary:
     weeks_below_ss: int              # KPI weeks_below_ss
     capacity_use: float              # wafers / capacity over the horizon
     weeks_at_capacity: int
-    binding: str                     # "product capacity", "total capacity", "" (none)
+    binding: str                     # "product capacity", "total capacity", "ramp limit", "" (none)
     first_backlog_week: int | None   # 0-based
     extra_wafers_per_week: float     # uniform capacity increase that closes all backlog
     message: str
@@ -49,6 +55,15 @@ def at_capacity(data: PlanningData, result: PlanResult) -> tuple[np.ndarray, np.
     return prod & (cap > 0), total
 
 
+def ramp_steps(result: PlanResult) -> np.ndarray:
+    """Per product, the week-to-week steps at the plan's ramp limit (0 without a limit)."""
+    N = result.ramp_wafers
+    if not N:
+        return np.zeros(result.wafers.shape[0], dtype=int)
+    steps = np.abs(np.diff(result.wafers, axis=1))
+    return (steps >= N * (1 - AT_CAPACITY) - 1e-9).sum(axis=1)
+
+
 def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
               demand: np.ndarray | None = None) -> list[ProductSummary]:
     prod_full, total_full = at_capacity(data, result)
@@ -58,6 +73,7 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
     safety = data.safety_stock[:, data.week_quarter]
     demand = data.demand if demand is None else demand
     a = data.yielded_bytes_per_wafer()
+    at_ramp = ramp_steps(result)
     out = []
     for p, name in enumerate(data.products):
         demand_p = float(demand[p].sum())
@@ -80,7 +96,10 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
             weeks_p = int(prod_full[p].sum())
             weeks_t = int((total_full & ~prod_full[p]).sum())
             binding = "product capacity" if weeks_p >= weeks_t else "total capacity"
-        msg = _message(data, name, demand_p, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()))
+            if at_ramp[p] > max(weeks_p, weeks_t):
+                binding = "ramp limit"
+        msg = _message(data, name, demand_p, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()),
+                       int(at_ramp[p]), result.ramp_wafers)
         out.append(ProductSummary(
             product=name, demand_bytes=demand_p, supply_bytes=float(result.supply[p].sum()),
             wafers=float(result.wafers[p].sum()), shortage_bytes=shortage,
@@ -93,12 +112,16 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
     return out
 
 
-def _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full) -> str:
+def _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full,
+             steps_at_ramp=0, ramp=None) -> str:
     if not weeks_backlog:
         return f"{name}: all demand served on time."
     w = data.weeks
     where = f"{w.labels[first]} {w.quarters[first]}" if first is not None else ""
-    if not np.isfinite(extra):
+    if binding == "ramp limit":
+        fix = (f"starts change by the full {ramp:,.0f} wafers in {steps_at_ramp} of the week-to-week steps; "
+               "a larger ramp limit would ease it")
+    elif not np.isfinite(extra):
         fix = "no capacity increase can close it: demand falls before any wafer can be output (cycle time)"
     else:
         fix = f"+{extra:,.0f} wafers per week of capacity (every week) would close it"

@@ -19,6 +19,14 @@ previous optimum in one solver instance, product blocks without a shared binding
 about 10x faster.  Otherwise (CBC, bundled with PuLP, or plans in whole lots) the model is
 written in PuLP, one `LpAffineExpression` per row from (variable, coefficient) pairs, and each
 stage is solved from scratch; CBC is the reference that tests hold the HiGHS path to.
+
+Plans a fab can run (each off by default, so a default plan is the same bit for bit):
+``ramp_wafers`` N bounds every week-to-week change of a product's starts, -N <= w[t] - w[t-1] <= N
+(a line cannot jump from idle to full); ``smooth`` adds a fourth stage that, with the wafers optimum
+fixed like the others, minimises the total variation sum |w[t] - w[t-1]| (one auxiliary variable
+per product and week pair), so the plan stops zig-zagging between equivalent optima; and
+``frozen`` ([P, F] wafer starts of the previous plan, the weeks already released to the line)
+fixes w[:, :F] to them, so a replan only moves the weeks it may still move.
 """
 
 from __future__ import annotations
@@ -36,8 +44,8 @@ import numpy as np
 import pulp
 
 from .balance import project
-from .model import PlanningData
-from .staged_lp import LPData, solve_staged
+from .model import InputError, Issue, PlanningData
+from .staged_lp import SMOOTH_STAGE, LPData, solve_staged, total_variation
 
 Solver = Literal["cbc", "highs"]
 STAGES = ("backlog", "safety_stock", "wafers")
@@ -62,6 +70,9 @@ class PlanOptions:
     wafer_gap: float = 1e-3               # with lots: accepted relative MIP gap of the wafers stage
                                           # (the wafer count has many equivalent optima; proving
                                           # the last lot optimal costs minutes, not value)
+    ramp_wafers: float | None = None      # max change of a product's starts week to week; None/0: none
+    smooth: bool = False                  # fourth stage: least total week-to-week change
+    frozen_weeks: int = 0                 # first weeks fixed to the previous plan (``optimize(frozen=)``)
 
 
 @dataclass
@@ -77,6 +88,7 @@ class PlanResult:
     solver: str
     objectives: dict[str, float]  # per stage, base units (bytes, bytes, wafers)
     timings: dict[str, float] = field(default_factory=dict)
+    ramp_wafers: float | None = None  # the ramp limit planned with (explain says when it binds)
 
     @property
     def total_shortage(self) -> np.ndarray:
@@ -149,8 +161,62 @@ def enforce_capacity(wafers: np.ndarray, capacity: np.ndarray, total: np.ndarray
     return out
 
 
-def optimize(data: PlanningData, demand: np.ndarray | None = None, options: PlanOptions = PlanOptions()) -> PlanResult:
-    """Best plan for ``demand`` ([P, T] bytes; the data's weekly demand by default)."""
+def _frozen_error(message: str) -> InputError:
+    return InputError([Issue("error", "Settings", "", f"setting 'frozen_weeks': {message}")])
+
+
+def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lot: float,
+                   ramp: float | None) -> np.ndarray | None:
+    """The previous plan's starts of the frozen weeks, checked: a frozen week the data cannot
+    hold (above capacity, negative, not whole lots) must stop the run, not be planned around:
+    an InputError on the ``frozen_weeks`` setting, saying which product and week."""
+    if weeks <= 0 and frozen is None:
+        return None
+    if frozen is None:
+        raise _frozen_error(f"{weeks} weeks to freeze but no previous plan's wafer starts were given")
+    frozen = np.asarray(frozen, dtype=float)
+    F = weeks if weeks > 0 else frozen.shape[1]
+    P, T = data.capacity.shape
+    if frozen.ndim != 2 or frozen.shape[0] != P or frozen.shape[1] < F or F > T:
+        raise _frozen_error(f"the frozen wafer starts must be [{P} products, {F} weeks], found {frozen.shape}")
+    f = frozen[:, :F]
+    if not np.isfinite(f).all() or (f < 0).any():
+        raise _frozen_error("the frozen wafer starts must be finite and >= 0")
+    over = f > data.capacity[:, :F] + 1e-6
+    if over.any():
+        p, t = np.argwhere(over)[0]
+        raise _frozen_error(f"frozen starts of {data.products[p]} in week {t + 1} ({f[p, t]:,.1f}) exceed its "
+                         f"capacity ({data.capacity[p, t]:,.1f})")
+    tot = data.total_capacity[:F]
+    if (np.isfinite(tot) & (f.sum(axis=0) > tot + 1e-6)).any():
+        raise _frozen_error("frozen starts exceed the total capacity of a frozen week")
+    if lot > 0 and not np.allclose(f / lot, np.round(f / lot), atol=1e-6):
+        raise _frozen_error(f"frozen starts must be whole lots of {lot:g} wafers")
+    if ramp is not None and F < T:
+        # The lowest starts a ramp allows after the frozen weeks: down by the limit every week.
+        # Where they still exceed a capacity, no plan exists; say where rather than "infeasible".
+        low = np.maximum(f[:, -1:] - ramp * np.arange(1, T - F + 1), 0.0)
+        over = low > data.capacity[:, F:] + 1e-6
+        if over.any():
+            p, k = np.argwhere(over)[0]
+            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, {data.products[p]} cannot come down from its "
+                             f"frozen {f[p, -1]:,.1f} wafers to its capacity of week {F + k + 1} "
+                             f"({data.capacity[p, F + k]:,.1f}); freeze fewer weeks or raise the limit")
+        tot = data.total_capacity[F:]
+        over_t = np.isfinite(tot) & (low.sum(axis=0) > tot + 1e-6)
+        if over_t.any():
+            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, the frozen starts cannot come down to the "
+                             f"total capacity of week {F + int(np.argmax(over_t)) + 1}")
+    return f
+
+
+def optimize(data: PlanningData, demand: np.ndarray | None = None, options: PlanOptions = PlanOptions(),
+             frozen: np.ndarray | None = None) -> PlanResult:
+    """Best plan for ``demand`` ([P, T] bytes; the data's weekly demand by default).
+
+    ``frozen`` ([P, F] wafers, the previous plan's starts) fixes the first ``options.frozen_weeks``
+    weeks (all F when that is 0); raises InputError when a frozen week is out of the data's bounds.
+    """
     t0 = time.perf_counter()
     D = data.demand if demand is None else np.asarray(demand, dtype=float)
     P, T = D.shape
@@ -179,8 +245,13 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     total = data.total_capacity / scale_w
     binding = np.isfinite(total) & (total < cap.sum(axis=0) - 1e-9)
     band_high = None if options.band_high_bytes is None else float(options.band_high_bytes / unit)
+    ramp = float(options.ramp_wafers) / scale_w if options.ramp_wafers else None
+    if ramp is not None and ramp < 0:
+        raise ValueError("the ramp limit must be >= 0 wafers")
+    fixed = _frozen_starts(data, frozen, int(options.frozen_weeks), lot, float(options.ramp_wafers or 0) or None)
     lp = LPData(a=a * scale_w, d=d, i0=i0, cap=cap, target=target, ends=ends, band_high=band_high,
-                total=total, binding=binding, cycle_time=L)
+                total=total, binding=binding, cycle_time=L, ramp=ramp, smooth=options.smooth,
+                fixed=None if fixed is None else fixed / scale_w)
     if name == "highs" and lot == 0:
         # the fast path: one model built from arrays, stages warm-started (staged_lp)
         prepared = time.perf_counter() - t0
@@ -199,12 +270,13 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     valid = ends >= 0
     shortfall = np.zeros((P, Q))
     shortfall[:, valid] = np.maximum(target[:, valid] * unit - stock[:, ends[valid]], 0.0)
-    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w}
+    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w, SMOOTH_STAGE: scale_w,
+              "variation_before": scale_w}
     return PlanResult(
         wafers=wafers, supply=supply, stock=stock, backlog=backlog, sst_shortfall=shortfall,
         status=status, solver=name,
         objectives={k: v * scaled[k] for k, v in objectives.items()},
-        timings=timings,
+        timings=timings, ramp_wafers=float(options.ramp_wafers) if options.ramp_wafers else None,
     )
 
 
@@ -251,17 +323,37 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
                                    <= float(lp.band_high), f"band_{p}_{q}")
     for t in np.flatnonzero(lp.binding):
         prob.addConstraint(LpExpr([(w[p][t], 1.0) for p in range(P)]) <= float(total[t]), f"tot_{t}")
+    if lp.fixed is not None:
+        for p in range(P):
+            for t in range(lp.fixed.shape[1]):
+                w[p][t].lowBound = w[p][t].upBound = float(lp.fixed[p, t])
+    F = 0 if lp.fixed is None else lp.fixed.shape[1]
+    for p in range(P if lp.ramp is not None else 0):
+        for t in range(max(F, 1), T):  # not between frozen weeks: released starts are what they are
+            step = LpExpr([(w[p][t], 1.0), (w[p][t - 1], -1.0)])
+            prob.addConstraint(step <= lp.ramp, f"up_{p}_{t}")
+            prob.addConstraint(step >= -lp.ramp, f"down_{p}_{t}")
+    change = []  # with ``smooth``: change[p][t-1] >= |w[p][t] - w[p][t-1]|
+    if lp.smooth:
+        for p in range(P):
+            row = [prob.add_variable(f"v_{p}_{t}", 0) for t in range(1, T)]
+            for t, v in enumerate(row, start=1):
+                prob.addConstraint(LpExpr([(v, 1.0), (w[p][t], -1.0), (w[p][t - 1], 1.0)]) >= 0, f"vu_{p}_{t}")
+                prob.addConstraint(LpExpr([(v, 1.0), (w[p][t], 1.0), (w[p][t - 1], -1.0)]) >= 0, f"vd_{p}_{t}")
+            change.append(row)
 
     stage_exprs = {
         "backlog": LpExpr([(v, 1.0) for row in bkl for v in row]),
         "safety_stock": LpExpr([(v, 1.0) for row in short for v in row]
                                + ([(v, 1.0) for row in excess for v in row] if excess is not None else [])),
         "wafers": LpExpr([(v, 1.0) for row in w for v in row]),
+        SMOOTH_STAGE: LpExpr([(v, 1.0) for row in change for v in row]),
     }
+    stages = STAGES + ((SMOOTH_STAGE,) if lp.smooth else ())
     timings = {"build": time.perf_counter() - t0}
     objectives: dict[str, float] = {}
     status = "optimal"
-    for stage in STAGES:
+    for stage in stages:
         ts = time.perf_counter()
         prob.setObjective(stage_exprs[stage])
         gap = options.wafer_gap if (lot > 0 and stage == "wafers") else None
@@ -279,7 +371,9 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
             break
         value = float(pulp.value(prob.objective) or 0.0)
         objectives[stage] = value
-        if stage != STAGES[-1]:
+        if stage == "wafers" and lp.smooth:
+            objectives["variation_before"] = total_variation(np.array([[v.varValue or 0.0 for v in r] for r in w]))
+        if stage != stages[-1]:
             slack = options.tolerance * abs(value) + FIX_ABS
             prob.addConstraint(stage_exprs[stage] <= value + slack, f"fix_{stage}")
         if stage == "backlog":

@@ -25,6 +25,9 @@ class Settings(BaseModel):
     lot_size_wafers: float = Field(0.0, ge=0, description="Wafers per lot; 0 plans continuous wafer counts")
     band_low_bytes: float | None = Field(None, ge=0, description="Lower end of the end-of-quarter stock band (bytes); blank for none")
     band_high_bytes: float | None = Field(None, ge=0, description="Upper end of the end-of-quarter stock band (bytes); blank for none")
+    ramp_wafers: float | None = Field(None, ge=0, description="Most a product's wafer starts may change from one week to the next (wafers); blank or 0 for no limit")
+    smooth: bool = Field(False, description="After the priorities, make the week-to-week changes of the starts as small as possible (no backlog, safety stock or wafers traded for it)")
+    frozen_weeks: int = Field(0, ge=0, le=156, description="First weeks whose starts stay those of the previous plan (already released to the line); 0 for none")
     solver_time_limit_s: float | None = Field(None, gt=0, description="Time limit per solver stage in seconds; blank for none")
     seed: int = Field(0, ge=0, description="Seed of every random step (forecast model, scenarios)")
     forecast: bool = Field(True, description="Run the demand forecast and backtest")
@@ -70,6 +73,7 @@ class Settings(BaseModel):
             solver=self.solver, cycle_time_weeks=self.cycle_time_weeks,
             lot_size_wafers=self.lot_size_wafers, band_low_bytes=self.band_low_bytes,
             band_high_bytes=self.band_high_bytes, time_limit_s=self.solver_time_limit_s,
+            ramp_wafers=self.ramp_wafers or None, smooth=self.smooth, frozen_weeks=self.frozen_weeks,
         )
 
     def rows(self) -> list[tuple[str, Any, str]]:

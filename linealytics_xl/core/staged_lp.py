@@ -1,4 +1,4 @@
-"""The wafer-plan LP built once from arrays and solved in three stages by HiGHS (highspy), warm.
+"""The wafer-plan LP built once from arrays and solved in three stages (four when smoothing) by HiGHS, warm.
 
 The PuLP path (``optimize``) writes the model to a file and solves every priority stage from
 scratch in a new solver process; at 500 products that is minutes.  Here the constraint matrix is
@@ -17,6 +17,9 @@ priorities are then fixed on its own optimum, which is stricter than fixing the 
 looser); the products sharing binding weeks form one coupled LP.  Small LPs solve in
 milliseconds; one LP of all products costs superlinearly more.
 
+Ramp rows (-N <= w[t] - w[t-1] <= N), the smoothing stage's change columns and the frozen weeks
+(column bounds) are per product, so they leave the block structure as it is.
+
 Continuous wafers only: plans in lots (integer) stay on the PuLP path.
 """
 
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 STAGE_NAMES = ("backlog", "safety_stock", "wafers")
+SMOOTH_STAGE = "variation"  # fourth stage with ``smooth``: least total week-to-week change
 DUAL, PRIMAL = 1, 4  # HiGHS option simplex_strategy
 
 
@@ -45,6 +49,9 @@ class LPData:
     total: np.ndarray        # [T] wafers, total capacity
     binding: np.ndarray      # [T] bool: weeks whose total capacity row is in the model
     cycle_time: int
+    ramp: float | None = None          # max |w[t] - w[t-1]| per product (scaled wafers); None: none
+    smooth: bool = False               # fourth stage: least sum of |w[t] - w[t-1]|
+    fixed: np.ndarray | None = None    # [P, F] wafers of the frozen first weeks
 
 
 @dataclass
@@ -77,14 +84,21 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     else:
         ep = eq = np.zeros(0, dtype=int)
     e = 3 * nT + n_u + np.arange(len(ep))
-    n_cols = 3 * nT + n_u + len(ep)
+    n_v = n * (T - 1) if lp.smooth else 0
+    v = (3 * nT + n_u + len(ep) + np.arange(n_v)).reshape(n, -1) if n_v else np.zeros((n, 0), dtype=int)
+    n_cols = 3 * nT + n_u + len(ep) + n_v
     weeks = np.flatnonzero(lp.binding)
+    n_ramp = n * (T - 1) if lp.ramp is not None else 0
 
-    # rows: balance [0, nT), sst, band, total capacity
+    # rows: balance [0, nT), sst, band, total capacity, ramp, change >= +-step (two per column v)
     r_sst = nT + np.arange(n_u)
     r_band = nT + n_u + np.arange(len(ep))
     r_tot = nT + n_u + len(ep) + np.arange(len(weeks))
-    n_rows = nT + n_u + len(ep) + len(weeks)
+    base = nT + n_u + len(ep) + len(weeks)
+    r_ramp = (base + np.arange(n_ramp)).reshape(n, -1) if n_ramp else np.zeros((n, 0), dtype=int)
+    r_up = (base + n_ramp + np.arange(n_v)).reshape(n, -1) if n_v else np.zeros((n, 0), dtype=int)
+    r_dn = r_up + n_v
+    n_rows = base + n_ramp + 2 * n_v
     bal = idx
     ci, ri, vi = [], [], []
 
@@ -105,6 +119,14 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     put(e, r_band, -1.0)
     if len(weeks):
         put(w[:, weeks], np.broadcast_to(r_tot, (n, len(weeks))), 1.0)
+    if n_ramp:
+        put(w[:, 1:], r_ramp, 1.0)
+        put(w[:, :-1], r_ramp, -1.0)
+    if n_v:
+        for r, sign in ((r_up, 1.0), (r_dn, -1.0)):  # v + sign * (w[t-1] - w[t]) >= 0
+            put(v, r, 1.0)
+            put(w[:, 1:], r, -sign)
+            put(w[:, :-1], r, sign)
     col, row, val = (np.concatenate(x) for x in (ci, ri, vi))
     order = np.argsort(col.astype(np.int64) * n_rows + row, kind="stable")
     col, row, val = col[order], row[order].astype(np.int32), val[order].astype(np.float64)
@@ -118,16 +140,31 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     row_hi = np.concatenate([rhs.ravel(), np.full(n_u, inf),
                              np.full(len(ep), lp.band_high if lp.band_high is not None else inf),
                              lp.total[weeks]])
+    ramp = np.full((n, T - 1), lp.ramp if lp.ramp is not None else 0.0)
+    if lp.fixed is not None:
+        ramp[:, : lp.fixed.shape[1] - 1] = inf  # not between frozen weeks: released starts are what they are
+    ramp = ramp.ravel() if n_ramp else np.zeros(0)
+    row_lo = np.concatenate([row_lo, -ramp, np.zeros(2 * n_v)])
+    row_hi = np.concatenate([row_hi, ramp, np.full(2 * n_v, inf)])
     col_lo = np.zeros(n_cols)
     col_hi = np.full(n_cols, inf)
     col_hi[:nT] = cap.ravel()
+    if lp.fixed is not None:
+        F = lp.fixed.shape[1]
+        col_lo[w[:, :F].ravel()] = col_hi[w[:, :F].ravel()] = lp.fixed[rows].ravel()
     status = h.passModel(n_cols, n_rows, len(val), int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
                 0.0, np.zeros(n_cols), col_lo, col_hi, row_lo, row_hi, start, row, val,
                 np.zeros(n_cols, dtype=np.int32))  # all continuous (an empty array is read as garbage)
     if status != highspy.HighsStatus.kOk:
         raise RuntimeError(f"HiGHS rejected the plan model ({status})")
-    stage_cols = {"backlog": bkl.ravel(), "safety_stock": np.concatenate([u, e]), "wafers": w.ravel()}
+    stage_cols = {"backlog": bkl.ravel(), "safety_stock": np.concatenate([u, e]), "wafers": w.ravel(),
+                  SMOOTH_STAGE: v.ravel()}
     return _Block(rows, n_cols, w, bkl, stage_cols)
+
+
+def total_variation(wafers: np.ndarray) -> float:
+    """Sum over products and weeks of |w[t] - w[t-1]|: how much a plan makes the line change."""
+    return float(np.abs(np.diff(wafers, axis=-1)).sum())
 
 
 def _set_objective(h, block: _Block, stage: str) -> None:
@@ -159,8 +196,10 @@ def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float
 
     P, T = lp.d.shape
     wafers = np.zeros((P, T))
-    objectives = dict.fromkeys(STAGE_NAMES, 0.0)
-    timings = {"build": 0.0, **{f"solve_{s}": 0.0 for s in STAGE_NAMES}}
+    stages = STAGE_NAMES + ((SMOOTH_STAGE,) if lp.smooth else ())
+    objectives = dict.fromkeys(stages, 0.0)
+    before = 0.0  # total variation at the wafers optimum, before smoothing
+    timings = {"build": 0.0, **{f"solve_{s}": 0.0 for s in stages}}
     status = "optimal"
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -168,13 +207,13 @@ def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     ok = highspy.HighsModelStatus.kOptimal
-    solved = len(STAGE_NAMES)  # stages solved to optimality in every block
+    solved = len(stages)  # stages solved to optimality in every block
     for rows in blocks_of(lp):
         t = time.perf_counter()
         block = _build(h, lp, rows, highspy)
         timings["build"] += time.perf_counter() - t
         x = None
-        for k, stage in enumerate(STAGE_NAMES):
+        for k, stage in enumerate(stages):
             t = time.perf_counter()
             _set_objective(h, block, stage)
             if not warm:
@@ -199,7 +238,9 @@ def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float
             cols = block.stage_cols[stage]
             value = float(x[cols].sum())
             objectives[stage] += value
-            if k < len(STAGE_NAMES) - 1:
+            if stage == "wafers" and lp.smooth:
+                before += total_variation(x[block.w])
+            if k < len(stages) - 1:
                 slack = tolerance * abs(value) + fix_abs
                 h.addRow(-np.inf, value + slack, len(cols), cols.astype(np.int32), np.ones(len(cols)))
             if stage == "backlog":
@@ -211,5 +252,7 @@ def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float
             timings[f"solve_{stage}"] += time.perf_counter() - t
         if x is not None:
             wafers[rows] = x[block.w]
-    objectives = {s: objectives[s] for s in STAGE_NAMES[:solved]}
+    objectives = {s: objectives[s] for s in stages[:solved]}
+    if lp.smooth and solved >= len(STAGE_NAMES):
+        objectives["variation_before"] = before
     return wafers, objectives, status, timings
