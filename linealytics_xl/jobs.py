@@ -102,7 +102,8 @@ def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: P
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
     data, settings = load(book, sheets, overrides)
-    outcome = run(data, settings, progress, previous_alerts=book.table(tables.ALERTS))
+    outcome = run(data, settings, progress, previous_alerts=book.table(tables.ALERTS),
+                  previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None)
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
     out_tables[tables.RUNS] = runs_log(book.table(tables.RUNS), outcome, run_id=run_id, workbook=workbook,

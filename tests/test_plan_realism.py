@@ -207,3 +207,40 @@ def test_bad_ramp_setting_names_its_cell():
     _, issues = settings_from_rows([(6, "ramp_wafers", -5)])
     assert [(i.sheet, i.cell) for i in issues] == [("Settings", "B7")]
     assert "ramp_wafers" in issues[0].message and "-5" in issues[0].message
+
+
+def test_frozen_weeks_keep_the_previous_runs_starts_in_the_workbook(tmp_path):
+    """A re-plan with frozen_weeks keeps the first weeks of the LL_Plan already in the workbook,
+    even when the inputs changed meanwhile; the weeks after them are planned anew."""
+    import shutil
+    from pathlib import Path
+
+    import openpyxl
+
+    from linealytics_xl import jobs
+
+    src = Path(__file__).resolve().parents[1] / "workbook" / "planning.xlsx"
+    path = tmp_path / "plan.xlsx"
+    shutil.copyfile(src, path)
+    first = jobs.plan(path, overrides={"forecast": False, "simulate": False})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Boundary Conditions"]
+    changed = 0
+    for row in ws.iter_rows():
+        if len(row) > 1 and row[1].value == "Available Capacity" and row[0].value not in (None, "Total"):
+            for cell in row[2:]:
+                if isinstance(cell.value, (int, float)):
+                    cell.value = cell.value * 0.5
+                    changed += 1
+    assert changed > 0
+    wb.save(path)
+    from linealytics_xl.core.model import InputError
+
+    with pytest.raises(InputError, match="frozen"):  # halved capacity cannot hold the released starts
+        jobs.plan(path, overrides={"forecast": False, "simulate": False, "frozen_weeks": 3})
+    shutil.copyfile(src, path)
+    first = jobs.plan(path, overrides={"forecast": False, "simulate": False})
+    again = jobs.plan(path, overrides={"forecast": False, "simulate": False, "frozen_weeks": 3, "ramp_wafers": 500})
+    np.testing.assert_array_equal(again.outcome.result.wafers[:, :3], first.outcome.result.wafers[:, :3])
+    steps = np.abs(np.diff(again.outcome.result.wafers[:, 2:], axis=1))
+    assert steps.max() <= 500 + 1e-6

@@ -58,13 +58,30 @@ def fingerprint(data: PlanningData) -> str:
     return h.hexdigest()[:16]
 
 
+def released_starts(previous_plan: pd.DataFrame | None, data: PlanningData, weeks: int) -> np.ndarray | None:
+    """[P, weeks] wafer starts of the first ``weeks`` weeks in the previous ``LL_Plan`` (None when
+    there is no previous plan, or it lacks a product or week: the optimiser then says so)."""
+    if previous_plan is None or previous_plan.empty or not {"Product", "WeekIndex", "Wafers"} <= set(previous_plan):
+        return None
+    frame = previous_plan.assign(Product=previous_plan["Product"].astype(str),
+                                 WeekIndex=pd.to_numeric(previous_plan["WeekIndex"], errors="coerce"),
+                                 Wafers=pd.to_numeric(previous_plan["Wafers"], errors="coerce"))
+    grid = frame.pivot_table(index="Product", columns="WeekIndex", values="Wafers", aggfunc="first")
+    try:
+        return grid.loc[list(data.products), list(range(1, weeks + 1))].to_numpy(float)
+    except KeyError:
+        return None
+
+
 def run(data: PlanningData, settings: Settings, progress: Progress | None = None, *,
-        previous_alerts: pd.DataFrame | None = None, now: datetime | None = None) -> Outcome:
+        previous_alerts: pd.DataFrame | None = None, now: datetime | None = None,
+        previous_plan: pd.DataFrame | None = None) -> Outcome:
     """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables.
 
     ``previous_alerts`` is the ``LL_Alerts`` table of the previous run (read back from the
     workbook), so that alerts keep their status across runs; ``now`` is the run's time stamp
-    (the alerts' FirstSeen/LastSeen; the clock when not given).
+    (the alerts' FirstSeen/LastSeen; the clock when not given); ``previous_plan`` is the previous
+    ``LL_Plan``, whose wafer starts the first ``frozen_weeks`` keep (weeks released to the line).
     """
     say = progress or (lambda _msg: None)
     view = None
@@ -75,7 +92,8 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
         view = demand_view(data, settings)
     say("Optimising the wafer plan")
     plan_demand = view.plan_demand if view is not None else None
-    result = optimize(data, plan_demand, options=settings.plan_options())
+    frozen = released_starts(previous_plan, data, settings.frozen_weeks) if settings.frozen_weeks else None
+    result = optimize(data, plan_demand, options=settings.plan_options(), frozen=frozen)
     risk = None
     if view is not None and view.scenarios is not None:
         say("Measuring stock-out risk")
