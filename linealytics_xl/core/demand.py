@@ -25,7 +25,7 @@ from .forecast import Calendar, ForecastResult, _make, default_models, forecast
 from .model import PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
-from .tables import product_week_keys
+from .tables import BACKTEST, FORECAST, product_week_keys
 
 FORECAST_COLUMNS = ["Product", "Week", "WeekIndex", "WeekStart", "Model", "P10", "P50", "P90", "Actual"]
 BACKTEST_COLUMNS = ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "Chosen"]
@@ -191,6 +191,18 @@ def _future_starts(data: PlanningData, n: int) -> list:
         return [None] * n
     offset = data.n_weeks - 1 - max(i for i, d in enumerate(data.weeks.starts) if d is not None)
     return [pd.Timestamp(last) + pd.Timedelta(weeks=offset + k) for k in range(1, n + 1)]
+
+
+def forecast_only(data: PlanningData, settings: Settings) -> tuple[DemandView, dict[str, pd.DataFrame]]:
+    """Forecast, backtest and scenarios without planning: ``LL_Forecast`` and ``LL_Backtest``.
+
+    For a planner who wants next quarter's demand and its band without re-planning (the plan
+    takes the optimiser's minutes on a large workbook).  The forecast is always made, whatever
+    the ``forecast`` setting says: it is what was asked for.
+    """
+    settings = settings.model_copy(update={"forecast": True})
+    view = demand_view(data, settings)
+    return view, {FORECAST: forecast_table(data, view), BACKTEST: backtest_table(view)}
 
 
 def backtest_table(view: DemandView) -> pd.DataFrame:
