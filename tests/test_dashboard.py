@@ -7,13 +7,13 @@ planned real workbook and of the planned template render to a non-blank PNG with
 and the formulas, recalculated, give the figures ``dashboard.kpis`` computes from the tables --
 for the default product, for "All products" and for product names full of SUMIFS wildcards.
 
-``LL_UPDATE_DOCS_PNG=1`` makes the real-workbook test store its rendering, downsized, as
-``docs/dashboard.png`` (the picture in the README); otherwise the test writes nothing in the repo.
+``python docs/make_dashboard_png.py`` regenerates ``docs/dashboard.png`` (the picture in the README)
+from a real run; ``LL_UPDATE_DOCS_PNG=1`` makes the real-workbook test store its rendering the same
+way; otherwise the tests write nothing in the repo.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -138,31 +138,35 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     assert ws.print_area.endswith(f"$N${dashboard.CHART_TOP - 1 + 3 * dashboard.CHART_ROWS}")
 
 
-def _stock_chart_axes(ws) -> tuple[list[str], list[str]]:
-    """Series names on the weekly stock chart's left axis and on its secondary (right) axis."""
-    chart = ws._charts[1]
+def _chart_axes(ws, k: int) -> tuple[list[str], list[str]]:
+    """Series names on chart ``k``'s left axis and on its secondary (right) axis."""
+    chart = ws._charts[k]
 
     def names(part) -> list[str]:
         return [ws[str(x.tx.strRef.f).split("!")[-1].replace("$", "")].value for x in part.series]
 
-    right = [c for c in chart._charts if c is not chart and c.y_axis.axId != chart.y_axis.axId]
-    return names(chart), [n for c in right for n in names(c)]
+    left = [c for c in chart._charts if c.y_axis.axId == chart.y_axis.axId]
+    right = [c for c in chart._charts if c.y_axis.axId != chart.y_axis.axId]
+    return [n for c in left for n in names(c)], [n for c in right for n in names(c)]
 
 
 def test_a_backlog_far_above_stock_gets_its_own_axis():
     tables = synthetic_tables()            # the second product's backlog ends many times its stock
     book = book_with(tables)
     write_dashboard(book, tables)
-    left, right = _stock_chart_axes(book[DASHBOARD])
-    assert left == ["Stock", "Safety stock target"] and right == ["Backlog"]
-    assert book[DASHBOARD]._charts[1]._charts[1].y_axis.crosses == "max"
+    ws = book[DASHBOARD]
+    assert _chart_axes(ws, 1) == (["Stock", "Safety stock target"], ["Backlog"])
+    assert _chart_axes(ws, 0) == (["Demand", "Yielded supply", "Stock (quarter end)", "Safety stock target"],
+                                  ["Backlog (quarter end)"])
+    assert ws._charts[1]._charts[1].y_axis.crosses == "max"
     # a backlog of the size of the stock stays on the stock's axis
     plan = tables["LL_Plan"]
     tables["LL_Plan"] = plan.assign(BacklogBytes=np.minimum(plan["BacklogBytes"], plan["StockBytes"].max() / 10))
     book = book_with(tables)
     write_dashboard(book, tables)
-    left, right = _stock_chart_axes(book[DASHBOARD])
-    assert left == ["Stock", "Safety stock target", "Backlog"] and right == []
+    ws = book[DASHBOARD]
+    assert _chart_axes(ws, 1) == (["Stock", "Safety stock target", "Backlog"], [])
+    assert _chart_axes(ws, 0)[1] == []
 
 
 def _anchor_rows(ws) -> list[tuple[int, int]]:
@@ -331,17 +335,13 @@ def test_real_workbook_dashboard_renders(real_planned, tmp_path):
         stock = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
                  and b"Inventory vs safety stock" in z.read(n)]
     assert len(stock) == 1 and len(re.findall(rb"<(?:c:)?valAx>", stock[0])) == 2
+    with zipfile.ZipFile(path) as z:
+        quarterly = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
+                     and b"Demand, yielded supply and stock by quarter" in z.read(n)]
+    assert len(quarterly) == 1 and len(re.findall(rb"<(?:c:)?valAx>", quarterly[0])) == 2
     _check_pdf(path, tmp_path / "dashboard.pdf")
     if os.environ.get("LL_UPDATE_DOCS_PNG") == "1":
-        from PIL import Image
-
-        with Image.open(png) as img:
-            img = img.convert("RGB")
-            img.thumbnail((1200, 1200))
-            buf = io.BytesIO()
-            img.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="PNG", optimize=True)
-        assert len(buf.getvalue()) < DOCS_PNG_MAX_BYTES
-        DOCS_PNG.write_bytes(buf.getvalue())
+        assert _docs_png_tool().shrink_png(png, DOCS_PNG, max_bytes=DOCS_PNG_MAX_BYTES) < DOCS_PNG_MAX_BYTES
 
 
 @requires_libreoffice
@@ -374,6 +374,33 @@ def test_synthetic_dashboard_prints_a_page_per_block(tmp_path):
     write_dashboard(book, tables)
     book.save(tmp_path / "synthetic.xlsx")
     _check_pdf(tmp_path / "synthetic.xlsx", tmp_path / "synthetic.pdf")
+
+
+def _docs_png_tool():
+    """docs/make_dashboard_png.py, the one place that downsizes the README's picture."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_dashboard_png", ROOT / "docs" / "make_dashboard_png.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_png_shrinks_under_its_limit(tmp_path):
+    """The tool's downsizing on a large synthetic rendering: within the size and byte limits."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    big = tmp_path / "big.png"
+    img = np.full((1800, 2600, 3), 255, dtype=np.uint8)
+    for k in range(40):                                 # bars of colour, as a chart has
+        img[400 + 20 * k:1600, 100 + 60 * k:140 + 60 * k] = rng.integers(0, 255, 3, dtype=np.uint8)
+    Image.fromarray(img).save(big)
+    out = tmp_path / "small.png"
+    size = _docs_png_tool().shrink_png(big, out)
+    assert size == out.stat().st_size < DOCS_PNG_MAX_BYTES
+    with Image.open(out) as small:
+        assert max(small.size) == 1200 and small.size[0] > small.size[1]
 
 
 def test_docs_png_is_small():

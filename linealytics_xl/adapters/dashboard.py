@@ -157,8 +157,8 @@ def _backlog_apart(plan: pd.DataFrame) -> bool:
     """True when some product's (or the total's) backlog dwarfs its stock and safety stock.
 
     On one axis such a backlog (23C on the real workbook: many times its stock) flattens the
-    stock and safety-stock lines to the floor; the weekly chart then puts the backlog on a
-    secondary axis of its own.
+    stock and safety-stock lines (and the quarterly bars) to the floor; the quarterly and weekly
+    charts then put the backlog on a secondary axis of its own.
     """
     frame = plan.assign(S=_num(plan, "StockBytes"), T=_num(plan, "SafetyStockBytes"), B=_num(plan, "BacklogBytes"),
                         W=_num(plan, "WeekIndex"))
@@ -591,7 +591,7 @@ def _build(ws, p: _Prepared) -> None:
         set_text(ws["A11"], f"No {INSIGHTS} table in this run.")
 
     # -- charts --------------------------------------------------------------------------------
-    charts = [_plan_chart(ws, qb, unit), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks, p.backlog_apart),
+    charts = [_plan_chart(ws, qb, unit, p.backlog_apart), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks, p.backlog_apart),
               _capacity_chart(ws, qb)]
     if p.forecast:
         charts.append(_forecast_chart(ws, wb, unit, len(p.week_rows)))
@@ -604,7 +604,7 @@ def _build(ws, p: _Prepared) -> None:
     set_print_layout(ws, block_ends(CHART_TOP - 1, CHART_ROWS, len(charts)), GRID_COLS)
 
 
-def _plan_chart(ws, qb: dict[str, _Block], unit: str):
+def _plan_chart(ws, qb: dict[str, _Block], unit: str, backlog_apart: bool):
     bar = BarChart()
     bar.type, bar.grouping, bar.gapWidth, bar.overlap = "col", "clustered", 60, -10
     for name, color in (("Demand", _C_DEMAND), ("Yielded supply", _C_SUPPLY)):
@@ -612,15 +612,31 @@ def _plan_chart(ws, qb: dict[str, _Block], unit: str):
         _fill(bar.series[-1], color)
     bar.set_categories(qb["Quarter"].ref(ws, with_header=False))
     line = LineChart()
-    for name, color, dash in (("Stock (quarter end)", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash"),
-                              ("Backlog (quarter end)", _C_BACKLOG, None)):
+    lines = [("Stock (quarter end)", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash")]
+    for name, color, dash in lines + ([] if backlog_apart else [("Backlog (quarter end)", _C_BACKLOG, None)]):
         line.add_data(qb[name].ref(ws), titles_from_data=True)
         _line(line.series[-1], color, dash=dash)
-    _title(bar, "Demand, yielded supply and stock by quarter")
+    _title(bar, "Demand, yielded supply and stock by quarter" + (" (backlog: right axis)" if backlog_apart else ""))
     _axes(bar, unit)
     line.x_axis.delete = line.y_axis.delete = False
     bar += line
+    if backlog_apart:
+        bar += _right_axis_line(qb["Backlog (quarter end)"].ref(ws), unit)
     return bar
+
+
+def _right_axis_line(ref: Reference, unit: str) -> LineChart:
+    """The backlog as a line on a secondary axis on the right (see ``_backlog_apart``)."""
+    right = LineChart()
+    right.add_data(ref, titles_from_data=True)
+    _line(right.series[-1], _C_BACKLOG, width=15000)
+    right.y_axis.axId = 200
+    right.y_axis.title = f"backlog ({unit})"
+    right.y_axis.crosses = "max"
+    right.y_axis.delete = False
+    right.y_axis.scaling.min = 0
+    right.y_axis.majorGridlines = None
+    return right
 
 
 def _stock_chart(ws, wb: dict[str, _Block], last: int, unit: str, n_weeks: int, backlog_apart: bool):
@@ -636,16 +652,7 @@ def _stock_chart(ws, wb: dict[str, _Block], last: int, unit: str, n_weeks: int, 
     _axes(chart, unit)
     _week_axis(chart, n_weeks)
     if backlog_apart:
-        right = LineChart()
-        right.add_data(wb["Backlog"].ref(ws, last=last), titles_from_data=True)
-        _line(right.series[-1], _C_BACKLOG, width=15000)
-        right.y_axis.axId = 200
-        right.y_axis.title = f"backlog ({unit})"
-        right.y_axis.crosses = "max"
-        right.y_axis.delete = False
-        right.y_axis.scaling.min = 0
-        right.y_axis.majorGridlines = None
-        chart += right
+        chart += _right_axis_line(wb["Backlog"].ref(ws, last=last), unit)
     return chart
 
 
