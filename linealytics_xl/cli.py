@@ -240,6 +240,38 @@ def whatif(
 
 
 @app.command()
+def forecast(
+    workbook: Workbook,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the workbook.")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help="When another run is planning the same workbook, wait this long for it, then stop with exit code 2.")] = 60.0,
+) -> None:
+    """Forecast demand with its P10-P90 band and backtest the models (LL_Forecast, LL_Backtest); no plan.
+
+    The weeks after the workbook's last week (horizon_weeks on the Settings sheet) are forecast by
+    the model that won the rolling-origin backtest for each product; the plan, if any, is left as
+    it was.
+    """
+    from . import jobs
+
+    with _errors():
+        with _progress() as say:
+            job = jobs.forecast(workbook, output, progress=say, wait_s=wait)
+        _print_warnings(job.warnings)
+        backtest = job.tables["LL_Backtest"]
+        chosen = backtest[backtest["Chosen"].astype(bool)]
+        whole = chosen[chosen["HorizonWeeks"] == chosen["HorizonWeeks"].iloc[-1]] if len(chosen) else chosen
+        t = Table(title=f"Forecast models of {escape(job.path.name)} (backtest, whole horizon)",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+        for h in ("Model", "Products", "WAPE (median)", "Bias (median)"):
+            t.add_column(h, justify="left" if h == "Model" else "right")
+        for model, rows in whole.groupby("Model", sort=True):
+            t.add_row(escape(str(model)), f"{len(rows):,}", f"{rows['WAPE'].median():.1%}", f"{rows['Bias'].median():+.1%}")
+        _print_wide(t)
+        out.print(escape(f"Written to {job.path} (tables LL_Forecast, LL_Backtest)."), highlight=False)
+        log.info("forecast %s: %d products", job.path, len(job.models))
+
+
+@app.command()
 def validate(workbook: Workbook) -> None:
     """Check the workbook and list every problem with its sheet and cell; writes nothing."""
     from . import jobs

@@ -1,4 +1,4 @@
-"""The jobs the entry points run on a workbook file: validate, plan.
+"""The jobs the entry points run on a workbook file: validate, plan, forecast, what-if.
 
 Each job reads through the file adapter, runs the core pipeline and writes through the adapter;
 the command line and scheduled runs call these.  `prepare_plan` takes any adapter that can read a
@@ -179,6 +179,33 @@ def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, 
                            notes=[f"not carried over by the file writer: {', '.join(lost)}"] if lost else None)
     return PlanJob(outcome=prepared.outcome, path=dest, run_id=prepared.run_id, lost_parts=lost,
                    wall_time_s=wall, record=record, notes=runlog.mirror_to_mlflow(record))
+
+
+@dataclass
+class ForecastJob:
+    path: Path
+    tables: dict[str, pd.DataFrame]  # LL_Forecast, LL_Backtest
+    models: dict[str, str]           # product -> the model the backtest chose
+    warnings: list[Issue]
+
+
+def forecast(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
+             progress: Progress | None = None, wait_s: float = DEFAULT_WAIT_S) -> ForecastJob:
+    """Forecast, backtest and draw scenarios, write ``LL_Forecast`` and ``LL_Backtest``; no plan
+    (``LL_Plan`` and the rest stay as the last plan left them).  Checked and locked like a plan
+    (`exclusive_run`); nothing is written when the input is invalid."""
+    from .core.demand import forecast_only
+
+    say = progress or (lambda _msg: None)
+    with exclusive_run(path, output, wait_s, progress):
+        say("Reading the workbook")
+        book = WorkbookFile(path)
+        data, settings = load(book, None, overrides)
+        say("Forecasting demand and drawing scenarios")
+        view, out = forecast_only(data, settings)
+        say("Writing the workbook")
+        dest, _ = book.write([], out, settings, output)
+    return ForecastJob(dest, out, dict(view.model_by_product), list(data.warnings))
 
 
 @dataclass

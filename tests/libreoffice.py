@@ -45,6 +45,8 @@ __all__ = [
     "require_libreoffice",
     "recalculate",
     "render_png",
+    "export_pdf",
+    "pdf_pages",
     "list_charts",
     "read_png",
     "make_pivot",
@@ -170,6 +172,29 @@ def render_png(src: Path, dst_png: Path, sheet: str, *, timeout: float = DEFAULT
     if not dst_png.is_file() or dst_png.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
         raise LibreOfficeError(f"LibreOffice reported success but wrote no PNG to {dst_png}")
     return dst_png
+
+
+def export_pdf(src: Path, dst_pdf: Path, sheet: str, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Export sheet ``sheet`` of ``src`` to ``dst_pdf`` the way printing it would (its page setup,
+    print area and page breaks)."""
+    src, dst_pdf = _existing(src), Path(dst_pdf).resolve()
+    _run(["pdf", str(src), str(dst_pdf), sheet], timeout=timeout)
+    if not dst_pdf.is_file() or dst_pdf.read_bytes()[:5] != b"%PDF-":
+        raise LibreOfficeError(f"LibreOffice reported success but wrote no PDF to {dst_pdf}")
+    return dst_pdf
+
+
+def pdf_pages(path: Path) -> list[tuple[float, float]]:
+    """Width and height (points) of every page of a PDF LibreOffice wrote (uncompressed page
+    objects, as its exporter writes them)."""
+    import re
+
+    data = Path(path).read_bytes()
+    pages = []
+    for m in re.finditer(rb"/Type\s*/Page(?![a-zA-Z])(.{0,400}?)>>", data, re.S):
+        box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", m.group(1))
+        pages.append((float(box.group(3)), float(box.group(4))) if box else (0.0, 0.0))
+    return pages
 
 
 def list_charts(src: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, int]:

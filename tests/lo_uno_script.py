@@ -5,6 +5,7 @@ project's python; ``tests/libreoffice.py`` starts it as a subprocess::
 
     /usr/bin/python3 tests/lo_uno_script.py recalc SRC.xlsx DST.xlsx
     /usr/bin/python3 tests/lo_uno_script.py png SRC.xlsx DST.png SHEET
+    /usr/bin/python3 tests/lo_uno_script.py pdf SRC.xlsx DST.pdf SHEET
     /usr/bin/python3 tests/lo_uno_script.py charts SRC.xlsx
     /usr/bin/python3 tests/lo_uno_script.py pivot SRC.xlsx DST.xlsx SHEET RANGE TARGET_SHEET
     /usr/bin/python3 tests/lo_uno_script.py macros SRC.xlsm
@@ -238,13 +239,14 @@ def render_png(src: Path, dst: Path, sheet_name: str, *,
     style is first changed (in memory only): one page at least ``min_page_mm`` and as large as the
     printed area up to ``max_page_mm``, narrow margins, no header or footer, and a zoom that fits
     the whole printed area (the used area and the drawings, or the sheet's print ranges) on that
-    page.  This needs no graphic export filter and no PDF rasteriser.
+    page; manual page breaks are removed, so that one page shows it all.  This needs no graphic export filter and no PDF rasteriser.
     """
     with Office() as office:
         doc = office.load(src)
         try:
             doc.calculateAll()
             sheet = _sheet(doc, sheet_name)
+            sheet.removeAllManualPageBreaks()     # one picture of the whole sheet, not its first page
             style = doc.getStyleFamilies().getByName("PageStyles").getByName(sheet.PageStyle)
             style.HeaderIsOn = False
             style.FooterIsOn = False
@@ -284,6 +286,22 @@ def render_png(src: Path, dst: Path, sheet_name: str, *,
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(_dib_to_png(bytes(dib.value)))
     return {"output": str(dst), "bytes": dst.stat().st_size, "zoom": scale}
+
+
+def export_pdf(src: Path, dst: Path, sheet_name: str) -> dict:
+    """Export one sheet to PDF as printing it would: its own page style, print area and breaks."""
+    with Office() as office:
+        doc = office.load(src)
+        try:
+            doc.calculateAll()
+            sheet = _sheet(doc, sheet_name)
+            data = uno.Any("[]com.sun.star.beans.PropertyValue", _props(Selection=sheet))
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(str(dst.resolve())),
+                                           _props(FilterName="calc_pdf_Export", FilterData=data)))
+        finally:
+            doc.close(True)
+    return {"output": str(dst), "bytes": dst.stat().st_size}
 
 
 def list_charts(src: Path) -> dict:
@@ -345,7 +363,7 @@ def _terminate(signum, frame):  # SIGTERM from the caller: unwind so that soffic
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    usage = ("usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | charts SRC | "
+    usage = ("usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | pdf SRC DST SHEET | charts SRC | "
              "pivot SRC DST SHEET RANGE TARGET | macros SRC")
     if len(argv) < 2:
         print(usage, file=sys.stderr)
@@ -356,6 +374,8 @@ def main(argv: list[str]) -> int:
             result = recalc(Path(args[0]), Path(args[1]))
         elif cmd == "png" and len(args) == 3:
             result = render_png(Path(args[0]), Path(args[1]), args[2])
+        elif cmd == "pdf" and len(args) == 3:
+            result = export_pdf(Path(args[0]), Path(args[1]), args[2])
         elif cmd == "charts" and len(args) == 1:
             result = list_charts(Path(args[0]))
         elif cmd == "pivot" and len(args) == 5:

@@ -7,15 +7,17 @@ planned real workbook and of the planned template render to a non-blank PNG with
 and the formulas, recalculated, give the figures ``dashboard.kpis`` computes from the tables --
 for the default product, for "All products" and for product names full of SUMIFS wildcards.
 
-``LL_UPDATE_DOCS_PNG=1`` makes the real-workbook test store its rendering, downsized, as
-``docs/dashboard.png`` (the picture in the README); otherwise the test writes nothing in the repo.
+``python docs/make_dashboard_png.py`` regenerates ``docs/dashboard.png`` (the picture in the README)
+from a real run; ``LL_UPDATE_DOCS_PNG=1`` makes the real-workbook test store its rendering the same
+way; otherwise the tests write nothing in the repo.
 """
 
 from __future__ import annotations
 
-import io
 import os
+import re
 import shutil
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +26,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from libreoffice import list_charts, read_png, recalculate, render_png, requires_libreoffice
+from libreoffice import (
+    export_pdf, list_charts, pdf_pages, read_png, recalculate, render_png, requires_libreoffice,
+)
 from linealytics_xl.adapters import dashboard
 from linealytics_xl.adapters.dashboard import (
     ALL_PRODUCTS, DASHBOARD, TITLE, DashboardError, is_own_dashboard, kpis, write_dashboard,
@@ -117,8 +121,8 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     assert not dv.formula1.startswith("=")          # OOXML stores it without "="
     cells = ws[dv.formula1.replace("$", "")]
     assert [c[0].value for c in cells] == [ALL_PRODUCTS, *tables["LL_Plan"]["Product"].unique()]
-    # default: the product with the largest shortage at the end of the plan
-    assert ws[dashboard.SELECTOR].value == "A*B?"
+    # opens on the whole plan (it used to open on the product with the biggest backlog)
+    assert ws[dashboard.SELECTOR].value == ALL_PRODUCTS
     formulas = dashboard_formulas(ws)
     assert len(formulas) > 100
     # Structured references only: the formulas survive the tables growing or shrinking.
@@ -132,6 +136,61 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     assert row[5] == total["open_alerts"] == 3          # new, open, OPEN; not closed
     # only the dashboard area prints
     assert ws.print_area.endswith(f"$N${dashboard.CHART_TOP - 1 + 3 * dashboard.CHART_ROWS}")
+
+
+def _chart_axes(ws, k: int) -> tuple[list[str], list[str]]:
+    """Series names on chart ``k``'s left axis and on its secondary (right) axis."""
+    chart = ws._charts[k]
+
+    def names(part) -> list[str]:
+        return [ws[str(x.tx.strRef.f).split("!")[-1].replace("$", "")].value for x in part.series]
+
+    left = [c for c in chart._charts if c.y_axis.axId == chart.y_axis.axId]
+    right = [c for c in chart._charts if c.y_axis.axId != chart.y_axis.axId]
+    return [n for c in left for n in names(c)], [n for c in right for n in names(c)]
+
+
+def test_a_backlog_far_above_stock_gets_its_own_axis():
+    tables = synthetic_tables()            # the second product's backlog ends many times its stock
+    book = book_with(tables)
+    write_dashboard(book, tables)
+    ws = book[DASHBOARD]
+    assert _chart_axes(ws, 1) == (["Stock", "Safety stock target"], ["Backlog"])
+    assert _chart_axes(ws, 0) == (["Demand", "Yielded supply", "Stock (quarter end)", "Safety stock target"],
+                                  ["Backlog (quarter end)"])
+    assert ws._charts[1]._charts[1].y_axis.crosses == "max"
+    # a backlog of the size of the stock stays on the stock's axis
+    plan = tables["LL_Plan"]
+    tables["LL_Plan"] = plan.assign(BacklogBytes=np.minimum(plan["BacklogBytes"], plan["StockBytes"].max() / 10))
+    book = book_with(tables)
+    write_dashboard(book, tables)
+    ws = book[DASHBOARD]
+    assert _chart_axes(ws, 1) == (["Stock", "Safety stock target", "Backlog"], [])
+    assert _chart_axes(ws, 0)[1] == []
+
+
+def _anchor_rows(ws) -> list[tuple[int, int]]:
+    """First and last sheet row (1-based) each chart covers."""
+    out = []
+    for chart in ws._charts:
+        a = chart.anchor
+        last = a.to.row + (1 if a.to.rowOff > 0 else 0)     # "to" row (0-based) at offset 0: ends above it
+        out.append((a._from.row + 1, last))
+    return out
+
+
+def test_prints_one_landscape_page_per_block_without_cutting_a_chart():
+    tables = synthetic_tables()
+    book = book_with(tables)
+    write_dashboard(book, tables)
+    ws = book[DASHBOARD]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    # cards + findings, then the three rows of charts: a break after each block but the last
+    assert breaks == [dashboard.CHART_TOP - 1 + k * dashboard.CHART_ROWS for k in range(3)]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    for first, last in _anchor_rows(ws):
+        assert not any(first <= b < last for b in breaks), (first, last, breaks)
+        assert last <= dashboard.CHART_TOP - 1 + 3 * dashboard.CHART_ROWS
 
 
 def test_charts_of_absent_tables_are_left_out():
@@ -269,21 +328,79 @@ def test_real_workbook_dashboard_renders(real_planned, tmp_path):
     shutil.copyfile(real_planned.path, path)
     png = tmp_path / "dashboard.png"
     _check_rendering(path, png)
+    ws = openpyxl.load_workbook(path)[DASHBOARD]
+    assert ws[dashboard.SELECTOR].value == ALL_PRODUCTS
+    # 23C's backlog is many times its stock: the weekly chart gives the backlog its own axis
+    with zipfile.ZipFile(path) as z:
+        stock = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
+                 and b"Inventory vs safety stock" in z.read(n)]
+    assert len(stock) == 1 and len(re.findall(rb"<(?:c:)?valAx>", stock[0])) == 2
+    with zipfile.ZipFile(path) as z:
+        quarterly = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
+                     and b"Demand, yielded supply and stock by quarter" in z.read(n)]
+    assert len(quarterly) == 1 and len(re.findall(rb"<(?:c:)?valAx>", quarterly[0])) == 2
+    _check_pdf(path, tmp_path / "dashboard.pdf")
     if os.environ.get("LL_UPDATE_DOCS_PNG") == "1":
-        from PIL import Image
-
-        with Image.open(png) as img:
-            img = img.convert("RGB")
-            img.thumbnail((1200, 1200))
-            buf = io.BytesIO()
-            img.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(buf, format="PNG", optimize=True)
-        assert len(buf.getvalue()) < DOCS_PNG_MAX_BYTES
-        DOCS_PNG.write_bytes(buf.getvalue())
+        assert _docs_png_tool().shrink_png(png, DOCS_PNG, max_bytes=DOCS_PNG_MAX_BYTES) < DOCS_PNG_MAX_BYTES
 
 
 @requires_libreoffice
 def test_template_dashboard_renders(template_planned, tmp_path):
     _check_rendering(template_planned, tmp_path / "dashboard.png")
+
+
+def _check_pdf(path: Path, pdf: Path) -> None:
+    """LibreOffice prints the Dashboard on one landscape page per block, each chart whole."""
+    ws = openpyxl.load_workbook(path)[DASHBOARD]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    n_charts = len(ws._charts)
+    assert len(breaks) == (n_charts + 1) // 2
+    for first, last in _anchor_rows(ws):
+        assert not any(first <= b < last for b in breaks), (first, last, breaks)
+    pages = pdf_pages(export_pdf(path, pdf, DASHBOARD))
+    assert len(pages) == 1 + (n_charts + 1) // 2
+    assert all(w > h > 0 for w, h in pages), pages
+
+
+@requires_libreoffice
+def test_template_dashboard_prints_a_page_per_block(template_planned, tmp_path):
+    _check_pdf(template_planned, tmp_path / "dashboard.pdf")
+
+
+@requires_libreoffice
+def test_synthetic_dashboard_prints_a_page_per_block(tmp_path):
+    tables = synthetic_tables()
+    book = book_with(tables)
+    write_dashboard(book, tables)
+    book.save(tmp_path / "synthetic.xlsx")
+    _check_pdf(tmp_path / "synthetic.xlsx", tmp_path / "synthetic.pdf")
+
+
+def _docs_png_tool():
+    """docs/make_dashboard_png.py, the one place that downsizes the README's picture."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_dashboard_png", ROOT / "docs" / "make_dashboard_png.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_png_shrinks_under_its_limit(tmp_path):
+    """The tool's downsizing on a large synthetic rendering: within the size and byte limits."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    big = tmp_path / "big.png"
+    img = np.full((1800, 2600, 3), 255, dtype=np.uint8)
+    for k in range(40):                                 # bars of colour, as a chart has
+        img[400 + 20 * k:1600, 100 + 60 * k:140 + 60 * k] = rng.integers(0, 255, 3, dtype=np.uint8)
+    Image.fromarray(img).save(big)
+    out = tmp_path / "small.png"
+    size = _docs_png_tool().shrink_png(big, out)
+    assert size == out.stat().st_size < DOCS_PNG_MAX_BYTES
+    with Image.open(out) as small:
+        assert max(small.size) == 1200 and small.size[0] > small.size[1]
 
 
 def test_docs_png_is_small():
@@ -312,6 +429,7 @@ def test_template_cards_recalculate_to_the_table_figures(template_planned, tmp_p
     unit = book[DASHBOARD].cell(row=2, column=dashboard.DATA_COL + 1).value
     tables = pd.read_excel(template_planned, sheet_name=[n for n in book.sheetnames if n.startswith("LL_")])
     selected = book[DASHBOARD][dashboard.SELECTOR].value
+    selected = None if selected == ALL_PRODUCTS else selected
     cards, totals = _recalculated_cards(template_planned, tmp_path)
     present = [k for k, v in zip(KPI_KEYS, totals) if v is not None]
     expected, all_products = _expected(tables, selected, unit), _expected(tables, None, unit)

@@ -3,7 +3,8 @@
 Layout (one sheet the tool owns; rebuilt on every run)::
 
     A1   title, A2 the run it shows (LL_Runs), A3 the byte unit of cards and charts
-    B4   product selector: a data-validation drop-down (``All products`` or one product); no macro
+    B4   product selector: a data-validation drop-down (``All products``, the default, or one
+         product); no macro
     A6:N8  KPI cards: label, value for the selected product (formula), value for all products
     A10  top findings (LL_Insights)
     A15  charts, two per row: plan by quarter; stock vs safety stock by week; capacity by
@@ -49,6 +50,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.kpis import KPIS, SERVED_TOL_BYTES, SS_REL_TOL, plan_kpis
+from .dashboard_print import block_ends, set_print_layout
 from .literal_text import set_text
 
 __all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "is_own_dashboard", "kpis"]
@@ -63,6 +65,8 @@ PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS = ("LL_Plan", "LL_Runs", "LL_Foreca
 OPEN_STATUSES = ("new", "open")
 # Stock below target by less than this is solver round-off: the formulas use core.kpis' tolerances.
 SS_ABS_TOL = SERVED_TOL_BYTES
+# A backlog above this many times the stock (or safety stock) gets its own axis on the weekly chart.
+BACKLOG_APART = 3.0
 
 SELECTOR = "B4"
 SELECTOR_ABS = "$B$4"
@@ -149,12 +153,18 @@ def _unit(plan: pd.DataFrame) -> tuple[float, str]:
     return 1.0, "bytes"
 
 
-def _default_product(plan: pd.DataFrame, products: list[str]) -> str:
-    """The product with the largest shortage at the end of the plan; the first if none is short."""
-    last = plan[_num(plan, "WeekIndex") == _num(plan, "WeekIndex").max()]
-    short = last.assign(B=_num(last, "BacklogBytes")).groupby("Product", sort=False)["B"].sum()
-    short = short[short > 0]
-    return str(short.idxmax()) if len(short) else products[0]
+def _backlog_apart(plan: pd.DataFrame) -> bool:
+    """True when some product's (or the total's) backlog dwarfs its stock and safety stock.
+
+    On one axis such a backlog (23C on the real workbook: many times its stock) flattens the
+    stock and safety-stock lines (and the quarterly bars) to the floor; the quarterly and weekly
+    charts then put the backlog on a secondary axis of its own.
+    """
+    frame = plan.assign(S=_num(plan, "StockBytes"), T=_num(plan, "SafetyStockBytes"), B=_num(plan, "BacklogBytes"),
+                        W=_num(plan, "WeekIndex"))
+    total = frame.groupby("W")[["S", "T", "B"]].sum().assign(Product="")
+    tops = pd.concat([frame, total.reset_index()]).groupby("Product")[["S", "T", "B"]].max()
+    return bool((tops["B"] > BACKLOG_APART * tops[["S", "T"]].max(axis=1)).any())
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,6 +291,7 @@ class _Prepared:
     risk: bool
     alerts: bool
     selected: str
+    backlog_apart: bool                 # weekly chart: backlog on a secondary axis
     total: dict[str, float | None]
 
 
@@ -315,7 +326,8 @@ def _prepare(book: openpyxl.Workbook, tables: Mapping[str, pd.DataFrame]) -> _Pr
     return _Prepared(
         frames=frames, plan=plan, products=products, ends=_quarter_ends(plan), scale=scale, unit=unit,
         plan_weeks=len(weeks), week_rows=week_rows, forecast=FORECAST in frames, risk=RISK in frames,
-        alerts=ALERTS in frames, selected=_default_product(plan, products), total=kpis(frames))
+        alerts=ALERTS in frames, selected=ALL_PRODUCTS, backlog_apart=_backlog_apart(plan),
+        total=kpis(frames))
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,7 +591,7 @@ def _build(ws, p: _Prepared) -> None:
         set_text(ws["A11"], f"No {INSIGHTS} table in this run.")
 
     # -- charts --------------------------------------------------------------------------------
-    charts = [_plan_chart(ws, qb, unit), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks),
+    charts = [_plan_chart(ws, qb, unit, p.backlog_apart), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks, p.backlog_apart),
               _capacity_chart(ws, qb)]
     if p.forecast:
         charts.append(_forecast_chart(ws, wb, unit, len(p.week_rows)))
@@ -589,15 +601,10 @@ def _build(ws, p: _Prepared) -> None:
         chart.anchor = _anchor(slot)
         ws.add_chart(chart)
 
-    last_row = CHART_TOP - 1 + ((len(charts) + 1) // 2) * CHART_ROWS
-    ws.print_area = f"A1:{get_column_letter(GRID_COLS)}{last_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    set_print_layout(ws, block_ends(CHART_TOP - 1, CHART_ROWS, len(charts)), GRID_COLS)
 
 
-def _plan_chart(ws, qb: dict[str, _Block], unit: str):
+def _plan_chart(ws, qb: dict[str, _Block], unit: str, backlog_apart: bool):
     bar = BarChart()
     bar.type, bar.grouping, bar.gapWidth, bar.overlap = "col", "clustered", 60, -10
     for name, color in (("Demand", _C_DEMAND), ("Yielded supply", _C_SUPPLY)):
@@ -605,27 +612,47 @@ def _plan_chart(ws, qb: dict[str, _Block], unit: str):
         _fill(bar.series[-1], color)
     bar.set_categories(qb["Quarter"].ref(ws, with_header=False))
     line = LineChart()
-    for name, color, dash in (("Stock (quarter end)", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash"),
-                              ("Backlog (quarter end)", _C_BACKLOG, None)):
+    lines = [("Stock (quarter end)", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash")]
+    for name, color, dash in lines + ([] if backlog_apart else [("Backlog (quarter end)", _C_BACKLOG, None)]):
         line.add_data(qb[name].ref(ws), titles_from_data=True)
         _line(line.series[-1], color, dash=dash)
-    _title(bar, "Demand, yielded supply and stock by quarter")
+    _title(bar, "Demand, yielded supply and stock by quarter" + (" (backlog: right axis)" if backlog_apart else ""))
     _axes(bar, unit)
     line.x_axis.delete = line.y_axis.delete = False
     bar += line
+    if backlog_apart:
+        bar += _right_axis_line(qb["Backlog (quarter end)"].ref(ws), unit)
     return bar
 
 
-def _stock_chart(ws, wb: dict[str, _Block], last: int, unit: str, n_weeks: int):
+def _right_axis_line(ref: Reference, unit: str) -> LineChart:
+    """The backlog as a line on a secondary axis on the right (see ``_backlog_apart``)."""
+    right = LineChart()
+    right.add_data(ref, titles_from_data=True)
+    _line(right.series[-1], _C_BACKLOG, width=15000)
+    right.y_axis.axId = 200
+    right.y_axis.title = f"backlog ({unit})"
+    right.y_axis.crosses = "max"
+    right.y_axis.delete = False
+    right.y_axis.scaling.min = 0
+    right.y_axis.majorGridlines = None
+    return right
+
+
+def _stock_chart(ws, wb: dict[str, _Block], last: int, unit: str, n_weeks: int, backlog_apart: bool):
     chart = LineChart()
-    for name, color, dash in (("Stock", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash"),
-                              ("Backlog", _C_BACKLOG, None)):
+    series = [("Stock", _C_STOCK, None), ("Safety stock target", _C_SAFETY, "dash")]
+    if not backlog_apart:
+        series.append(("Backlog", _C_BACKLOG, None))
+    for name, color, dash in series:
         chart.add_data(wb[name].ref(ws, last=last), titles_from_data=True)
         _line(chart.series[-1], color, width=15000, dash=dash)
     chart.set_categories(wb["Label"].ref(ws, with_header=False, last=last))
-    _title(chart, "Inventory vs safety stock by week")
+    _title(chart, "Inventory vs safety stock by week" + (" (backlog: right axis)" if backlog_apart else ""))
     _axes(chart, unit)
     _week_axis(chart, n_weeks)
+    if backlog_apart:
+        chart += _right_axis_line(wb["Backlog"].ref(ws, last=last), unit)
     return chart
 
 

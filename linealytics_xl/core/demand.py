@@ -25,7 +25,7 @@ from .forecast import Calendar, ForecastResult, _make, default_models, forecast
 from .model import PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
-from .tables import product_week_keys
+from .tables import BACKTEST, FORECAST, product_week_keys
 
 FORECAST_COLUMNS = ["Product", "Week", "WeekIndex", "WeekStart", "Model", "P10", "P50", "P90", "Actual"]
 BACKTEST_COLUMNS = ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "Chosen"]
@@ -39,6 +39,7 @@ class DemandView:
     scenarios: np.ndarray | None            # [S, P, T]
     forecast: ForecastResult | None
     beyond: np.ndarray | None               # [P, H] forecast past the last week (workbook mode)
+    beyond_band: np.ndarray | None          # [2, P, H] its P10 and P90 (see ``horizon_band``)
     history_end: int                        # weeks 0..history_end-1 are history
     model_by_product: dict[str, str]
 
@@ -85,7 +86,7 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
     """Forecast (when enabled), scenarios (when enabled) and the demand to plan on."""
     T = data.n_weeks
     result: ForecastResult | None = None
-    beyond = None
+    beyond = beyond_band = None
     hist_end = T
     base = data.demand.copy()
     if settings.demand_source == "forecast":
@@ -100,6 +101,8 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
             base[:, hist_end:] = _predict_chosen(result, future)
         else:
             beyond = _predict_chosen(result, settings.horizon_weeks)
+            beyond_band = horizon_band(beyond, result.errors(relative=True), n=settings.scenarios,
+                                       seed=settings.seed)
     scen = None
     if settings.simulate and result is not None:
         # scenarios cover the planned weeks; in forecast mode the history is known (no spread)
@@ -120,7 +123,24 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
     if settings.plan_for != "P50" and scen is not None:
         plan_demand = cumulative_quantile_path(scen, float(settings.plan_for))
     choices = {str(k): v for k, v in result.choices.items()} if result else {}
-    return DemandView(plan_demand, base, scen, result, beyond, hist_end, choices)
+    return DemandView(plan_demand, base, scen, result, beyond, beyond_band, hist_end, choices)
+
+
+def horizon_band(forecast_path: np.ndarray, errors: np.ndarray, *, n: int, seed: int) -> np.ndarray:
+    """P10 and P90 ([2, P, H]) around a forecast made today, H steps ahead, from the backtest.
+
+    The scenarios bootstrap the chosen model's out-of-sample errors by horizon step (as the
+    planned weeks' scenarios do), centred so the forecast stays the P50 the table shows.  A
+    forecast further ahead is never surer than a nearer one from the same origin, so the
+    distances below and above the forecast are carried forward (running maximum over the
+    horizon) where a few backtest origins make a later step's spread come out smaller.
+    """
+    e = errors - errors.mean(axis=0, keepdims=True)
+    scen = bootstrap_scenarios(forecast_path, e, n=n, block=min(13, e.shape[2]), seed=seed, extend=True)
+    lo, hi = quantiles(scen, (0.1, 0.9))
+    below = np.maximum.accumulate(np.maximum(forecast_path - lo, 0.0), axis=-1)
+    above = np.maximum.accumulate(np.maximum(hi - forecast_path, 0.0), axis=-1)
+    return np.stack([np.maximum(forecast_path - below, 0.0), forecast_path + above])
 
 
 def _predict_chosen(result: ForecastResult, n: int) -> np.ndarray:
@@ -151,13 +171,15 @@ def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
     })
     if view.beyond is not None:
         H = view.beyond.shape[1]
+        band = view.beyond_band if view.beyond_band is not None else np.stack([view.beyond] * 2)
         extra = pd.DataFrame({
             "Product": np.repeat(np.array(data.products, dtype=object), H),
             "Week": np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
             "WeekIndex": np.tile(np.arange(T + 1, T + H + 1), P),
             "WeekStart": pd.to_datetime(pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")),
             "Model": np.repeat(models, H),
-            "P10": np.nan, "P50": view.beyond.reshape(-1), "P90": np.nan, "Actual": np.nan,
+            "P10": band[0].reshape(-1), "P50": view.beyond.reshape(-1), "P90": band[1].reshape(-1),
+            "Actual": np.nan,
         })
         frame = pd.concat([frame, extra], ignore_index=True)
     return frame[FORECAST_COLUMNS]
@@ -169,6 +191,18 @@ def _future_starts(data: PlanningData, n: int) -> list:
         return [None] * n
     offset = data.n_weeks - 1 - max(i for i, d in enumerate(data.weeks.starts) if d is not None)
     return [pd.Timestamp(last) + pd.Timedelta(weeks=offset + k) for k in range(1, n + 1)]
+
+
+def forecast_only(data: PlanningData, settings: Settings) -> tuple[DemandView, dict[str, pd.DataFrame]]:
+    """Forecast, backtest and scenarios without planning: ``LL_Forecast`` and ``LL_Backtest``.
+
+    For a planner who wants next quarter's demand and its band without re-planning (the plan
+    takes the optimiser's minutes on a large workbook).  The forecast is always made, whatever
+    the ``forecast`` setting says: it is what was asked for.
+    """
+    settings = settings.model_copy(update={"forecast": True})
+    view = demand_view(data, settings)
+    return view, {FORECAST: forecast_table(data, view), BACKTEST: backtest_table(view)}
 
 
 def backtest_table(view: DemandView) -> pd.DataFrame:
