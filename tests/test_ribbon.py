@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import sys
 import types
 from datetime import date, datetime, time
@@ -424,3 +425,56 @@ def test_send_alerts_failure_after_the_plan_is_reported_as_such(json_book, monke
     assert text.endswith("The plan was written, but the alerts were not sent: "
                          "the SMTP server smtp.example.com:587 refused the connection")
     assert rec.of("alert")[0]["args"][3] == "critical"
+
+
+# ---------------------------------------------------------------------------------------------
+# One runner: the ribbon's Run all is the command line's job, run record included
+# ---------------------------------------------------------------------------------------------
+
+def test_run_all_on_a_saved_book_writes_the_cli_tables_and_records_the_run_beside_it(json_book, tmp_path):
+    """Run all on a book Excel knows by its full path (``Book.fullname``) runs `jobs.plan_live`:
+    the tables the command line writes for the same file, equal apart from run ids and times,
+    and a run record in ``<workbook>.runs`` beside the file, like the command line's."""
+    from linealytics_xl.adapters import runlog
+
+    saved = tmp_path / "excel" / "plan.xlsx"
+    saved.parent.mkdir()
+    shutil.copyfile(TEMPLATE, saved)
+    cli_copy = tmp_path / "cli" / "plan.xlsx"
+    cli_copy.parent.mkdir()
+    shutil.copyfile(TEMPLATE, cli_copy)
+    cli = jobs.plan(cli_copy)
+
+    data = payload(saved, name=str(saved))
+    book = json_book(data)
+    ribbon.run_all()
+    rec = Recorded(book, data)
+
+    added = [rec.sheet(a) for a in rec.of("addTable")]
+    assert added == list(cli.outcome.tables) + [tables.RUNS]
+    for name in cli.outcome.tables:
+        frame = cli.outcome.tables[name]
+        keep = [i for i, c in enumerate(frame.columns) if c not in run_time_columns(frame)]
+        got = [[row[i] for i in keep] for row in rec.values_on(name)[0]["values"]]
+        assert got == [[row[i] for i in keep] for row in frame_cells(frame)], name
+    run = dict(zip(*rec.values_on(tables.RUNS)[0]["values"][:2]))
+    assert run["Workbook"] == "plan.xlsx" and run["InputFingerprint"] == cli.outcome.fingerprint
+    assert run["RunId"] != cli.run_id
+
+    folder = runlog.runs_dir(saved) / run["RunId"]
+    assert folder.is_dir() and not list(runlog.runs_dir(saved).glob(".*.partial"))
+    record = json.loads((folder / runlog.RECORD_FILE).read_text(encoding="utf-8"))
+    cli_record = json.loads((cli.record / runlog.RECORD_FILE).read_text(encoding="utf-8"))
+    assert record["run_id"] == run["RunId"]
+    assert record["input"] == {"fingerprint": cli.outcome.fingerprint, "file_sha256": runlog.file_sha256(saved)}
+    assert record["files"] == cli_record["files"]                     # the same record as the CLI's
+    assert f"Run recorded in {folder}" in rec.alert()
+
+
+def test_a_book_without_a_file_path_is_planned_without_a_record(json_book):
+    data = payload(TEMPLATE, name="Book1")                # a new book, never saved
+    book = json_book(data)
+    ribbon.optimize()
+    rec = Recorded(book, data)
+    assert table_name(tables.PLAN) in [a["args"][3] for a in rec.of("addTable")]
+    assert "Optimize: plan written to" in rec.alert() and "Run recorded" not in rec.alert()

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,21 @@ class LiveBook:
 
     @property
     def name(self) -> str:
-        return self.book.name
+        """The workbook's file name (``plan.xlsx``), as ``LL_Runs.Workbook`` records it."""
+        return Path(str(self.book.name)).name
+
+    def file_path(self) -> Path | None:
+        """The workbook's file on this machine, when Excel knows one: an absolute local path whose
+        folder exists (a new, unsaved book or one opened from SharePoint has none).  The run
+        record goes beside it, as for the command line."""
+        try:
+            full = str(self.book.fullname)
+        except UNSUPPORTED:
+            return None
+        path = Path(full)
+        if "://" in full or not path.is_absolute() or not path.parent.is_dir():
+            return None
+        return path
 
     # -- reading ------------------------------------------------------------------------------
     def _sheet_names(self) -> list[str]:
