@@ -133,3 +133,22 @@ def test_a_run_that_rewrites_one_table_renames_the_others_too(tmp_path):
                 if isinstance(c.value, str) and c.value.startswith("=")]
     assert any("tblLL_Plan[" in f for f in formulas)
     assert not [f for f in formulas if re.search(r"(?<!tbl)LL_\w+\[", f)]  # no formula names a 1.x table
+
+
+def test_the_rename_never_gives_two_tables_one_name(tmp_path):
+    """A table called LL_Plan on a planner's own sheet is not renamed onto the tool's tblLL_Plan."""
+    from openpyxl.worksheet.table import Table
+
+    path = tmp_path / "own.xlsx"
+    book = openpyxl.load_workbook(TEMPLATE)
+    ws = book.create_sheet("Notes")
+    ws.append(["Item", "Amount"])
+    ws.append(["a", 1])
+    ws.add_table(Table(displayName="LL_Plan", ref="A1:B2"))
+    book.save(path)
+
+    jobs.plan(path, overrides=FAST)
+    names = [a["displayName"].lower() for a in table_parts(path).values()]
+    assert len(names) == len(set(names)), names
+    book = openpyxl.load_workbook(path)
+    assert set(book["Notes"].tables) == {"LL_Plan"} and set(book["LL_Plan"].tables) == {"tblLL_Plan"}

@@ -233,12 +233,14 @@ def migrate_table_names(package: Package) -> list[str]:
     the function ``LL_PLAN`` to Excel) to their 2.0 names (``tblLL_Plan``), on the sheets this run
     did not rewrite (a ``whatif`` run writes only ``LL_WhatIf``); returns the part names renamed."""
     old = {name.lower(): spec.table_name for name, spec in TABLES.items()}
+    roots = {part: etree.fromstring(package.read(part)) for part in table_ids(package)}
+    taken = {(r.get("displayName") or "").lower() for r in roots.values()}
     renamed = []
-    for part in table_ids(package):
-        root = etree.fromstring(package.read(part))
+    for part, root in roots.items():
         new = old.get((root.get("displayName") or "").lower())
-        if new is None:
+        if new is None or new.lower() in taken:   # never two tables of one name (a planner's own)
             continue
+        taken.add(new.lower())
         root.set("name", new)
         root.set("displayName", new)
         package.write(part, XML_DECL + etree.tostring(root, encoding="UTF-8"))
