@@ -2,7 +2,7 @@
 
 Each job reads through the file adapter, runs the core pipeline and writes through the adapter;
 the command line and scheduled runs call these.  `prepare_plan` takes any adapter that can read a
-workbook, so the ribbon runs the very same job on the live book (``adapters.live_book``).
+workbook, so the ribbon runs the very same job on the live book (`plan_live`).
 """
 
 from __future__ import annotations
@@ -206,6 +206,45 @@ def forecast(path: str | Path, output: str | Path | None = None, overrides: dict
         say("Writing the workbook")
         dest, _ = book.write([], out, settings, output)
     return ForecastJob(dest, out, dict(view.model_by_product), list(data.warnings))
+
+
+@dataclass
+class LivePlanJob:
+    prepared: PreparedPlan
+    record: Path | None               # the run record, when the live book has a file path
+
+
+def plan_live(live, overrides: dict | None = None, progress: Progress | None = None,
+              started: float | None = None) -> LivePlanJob:
+    """The ribbon's plan: the same `prepare_plan` as `plan`, written through Excel by the live-book
+    adapter (``adapters.live_book.LiveBook``), and recorded in the run-record folder beside the
+    workbook's file when Excel knows its full path (staged before the write, committed after it,
+    as `plan` does).  The Dashboard sheet is not written here: its charts are built by the file
+    writer, which must not write a file Excel holds open.  Raises `InputError` on bad input."""
+    started = time.perf_counter() if started is None else started
+    say = runlog.StageClock(progress)
+    prepared = prepare_plan(live, live.name, overrides, say, started)
+    path = live.file_path()
+    staged = None
+    if path is not None:
+        # Excel's copy may hold unsaved changes: the hash is the one of the file last saved
+        staged = runlog.stage_record(
+            prepared.outcome, path, run_id=prepared.run_id,
+            time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
+            input_sha256=runlog.file_sha256(path) if path.is_file() else "", version=__version__)
+    try:
+        live.write(prepared.blocks, prepared.tables, prepared.settings, progress=say)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    say.stop()
+    record = None
+    if staged is not None:
+        record = staged.commit(timings=say.timings, wall_time_s=time.perf_counter() - started,
+                               notes=["planned from the workbook open in Excel; file_sha256 is that of "
+                                      "the file as last saved"])
+    return LivePlanJob(prepared, record)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The Linealytics ribbon tab: each button runs ``RunPython "import linealytics_xl.ribbon as r; r.<name>()"``.
 
 Every action works on the calling workbook (``xw.Book.caller()``), runs the same job the command
-line runs (`jobs.prepare_plan`: read, check, forecast/optimise/simulate as the settings say, build
-the tables) through the live-book adapter, and writes the results through Excel.  The status bar
+line runs (`jobs.plan_live`, over `jobs.prepare_plan`: read, check, forecast/optimise/simulate as
+the settings say, build the tables) through the live-book adapter, writes the results through
+Excel, and records the run beside the workbook's file (``<workbook>.runs``) when Excel knows its path.  The status bar
 says what is running; the outcome, or what is wrong with the input, comes in a message box in
 plain words.  Nothing is written when the input has errors.
 
@@ -101,9 +102,11 @@ def _plan(action: str, overrides: dict | None = None,
 
     try:
         say("reading the workbook")
-        prepared = jobs.prepare_plan(live, live.name, overrides, progress=say, started=started)
-        live.write(prepared.blocks, prepared.tables, prepared.settings, progress=say)
+        job = jobs.plan_live(live, overrides, progress=say, started=started)
+        prepared = job.prepared
         message = _summary(action, prepared, time.perf_counter() - started)
+        if job.record is not None:
+            message += f"\nRun recorded in {job.record}."
         critical = any(s.weeks_with_backlog for s in prepared.outcome.summaries)
         if after is not None:
             say("sending alerts")

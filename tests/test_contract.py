@@ -26,6 +26,8 @@ import pytest
 
 from libreoffice import recalculate, requires_libreoffice
 
+from linealytics_xl.core.contract import TABLES as CODE_TABLES, table_name
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "tables.md"
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
@@ -119,7 +121,7 @@ DOCUMENTED = list(CONTRACT.tables)
 
 
 def test_document_lists_the_fixed_tables_with_sane_specs():
-    assert CONTRACT.version == "1.2"
+    assert CONTRACT.version == "2.0"   # 2.0: tables renamed tblLL_*, never a function's name
     assert DOCUMENTED == list(EXPECTED_TABLES)
     for spec in CONTRACT.tables.values():
         assert spec.grain, f"{spec.name}: no '- Grain:' line"
@@ -264,10 +266,11 @@ def _type_error(kind: str, value) -> str | None:
 @pytest.mark.parametrize("name", DOCUMENTED)
 def test_documented_table_exists_with_exactly_its_columns(planned, name):
     spec = CONTRACT.tables[name]
-    ws, table = _table(planned.book, name)
-    assert table is not None, f"{planned.label}: no Excel Table {name} (sheets: {planned.book.sheetnames})"
-    assert ws.title == name, f"{planned.label}: table {name} is on sheet {ws.title!r}, expected {name!r}"
-    assert table.displayName == name
+    ws, table = _table(planned.book, table_name(name))
+    assert table is not None, (f"{planned.label}: no Excel Table {table_name(name)} "
+                               f"(sheets: {planned.book.sheetnames})")
+    assert ws.title == name, f"{planned.label}: table {table.displayName} is on sheet {ws.title!r}, expected {name!r}"
+    assert table.displayName == table_name(name) == CODE_TABLES[name].table_name
     header, data = _rows(ws, table)
     assert header == spec.names, (
         f"{planned.label}: {name} columns differ from docs/tables.md: written {header}, documented "
@@ -283,7 +286,7 @@ def test_documented_table_exists_with_exactly_its_columns(planned, name):
 @pytest.mark.parametrize("name", DOCUMENTED)
 def test_documented_table_holds_values_of_the_documented_types(planned, name):
     spec = CONTRACT.tables[name]
-    ws, table = _table(planned.book, name)
+    ws, table = _table(planned.book, table_name(name))
     assert table is not None, f"{planned.label}: no Excel Table {name}"
     header, data = _rows(ws, table)
     # Documented columns are checked by name: an extra or misplaced column fails the test above,
@@ -315,12 +318,13 @@ def test_documented_table_holds_values_of_the_documented_types(planned, name):
 
 
 def test_every_ll_table_in_the_workbook_is_documented(planned):
-    ll_tables = {t for ws in planned.book.worksheets for t in ws.tables if t.startswith("LL_")}
+    tables = {t for ws in planned.book.worksheets for t in ws.tables}
+    ll_tables = {t for t in tables if "LL_" in t}
     ll_sheets = {ws.title for ws in planned.book.worksheets if ws.title.startswith("LL_")}
-    assert ll_tables - set(DOCUMENTED) == set(), "undocumented LL_* tables"
+    assert ll_tables - {table_name(n) for n in DOCUMENTED} == set(), "undocumented LL_* tables"
     assert ll_sheets - set(DOCUMENTED) == set(), "undocumented LL_* sheets"
     for name in ll_sheets:  # each tool sheet holds its table and nothing else
-        assert set(planned.book[name].tables) == {name}
+        assert set(planned.book[name].tables) == {table_name(name)}
 
 
 def test_ll_sheets_hold_values_only_and_no_merged_cells(planned):
@@ -341,7 +345,7 @@ def test_pandas_reads_every_table(planned):
         spec, frame = CONTRACT.tables[name], frames[name]
         missing = [c for c in spec.names if c not in frame.columns]   # exact order: tested above
         assert not missing, f"{name}: pandas reads {list(frame.columns)}, without {missing}"
-        _, data = _rows(*_table(planned.book, name))
+        _, data = _rows(*_table(planned.book, table_name(name)))
         assert len(frame) == len(data), name
         for col in spec.columns:
             values = frame[col.name].dropna()

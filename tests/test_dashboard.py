@@ -127,7 +127,7 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     assert len(formulas) > 100
     # Structured references only: the formulas survive the tables growing or shrinking.
     assert not any("LL_Plan!" in f or "LL_Forecast!" in f for f in formulas)
-    assert any("LL_Forecast[P90]" in f for f in formulas) and any("LL_Alerts[Status]" in f for f in formulas)
+    assert any("tblLL_Forecast[P90]" in f for f in formulas) and any("tblLL_Alerts[Status]" in f for f in formulas)
     # the all-products card values are plain numbers, equal to kpis()
     total = kpis(tables)
     row = [ws.cell(row=dashboard.CARD_ROW + 2, column=1 + k * dashboard.CARD_COLS).value for k in range(7)]

@@ -1,7 +1,7 @@
 """The Power BI kit (install/powerbi) names only tables and columns a planned workbook has.
 
 The names are parsed out of the text files with regular expressions: in the M queries, the table
-of ``Source{[Item = "LL_X", Kind = "Table"]}`` and the column names of the type list given to
+of ``Source{[Item = "tblLL_X", Kind = "Table"]}`` (the query ``LL_X`` reads the Excel Table ``tblLL_X``) and the column names of the type list given to
 ``Table.TransformColumnTypes``, plus ``LL_X[Column]`` and ``Table.SelectColumns(LL_X, {...})`` in
 the dimension queries; in ``measures.dax``, ``relationships.md`` and the README every
 ``Table[Column]``.  They are checked against the workbook ``jobs.plan`` writes from the shipped
@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from linealytics_xl.core.contract import table_name
 from test_contract import CONTRACT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,8 +54,8 @@ def m_references() -> dict[str, set[str]]:
     for name, text in m_files().items():
         code = _strip_comments(text)
         if name.startswith("LL_"):
-            items = ITEM.findall(code)
-            assert items == [name], f"{name}.pq reads {items}, expected exactly [{name!r}]"
+            items = ITEM.findall(code)   # the query LL_X reads the Excel Table tblLL_X (contract 2.0)
+            assert items == [table_name(name)], f"{name}.pq reads {items}, expected exactly [{table_name(name)!r}]"
             refs.setdefault(name, set()).update(c for c, _ in TYPE_PAIR.findall(code))
         for table, column in COLUMN_REF.findall(code):
             refs.setdefault(table, set()).add(column)
@@ -134,7 +135,8 @@ def test_every_table_and_column_the_kit_names_exists_in_a_planned_workbook(workb
     missing = []
     for source, refs in all_references().items():
         for table, columns in refs.items():
-            have = dims.get(table) if table.startswith("Dim") else workbook_tables.get(table)
+            # a query LL_X (the model's table) reads the workbook's Excel Table tblLL_X
+            have = dims.get(table) if table.startswith("Dim") else workbook_tables.get(table_name(table))
             if have is None:
                 missing.append(f"{source}: table {table} ({', '.join(sorted(columns))})")
                 continue
@@ -145,7 +147,7 @@ def test_every_table_and_column_the_kit_names_exists_in_a_planned_workbook(workb
 
 
 def test_every_measure_lives_in_a_table_of_the_workbook(workbook_tables):
-    homes = set(dax_measures().values())
+    homes = {table_name(t) for t in dax_measures().values()}
     assert homes <= set(workbook_tables), f"measures homed in missing tables: {homes - set(workbook_tables)}"
 
 

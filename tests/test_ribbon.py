@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import sys
 import types
 from datetime import date, datetime, time
@@ -33,6 +34,7 @@ from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core.grid import Cells
 from linealytics_xl.core import tables
 from linealytics_xl.core.cells import address
+from linealytics_xl.core.contract import table_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
@@ -222,13 +224,14 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
         row = next(r for r in range(1, plan_ws.max_row + 1) if plan_ws.cell(r, 1).value == product)
         np.testing.assert_array_equal(wafer_rows[row - 1], wafers)
 
-    # every table of the pipeline, on its own sheet, as an Excel Table of the same name, in one write
+    # every table of the pipeline, on its own sheet, as the Excel Table tbl+sheet (contract 2.0:
+    # never the name of a worksheet function such as LL_PLAN), in one write
     expected_tables = list(outcome.tables) + [tables.RUNS]
     added = rec.of("addTable")
-    assert [a["args"][3] for a in added] == expected_tables
+    assert [a["args"][3] for a in added] == [table_name(n) for n in expected_tables]
     for a in added:
-        name = a["args"][3]
-        assert rec.sheet(a) == name and a["args"][1] is True
+        name = rec.sheet(a)
+        assert a["args"][3] == table_name(name) and a["args"][1] is True
         writes = rec.values_on(name)
         assert len(writes) == 1 and writes[0]["start_row"] == 0 and writes[0]["start_column"] == 0
         assert a["args"][0] == f"$A$1:${address(0, writes[0]['column_count'] - 1)[:-1]}${writes[0]['row_count']}"
@@ -271,8 +274,8 @@ def test_optimize_on_the_template_plans_without_forecast(json_book, template_pla
     ribbon.optimize()
     rec = Recorded(book, data)
     names = [a["args"][3] for a in rec.of("addTable")]
-    assert "LL_Plan" in names and "LL_Forecast" not in names and "LL_Risk" not in names
-    assert names == list(template_planned.outcome.tables) + [tables.RUNS]
+    assert "tblLL_Plan" in names and "tblLL_Forecast" not in names and "tblLL_Risk" not in names
+    assert names == [table_name(n) for n in list(template_planned.outcome.tables) + [tables.RUNS]]
     wafer_rows = {a["start_row"]: a["values"][0] for a in rec.values_on("Wafer Plan")}
     assert len(wafer_rows) == template_planned.outcome.data.n_products
     got = np.array([wafer_rows[r] for r in sorted(wafer_rows)])
@@ -296,7 +299,11 @@ def test_rerun_resizes_existing_tables_appends_the_run_log_and_uses_the_settings
     rec = Recorded(book, data)
     added_sheets = [a["args"][1] for a in rec.of("addSheet")]
     assert tables.PLAN not in added_sheets and tables.RUNS not in added_sheets and "Settings" not in added_sheets
-    assert tables.PLAN not in [a["args"][3] for a in rec.of("addTable")]
+    assert table_name(tables.PLAN) not in [a["args"][3] for a in rec.of("addTable")]
+    # the 1.x tables named like their sheets (LL_Plan: the function LL_PLAN to Excel) are renamed
+    # in place, not duplicated
+    renamed = {rec.sheet(a): a["args"][1] for a in rec.of("setTableName")}
+    assert renamed == {tables.PLAN: "tblLL_Plan", tables.RUNS: "tblLL_Runs"}
 
     resized = {rec.sheet(a): a["args"] for a in rec.of("resizeTable")}
     n_plan = 1 + 4 * 105
@@ -412,9 +419,62 @@ def test_send_alerts_failure_after_the_plan_is_reported_as_such(json_book, monke
     book = json_book(data)
     ribbon.send_alerts()
     rec = Recorded(book, data)
-    assert tables.PLAN in [a["args"][3] for a in rec.of("addTable")]   # the plan stays written
+    assert table_name(tables.PLAN) in [a["args"][3] for a in rec.of("addTable")]   # the plan stays written
     text = rec.alert()
     assert text.startswith("Send alerts: plan written to")
     assert text.endswith("The plan was written, but the alerts were not sent: "
                          "the SMTP server smtp.example.com:587 refused the connection")
     assert rec.of("alert")[0]["args"][3] == "critical"
+
+
+# ---------------------------------------------------------------------------------------------
+# One runner: the ribbon's Run all is the command line's job, run record included
+# ---------------------------------------------------------------------------------------------
+
+def test_run_all_on_a_saved_book_writes_the_cli_tables_and_records_the_run_beside_it(json_book, tmp_path):
+    """Run all on a book Excel knows by its full path (``Book.fullname``) runs `jobs.plan_live`:
+    the tables the command line writes for the same file, equal apart from run ids and times,
+    and a run record in ``<workbook>.runs`` beside the file, like the command line's."""
+    from linealytics_xl.adapters import runlog
+
+    saved = tmp_path / "excel" / "plan.xlsx"
+    saved.parent.mkdir()
+    shutil.copyfile(TEMPLATE, saved)
+    cli_copy = tmp_path / "cli" / "plan.xlsx"
+    cli_copy.parent.mkdir()
+    shutil.copyfile(TEMPLATE, cli_copy)
+    cli = jobs.plan(cli_copy)
+
+    data = payload(saved, name=str(saved))
+    book = json_book(data)
+    ribbon.run_all()
+    rec = Recorded(book, data)
+
+    added = [rec.sheet(a) for a in rec.of("addTable")]
+    assert added == list(cli.outcome.tables) + [tables.RUNS]
+    for name in cli.outcome.tables:
+        frame = cli.outcome.tables[name]
+        keep = [i for i, c in enumerate(frame.columns) if c not in run_time_columns(frame)]
+        got = [[row[i] for i in keep] for row in rec.values_on(name)[0]["values"]]
+        assert got == [[row[i] for i in keep] for row in frame_cells(frame)], name
+    run = dict(zip(*rec.values_on(tables.RUNS)[0]["values"][:2]))
+    assert run["Workbook"] == "plan.xlsx" and run["InputFingerprint"] == cli.outcome.fingerprint
+    assert run["RunId"] != cli.run_id
+
+    folder = runlog.runs_dir(saved) / run["RunId"]
+    assert folder.is_dir() and not list(runlog.runs_dir(saved).glob(".*.partial"))
+    record = json.loads((folder / runlog.RECORD_FILE).read_text(encoding="utf-8"))
+    cli_record = json.loads((cli.record / runlog.RECORD_FILE).read_text(encoding="utf-8"))
+    assert record["run_id"] == run["RunId"]
+    assert record["input"] == {"fingerprint": cli.outcome.fingerprint, "file_sha256": runlog.file_sha256(saved)}
+    assert record["files"] == cli_record["files"]                     # the same record as the CLI's
+    assert f"Run recorded in {folder}" in rec.alert()
+
+
+def test_a_book_without_a_file_path_is_planned_without_a_record(json_book):
+    data = payload(TEMPLATE, name="Book1")                # a new book, never saved
+    book = json_book(data)
+    ribbon.optimize()
+    rec = Recorded(book, data)
+    assert table_name(tables.PLAN) in [a["args"][3] for a in rec.of("addTable")]
+    assert "Optimize: plan written to" in rec.alert() and "Run recorded" not in rec.alert()

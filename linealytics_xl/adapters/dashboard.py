@@ -13,7 +13,7 @@ Layout (one sheet the tool owns; rebuilt on every run)::
     R1   the charts' data: per quarter and per week, SUMIFS formulas over the output tables that
          follow the selector (Excel charts need contiguous ranges; a chart cannot filter a table)
 
-The formulas use structured references (``LL_Plan[DemandBytes]``), so they stay right when a
+The formulas use structured references to the Excel Tables (``tblLL_Plan[DemandBytes]``), so they stay right when a
 table grows or shrinks, and only functions both Excel and LibreOffice compute (SUMIFS, COUNTIFS,
 SUMPRODUCT, MATCH).  openpyxl stores formulas without cached values: Excel computes them on
 opening (the writer sets ``fullCalcOnLoad``); the "all products" card values are plain numbers.
@@ -49,6 +49,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..core.contract import table_name
 from ..core.kpis import KPIS, SERVED_TOL_BYTES, SS_REL_TOL, plan_kpis
 from .dashboard_print import block_ends, set_print_layout
 from .literal_text import set_text
@@ -172,7 +173,7 @@ def _backlog_apart(plan: pd.DataFrame) -> bool:
 
 
 def _has_table(book: openpyxl.Workbook, name: str) -> bool:
-    return name in book.sheetnames and name in book[name].tables
+    return name in book.sheetnames and table_name(name) in book[name].tables
 
 
 def _read_table(book: openpyxl.Workbook, name: str) -> pd.DataFrame | None:
@@ -338,8 +339,8 @@ def write_dashboard(book: openpyxl.Workbook, tables: dict[str, pd.DataFrame]) ->
     """(Re)create the ``Dashboard`` sheet of ``book`` from the output tables.
 
     ``tables`` maps table names to the frames just written with ``write_table`` (tables missing
-    from it are read from the workbook); the charts and formulas refer to the Excel Tables of the
-    same names, which must exist in ``book``.  Needs ``LL_Plan`` with at least one row; uses
+    from it are read from the workbook); the charts and formulas refer to the Excel Tables on those
+    sheets, which must exist in ``book`` as ``table_name(name)``.  Needs ``LL_Plan`` with at least one row; uses
     ``LL_Runs``, ``LL_Forecast``, ``LL_Risk``, ``LL_Insights`` and ``LL_Alerts`` when present.
 
     The sheet goes where the tool's previous dashboard was, or before the first ``LL_*`` sheet;
@@ -388,7 +389,8 @@ def _build(ws, p: _Prepared) -> None:
     for c in range(1, GRID_COLS + 1):
         ws.column_dimensions[get_column_letter(c)].width = COL_WIDTH
     ws.column_dimensions[get_column_letter(GRID_COLS + 1)].width = 4
-    P, F, R, A = PLAN, FORECAST, RISK, ALERTS
+    # the formulas name the Excel Tables (tblLL_Plan), not the sheets (LL_Plan)
+    P, F, R, A = (table_name(t) for t in (PLAN, FORECAST, RISK, ALERTS))
     sel = SELECTOR_ABS
     is_all = f"({sel}={_q(ALL_PRODUCTS)})"
 

@@ -2,8 +2,8 @@
 
 Reading gives the same plain grids the file adapter gives (rows from A1, formulas as ``"=..."``
 strings), so the core parses a live book exactly as it parses the file.  Writing puts the plan
-into the workbook's own sheets and every output table onto a sheet of its own name as an Excel
-Table of that name, each block and each table in one call, with screen updating off.  Cells the
+into the workbook's own sheets and every output table onto a sheet of its own name as the Excel
+Table ``core.contract.table_name(sheet)``, each block and each table in one call, with screen updating off.  Cells the
 tool does not own are not touched; on a re-run a table is resized in place, so charts, formulas
 and Power BI queries that point at it keep working.
 
@@ -18,12 +18,13 @@ import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.contract import number_formats
+from ..core.contract import number_formats, table_name
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
@@ -79,7 +80,21 @@ class LiveBook:
 
     @property
     def name(self) -> str:
-        return self.book.name
+        """The workbook's file name (``plan.xlsx``), as ``LL_Runs.Workbook`` records it."""
+        return Path(str(self.book.name)).name
+
+    def file_path(self) -> Path | None:
+        """The workbook's file on this machine, when Excel knows one: an absolute local path whose
+        folder exists (a new, unsaved book or one opened from SharePoint has none).  The run
+        record goes beside it, as for the command line."""
+        try:
+            full = str(self.book.fullname)
+        except UNSUPPORTED:
+            return None
+        path = Path(full)
+        if "://" in full or not path.is_absolute() or not path.parent.is_dir():
+            return None
+        return path
 
     # -- reading ------------------------------------------------------------------------------
     def _sheet_names(self) -> list[str]:
@@ -149,8 +164,11 @@ class LiveBook:
                 self.write_settings(settings)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
-        """``frame`` as the Excel Table ``name`` on the sheet ``name``: created, or resized in place."""
+        """``frame`` as the Excel Table ``table_name(name)`` on the sheet ``name``: created, or
+        resized in place.  The sheet's one table keeps its place whatever it is called, and is
+        renamed: a 1.x workbook's ``LL_Plan`` (the function ``LL_PLAN``'s name) becomes ``tblLL_Plan``."""
         rows = frame_rows(frame)
+        title = table_name(name)
         n_rows, n_cols = len(rows), len(rows[0])
         sheet = self._sheet(name)
         created = sheet is None
@@ -159,10 +177,10 @@ class LiveBook:
         target = sheet.range((1, 1)).resize(n_rows, n_cols)
         tables = list(sheet.tables)
         # the sheet is the tool's: a table of another name on it (renamed by hand) is ours too
-        table = next((t for t in tables if t.name == name), tables[0] if tables else None)
+        table = next((t for t in tables if t.name == title), tables[0] if tables else None)
         if table is not None:
-            if table.name != name:
-                table.name = name
+            if table.name != title:
+                table.name = title
             old = table.range
             table.resize(target)
             if old is not None:
@@ -176,7 +194,7 @@ class LiveBook:
             if not created:
                 self._extent(sheet).clear_contents()
             target.value = rows
-            sheet.tables.add(source=target, name=name, table_style_name=TABLE_STYLE, has_headers=True)
+            sheet.tables.add(source=target, name=title, table_style_name=TABLE_STYLE, has_headers=True)
         if len(frame):  # the contract's number format per column, as the file writer gives them
             for i, fmt in enumerate(number_formats(name, list(frame.columns))):
                 if fmt != "General":

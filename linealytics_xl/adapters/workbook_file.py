@@ -24,7 +24,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..core.contract import number_formats
+from ..core.contract import number_formats, table_name
 from ..core.grid import Cells
 from ..core.layout import Block
 from ..core.model import Issue
@@ -167,6 +167,8 @@ class WorkbookFile:
         out = {}
         for name in DASHBOARD_TABLES:
             frame = tables.get(name)
+            # any Excel Table on the sheet: a 2.0 one, or a 1.x one named like its sheet, which the
+            # writer renames (migrate_table_names)
             if frame is None and name in self._tabled:
                 frame = self.table(name)
                 frame = frame.dropna(how="all") if frame is not None else None
@@ -195,7 +197,7 @@ def _cell_value(v: Any) -> Any:
 
 
 def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None:
-    """Replace sheet ``name`` with ``frame`` as an Excel Table of the same name (values only)."""
+    """Replace sheet ``name`` with ``frame`` as the Excel Table ``table_name(name)`` (values only)."""
     if name in book.sheetnames:
         index = book.sheetnames.index(name)
         book.remove(book[name])
@@ -212,7 +214,7 @@ def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None
         for (cell,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i + 1, max_col=i + 1):
             cell.number_format = fmt
     ref = f"A1:{get_column_letter(max(1, len(frame.columns)))}{max(2, n + 1)}"
-    table = Table(displayName=name, ref=ref)
+    table = Table(displayName=table_name(name), ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A2"

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "1.2"
+CONTRACT_VERSION = "2.0"
+
+#: Prefix of every Excel Table's name.  Excel compares table names, defined names and worksheet
+#: function names case-insensitively, and the add-in's functions are called ``LL_PLAN``,
+#: ``LL_FORECAST``, ``LL_RISK``...: a table named ``LL_Plan`` is the same name as the function
+#: ``LL_PLAN``, and ``=LL_PLAN(...)`` or ``LL_Plan[Wafers]`` becomes ambiguous.  No function of the
+#: add-in starts with ``tbl`` (they all start with ``LL_``), so the two kinds of name are disjoint
+#: by construction, whatever functions or tables are added later.  Sheets keep the ``LL_`` names
+#: (sheet names live in a namespace of their own).
+TABLE_PREFIX = "tbl"
+
+
+def table_name(sheet: str) -> str:
+    """The Excel Table name of the tool's table on sheet ``sheet`` (``LL_Plan`` -> ``tblLL_Plan``)."""
+    return TABLE_PREFIX + sheet
 
 #: Excel number format per unit: people read bytes in GB (the cell keeps plain bytes: the three
 #: trailing commas scale the shown number by 1e-9), wafers whole, shares as percentages.
@@ -45,9 +59,14 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    name: str
+    name: str                 # the sheet's name (LL_Plan)
     grain: str
     columns: tuple[Column, ...]
+
+    @property
+    def table_name(self) -> str:
+        """The Excel Table's name (``tblLL_Plan``): never equal to a worksheet function's name."""
+        return table_name(self.name)
 
     @property
     def names(self) -> list[str]:

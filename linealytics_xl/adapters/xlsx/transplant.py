@@ -25,6 +25,7 @@ from lxml import etree
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ...core.cells import column_letter
+from ...core.contract import table_name
 from .book_xml import NS_MAIN, NS_R
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name, resolve
 from .styles import FIRST_CUSTOM_NUMFMT, Styles
@@ -58,7 +59,7 @@ def build(frames: Mapping[str, pd.DataFrame], sheet_name: str,
         ws = book.create_sheet(name)
         ws.append([str(c) for c in frame.columns])
         ref = f"A1:{column_letter(max(1, len(frame.columns)) - 1)}2"
-        table = Table(displayName=name, ref=ref)
+        table = Table(displayName=table_name(name), ref=ref)  # as the writer names it
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
         ws.add_table(table)
     if not book.worksheets:

@@ -23,6 +23,7 @@ import pandas as pd
 from lxml import etree
 
 from ...core.cells import column_index
+from ...core.contract import TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
@@ -74,6 +75,7 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
         for name, frame in tables.items():
             formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
             _write_table(package, book, styles, name, frame, tables_before, formats)
+        migrate_table_names(package)
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
             _write_sheet(package, book, SETTINGS, sheet_writer(
@@ -223,7 +225,27 @@ def _write_table(package: Package, book: Book, styles: Styles, name: str, frame:
                                      freeze_header=True,
                                      table_rel="rId1", min_rows=2), CT_WORKSHEET, level=TABLE_LEVEL)
     package.write(rels_name(part), _rels([("rId1", REL_TABLE, relative(part, table_part))]))
-    package.write(table_part, table_xml(table_id, name, [str(c) for c in frame.columns], len(frame)), CT_TABLE)
+    package.write(table_part, table_xml(table_id, table_name(name), [str(c) for c in frame.columns], len(frame)), CT_TABLE)
+
+
+def migrate_table_names(package: Package) -> list[str]:
+    """Rename the tables a 1.x run left under their sheet's name (``LL_Plan``, the same name as
+    the function ``LL_PLAN`` to Excel) to their 2.0 names (``tblLL_Plan``), on the sheets this run
+    did not rewrite (a ``whatif`` run writes only ``LL_WhatIf``); returns the part names renamed."""
+    old = {name.lower(): spec.table_name for name, spec in TABLES.items()}
+    roots = {part: etree.fromstring(package.read(part)) for part in table_ids(package)}
+    taken = {(r.get("displayName") or "").lower() for r in roots.values()}
+    renamed = []
+    for part, root in roots.items():
+        new = old.get((root.get("displayName") or "").lower())
+        if new is None or new.lower() in taken:   # never two tables of one name (a planner's own)
+            continue
+        taken.add(new.lower())
+        root.set("name", new)
+        root.set("displayName", new)
+        package.write(part, XML_DECL + etree.tostring(root, encoding="UTF-8"))
+        renamed.append(part)
+    return renamed
 
 
 def _rels(items: list[tuple[str, str, str]]) -> bytes:
