@@ -33,7 +33,10 @@ def test_forecast_writes_the_forecast_and_backtest_tables_and_no_plan(tmp_path):
     assert src.read_bytes() == before                    # --output: the input is not touched
     book = openpyxl.load_workbook(out)
     assert {"LL_Forecast", "LL_Backtest"} <= set(book.sheetnames)
-    assert "LL_Forecast" in book["LL_Forecast"].tables and "LL_Backtest" in book["LL_Backtest"].tables
+    from linealytics_xl.core.contract import table_name
+
+    assert table_name("LL_Forecast") in book["LL_Forecast"].tables
+    assert table_name("LL_Backtest") in book["LL_Backtest"].tables
     assert "LL_Plan" not in book.sheetnames              # no planning
     fc = _table(out, "LL_Forecast")
     products = fc["Product"].nunique()
