@@ -49,7 +49,7 @@ from .adapters.mail import (
 )
 from .core import alerts as alerts_core
 from .core import tables
-from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis
+from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis, products_kpis
 from .core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 
 __all__ = ["Mailing", "NotifyError", "NotifyFailed", "NotifyResult", "build_mailing", "notify",
@@ -135,8 +135,9 @@ def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
 def report_kpis(plan: pd.DataFrame, runs: pd.DataFrame | None = None) -> dict[str, str | float]:
     """Key figures of a plan (``LL_Plan`` rows), under the KPI names and formats of `core.kpis`."""
     total = plan_kpis(plan)
-    products = list(dict.fromkeys(plan["Product"].astype(str)))
-    short = [p for p in products if plan_kpis(plan, None, p)["shortage_bytes"] > 0]
+    each = products_kpis(plan)
+    products = list(each)
+    short = [p for p, k in each.items() if k["shortage_bytes"] > 0]
     demand = float(pd.to_numeric(plan["DemandBytes"], errors="coerce").fillna(0.0).sum())
     kpis: dict[str, str | float] = {}
     if runs is not None and len(runs):

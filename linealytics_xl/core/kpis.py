@@ -108,27 +108,41 @@ def product_kpis(demand: np.ndarray, backlog: np.ndarray, stock: np.ndarray, saf
 _PLAN_COLS = ("DemandBytes", "BacklogBytes", "StockBytes", "SafetyStockBytes", "Wafers", "CapacityWafers")
 
 
-def plan_kpis(plan: pd.DataFrame, risk: pd.DataFrame | None = None,
-              product: str | None = None) -> dict[str, float]:
-    """The KPIs of one product (or all products, ``None``) from the ``LL_Plan`` and ``LL_Risk``
-    tables as written: what every consumer of the tables can recompute."""
+def products_kpis(plan: pd.DataFrame, products: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """The plan KPIs of each product (``products``, default all, in table order) from ``LL_Plan``."""
+    return _per_product(plan, products)[0]
+
+
+def _per_product(plan: pd.DataFrame, products: list[str] | None
+                 ) -> tuple[dict[str, dict[str, float]], dict[str, float], float]:
+    """(KPIs, demand) per product and the products' total capacity, each product's rows taken
+    once from one groupby."""
     frame = plan.assign(WeekIndex=pd.to_numeric(plan["WeekIndex"], errors="coerce"),
                         Product=plan["Product"].astype(str),
                         **{c: pd.to_numeric(plan[c], errors="coerce").fillna(0.0) for c in _PLAN_COLS})
     frame = frame.sort_values(["Product", "WeekIndex"], kind="stable")
     last_week = frame.groupby("Quarter", sort=False)["WeekIndex"].transform("max")
     frame = frame.assign(_end=frame["WeekIndex"].eq(last_week))
-    names = [str(product)] if product is not None else list(dict.fromkeys(frame["Product"]))
+    names = products if products is not None else list(dict.fromkeys(plan["Product"].astype(str)))
     frame = frame[frame["Product"].isin(names)]
     cols = {c: frame[c].to_numpy(float) for c in _PLAN_COLS}
     end = frame["_end"].to_numpy(bool)
     groups = frame.groupby("Product", sort=False).indices   # positions of each product's rows, in week order
-    per, demand_of = [], {}
+    out, demand = {}, {}
     for name in names:
         rows = groups.get(name, np.array([], dtype=int))
-        demand_of[name] = float(cols["DemandBytes"][rows].sum())
-        per.append(product_kpis(*(cols[c][rows] for c in _PLAN_COLS), end[rows]))
-    out = _combine(per, [demand_of[n] for n in names], float(cols["CapacityWafers"].sum()))
+        out[name] = product_kpis(*(cols[c][rows] for c in _PLAN_COLS), end[rows])
+        demand[name] = float(cols["DemandBytes"][rows].sum())
+    return out, demand, float(cols["CapacityWafers"].sum())
+
+
+def plan_kpis(plan: pd.DataFrame, risk: pd.DataFrame | None = None,
+              product: str | None = None) -> dict[str, float]:
+    """The KPIs of one product (or all products, ``None``) from the ``LL_Plan`` and ``LL_Risk``
+    tables as written: what every consumer of the tables can recompute."""
+    each, demand_of, capacity = _per_product(plan, [str(product)] if product is not None else None)
+    names = list(each)
+    out = _combine(list(each.values()), [demand_of[n] for n in names], capacity)
     if risk is not None and len(risk):
         r = risk.assign(Product=risk["Product"].astype(str))
         r = r[r["Product"].isin(names)]

@@ -21,7 +21,7 @@ import numpy as np
 
 from .cells import address, shown
 from .grid import Cells
-from .labels import parse_quarter
+from .labels import parse_quarter, text
 from .model import InputError, Issue, PlanningData
 from .weekly import weekly_demand
 
@@ -68,10 +68,6 @@ class Case:
     changes: tuple[Change, ...]
 
 
-def _text(v: Any) -> str:
-    return "" if v is None else str(v).strip()
-
-
 def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> list[Case]:
     """Cases from the `WhatIf` sheet (sparse cells or rows from A1); raises `InputError` naming
     each bad cell."""
@@ -81,14 +77,14 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
     def err(r: int, c: int, message: str) -> None:
         issues.append(Issue("error", WHATIF_SHEET, address(r, c), message))
 
-    head = next((r for r, row in enumerate(rows[:20]) if _text(row[0] if row else "").lower() == "case"), None)
+    head = next((r for r, row in enumerate(rows[:20]) if text(row[0] if row else "").lower() == "case"), None)
     if head is None:
-        if any(_text(v) for row in rows for v in row):
+        if any(text(v) for row in rows for v in row):
             issues.append(Issue("error", WHATIF_SHEET, "A1", "expected a header row starting with 'Case' "
                                 f"({', '.join(HEADER)}); none found in the first 20 rows"))
             raise InputError(issues)
         return []
-    cols = {_text(v).lower(): c for c, v in enumerate(rows[head])}
+    cols = {text(v).lower(): c for c, v in enumerate(rows[head])}
     missing = [h for h in HEADER if h.lower() not in cols]
     if missing:
         err(head, len(rows[head]), f"expected the columns {', '.join(HEADER)}; missing {', '.join(missing)}")
@@ -101,9 +97,9 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
             c = cols[name.lower()]
             return row[c] if c < len(row) else None
 
-        if not any(_text(v) for v in row):
+        if not any(text(v) for v in row):
             continue
-        case = _text(cell("Case"))
+        case = text(cell("Case"))
         if not case:
             err(r, cols["case"], "expected a case name, found blank")
             continue
@@ -118,11 +114,11 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
 def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: PlanningData,
             err: Callable[[int, int, str], None]) -> Change | None:
     ok = True
-    what = _text(cell("Input")).lower()
+    what = text(cell("Input")).lower()
     if what not in INPUTS:
         err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found {shown(cell('Input'))}")
         return None
-    product = _text(cell("Product"))
+    product = text(cell("Product"))
     if product.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
@@ -132,7 +128,7 @@ def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
     elif product not in data.products:
         err(r, cols["product"], f"expected a product id ({', '.join(data.products)}) or '{ALL}'; found {shown(product)}")
         ok = False
-    op = OPERATIONS.get(_text(cell("Operation")).lower())
+    op = OPERATIONS.get(text(cell("Operation")).lower())
     if op is None:
         err(r, cols["operation"], "expected an operation: times (x), add (+) or set (=); "
                                   f"found {shown(cell('Operation'))}")
@@ -165,7 +161,7 @@ def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
     out = []
     for name, default in (("From", 0), ("To", n - 1)):
         raw = cell(name)
-        s = _text(raw)
+        s = text(raw)
         if not s:
             out.append(default)
             continue
@@ -179,16 +175,16 @@ def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
             return None
         out.append(index[0] if name == "From" else index[1])
     if out[0] > out[1]:
-        err(r, cols["to"], f"expected 'To' at or after 'From'; found {_text(cell('To'))} before {_text(cell('From'))}")
+        err(r, cols["to"], f"expected 'To' at or after 'From'; found {text(cell('To'))} before {text(cell('From'))}")
         return None
     return out[0], out[1] + 1
 
 
 def _position(raw: Any, data: PlanningData, grain: str) -> tuple[int, int] | None:
     """(first, last) index that a From/To cell names, in weeks or quarters."""
-    s = re.sub(r"\s+", " ", _text(raw)).upper()
+    s = re.sub(r"\s+", " ", text(raw)).upper()
     quarters = [q.upper() for q in data.quarters]
-    spelled = parse_quarter(_text(raw))   # Q3 97, Q3'97, 1997 Q3, FQ3-97 ... as the reader accepts them
+    spelled = parse_quarter(text(raw))   # Q3 97, Q3'97, 1997 Q3, FQ3-97 ... as the reader accepts them
     if spelled is not None and spelled.label.upper() in quarters:
         s = spelled.label.upper()
     if s in quarters:
