@@ -21,8 +21,14 @@ import subprocess
 import sys
 import time
 
-PLAN_ONLY = ("xlwings", "linealytics_xl.ribbon", "linealytics_xl.jobs", "linealytics_xl.adapters.live_book",
-             "linealytics_xl.core.optimize", "pulp")
+PLAN_ONLY = (
+    "xlwings",
+    "linealytics_xl.ribbon",
+    "linealytics_xl.jobs",
+    "linealytics_xl.adapters.live_book",
+    "linealytics_xl.core.optimize",
+    "pulp",
+)
 FORECAST = PLAN_ONLY + ("linealytics_xl.core.forecast", "xgboost", "sklearn")
 
 CHILD = r"""
@@ -41,8 +47,9 @@ print(json.dumps({"cold": cold, "warm": time.perf_counter() - t0}))
 
 def fresh(names: tuple[str, ...]) -> dict[str, float]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(list(names))], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(list(names))], capture_output=True, text=True, check=True
+    )
     result = json.loads(out.stdout)
     result["process"] = time.perf_counter() - started
     return result
@@ -56,9 +63,11 @@ def main() -> int:
     print(f"fresh interpreter, no imports:          {statistics.median(bare):6.2f} s")
     for label, names in (("plan-only click", PLAN_ONLY), ("click that forecasts", FORECAST)):
         runs = [fresh(names) for _ in range(args.repeat)]
-        print(f"{label:22s} fresh Python: {statistics.median(r['process'] for r in runs):6.2f} s "
-              f"(imports {statistics.median(r['cold'] for r in runs):.2f} s); "
-              f"warm server: {1000 * statistics.median(r['warm'] for r in runs):.2f} ms")
+        print(
+            f"{label:22s} fresh Python: {statistics.median(r['process'] for r in runs):6.2f} s "
+            f"(imports {statistics.median(r['cold'] for r in runs):.2f} s); "
+            f"warm server: {1000 * statistics.median(r['warm'] for r in runs):.2f} ms"
+        )
     return 0
 
 

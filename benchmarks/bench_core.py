@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 
-CHILD = r'''
+CHILD = r"""
 import json, resource, statistics, sys, time
 case, n, reps, full, solver, coupled, tests_dir = sys.argv[1:8]
 n, reps, full, coupled = int(n), int(reps), full == "1", coupled == "1"
@@ -84,16 +83,38 @@ med["objectives"] = out.result.objectives
 med["solver"] = out.result.solver
 med["choices"] = out.demand.model_by_product if out.demand is not None and n <= 3 else {}
 print(json.dumps(med))
-'''
+"""
 
-COLS = ["build", "solve_backlog", "solve_safety_stock", "solve_wafers", "plan", "forecast",
-        "scenarios", "risk", "other", "total", "peak_mb"]
+COLS = [
+    "build",
+    "solve_backlog",
+    "solve_safety_stock",
+    "solve_wafers",
+    "plan",
+    "forecast",
+    "scenarios",
+    "risk",
+    "other",
+    "total",
+    "peak_mb",
+]
 
 
 def run_case(code: Path, case: str, n: int, reps: int, full: bool, solver: str, coupled: bool) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code), OMP_NUM_THREADS="1")
-    args = [sys.executable, "-c", CHILD, case, str(n), str(reps), "1" if full else "0", solver,
-            "1" if coupled else "0", str(code / "tests"), str(REAL)]
+    args = [
+        sys.executable,
+        "-c",
+        CHILD,
+        case,
+        str(n),
+        str(reps),
+        "1" if full else "0",
+        solver,
+        "1" if coupled else "0",
+        str(code / "tests"),
+        str(REAL),
+    ]
     out = subprocess.run(args, capture_output=True, text=True, env=env, cwd=str(code))
     if out.returncode != 0:
         raise SystemExit(f"case {case} {n} failed ({code}):\n{out.stderr[-3000:]}")
@@ -117,17 +138,20 @@ def main() -> None:
     cases += [("synth", int(s)) for s in args.sizes.split(",") if s]
     rows = []
     for case, n in cases:
-        for full in ((False,) if n in plan_only else (False, True)):
+        for full in (False,) if n in plan_only else (False, True):
             label = f"{'real' if case == 'real' else f'{n} products'}, {'full' if full else 'plan only'}"
             after = run_case(args.code, case, n, args.repeat, full, args.solver, args.coupled)
             before = None
             if args.compare is not None:
-                before = run_case(args.compare, case, n, args.repeat, full,
-                                  args.before_solver or args.solver, args.coupled)
+                before = run_case(
+                    args.compare, case, n, args.repeat, full, args.before_solver or args.solver, args.coupled
+                )
             rows.append((label, before, after))
             print(json.dumps({"case": label, "before": before, "after": after}), flush=True)
-    print(f"\nMedians of {args.repeat} in-process runs after imports, seconds (peak RSS in MB);"
-          f" solver {args.solver}{', coupled' if args.coupled else ''}\n")
+    print(
+        f"\nMedians of {args.repeat} in-process runs after imports, seconds (peak RSS in MB);"
+        f" solver {args.solver}{', coupled' if args.coupled else ''}\n"
+    )
     print(f"{'case':22s}{'':7s}" + "".join(f"{c[:12]:>13s}" for c in COLS))
     for label, before, after in rows:
         for tag, m in (("before", before), ("after", after)):

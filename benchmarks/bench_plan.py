@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 
-CHILD = r'''
+CHILD = r"""
 import json, resource, shutil, sys, time
 t_start = time.perf_counter()
 from linealytics_xl import jobs
@@ -51,7 +51,7 @@ marks["total_in_process"] = time.perf_counter() - t_start - t_import
 marks["import"] = t_import
 marks["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(marks))
-'''
+"""
 
 
 def make_case(n_products: int, folder: Path) -> Path:
@@ -59,16 +59,28 @@ def make_case(n_products: int, folder: Path) -> Path:
 
     path = folder / f"generated_{n_products}.xlsx"
     if not path.exists():
-        write_demo_workbook(path, n_products=n_products, n_quarters=34, long_quarter=5, seed=1,
-                            capacity_bound=("P3",))
+        write_demo_workbook(
+            path, n_products=n_products, n_quarters=34, long_quarter=5, seed=1, capacity_bound=("P3",)
+        )
     return path
 
 
 def run_case(src: Path, full: bool, solver: str, repeat: int, folder: Path) -> dict[str, float]:
     runs = []
     for i in range(repeat):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(folder / f"work_{i}.xlsx"),
-                              "1" if full else "0", solver], capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(src),
+                str(folder / f"work_{i}.xlsx"),
+                "1" if full else "0",
+                solver,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode != 0:
             raise SystemExit(f"case {src.name} failed:\n{out.stderr[-3000:]}")
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -84,7 +96,9 @@ def wall_cli(src: Path, folder: Path, repeat: int) -> float:
         work = folder / f"cli_{i}.xlsx"
         work.write_bytes(src.read_bytes())
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "linealytics_xl.cli", "plan", str(work)], capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "linealytics_xl.cli", "plan", str(work)], capture_output=True, check=True
+        )
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -95,7 +109,17 @@ def main() -> None:
     ap.add_argument("--sizes", default="50,500", help="generated case sizes (products)")
     ap.add_argument("--solver", default="cbc", choices=["cbc", "highs"])
     args = ap.parse_args()
-    cols = ["read", "validate", "build", "solve", "forecast+risk+tables", "write", "total_in_process", "import", "peak_mb"]
+    cols = [
+        "read",
+        "validate",
+        "build",
+        "solve",
+        "forecast+risk+tables",
+        "write",
+        "total_in_process",
+        "import",
+        "peak_mb",
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -117,7 +141,9 @@ def main() -> None:
     for name, m in rows:
         print(f"{name:42s}" + "".join(f"{m[c]:12.2f}" for c in cols))
     if cli is not None:
-        print(f"\n`linealytics plan` on the real workbook (full pipeline, wall clock incl. start-up): {cli:.2f} s")
+        print(
+            f"\n`linealytics plan` on the real workbook (full pipeline, wall clock incl. start-up): {cli:.2f} s"
+        )
     for name, m in rows:
         if "500" in name:
             print(f"{name}: build/solve = {m['build'] / m['solve']:.2f}, peak memory {m['peak_mb']:.0f} MB")

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 
-CHILD = r'''
+CHILD = r"""
 import json, resource, shutil, sys, time
 import openpyxl
 from linealytics_xl import jobs
@@ -41,7 +41,7 @@ for _ in range(5):
 print(json.dumps({"openpyxl_load_s": load, "grids_s": grids, "validate_s": validate,
                   "read_in_memory_s": sorted(reads)[2],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-'''
+"""
 
 
 def main() -> None:
@@ -50,8 +50,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         for name, stray in (("real workbook", "0"), ("with a stray cell at XFD1048576", "1")):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(REAL), str(Path(tmp) / "w.xlsx"), stray],
-                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(REAL), str(Path(tmp) / "w.xlsx"), stray],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
             m = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"{name:34s} " + "  ".join(f"{k} {v:.3f}" for k, v in m.items()))
 

@@ -34,8 +34,14 @@ def planning_data():
     from linealytics_xl.adapters.demo_workbook import write_demo_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_demo_workbook(Path(tmp) / "demo.xlsx", n_products=3, n_quarters=34, long_quarter=5,
-                                   seed=1, capacity_bound=("P3",))
+        path = write_demo_workbook(
+            Path(tmp) / "demo.xlsx",
+            n_products=3,
+            n_quarters=34,
+            long_quarter=5,
+            seed=1,
+            capacity_bound=("P3",),
+        )
         return read_planning_data(WorkbookFile(path).sheets()), "a generated workbook (real one not found)"
 
 
@@ -76,11 +82,15 @@ def main() -> None:
         optimize(req.data, options=req.options)
         solve.append(time.perf_counter() - t0)
     med = statistics.median(total)
-    print(f"LL_PLAN, {P} products x {T} weeks from {source}, solver {args.solver}, "
-          f"median of {args.repeat} runs (in process, after imports):")
+    print(
+        f"LL_PLAN, {P} products x {T} weeks from {source}, solver {args.solver}, "
+        f"median of {args.repeat} runs (in process, after imports):"
+    )
     print(f"  total      {med:.3f} s   (min {min(total):.3f}, max {max(total):.3f})")
-    print(f"  of which, timed separately on the same input: parsing {statistics.median(parse):.3f} s, "
-          f"optimiser {statistics.median(solve):.3f} s")
+    print(
+        f"  of which, timed separately on the same input: parsing {statistics.median(parse):.3f} s, "
+        f"optimiser {statistics.median(solve):.3f} s"
+    )
     print(f"  target     {TARGET_S:.1f} s: {'met' if med < TARGET_S else 'NOT met'}")
 
 

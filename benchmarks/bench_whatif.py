@@ -60,7 +60,9 @@ def main() -> None:
         whatif_s.append(time.perf_counter() - t)
         assert len(job.plans) == 11
     p, w = statistics.median(plan_s), statistics.median(whatif_s)
-    print(f"| run | median s |\n|---|---|\n| plan (plan only) | {p:.2f} |\n| whatif, 10 cases + base | {w:.2f} |")
+    print(
+        f"| run | median s |\n|---|---|\n| plan (plan only) | {p:.2f} |\n| whatif, 10 cases + base | {w:.2f} |"
+    )
     print(f"ratio whatif / plan: {w / p:.2f} (target <= 3)")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 
-CHILD = r'''
+CHILD = r"""
 import json, resource, shutil, sys, time
 import numpy as np, pandas as pd
 src, work, synthetic, alternatives = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] == "1"
@@ -78,7 +78,7 @@ if alternatives:
         pass
 marks["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(marks))
-'''
+"""
 
 
 def unpack(rev: str, folder: Path) -> Path:
@@ -97,8 +97,21 @@ def run(code: Path, src: Path, synthetic: bool, alternatives: bool, work: Path) 
     import os
 
     env = {**os.environ, **env}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(work), "1" if synthetic else "0",
-                          "1" if alternatives else "0"], capture_output=True, text=True, env=env, cwd=str(code))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(src),
+            str(work),
+            "1" if synthetic else "0",
+            "1" if alternatives else "0",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(code),
+    )
     if out.returncode != 0:
         raise SystemExit(f"{src.name} failed with {code}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -107,26 +120,41 @@ def run(code: Path, src: Path, synthetic: bool, alternatives: bool, work: Path) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--before", default=None, help="git revision of the 'before' figures (default: merge-base with main)")
+    ap.add_argument(
+        "--before", default=None, help="git revision of the 'before' figures (default: merge-base with main)"
+    )
     ap.add_argument("--products", type=int, default=500)
     args = ap.parse_args()
-    rev = args.before or subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True,
-                                        text=True, check=True).stdout.strip()
+    rev = (
+        args.before
+        or subprocess.run(
+            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         before = unpack(rev, folder)
         sys.path.insert(0, str(ROOT))
         from linealytics_xl.adapters.demo_workbook import write_demo_workbook
 
-        generated = write_demo_workbook(folder / f"generated_{args.products}.xlsx", n_products=args.products,
-                                        n_quarters=34, long_quarter=5, seed=1, capacity_bound=("P3",))
+        generated = write_demo_workbook(
+            folder / f"generated_{args.products}.xlsx",
+            n_products=args.products,
+            n_quarters=34,
+            long_quarter=5,
+            seed=1,
+            capacity_bound=("P3",),
+        )
         cases = ([("real workbook, plan only", REAL, False)] if REAL.exists() else []) + [
-            (f"{args.products} products x 443 weeks, synthetic plan", generated, True)]
+            (f"{args.products} products x 443 weeks, synthetic plan", generated, True)
+        ]
         rows = []
         for name, src, synthetic in cases:
             for label, code in (("before", before), ("after", ROOT)):
-                runs = [run(code, src, synthetic, label == "after" and k == 0, folder / f"work_{k}.xlsx")
-                        for k in range(args.repeat)]
+                runs = [
+                    run(code, src, synthetic, label == "after" and k == 0, folder / f"work_{k}.xlsx")
+                    for k in range(args.repeat)
+                ]
                 keys = sorted({k for r in runs for k in r})
                 rows.append((name, label, {k: statistics.median(r[k] for r in runs if k in r) for k in keys}))
     print(f"\nMedians of {args.repeat} runs (before = {rev[:10]}), seconds; peak memory in MB:\n")
@@ -134,7 +162,7 @@ def main() -> None:
     for name, label, m in rows:
         print(f"{name:44s}{label:>8s}{m['read']:9.2f}{m['write']:9.3f}{m['peak_mb']:9.0f}")
     print("\nReaders of large sheets (same file, one run each):")
-    for name, label, m in rows:
+    for name, _label, m in rows:
         for key in sorted(k for k in m if k.startswith("read ")):
             print(f"  {name}: {key} {m[key]:.2f} s")
 

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import sys
 
-from .addin import (ADDIN_FILE_NAME, CONFIG_NAME, DEFAULT_UDF_MODULE, FUNCTION_CATEGORY, RIBBON_MODULE,
-                    VBA_PREFIX, VBA_PROJECT_NAME, AddinBuildError)
+from .addin import (
+    ADDIN_FILE_NAME,
+    CONFIG_NAME,
+    DEFAULT_UDF_MODULE,
+    FUNCTION_CATEGORY,
+    RIBBON_MODULE,
+    VBA_PREFIX,
+    VBA_PROJECT_NAME,
+    AddinBuildError,
+)
 from .addin.build import build_addin, main
 from .addin.cfb import read_cfb, write_cfb
 from .addin.ovba import ovba_compress, ovba_decompress
@@ -21,13 +29,13 @@ from .addin.vba_source import generate_function_registration, generate_udf_wrapp
 
 __all__ = [
     "ADDIN_FILE_NAME",
-    "AddinBuildError",
     "CONFIG_NAME",
     "DEFAULT_UDF_MODULE",
     "FUNCTION_CATEGORY",
     "RIBBON_MODULE",
     "VBA_PREFIX",
     "VBA_PROJECT_NAME",
+    "AddinBuildError",
     "build_addin",
     "generate_function_registration",
     "generate_udf_wrappers",

@@ -37,12 +37,13 @@ class PlanJob:
     run_id: str
     lost_parts: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
-    record: Path | None = None        # the run's record folder (<workbook>.runs/<run id>)
+    record: Path | None = None  # the run's record folder (<workbook>.runs/<run id>)
     notes: list[str] = field(default_factory=list)  # e.g. MLflow logging that failed
 
 
-def load(book: WorkbookFile, sheets: dict | None = None,
-         overrides: dict | None = None) -> tuple[PlanningData, Settings]:
+def load(
+    book: WorkbookFile, sheets: dict | None = None, overrides: dict | None = None
+) -> tuple[PlanningData, Settings]:
     """Parse data and settings; raises `InputError` with every error of both."""
     settings, setting_issues = book.settings()
     try:
@@ -69,14 +70,20 @@ def new_run_id() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
-def runs_log(previous: pd.DataFrame | None, outcome: Outcome, *, run_id: str, workbook: str,
-             wall_time_s: float) -> pd.DataFrame:
+def runs_log(
+    previous: pd.DataFrame | None, outcome: Outcome, *, run_id: str, workbook: str, wall_time_s: float
+) -> pd.DataFrame:
     """The ``LL_Runs`` log with this run appended (a previous log of another shape is replaced)."""
     row = tables.runs_row(
-        run_id=run_id, time=datetime.now().replace(microsecond=0), workbook=workbook,
+        run_id=run_id,
+        time=datetime.now().replace(microsecond=0),
+        workbook=workbook,
         fingerprint=outcome.fingerprint,
         settings_json=json.dumps(outcome.settings.model_dump(), sort_keys=True),
-        result=outcome.result, wall_time_s=wall_time_s, warnings=len(outcome.warnings), version=__version__,
+        result=outcome.result,
+        wall_time_s=wall_time_s,
+        warnings=len(outcome.warnings),
+        version=__version__,
     )
     runs = pd.DataFrame([row], columns=tables.RUNS_COLUMNS)
     if previous is not None and list(previous.columns) == tables.RUNS_COLUMNS and len(previous):
@@ -91,29 +98,49 @@ class PreparedPlan:
     outcome: Outcome
     settings: Settings
     run_id: str
-    tables: dict[str, pd.DataFrame]   # every output table, LL_Runs included
-    blocks: list[Block]               # values for the workbook's own sheets
+    tables: dict[str, pd.DataFrame]  # every output table, LL_Runs included
+    blocks: list[Block]  # values for the workbook's own sheets
 
 
-def prepare_plan(book, workbook: str, overrides: dict | None = None, progress: Progress | None = None,
-                 started: float | None = None) -> PreparedPlan:
+def prepare_plan(
+    book,
+    workbook: str,
+    overrides: dict | None = None,
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> PreparedPlan:
     """Read, check and plan a workbook through any adapter with ``sheets()``, ``settings()`` and
     ``table(name)`` (the file adapter, the live-book adapter); raises `InputError` on bad input."""
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
     data, settings = load(book, sheets, overrides)
-    outcome = run(data, settings, progress, previous_alerts=book.table(tables.ALERTS),
-                  previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None)
+    outcome = run(
+        data,
+        settings,
+        progress,
+        previous_alerts=book.table(tables.ALERTS),
+        previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None,
+    )
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
-    out_tables[tables.RUNS] = runs_log(book.table(tables.RUNS), outcome, run_id=run_id, workbook=workbook,
-                                       wall_time_s=time.perf_counter() - started)
+    out_tables[tables.RUNS] = runs_log(
+        book.table(tables.RUNS),
+        outcome,
+        run_id=run_id,
+        workbook=workbook,
+        wall_time_s=time.perf_counter() - started,
+    )
     blocks = output_blocks(sheets, data, outcome.result.wafers, outcome.result.supply)
     return PreparedPlan(outcome, settings, run_id, out_tables, blocks)
 
 
-def plan(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-         progress: Progress | None = None, wait_s: float = DEFAULT_WAIT_S) -> PlanJob:
+def plan(
+    path: str | Path,
+    output: str | Path | None = None,
+    overrides: dict | None = None,
+    progress: Progress | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
+) -> PlanJob:
     """Plan a workbook file and write every result; nothing is written when the input is invalid
     (checks and lock: `exclusive_run`)."""
     started = time.perf_counter()
@@ -123,8 +150,9 @@ def plan(path: str | Path, output: str | Path | None = None, overrides: dict | N
 
 
 @contextmanager
-def exclusive_run(path: str | Path, output: str | Path | None, wait_s: float,
-                  say: Progress | None = None) -> Iterator[None]:
+def exclusive_run(
+    path: str | Path, output: str | Path | None, wait_s: float, say: Progress | None = None
+) -> Iterator[None]:
     """Checks before any work, then the run lock, for every job that writes a workbook file.
 
     Before any work: the input must be a readable workbook and the destination writable (not a
@@ -155,8 +183,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, say: runlog.StageClock,
-                 started: float) -> PlanJob:
+def _plan_locked(
+    path: Path, output: str | Path | None, overrides: dict | None, say: runlog.StageClock, started: float
+) -> PlanJob:
     say("Reading the workbook")
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
@@ -164,9 +193,13 @@ def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, 
     # The record is staged before the workbook is written and put in place after it: every record
     # belongs to a written plan, and a run that cannot record writes nothing.
     staged = runlog.stage_record(
-        prepared.outcome, Path(output) if output else book.path, run_id=prepared.run_id,
+        prepared.outcome,
+        Path(output) if output else book.path,
+        run_id=prepared.run_id,
         time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
-        input_sha256=input_sha256, version=__version__)
+        input_sha256=input_sha256,
+        version=__version__,
+    )
     say("Writing the workbook")
     try:
         dest, lost = book.write(prepared.blocks, prepared.tables, prepared.settings, output)
@@ -175,22 +208,37 @@ def _plan_locked(path: Path, output: str | Path | None, overrides: dict | None, 
         raise
     say.stop()
     wall = time.perf_counter() - started
-    record = staged.commit(timings=say.timings, wall_time_s=wall,
-                           notes=[f"not carried over by the file writer: {', '.join(lost)}"] if lost else None)
-    return PlanJob(outcome=prepared.outcome, path=dest, run_id=prepared.run_id, lost_parts=lost,
-                   wall_time_s=wall, record=record, notes=runlog.mirror_to_mlflow(record))
+    record = staged.commit(
+        timings=say.timings,
+        wall_time_s=wall,
+        notes=[f"not carried over by the file writer: {', '.join(lost)}"] if lost else None,
+    )
+    return PlanJob(
+        outcome=prepared.outcome,
+        path=dest,
+        run_id=prepared.run_id,
+        lost_parts=lost,
+        wall_time_s=wall,
+        record=record,
+        notes=runlog.mirror_to_mlflow(record),
+    )
 
 
 @dataclass
 class ForecastJob:
     path: Path
     tables: dict[str, pd.DataFrame]  # LL_Forecast, LL_Backtest
-    models: dict[str, str]           # product -> the model the backtest chose
+    models: dict[str, str]  # product -> the model the backtest chose
     warnings: list[Issue]
 
 
-def forecast(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-             progress: Progress | None = None, wait_s: float = DEFAULT_WAIT_S) -> ForecastJob:
+def forecast(
+    path: str | Path,
+    output: str | Path | None = None,
+    overrides: dict | None = None,
+    progress: Progress | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
+) -> ForecastJob:
     """Forecast, backtest and draw scenarios, write ``LL_Forecast`` and ``LL_Backtest``; no plan
     (``LL_Plan`` and the rest stay as the last plan left them).  Checked and locked like a plan
     (`exclusive_run`); nothing is written when the input is invalid."""
@@ -211,11 +259,12 @@ def forecast(path: str | Path, output: str | Path | None = None, overrides: dict
 @dataclass
 class LivePlanJob:
     prepared: PreparedPlan
-    record: Path | None               # the run record, when the live book has a file path
+    record: Path | None  # the run record, when the live book has a file path
 
 
-def plan_live(live, overrides: dict | None = None, progress: Progress | None = None,
-              started: float | None = None) -> LivePlanJob:
+def plan_live(
+    live, overrides: dict | None = None, progress: Progress | None = None, started: float | None = None
+) -> LivePlanJob:
     """The ribbon's plan: the same `prepare_plan` as `plan`, written through Excel by the live-book
     adapter (``adapters.live_book.LiveBook``), and recorded in the run-record folder beside the
     workbook's file when Excel knows its full path (staged before the write, committed after it,
@@ -229,9 +278,13 @@ def plan_live(live, overrides: dict | None = None, progress: Progress | None = N
     if path is not None:
         # Excel's copy may hold unsaved changes: the hash is the one of the file last saved
         staged = runlog.stage_record(
-            prepared.outcome, path, run_id=prepared.run_id,
+            prepared.outcome,
+            path,
+            run_id=prepared.run_id,
             time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
-            input_sha256=runlog.file_sha256(path) if path.is_file() else "", version=__version__)
+            input_sha256=runlog.file_sha256(path) if path.is_file() else "",
+            version=__version__,
+        )
     try:
         live.write(prepared.blocks, prepared.tables, prepared.settings, progress=say)
     except BaseException:
@@ -241,24 +294,31 @@ def plan_live(live, overrides: dict | None = None, progress: Progress | None = N
     say.stop()
     record = None
     if staged is not None:
-        record = staged.commit(timings=say.timings, wall_time_s=time.perf_counter() - started,
-                               notes=["planned from the workbook open in Excel; file_sha256 is that of "
-                                      "the file as last saved"])
+        record = staged.commit(
+            timings=say.timings,
+            wall_time_s=time.perf_counter() - started,
+            notes=["planned from the workbook open in Excel; file_sha256 is that of the file as last saved"],
+        )
     return LivePlanJob(prepared, record)
 
 
 @dataclass
 class WhatIfJob:
     path: Path
-    plans: list                      # core.cases.CasePlan, base first
-    table: pd.DataFrame              # LL_WhatIf
+    plans: list  # core.cases.CasePlan, base first
+    table: pd.DataFrame  # LL_WhatIf
     findings: list[str]
-    created_sheet: bool              # the WhatIf sheet was absent and written with the example
+    created_sheet: bool  # the WhatIf sheet was absent and written with the example
 
 
-def whatif(path: str | Path, output: str | Path | None = None, overrides: dict | None = None,
-           progress: Progress | None = None, n_jobs: int | None = None,
-           wait_s: float = DEFAULT_WAIT_S) -> WhatIfJob:
+def whatif(
+    path: str | Path,
+    output: str | Path | None = None,
+    overrides: dict | None = None,
+    progress: Progress | None = None,
+    n_jobs: int | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
+) -> WhatIfJob:
     """Plan the base and every case of the `WhatIf` sheet, write ``LL_WhatIf``; with no such sheet,
     plan the example cases and write the sheet with them for the planner to edit.  Checked and
     locked like a plan (`exclusive_run`)."""
@@ -266,8 +326,13 @@ def whatif(path: str | Path, output: str | Path | None = None, overrides: dict |
         return _whatif_locked(path, output, overrides, progress, n_jobs)
 
 
-def _whatif_locked(path: str | Path, output: str | Path | None, overrides: dict | None,
-                   progress: Progress | None, n_jobs: int | None) -> WhatIfJob:
+def _whatif_locked(
+    path: str | Path,
+    output: str | Path | None,
+    overrides: dict | None,
+    progress: Progress | None,
+    n_jobs: int | None,
+) -> WhatIfJob:
     import os
 
     from .core.cases import case_findings, plan_cases, whatif_table
@@ -283,9 +348,16 @@ def _whatif_locked(path: str | Path, output: str | Path | None, overrides: dict 
     cases = read_cases(sheets[name] if name is not None else example, data)
     say(f"Planning the base and {len(cases)} case(s)")
     jobs = n_jobs if n_jobs is not None else max(1, min(len(cases) + 1, os.cpu_count() or 1))
-    plans = plan_cases(data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs)
+    plans = plan_cases(
+        data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
+    )
     table = whatif_table(plans)
     say("Writing the workbook")
-    dest, _ = book.write([], {tables.WHATIF: table}, settings, output,
-                         new_sheets={WHATIF_SHEET: example} if name is None else None)
+    dest, _ = book.write(
+        [],
+        {tables.WHATIF: table},
+        settings,
+        output,
+        new_sheets={WHATIF_SHEET: example} if name is None else None,
+    )
     return WhatIfJob(dest, plans, table, case_findings(plans), created_sheet=name is None)

@@ -52,8 +52,17 @@ from .core import tables
 from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis, products_kpis
 from .core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 
-__all__ = ["Mailing", "NotifyError", "NotifyFailed", "NotifyResult", "build_mailing", "notify",
-           "recipients", "report_kpis", "send_alerts_for_book"]
+__all__ = [
+    "Mailing",
+    "NotifyError",
+    "NotifyFailed",
+    "NotifyResult",
+    "build_mailing",
+    "notify",
+    "recipients",
+    "report_kpis",
+    "send_alerts_for_book",
+]
 
 DRY_RUN_SENDER = "Linealytics <linealytics@localhost>"
 
@@ -77,28 +86,33 @@ class Mailing:
     recipients: list[str]
     report: EmailMessage
     alert: EmailMessage | None
-    new_ids: list[str]        # active alerts not mailed before (all severities): in the report
-    critical_ids: list[str]   # the critical ones among them: in the alert mail too
-    alerts: pd.DataFrame      # the LL_Alerts table as read (normalised)
+    new_ids: list[str]  # active alerts not mailed before (all severities): in the report
+    critical_ids: list[str]  # the critical ones among them: in the alert mail too
+    alerts: pd.DataFrame  # the LL_Alerts table as read (normalised)
 
 
 @dataclass
 class NotifyResult:
     mailing: Mailing
     dry_run: bool
-    sent: list[str] = field(default_factory=list)      # subjects of the messages sent
-    marked: list[str] = field(default_factory=list)    # alert ids marked as notified
-    files: list[Path] = field(default_factory=list)    # .eml files of a dry run
+    sent: list[str] = field(default_factory=list)  # subjects of the messages sent
+    marked: list[str] = field(default_factory=list)  # alert ids marked as notified
+    files: list[Path] = field(default_factory=list)  # .eml files of a dry run
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         m = self.mailing
         verb = "Would send" if self.dry_run else "Sent"
-        parts = [f"{verb} the report" + (" and an alert mail" if m.alert is not None else "")
-                 + f" to {', '.join(m.recipients)}."]
+        parts = [
+            f"{verb} the report"
+            + (" and an alert mail" if m.alert is not None else "")
+            + f" to {', '.join(m.recipients)}."
+        ]
         if self.dry_run:
-            parts.append(f"{len(m.new_ids)} alert(s) not mailed before "
-                         f"({len(m.critical_ids)} critical); nothing was sent or marked.")
+            parts.append(
+                f"{len(m.new_ids)} alert(s) not mailed before "
+                f"({len(m.critical_ids)} critical); nothing was sent or marked."
+            )
         else:
             parts.append(f"{len(self.marked)} alert(s) marked as notified.")
         return " ".join(parts)
@@ -128,7 +142,9 @@ def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
         raise NotifyError(f"no recipients: pass --to ADDRESS or set mail_to in the {SETTINGS_SHEET} sheet")
     bad = [a for a in out if "@" not in parseaddr(a)[1] or "\n" in a or "\r" in a]
     if bad:
-        raise NotifyError(f"not an e-mail address: {', '.join(map(repr, bad))} (from --to or the mail_to setting)")
+        raise NotifyError(
+            f"not an e-mail address: {', '.join(map(repr, bad))} (from --to or the mail_to setting)"
+        )
     return list(dict.fromkeys(out))
 
 
@@ -150,11 +166,18 @@ def report_kpis(plan: pd.DataFrame, runs: pd.DataFrame | None = None) -> dict[st
     kpis[KPIS["wafers"].name] = format_kpi("wafers", total["wafers"])
     kpis[KPIS["service_level"].name] = format_kpi("service_level", total["service_level"])
     unserved = total["shortage_bytes"]
-    kpis[KPIS["shortage_bytes"].name] = (f"{format_bytes(unserved)} ({unserved / demand:.1%} of demand)"
-                                         if demand > 0 else format_bytes(unserved))
+    kpis[KPIS["shortage_bytes"].name] = (
+        f"{format_bytes(unserved)} ({unserved / demand:.1%} of demand)"
+        if demand > 0
+        else format_bytes(unserved)
+    )
     kpis["Products short"] = ", ".join(short) if short else "none"
-    across = {"weeks_with_backlog": " (product-weeks)", "quarter_ends_below_ss": " (product-quarters)",
-              "weeks_below_ss": " (product-weeks)", "capacity_use": ""}  # all products' counts add up
+    across = {
+        "weeks_with_backlog": " (product-weeks)",
+        "quarter_ends_below_ss": " (product-quarters)",
+        "weeks_below_ss": " (product-weeks)",
+        "capacity_use": "",
+    }  # all products' counts add up
     for key, suffix in across.items():
         kpis[KPIS[key].name + suffix] = format_kpi(key, total[key])
     return kpis
@@ -164,7 +187,9 @@ def _insights(table: pd.DataFrame | None) -> list[str]:
     if table is None or table.empty or "Message" not in table.columns:
         return []
     if "Rank" in table.columns:
-        table = table.assign(_r=pd.to_numeric(table["Rank"], errors="coerce")).sort_values("_r", kind="stable")
+        table = table.assign(_r=pd.to_numeric(table["Rank"], errors="coerce")).sort_values(
+            "_r", kind="stable"
+        )
     return [str(m) for m in table["Message"] if m is not None and str(m).strip()]
 
 
@@ -184,31 +209,44 @@ def _chart(plan: pd.DataFrame) -> bytes:
     return _last_chart[key]
 
 
-def build_mailing(tabs: Mapping[str, pd.DataFrame | None], settings: Settings, workbook_name: str,
-                  to: Sequence[str] | str | None, sender: str, chart: bool = True) -> Mailing:
+def build_mailing(
+    tabs: Mapping[str, pd.DataFrame | None],
+    settings: Settings,
+    workbook_name: str,
+    to: Sequence[str] | str | None,
+    sender: str,
+    chart: bool = True,
+) -> Mailing:
     """The report and (when there are critical alerts not mailed before) the alert mail."""
     plan = tabs.get(tables.PLAN)
     if plan is None or plan.empty:
-        raise NotifyError(f"{workbook_name} has no {tables.PLAN} table: plan it first "
-                          f"(linealytics plan {workbook_name})")
+        raise NotifyError(
+            f"{workbook_name} has no {tables.PLAN} table: plan it first (linealytics plan {workbook_name})"
+        )
     rcpt = recipients(to, settings)
     table = alerts_core.normalize(tabs.get(tables.ALERTS))
     shown = alerts_core.for_mail(table)
     crit = new_critical_alerts(shown)
     png = _chart(plan) if chart else None
-    report = report_message(sender=sender, recipients=rcpt, workbook_name=workbook_name,
-                            kpis=report_kpis(plan, tabs.get(tables.RUNS)),
-                            insights=_insights(tabs.get(tables.INSIGHTS)), alerts=shown, chart_png=png)
+    report = report_message(
+        sender=sender,
+        recipients=rcpt,
+        workbook_name=workbook_name,
+        kpis=report_kpis(plan, tabs.get(tables.RUNS)),
+        insights=_insights(tabs.get(tables.INSIGHTS)),
+        alerts=shown,
+        chart_png=png,
+    )
     alert = None
     if not crit.empty:
-        alert = alert_message(sender=sender, recipients=rcpt, workbook_name=workbook_name,
-                              alerts=shown, chart_png=png)
+        alert = alert_message(
+            sender=sender, recipients=rcpt, workbook_name=workbook_name, alerts=shown, chart_png=png
+        )
     new_ids = list(shown.loc[shown["Status"] == alerts_core.NEW, "AlertId"])
     return Mailing(rcpt, report, alert, new_ids, list(crit["AlertId"]), table)
 
 
-def _send_all(mailing: Mailing, smtp: SmtpSettings, timeout: float,
-              result: NotifyResult) -> MailError | None:
+def _send_all(mailing: Mailing, smtp: SmtpSettings, timeout: float, result: NotifyResult) -> MailError | None:
     """Send the alert mail, then the report; stop at the first failure.  Fills ``result.sent``
     and ``result.marked``; returns the error, if any."""
     plan = []
@@ -266,9 +304,17 @@ def _write_eml(mailing: Mailing, folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------------------------
 
 
-def notify(path: str | os.PathLike[str], to: Sequence[str] | str | None = None, dry_run: bool = False, *,
-           out_dir: str | os.PathLike[str] | None = None, smtp: SmtpSettings | None = None,
-           timeout: float = 30, now: datetime | None = None, wait_s: float | None = None) -> NotifyResult:
+def notify(
+    path: str | os.PathLike[str],
+    to: Sequence[str] | str | None = None,
+    dry_run: bool = False,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    smtp: SmtpSettings | None = None,
+    timeout: float = 30,
+    now: datetime | None = None,
+    wait_s: float | None = None,
+) -> NotifyResult:
     """Mail the report (and the alert mail) of the planned workbook at ``path``.
 
     Raises `NotifyError` (no plan, no recipients), `WorkbookError` (unreadable, or open in Excel:
@@ -281,15 +327,21 @@ def notify(path: str | os.PathLike[str], to: Sequence[str] | str | None = None, 
     from .adapters.runlog import runs_dir
     from .adapters.workbook_file import WorkbookFile, check_writable
 
-    with nullcontext() if dry_run else workbook_lock([Path(path)], DEFAULT_WAIT_S if wait_s is None else wait_s):
+    with (
+        nullcontext()
+        if dry_run
+        else workbook_lock([Path(path)], DEFAULT_WAIT_S if wait_s is None else wait_s)
+    ):
         book = WorkbookFile(path)
         settings, _ = book.settings()
         notes: list[str] = []
         smtp, sender = _smtp_for(dry_run, smtp, notes)
         if dry_run and not _named(to, settings):
             to = [PLACEHOLDER_RECIPIENT]
-            notes.append(f"no recipients given (--to or the mail_to setting): the mails are addressed to "
-                         f"{PLACEHOLDER_RECIPIENT} as a placeholder")
+            notes.append(
+                f"no recipients given (--to or the mail_to setting): the mails are addressed to "
+                f"{PLACEHOLDER_RECIPIENT} as a placeholder"
+            )
         tabs = {name: book.table(name) for name in (tables.PLAN, tables.ALERTS, tables.INSIGHTS, tables.RUNS)}
         mailing = build_mailing(tabs, settings, book.path.name, to, sender)
         result = NotifyResult(mailing, dry_run, notes=notes)
@@ -340,17 +392,28 @@ def _book_table(book: Any, name: str) -> pd.DataFrame | None:
 
 def _book_settings(book: Any) -> Settings:
     rows = _sheet_rows(book, SETTINGS_SHEET) or []
-    parsed, issues = settings_from_rows([(r, row[0], row[1] if len(row) > 1 else None)
-                                         for r, row in enumerate(rows) if r > 0 and row and row[0] is not None])
+    parsed, issues = settings_from_rows(
+        [
+            (r, row[0], row[1] if len(row) > 1 else None)
+            for r, row in enumerate(rows)
+            if r > 0 and row and row[0] is not None
+        ]
+    )
     errors = [str(i) for i in issues if i.severity == "error"]
     if errors:
         raise NotifyError("The Settings sheet has problems: " + "; ".join(errors))
     return parsed
 
 
-def send_alerts_for_book(book: Any, outcome: Any = None, *, to: Sequence[str] | str | None = None,
-                         smtp: SmtpSettings | None = None, timeout: float = 30,
-                         now: datetime | None = None) -> str:
+def send_alerts_for_book(
+    book: Any,
+    outcome: Any = None,
+    *,
+    to: Sequence[str] | str | None = None,
+    smtp: SmtpSettings | None = None,
+    timeout: float = 30,
+    now: datetime | None = None,
+) -> str:
     """Mail the report and new alerts of an open workbook (an ``xlwings.Book``); returns a
     sentence for the planner.
 
@@ -379,8 +442,9 @@ def _mark_in_book(book: Any, ids: Sequence[str], now: datetime) -> None:
     rows = _sheet_rows(book, tables.ALERTS)
     header = [str(c) for c in rows[0]]
     if "Notified" not in header or "AlertId" not in header:
-        raise NotifyError(f"the {tables.ALERTS} sheet has no Notified column; run the plan again "
-                          "(Run all) to update it")
+        raise NotifyError(
+            f"the {tables.ALERTS} sheet has no Notified column; run the plan again (Run all) to update it"
+        )
     id_col, col = header.index("AlertId"), header.index("Notified")
     wanted = set(ids)
     values = []

@@ -67,16 +67,22 @@ def _input_problems(exc, limit: int = 15) -> str:
     lines = [f"The workbook has {len(exc.issues)} problem(s); nothing was written."]
     lines += [f"- {issue}" for issue in exc.issues[:limit]]
     if len(exc.issues) > limit:
-        lines.append(f"... and {len(exc.issues) - limit} more (run Validate, or the command line's "
-                     f"'linealytics validate', for the full list).")
+        lines.append(
+            f"... and {len(exc.issues) - limit} more (run Validate, or the command line's "
+            f"'linealytics validate', for the full list)."
+        )
     return "\n".join(lines)
 
 
 def _summary(action: str, prepared, seconds: float) -> str:
     o = prepared.outcome
     own = sorted({b.sheet for b in prepared.blocks})
-    lines = [(f"{action}: plan written to {', '.join(own)} and tables {', '.join(prepared.tables)} "
-              f"(run {prepared.run_id}, solver {o.result.solver} {o.result.status}, {seconds:.1f} s).")]
+    lines = [
+        (
+            f"{action}: plan written to {', '.join(own)} and tables {', '.join(prepared.tables)} "
+            f"(run {prepared.run_id}, solver {o.result.solver} {o.result.status}, {seconds:.1f} s)."
+        )
+    ]
     short = [s for s in o.summaries if s.weeks_with_backlog]
     if short:
         lines.append("SHORTAGE - demand that this plan cannot meet:")
@@ -88,8 +94,9 @@ def _summary(action: str, prepared, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _plan(action: str, overrides: dict | None = None,
-          after: Callable[[Any, Any], str | None] | None = None) -> None:
+def _plan(
+    action: str, overrides: dict | None = None, after: Callable[[Any, Any], str | None] | None = None
+) -> None:
     """Plan the calling workbook and write every result into it, keeping the planner informed."""
     from . import jobs
     from .core.model import InputError
@@ -121,9 +128,12 @@ def _plan(action: str, overrides: dict | None = None,
         live.alert(_input_problems(exc), title=f"Linealytics - {action}", critical=True)
     except Exception as exc:  # a ribbon click shows a message, never a traceback
         log.exception("%s failed", action)
-        live.alert(f"{action} could not finish: {type(exc).__name__}: {exc}\n"
-                   f"Cells already written stay as they are; run it again once the cause is fixed.",
-                   title=f"Linealytics - {action}", critical=True)
+        live.alert(
+            f"{action} could not finish: {type(exc).__name__}: {exc}\n"
+            f"Cells already written stay as they are; run it again once the cause is fixed.",
+            title=f"Linealytics - {action}",
+            critical=True,
+        )
     finally:
         live.status(None)
 
@@ -136,19 +146,31 @@ def _validate() -> None:
     try:
         live.status("Validate: checking the workbook")
         data, _ = jobs.load(live)
-        lines = [(f"{live.name} is valid: {data.n_products} products, {data.n_weeks} weeks, "
-                  f"{len(data.warnings)} warning(s).")]
+        lines = [
+            (
+                f"{live.name} is valid: {data.n_products} products, {data.n_weeks} weeks, "
+                f"{len(data.warnings)} warning(s)."
+            )
+        ]
         lines += [f"- {w}" for w in data.warnings[:15]]
         if len(data.warnings) > 15:
-            lines.append(f"... and {len(data.warnings) - 15} more (a plan writes them all to LL_DataQuality).")
+            lines.append(
+                f"... and {len(data.warnings) - 15} more (a plan writes them all to LL_DataQuality)."
+            )
         live.alert("\n".join(lines), title="Linealytics - Validate")
     except InputError as exc:
-        live.alert(_input_problems(exc).replace("; nothing was written", ""), title="Linealytics - Validate",
-                   critical=True)
+        live.alert(
+            _input_problems(exc).replace("; nothing was written", ""),
+            title="Linealytics - Validate",
+            critical=True,
+        )
     except Exception as exc:
         log.exception("Validate failed")
-        live.alert(f"Validate could not finish: {type(exc).__name__}: {exc}", title="Linealytics - Validate",
-                   critical=True)
+        live.alert(
+            f"Validate could not finish: {type(exc).__name__}: {exc}",
+            title="Linealytics - Validate",
+            critical=True,
+        )
     finally:
         live.status(None)
 

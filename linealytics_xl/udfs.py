@@ -43,8 +43,12 @@ CATEGORY = "Linealytics"
 MAX_MESSAGE = 400
 ERRORS = {"err_to_str": True}  # a #N/A cell must reach the parser as "#N/A", not as a blank
 
-MEASURES = {"wafers": "Wafers", "supply": "Supply (bytes)", "stock": "Stock (bytes)",
-            "backlog": "Backlog (bytes)"}
+MEASURES = {
+    "wafers": "Wafers",
+    "supply": "Supply (bytes)",
+    "stock": "Stock (bytes)",
+    "backlog": "Backlog (bytes)",
+}
 
 
 def excel_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,10 +80,24 @@ def excel_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("quarterly_demand", doc="Demand per quarter: products as rows, quarters as columns (a first column of text names the products).", **ERRORS)
-@xw.arg("ratios", doc="Share of a quarter's demand in each of its weeks, e.g. Wk1..Wk13; must add up to 1.", **ERRORS)
-@xw.arg("weeks_per_quarter", doc="Optional: weeks in every quarter (default: as many as ratios), or one count per quarter column, e.g. a 14-week quarter.", **ERRORS)
-@xw.arg("start", doc="Optional: start date of the first week; the header then shows week start dates.", **ERRORS)
+@xw.arg(
+    "quarterly_demand",
+    doc="Demand per quarter: products as rows, quarters as columns (a first column of text names the products).",
+    **ERRORS,
+)
+@xw.arg(
+    "ratios",
+    doc="Share of a quarter's demand in each of its weeks, e.g. Wk1..Wk13; must add up to 1.",
+    **ERRORS,
+)
+@xw.arg(
+    "weeks_per_quarter",
+    doc="Optional: weeks in every quarter (default: as many as ratios), or one count per quarter column, e.g. a 14-week quarter.",
+    **ERRORS,
+)
+@xw.arg(
+    "start", doc="Optional: start date of the first week; the header then shows week start dates.", **ERRORS
+)
 @excel_errors
 def LL_WEEKLY(quarterly_demand, ratios, weeks_per_quarter=None, start=None):
     """Split quarterly demand into weekly demand by the weekly ratios (each quarter's total is kept exactly).
@@ -98,11 +116,15 @@ def LL_WEEKLY(quarterly_demand, ratios, weeks_per_quarter=None, start=None):
     Q = table.n_weeks  # the columns of quarterly_demand are quarters
     counts = np.full(Q, r.size, dtype=int)
     if weeks_per_quarter is not None:
-        given = X.numbers(weeks_per_quarter, "weeks_per_quarter",
-                          X.Rule(minimum=1, maximum=53, integer=True)).reshape(-1).astype(int)
+        given = (
+            X.numbers(weeks_per_quarter, "weeks_per_quarter", X.Rule(minimum=1, maximum=53, integer=True))
+            .reshape(-1)
+            .astype(int)
+        )
         if given.size not in (1, Q):
-            raise ArgumentError(f"weeks_per_quarter must be one number or one per quarter ({Q}); "
-                                f"found {given.size} values")
+            raise ArgumentError(
+                f"weeks_per_quarter must be one number or one per quarter ({Q}); found {given.size} values"
+            )
         counts[:] = given
     first = X.excel_date(start, "start") if start is not None else None
     week_quarter = np.repeat(np.arange(Q), counts)
@@ -112,13 +134,37 @@ def LL_WEEKLY(quarterly_demand, ratios, weeks_per_quarter=None, start=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("demand", doc="Weekly demand in bytes: products as rows, weeks as columns (a single row or column is one product).", **ERRORS)
-@xw.arg("yields", doc="Yield, a fraction in (0, 1]: one value, one per product, one per week, or products x weeks.", **ERRORS)
+@xw.arg(
+    "demand",
+    doc="Weekly demand in bytes: products as rows, weeks as columns (a single row or column is one product).",
+    **ERRORS,
+)
+@xw.arg(
+    "yields",
+    doc="Yield, a fraction in (0, 1]: one value, one per product, one per week, or products x weeks.",
+    **ERRORS,
+)
 @xw.arg("density", doc="Bytes per wafer: one value, or one per product.", **ERRORS)
-@xw.arg("capacity", doc="Wafers per week each product may start: one value, one per product, one per week, or products x weeks.", **ERRORS)
-@xw.arg("initial_stock", doc="Optional: stock in bytes at the start, one value or one per product (default 0).", **ERRORS)
-@xw.arg("safety_stock", doc="Optional: safety stock target in bytes at each quarter end: one value, one per product, products x quarters, or products x weeks.", **ERRORS)
-@xw.arg("options", doc="Optional: \"stock, backlog, supply\" adds those rows; name=value pairs or a Name|Value range set cycle_time_weeks, lot_size_wafers, weeks_per_quarter, total_capacity, solver, start...", **ERRORS)
+@xw.arg(
+    "capacity",
+    doc="Wafers per week each product may start: one value, one per product, one per week, or products x weeks.",
+    **ERRORS,
+)
+@xw.arg(
+    "initial_stock",
+    doc="Optional: stock in bytes at the start, one value or one per product (default 0).",
+    **ERRORS,
+)
+@xw.arg(
+    "safety_stock",
+    doc="Optional: safety stock target in bytes at each quarter end: one value, one per product, products x quarters, or products x weeks.",
+    **ERRORS,
+)
+@xw.arg(
+    "options",
+    doc='Optional: "stock, backlog, supply" adds those rows; name=value pairs or a Name|Value range set cycle_time_weeks, lot_size_wafers, weeks_per_quarter, total_capacity, solver, start...',
+    **ERRORS,
+)
 @excel_errors
 def LL_PLAN(demand, yields, density, capacity, initial_stock=None, safety_stock=None, options=None):
     """Plan weekly wafer starts: least backlog first, then safety stock, then fewest wafers; never above capacity.
@@ -132,8 +178,12 @@ def LL_PLAN(demand, yields, density, capacity, initial_stock=None, safety_stock=
 
     req = X.plan_request(demand, yields, density, capacity, initial_stock, safety_stock, options)
     result = optimize(req.data, options=req.options)
-    series = {"wafers": result.wafers, "supply": result.supply, "stock": result.stock,
-              "backlog": result.backlog}
+    series = {
+        "wafers": result.wafers,
+        "supply": result.supply,
+        "stock": result.stock,
+        "backlog": result.backlog,
+    }
     rows: list[list[Any]] = []
     for key in ("wafers", *req.rows):
         rows += X.block([[p, MEASURES[key]] for p in req.data.products], series[key])
@@ -171,10 +221,22 @@ def _quantile_label(q: float) -> str:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("history", doc="Weekly demand history: products as rows, weeks as columns, oldest first (a single row or column is one product).", **ERRORS)
+@xw.arg(
+    "history",
+    doc="Weekly demand history: products as rows, weeks as columns, oldest first (a single row or column is one product).",
+    **ERRORS,
+)
 @xw.arg("horizon", doc="Weeks to forecast (a whole number, shorter than the history).", **ERRORS)
-@xw.arg("quantiles", doc="Optional: probabilities such as {0.1,0.5,0.9}; adds P10/P50/P90 rows from bootstrapped demand scenarios.", **ERRORS)
-@xw.arg("start", doc="Optional: start date of the first history week; the header then shows the forecast weeks' start dates.", **ERRORS)
+@xw.arg(
+    "quantiles",
+    doc="Optional: probabilities such as {0.1,0.5,0.9}; adds P10/P50/P90 rows from bootstrapped demand scenarios.",
+    **ERRORS,
+)
+@xw.arg(
+    "start",
+    doc="Optional: start date of the first history week; the header then shows the forecast weeks' start dates.",
+    **ERRORS,
+)
 @excel_errors
 def LL_FORECAST(history, horizon, quantiles=None, start=None):
     """Forecast weekly demand: XGBoost where it beats simple baselines in a backtest, else the best baseline.
@@ -194,8 +256,9 @@ def LL_FORECAST(history, horizon, quantiles=None, start=None):
         bands = scenario_quantiles(_scenarios(fc, 1000, seed=0), qs)
         for q, band in zip(qs, bands):
             rows += X.block([[p, _quantile_label(q), m] for p, m in zip(table.labels, models)], band)
-    header = ["Product", "Measure", "Model"] + X.week_labels(h, first, offset=table.n_weeks if first else 0,
-                                                             future=first is None)
+    header = ["Product", "Measure", "Model"] + X.week_labels(
+        h, first, offset=table.n_weeks if first else 0, future=first is None
+    )
     return X.spill(header, rows)
 
 
@@ -216,7 +279,7 @@ def LL_SCENARIOS(history, horizon, count=None, seed=None):
     s = X.integer(seed, "seed", minimum=0, default=0)
     if n * table.n_products > X.MAX_SPILL_ROWS:
         raise ArgumentError(f"count x products ({n * table.n_products}) is more rows than a worksheet has")
-    scen = _scenarios(_forecast(table, h, seed=s), n, seed=s)          # [n, P, H]
+    scen = _scenarios(_forecast(table, h, seed=s), n, seed=s)  # [n, P, H]
     rows: list[list[Any]] = []
     for p, label in enumerate(table.labels):
         rows += X.block([[label, k + 1] for k in range(n)], scen[:, p, :])
@@ -226,7 +289,9 @@ def LL_SCENARIOS(history, horizon, count=None, seed=None):
 RISK_OPTIONS = {
     "scenarios": X.opt_integer(10, 100000),
     "seed": X.opt_integer(0),
-    "service_level": lambda v, label: X.number(v, label, X.Rule(minimum=0, minimum_exclusive=True, maximum=1, maximum_exclusive=True)),
+    "service_level": lambda v, label: X.number(
+        v, label, X.Rule(minimum=0, minimum_exclusive=True, maximum=1, maximum_exclusive=True)
+    ),
     "lead_weeks": X.opt_integer(1, 104),
     "start": X.opt_date(),
 }
@@ -234,10 +299,24 @@ RISK_OPTIONS = {
 
 @xw.func(category=CATEGORY)
 @xw.arg("history", doc="Weekly demand history: products as rows, weeks as columns, oldest first.", **ERRORS)
-@xw.arg("supply", doc="Planned supply in bytes arriving in each coming week (e.g. wafers x yield x density): products as rows, in the order of history.", **ERRORS)
-@xw.arg("initial_stock", doc="Optional: stock in bytes now, one value or one per product (default 0).", **ERRORS)
-@xw.arg("safety_stock", doc="Optional: the planned safety stock in bytes (one value, one per product, or products x weeks); adds the probability of ending below it.", **ERRORS)
-@xw.arg("options", doc="Optional: name=value pairs or a Name|Value range: scenarios (1000), seed (0), service_level (0.95), lead_weeks (13), start (date of the first supply week).", **ERRORS)
+@xw.arg(
+    "supply",
+    doc="Planned supply in bytes arriving in each coming week (e.g. wafers x yield x density): products as rows, in the order of history.",
+    **ERRORS,
+)
+@xw.arg(
+    "initial_stock", doc="Optional: stock in bytes now, one value or one per product (default 0).", **ERRORS
+)
+@xw.arg(
+    "safety_stock",
+    doc="Optional: the planned safety stock in bytes (one value, one per product, or products x weeks); adds the probability of ending below it.",
+    **ERRORS,
+)
+@xw.arg(
+    "options",
+    doc="Optional: name=value pairs or a Name|Value range: scenarios (1000), seed (0), service_level (0.95), lead_weeks (13), start (date of the first supply week).",
+    **ERRORS,
+)
 @excel_errors
 def LL_RISK(history, supply, initial_stock=None, safety_stock=None, options=None):
     """Stock-out risk of a supply plan against bootstrapped demand scenarios, and the safety stock it needs.
@@ -254,23 +333,35 @@ def LL_RISK(history, supply, initial_stock=None, safety_stock=None, options=None
     plan = X.product_table(supply, "supply")
     X.check_same_products(hist, plan, "supply")
     P, H = plan.values.shape
-    if H >= hist.n_weeks:
-        raise ArgumentError(f"supply covers {H} weeks; the history must be longer than that "
-                            f"(it has {hist.n_weeks} weeks)")
+    if hist.n_weeks <= H:
+        raise ArgumentError(
+            f"supply covers {H} weeks; the history must be longer than that (it has {hist.n_weeks} weeks)"
+        )
     opts, _ = X.options(options, "options", RISK_OPTIONS)
     init = X.per_product(initial_stock, "initial_stock", P, X.NONNEGATIVE, default=0.0)
-    target = (X.per_product_week(safety_stock, "safety_stock", P, H, X.NONNEGATIVE_BLANK_ZERO)
-              if safety_stock is not None else None)
+    target = (
+        X.per_product_week(safety_stock, "safety_stock", P, H, X.NONNEGATIVE_BLANK_ZERO)
+        if safety_stock is not None
+        else None
+    )
     seed = opts.get("seed", 0)
     fc = _forecast(hist, H, seed=seed)
     scen = _scenarios(fc, opts.get("scenarios", 1000), seed=seed)
-    risk = simulate_plan(plan.values, init, scen, target, opts.get("service_level", 0.95),
-                         lead_weeks=min(opts.get("lead_weeks", 13), H))
+    risk = simulate_plan(
+        plan.values,
+        init,
+        scen,
+        target,
+        opts.get("service_level", 0.95),
+        lead_weeks=min(opts.get("lead_weeks", 13), H),
+    )
     labels = hist.labels
-    measures = [("Stock-out probability", risk.stockout_probability),
-                ("Expected shortage (bytes)", risk.expected_shortage),
-                ("Expected stock (bytes)", risk.expected_stock),
-                ("Recommended safety stock (bytes)", risk.safety_stock)]
+    measures = [
+        ("Stock-out probability", risk.stockout_probability),
+        ("Expected shortage (bytes)", risk.expected_shortage),
+        ("Expected stock (bytes)", risk.expected_stock),
+        ("Recommended safety stock (bytes)", risk.safety_stock),
+    ]
     if risk.below_safety_probability is not None:
         measures.append(("Below safety stock probability", risk.below_safety_probability))
     rows: list[list[Any]] = []
@@ -288,10 +379,13 @@ def LL_VERSION():
     """Versions of Linealytics XL and of the libraries it runs on."""
     import pulp
 
-    return X.spill(["Component", "Version"], [
-        ["Linealytics XL", __version__],
-        ["xlwings", xw.__version__],
-        ["Python", platform.python_version()],
-        ["numpy", np.__version__],
-        ["PuLP", pulp.__version__],
-    ])
+    return X.spill(
+        ["Component", "Version"],
+        [
+            ["Linealytics XL", __version__],
+            ["xlwings", xw.__version__],
+            ["Python", platform.python_version()],
+            ["numpy", np.__version__],
+            ["PuLP", pulp.__version__],
+        ],
+    )

@@ -25,9 +25,16 @@ def excel_round(x: float) -> float:
 
 # =ROUND(1000+200*SIN(2*PI()*COLUMN()/13)+60*SIN(7*COLUMN()),0) and
 # =ROUND(500+5*COLUMN()+40*COS(5*COLUMN()),0) in B2:DA2 and B3:DA3 (COLUMN() is 2 ... 105).
-HISTORY = [["21A", *[excel_round(1000 + 200 * math.sin(2 * math.pi * c / 13) + 60 * math.sin(7 * c))
-                     for c in range(2, 106)]],
-           ["22B", *[excel_round(500 + 5 * c + 40 * math.cos(5 * c)) for c in range(2, 106)]]]
+HISTORY = [
+    [
+        "21A",
+        *[
+            excel_round(1000 + 200 * math.sin(2 * math.pi * c / 13) + 60 * math.sin(7 * c))
+            for c in range(2, 106)
+        ],
+    ],
+    ["22B", *[excel_round(500 + 5 * c + 40 * math.cos(5 * c)) for c in range(2, 106)]],
+]
 RATIOS = [0.07] * 12 + [0.16]
 
 
@@ -40,19 +47,35 @@ class Example:
 
 
 EXAMPLES = [
-    Example('=LL_WEEKLY(A2:C3, E1:Q1, 13, DATE(2025,3,3))',
-            lambda: udfs.LL_WEEKLY([["21A", 1300.0, 2600.0], ["22B", 650.0, 1300.0]], RATIOS, 13.0, 45719.0),
-            columns=[0, 1, 2, 12, 13, 14, 26]),
-    Example('=LL_PLAN(A2:G3, 0.9, 100, {60;30}, 0, 0, "stock, backlog")',
-            lambda: udfs.LL_PLAN([["21A", 4500.0, 4500.0, 4500.0, 9000.0, 9000.0, 4500.0],
-                                  ["22B", 2700.0, 2700.0, 2700.0, 2700.0, 2700.0, 2700.0]],
-                                 0.9, 100.0, [60.0, 30.0], 0.0, 0.0, "stock, backlog")),
-    Example('=LL_FORECAST(A2:DA3, 4, {0.1,0.9})', lambda: udfs.LL_FORECAST(HISTORY, 4.0, [0.1, 0.9])),
-    Example('=LL_SCENARIOS(A2:DA3, 4, 3, 0)', lambda: udfs.LL_SCENARIOS(HISTORY, 4.0, 3.0, 0.0)),
-    Example('=LL_RISK(A2:DA3, A5:E6, 100)',
-            lambda: udfs.LL_RISK(HISTORY, [["21A", 1200.0, 1200.0, 1200.0, 1200.0],
-                                           ["22B", 1040.0, 1040.0, 1040.0, 1040.0]], 100.0)),
-    Example('=LL_VERSION()', udfs.LL_VERSION, compare=[0]),  # the versions are this machine's
+    Example(
+        "=LL_WEEKLY(A2:C3, E1:Q1, 13, DATE(2025,3,3))",
+        lambda: udfs.LL_WEEKLY([["21A", 1300.0, 2600.0], ["22B", 650.0, 1300.0]], RATIOS, 13.0, 45719.0),
+        columns=[0, 1, 2, 12, 13, 14, 26],
+    ),
+    Example(
+        '=LL_PLAN(A2:G3, 0.9, 100, {60;30}, 0, 0, "stock, backlog")',
+        lambda: udfs.LL_PLAN(
+            [
+                ["21A", 4500.0, 4500.0, 4500.0, 9000.0, 9000.0, 4500.0],
+                ["22B", 2700.0, 2700.0, 2700.0, 2700.0, 2700.0, 2700.0],
+            ],
+            0.9,
+            100.0,
+            [60.0, 30.0],
+            0.0,
+            0.0,
+            "stock, backlog",
+        ),
+    ),
+    Example("=LL_FORECAST(A2:DA3, 4, {0.1,0.9})", lambda: udfs.LL_FORECAST(HISTORY, 4.0, [0.1, 0.9])),
+    Example("=LL_SCENARIOS(A2:DA3, 4, 3, 0)", lambda: udfs.LL_SCENARIOS(HISTORY, 4.0, 3.0, 0.0)),
+    Example(
+        "=LL_RISK(A2:DA3, A5:E6, 100)",
+        lambda: udfs.LL_RISK(
+            HISTORY, [["21A", 1200.0, 1200.0, 1200.0, 1200.0], ["22B", 1040.0, 1040.0, 1040.0, 1040.0]], 100.0
+        ),
+    ),
+    Example("=LL_VERSION()", udfs.LL_VERSION, compare=[0]),  # the versions are this machine's
 ]
 
 

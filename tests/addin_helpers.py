@@ -36,5 +36,10 @@ def macros(path: Path) -> dict[str, str]:
 
 def expected_ribbon_module(udf_module) -> str:
     bas = (SOURCES / "LinealyticsRibbon.bas").read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
-    return (bas + "\n\n" + ab.generate_udf_wrappers(udf_module) + "\n"
-            + ab.generate_function_registration(udf_module)).replace("\n", "\r\n")
+    return (
+        bas
+        + "\n\n"
+        + ab.generate_udf_wrappers(udf_module)
+        + "\n"
+        + ab.generate_function_registration(udf_module)
+    ).replace("\n", "\r\n")

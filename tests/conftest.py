@@ -49,8 +49,23 @@ def real_planned(real_path: Path, tmp_path_factory):
 #   smtp           talks to a local SMTP server; slow         plans a workbook or starts LibreOffice.
 # The fast selection (`pytest -m "not slow"`) is in the README beside the full one.
 REAL_FIXTURES = {"real_path", "real_copy", "real_data", "real_planned"}
-PLANNING_FIXTURES = {"real_planned", "real_copy", "planned", "template_planned", "planned_template", "book", "job"}
-LIBREOFFICE_WORDS = ("require_libreoffice(", "recalculate(", "render_png(", "list_charts(", "soffice", "lo_uno")
+PLANNING_FIXTURES = {
+    "real_planned",
+    "real_copy",
+    "planned",
+    "template_planned",
+    "planned_template",
+    "book",
+    "job",
+}
+LIBREOFFICE_WORDS = (
+    "require_libreoffice(",
+    "recalculate(",
+    "render_png(",
+    "list_charts(",
+    "soffice",
+    "lo_uno",
+)
 
 
 def _source(item) -> str:
@@ -63,10 +78,12 @@ def _source(item) -> str:
 
 
 def pytest_configure(config) -> None:
-    for name, what in (("real_workbook", "needs the real workbook from ../shared"),
-                       ("libreoffice", "runs LibreOffice headless"),
-                       ("smtp", "talks to an SMTP server on localhost"),
-                       ("slow", "plans a workbook or runs LibreOffice: left out by -m 'not slow'")):
+    for name, what in (
+        ("real_workbook", "needs the real workbook from ../shared"),
+        ("libreoffice", "runs LibreOffice headless"),
+        ("smtp", "talks to an SMTP server on localhost"),
+        ("slow", "plans a workbook or runs LibreOffice: left out by -m 'not slow'"),
+    ):
         config.addinivalue_line("markers", f"{name}: {what}")
 
 
@@ -82,5 +99,11 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.libreoffice)
         if "smtp_server(" in source:
             item.add_marker(pytest.mark.smtp)
-        if lo or fixtures & PLANNING_FIXTURES or "jobs.plan(" in source or '"plan"' in source or "'plan'" in source:
+        if (
+            lo
+            or fixtures & PLANNING_FIXTURES
+            or "jobs.plan(" in source
+            or '"plan"' in source
+            or "'plan'" in source
+        ):
             item.add_marker(pytest.mark.slow)

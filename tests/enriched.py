@@ -17,13 +17,13 @@ from pathlib import Path
 
 import openpyxl
 import xlwings
+from libreoffice import make_pivot
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from libreoffice import make_pivot
 from linealytics_xl.adapters.demo_workbook import write_demo_workbook
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,8 +66,9 @@ def _openpyxl_step(path: Path) -> None:
     dv.add("C2")
     wb.create_sheet("Pivot")
     bc = wb["Boundary Conditions"]
-    bc.conditional_formatting.add("C3:Z14", CellIsRule(operator="lessThan", formula=["0"],
-                                                       fill=PatternFill("solid", fgColor="FFC7CE")))
+    bc.conditional_formatting.add(
+        "C3:Z14", CellIsRule(operator="lessThan", formula=["0"], fill=PatternFill("solid", fgColor="FFC7CE"))
+    )
     bc.column_dimensions["AZ"].hidden = True
     bc.column_dimensions["AZ"].width = 0
     wp = wb["Wafer Plan"]
@@ -78,14 +79,23 @@ def _openpyxl_step(path: Path) -> None:
 
 
 def _add_rels(items: dict[str, bytes], rels_part: str, rels: list[tuple[str, str, str]]) -> None:
-    text = items.get(rels_part, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                                 b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>').decode()
+    text = items.get(
+        rels_part,
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+        b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>',
+    ).decode()
     for rid, kind, target in rels:
-        text = text.replace("</Relationships>", f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/></Relationships>')
+        text = text.replace(
+            "</Relationships>", f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/></Relationships>'
+        )
     items[rels_part] = text.encode()
 
 
-def _add_types(items: dict[str, bytes], overrides: dict[str, str], defaults: dict[str, str] = {}) -> None:
+def _add_types(
+    items: dict[str, bytes], overrides: dict[str, str], defaults: dict[str, str] | None = None
+) -> None:
+    if defaults is None:
+        defaults = {}
     text = items["[Content_Types].xml"].decode()
     for ext, kind in defaults.items():
         if f'Extension="{ext}"' not in text:
@@ -112,13 +122,19 @@ def _zip_step(src: Path, dst: Path, macros: bool) -> None:
     sales = _sheet_part(items, "Sales")
     folder, base = sales.rsplit("/", 1)
     rels = f"{folder}/_rels/{base}.rels"
-    _add_rels(items, rels, [("rIdN1", f"{NS_REL}/comments", "../comments91.xml"),
-                            ("rIdN2", f"{NS_REL}/vmlDrawing", "../drawings/vmlDrawing91.vml"),
-                            ("rIdN3", f"{MS_REL}/threadedComment", "../threadedComments/threadedComment91.xml")])
+    _add_rels(
+        items,
+        rels,
+        [
+            ("rIdN1", f"{NS_REL}/comments", "../comments91.xml"),
+            ("rIdN2", f"{NS_REL}/vmlDrawing", "../drawings/vmlDrawing91.vml"),
+            ("rIdN3", f"{MS_REL}/threadedComment", "../threadedComments/threadedComment91.xml"),
+        ],
+    )
     xml = items[sales].decode()
     tag = '<legacyDrawing r:id="rIdN2"/>'
     m = re.search(r"<drawing [^>]*/>", xml)
-    xml = xml[:m.end()] + tag + xml[m.end():] if m else xml.replace("</worksheet>", tag + "</worksheet>")
+    xml = xml[: m.end()] + tag + xml[m.end() :] if m else xml.replace("</worksheet>", tag + "</worksheet>")
     if 'xmlns:r="' not in xml[:2000]:
         xml = xml.replace("<worksheet ", f'<worksheet xmlns:r="{NS_REL}" ', 1)
     items[sales] = xml.encode()
@@ -128,13 +144,25 @@ def _zip_step(src: Path, dst: Path, macros: bool) -> None:
     items["xl/persons/person.xml"] = PERSONS.encode()
     _add_rels(items, "xl/_rels/workbook.xml.rels", [("rIdP1", f"{MS_REL}/person", "persons/person.xml")])
     items["docMetadata/LabelInfo.xml"] = LABEL.encode()
-    _add_rels(items, "_rels/.rels", [("rIdL1", "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels",
-                                      "docMetadata/LabelInfo.xml")])
+    _add_rels(
+        items,
+        "_rels/.rels",
+        [
+            (
+                "rIdL1",
+                "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels",
+                "docMetadata/LabelInfo.xml",
+            )
+        ],
+    )
     # an empty-text cell below the Wafer Plan rows (Excel keeps such cells; openpyxl made them blank)
     wp = _sheet_part(items, "Wafer Plan")
     xml = items[wp].decode()
     last = max(int(r) for r in re.findall(r'<row [^>]*r="(\d+)"', xml))
-    xml = xml.replace("</sheetData>", f'<row r="{last + 3}"><c r="A{last + 3}" t="inlineStr"><is><t></t></is></c></row></sheetData>')
+    xml = xml.replace(
+        "</sheetData>",
+        f'<row r="{last + 3}"><c r="A{last + 3}" t="inlineStr"><is><t></t></is></c></row></sheetData>',
+    )
     items[wp] = xml.encode()
     overrides = {
         "/xl/comments91.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml",
@@ -146,8 +174,17 @@ def _zip_step(src: Path, dst: Path, macros: bool) -> None:
     if macros:
         with zipfile.ZipFile(VBA_SOURCE) as z:
             items["xl/vbaProject.bin"] = z.read("xl/vbaProject.bin")
-        _add_rels(items, "xl/_rels/workbook.xml.rels",
-                  [("rIdV1", "http://schemas.microsoft.com/office/2006/relationships/vbaProject", "vbaProject.bin")])
+        _add_rels(
+            items,
+            "xl/_rels/workbook.xml.rels",
+            [
+                (
+                    "rIdV1",
+                    "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+                    "vbaProject.bin",
+                )
+            ],
+        )
         overrides["/xl/workbook.xml"] = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
         defaults["bin"] = "application/vnd.ms-office.vbaProject"
     _add_types(items, overrides, defaults)

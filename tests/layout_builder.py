@@ -16,30 +16,36 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 PRODUCTS = ("P1", "P2")
-QUARTERS = ((1995, 2), (1995, 3), (1995, 4), (1996, 1))   # opening position, then 3 planned quarters
+QUARTERS = ((1995, 2), (1995, 3), (1995, 4), (1996, 1))  # opening position, then 3 planned quarters
 WEEKS = 39
-FIRST_MONDAY = date(1995, 2, 27)                           # ISO week 9 of 1995
+FIRST_MONDAY = date(1995, 2, 27)  # ISO week 9 of 1995
 DEMAND = {"P1": (0, 600_000, 800_000, 700_000), "P2": (0, 400_000, 450_000, 500_000)}
 OPENING_STOCK = {"P1": 50_000, "P2": 20_000}
 DENSITY = {"P1": 1000, "P2": 800}
 CAPACITY = {"P1": 60, "P2": 45}
 WOS = 1.0
 RATIOS = (0.055,) * 8 + (0.06, 0.1, 0.1, 0.15, 0.15)
-SD_ATTRIBUTES = ("Yielded Supply", "Safety Stock Target", "Safety Stock Target (WOS)", "EffectiveDemand",
-                 "Total Projected Inventory Balance", "Inventory Balance in excess of SST")
+SD_ATTRIBUTES = (
+    "Yielded Supply",
+    "Safety Stock Target",
+    "Safety Stock Target (WOS)",
+    "EffectiveDemand",
+    "Total Projected Inventory Balance",
+    "Inventory Balance in excess of SST",
+)
 
 
 @dataclass
 class Variant:
-    title_rows: int = 0                 # title and blank rows above every sheet's header
-    extra_header_rows: int = 0          # units / remark rows under each header
-    week_style: str = "WW_09"           # WW_09, WW09, WW 9, WW1995_09, 1995-WW09, date, text-date
-    quarter_style: str = "Q2 95"        # Q2 95, Q2'95, Q2 1995, 1995 Q2, FQ2-95
-    quarters_on_own_row: bool = False   # Supply_Demand's quarter labels one row above Product ID
-    numbers_as_text: bool = False       # demand '600,000', capacity ' 60 ', density "'1000"
-    wafer_plan: str = "weekly"          # weekly, quarterly (product x quarter), merged, none
-    names: dict[str, str] = field(default_factory=dict)   # tool's sheet name -> the name written
-    settings: bool = True               # a Settings sheet that switches forecast and scenarios off
+    title_rows: int = 0  # title and blank rows above every sheet's header
+    extra_header_rows: int = 0  # units / remark rows under each header
+    week_style: str = "WW_09"  # WW_09, WW09, WW 9, WW1995_09, 1995-WW09, date, text-date
+    quarter_style: str = "Q2 95"  # Q2 95, Q2'95, Q2 1995, 1995 Q2, FQ2-95
+    quarters_on_own_row: bool = False  # Supply_Demand's quarter labels one row above Product ID
+    numbers_as_text: bool = False  # demand '600,000', capacity ' 60 ', density "'1000"
+    wafer_plan: str = "weekly"  # weekly, quarterly (product x quarter), merged, none
+    names: dict[str, str] = field(default_factory=dict)  # tool's sheet name -> the name written
+    settings: bool = True  # a Settings sheet that switches forecast and scenarios off
 
 
 def week_date(t: int) -> date:
@@ -48,17 +54,28 @@ def week_date(t: int) -> date:
 
 def quarter_label(year: int, q: int, style: str) -> str:
     yy = f"{year % 100:02d}"
-    return {"Q2 95": f"Q{q} {yy}", "Q2'95": f"Q{q}'{yy}", "Q2 1995": f"Q{q} {year}", "1995 Q2": f"{year} Q{q}",
-            "FQ2-95": f"FQ{q}-{yy}"}[style]
+    return {
+        "Q2 95": f"Q{q} {yy}",
+        "Q2'95": f"Q{q}'{yy}",
+        "Q2 1995": f"Q{q} {year}",
+        "1995 Q2": f"{year} Q{q}",
+        "FQ2-95": f"FQ{q}-{yy}",
+    }[style]
 
 
 def week_label(t: int, style: str):
     d = week_date(t)
     iso = d.isocalendar()
     n, y = iso.week, iso.year
-    return {"WW_09": f"WW_{n:02d}", "WW09": f"WW{n:02d}", "WW 9": f"WW {n}", "WW1995_09": f"WW{y}_{n:02d}",
-            "1995-WW09": f"{y}-WW{n:02d}", "date": datetime(d.year, d.month, d.day),
-            "text-date": d.strftime("%m-%d-%y")}[style]
+    return {
+        "WW_09": f"WW_{n:02d}",
+        "WW09": f"WW{n:02d}",
+        "WW 9": f"WW {n}",
+        "WW1995_09": f"WW{y}_{n:02d}",
+        "1995-WW09": f"{y}-WW{n:02d}",
+        "date": datetime(d.year, d.month, d.day),
+        "text-date": d.strftime("%m-%d-%y"),
+    }[style]
 
 
 def week_quarter(t: int) -> tuple[int, int]:
@@ -171,8 +188,16 @@ def _yield(s: _Sheet, v: Variant) -> None:
         if t % 13 == 0:
             y, q = week_quarter(t)
             s.put(0, 2 + t, quarter_label(y, q, v.quarter_style))
-            s.ws.merge_cells(start_row=s.top + 1, start_column=3 + t, end_row=s.top + 1, end_column=3 + t + 12)
-        s.put(1, 2 + t, week_date(t).strftime("%m-%d-%y") if t % 2 else datetime.combine(week_date(t), datetime.min.time()))
+            s.ws.merge_cells(
+                start_row=s.top + 1, start_column=3 + t, end_row=s.top + 1, end_column=3 + t + 12
+            )
+        s.put(
+            1,
+            2 + t,
+            week_date(t).strftime("%m-%d-%y")
+            if t % 2
+            else datetime.combine(week_date(t), datetime.min.time()),
+        )
     for i, p in enumerate(PRODUCTS):
         s.put(2 + i, 0, p)
         s.put(2 + i, 1, "Yield")

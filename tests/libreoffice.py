@@ -38,19 +38,19 @@ SKIP_REASON = "LibreOffice (soffice + python3-uno) not installed; .ci/run instal
 DEFAULT_TIMEOUT = float(os.environ.get("LL_LO_TIMEOUT", "300"))
 
 __all__ = [
-    "LibreOfficeError",
     "SKIP_REASON",
-    "soffice_available",
-    "requires_libreoffice",
-    "require_libreoffice",
+    "LibreOfficeError",
+    "export_pdf",
+    "list_charts",
+    "list_macros",
+    "make_pivot",
+    "pdf_pages",
+    "read_png",
     "recalculate",
     "render_png",
-    "export_pdf",
-    "pdf_pages",
-    "list_charts",
-    "read_png",
-    "make_pivot",
-    "list_macros",
+    "require_libreoffice",
+    "requires_libreoffice",
+    "soffice_available",
 ]
 
 
@@ -66,8 +66,9 @@ def soffice_available() -> bool:
     if not (UNO_PYTHON.exists() and os.access(UNO_PYTHON, os.X_OK)):
         return False
     try:
-        probe = subprocess.run([str(UNO_PYTHON), "-c", "import uno"], capture_output=True,
-                               timeout=60, stdin=subprocess.DEVNULL)
+        probe = subprocess.run(
+            [str(UNO_PYTHON), "-c", "import uno"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
@@ -104,16 +105,22 @@ def _run(args: list[str], *, timeout: float) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="ll_lo_"))
     pipe = f"ll_lo_{uuid.uuid4().hex}"
     env = {**os.environ, "LL_LO_WORKDIR": str(workdir), "LL_LO_PIPE": pipe, "LL_SOFFICE": str(SOFFICE)}
-    env.pop("PYTHONPATH", None)        # the project's site-packages must not leak into python3
+    env.pop("PYTHONPATH", None)  # the project's site-packages must not leak into python3
     env.pop("PYTHONHOME", None)
     cmd = [str(UNO_PYTHON), str(UNO_SCRIPT), *args]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
     try:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)          # lets the script kill soffice itself
+            proc.send_signal(signal.SIGTERM)  # lets the script kill soffice itself
             try:
                 out, err = proc.communicate(timeout=10)
             except subprocess.TimeoutExpired:
@@ -127,7 +134,7 @@ def _run(args: list[str], *, timeout: float) -> dict:
         if proc.poll() is None:
             _kill_group(proc.pid)
             proc.wait()
-        pid_file = workdir / "soffice.pid"          # left only when the script did not clean up
+        pid_file = workdir / "soffice.pid"  # left only when the script did not clean up
         if pid_file.exists():
             try:
                 _kill_group(int(pid_file.read_text()))
@@ -199,11 +206,14 @@ def pdf_pages(path: Path) -> list[tuple[float, float]]:
 
 def list_charts(src: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, int]:
     """Number of chart objects on every sheet of ``src``, by sheet name (in sheet order)."""
-    return {str(k): int(v) for k, v in _run(["charts", str(_existing(src))], timeout=timeout)["charts"].items()}
+    return {
+        str(k): int(v) for k, v in _run(["charts", str(_existing(src))], timeout=timeout)["charts"].items()
+    }
 
 
-def make_pivot(src: Path, dst: Path, sheet: str, source: str, target_sheet: str, *,
-               timeout: float = DEFAULT_TIMEOUT) -> Path:
+def make_pivot(
+    src: Path, dst: Path, sheet: str, source: str, target_sheet: str, *, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
     """Store ``src`` as ``dst`` with a LibreOffice pivot table over ``sheet!source`` (rows: its
     first column, data: the sum of its second) at A1 of ``target_sheet``."""
     src, dst = _existing(src), Path(dst).resolve()
@@ -215,7 +225,9 @@ def make_pivot(src: Path, dst: Path, sheet: str, source: str, target_sheet: str,
 
 def list_macros(src: Path, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[str]]:
     """The macro libraries LibreOffice loads from ``src`` and their modules."""
-    return {str(k): list(v) for k, v in _run(["macros", str(_existing(src))], timeout=timeout)["macros"].items()}
+    return {
+        str(k): list(v) for k, v in _run(["macros", str(_existing(src))], timeout=timeout)["macros"].items()
+    }
 
 
 # --------------------------------------------------------------------------- PNG reading
@@ -238,7 +250,7 @@ def read_png(path: Path) -> np.ndarray:
     pos, idat, header = 8, [], None
     while pos < len(data):
         length, kind = struct.unpack_from(">I4s", data, pos)
-        body = data[pos + 8: pos + 8 + length]
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -251,8 +263,10 @@ def read_png(path: Path) -> np.ndarray:
     width, height, depth, color, _, _, interlace = header
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
     if depth != 8 or channels is None or interlace:
-        raise ValueError(f"{path}: unsupported PNG (depth {depth}, color type {color}, "
-                         f"interlace {interlace}); install Pillow")
+        raise ValueError(
+            f"{path}: unsupported PNG (depth {depth}, color type {color}, "
+            f"interlace {interlace}); install Pillow"
+        )
     raw = np.frombuffer(zlib.decompress(b"".join(idat)), dtype=np.uint8)
     stride = width * channels
     raw = raw[: height * (stride + 1)].reshape(height, stride + 1)
@@ -264,9 +278,9 @@ def read_png(path: Path) -> np.ndarray:
             row = line
         elif kind == 2:
             row = (line + prev) & 0xFF
-        elif kind == 1:          # Sub: running sum per channel
+        elif kind == 1:  # Sub: running sum per channel
             row = np.cumsum(line.reshape(width, channels), axis=0).reshape(-1) & 0xFF
-        elif kind in (3, 4):     # Average, Paeth: sequential per pixel
+        elif kind in (3, 4):  # Average, Paeth: sequential per pixel
             row = np.zeros(stride, dtype=np.int32)
             for x in range(stride):
                 a = row[x - channels] if x >= channels else 0

@@ -33,7 +33,7 @@ import uuid
 import zlib
 from pathlib import Path
 
-import uno  # noqa: F401  (python3-uno; makes the com.sun.star imports below work)
+import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
@@ -88,11 +88,16 @@ class Office:
         except OSError:
             return ""
 
-    def __enter__(self) -> "Office":
+    def __enter__(self) -> Office:
         cmd = [
             SOFFICE,
-            "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-            "--nofirststartwizard", "--nolockcheck",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--nofirststartwizard",
+            "--nolockcheck",
             f"-env:UserInstallation={self.profile.as_uri()}",
             f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
         ]
@@ -102,8 +107,14 @@ class Office:
         env = {**os.environ, "TMPDIR": str(tmp)}
         # Own process group: the launcher forks soffice.bin, the whole tree is killed at the end.
         with open(self.workdir / "soffice.stderr", "wb") as err:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=err, env=env, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
         (self.workdir / "soffice.pid").write_text(str(self.proc.pid))
         try:
             self._connect()
@@ -114,21 +125,24 @@ class Office:
 
     def _connect(self) -> None:
         local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         url = f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext"
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"soffice exited with status {self.proc.returncode} before "
-                                   f"accepting a connection: {self._stderr_tail()}")
+                raise RuntimeError(
+                    f"soffice exited with status {self.proc.returncode} before "
+                    f"accepting a connection: {self._stderr_tail()}"
+                )
             try:
                 ctx = resolver.resolve(url)
                 break
             except NoConnectException:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"soffice did not accept a connection within "
-                                       f"{CONNECT_TIMEOUT:.0f} s: {self._stderr_tail()}")
+                    raise RuntimeError(
+                        f"soffice did not accept a connection within "
+                        f"{CONNECT_TIMEOUT:.0f} s: {self._stderr_tail()}"
+                    ) from None
                 time.sleep(0.2)
         self.ctx, self.smgr = ctx, ctx.ServiceManager
         self.desktop = self.smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
@@ -184,8 +198,9 @@ def recalc(src: Path, dst: Path) -> dict:
         try:
             doc.calculateAll()
             dst.parent.mkdir(parents=True, exist_ok=True)
-            doc.storeToURL(uno.systemPathToFileUrl(str(dst.resolve())),
-                           _props(FilterName=XLSX_FILTER, Overwrite=True))
+            doc.storeToURL(
+                uno.systemPathToFileUrl(str(dst.resolve())), _props(FilterName=XLSX_FILTER, Overwrite=True)
+            )
         finally:
             doc.close(True)
     return {"output": str(dst)}
@@ -201,7 +216,9 @@ def _sheet(doc, name: str):
 def _dib_to_png(dib: bytes) -> bytes:
     """Convert an uncompressed 24/32-bit BMP (what ``XBitmap.getDIB`` returns) to PNG."""
     if dib[:2] != b"BM":
-        raise RuntimeError(f"LibreOffice returned a bitmap that is not a BMP ({len(dib)} bytes: {dib[:16]!r})")
+        raise RuntimeError(
+            f"LibreOffice returned a bitmap that is not a BMP ({len(dib)} bytes: {dib[:16]!r})"
+        )
     offset = struct.unpack_from("<I", dib, 10)[0]
     width, height = struct.unpack_from("<ii", dib, 18)
     bpp, compression = struct.unpack_from("<HI", dib, 28)
@@ -211,28 +228,41 @@ def _dib_to_png(dib: bytes) -> bytes:
     stride = (width * bpp + 31) // 32 * 4
     rows = []
     for y in range(abs(height)):
-        src = y if height < 0 else abs(height) - 1 - y           # BMP rows are bottom-up
-        line = dib[offset + src * stride: offset + src * stride + width * step]
+        src = y if height < 0 else abs(height) - 1 - y  # BMP rows are bottom-up
+        line = dib[offset + src * stride : offset + src * stride + width * step]
         rgb = bytearray(width * 3)
         rgb[0::3], rgb[1::3], rgb[2::3] = line[2::step], line[1::step], line[0::step]
         rows.append(b"\x00" + bytes(rgb))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, abs(height), 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
-PX_PER_HMM = 96 / 2540                 # screen device: 96 dpi; UNO lengths are 1/100 mm
+PX_PER_HMM = 96 / 2540  # screen device: 96 dpi; UNO lengths are 1/100 mm
 MARGIN_HMM = 500
 
 
-def render_png(src: Path, dst: Path, sheet_name: str, *,
-               min_page_mm: tuple[int, int] = (420, 297),
-               max_page_mm: tuple[int, int] = (1000, 1000)) -> dict:
+def render_png(
+    src: Path,
+    dst: Path,
+    sheet_name: str,
+    *,
+    min_page_mm: tuple[int, int] = (420, 297),
+    max_page_mm: tuple[int, int] = (1000, 1000),
+) -> dict:
     """Render one sheet -- cells and drawing objects, charts included -- to a PNG.
 
     The sheet is printed through ``XRenderable`` onto a virtual screen device at 96 dpi.  Its page
@@ -246,7 +276,7 @@ def render_png(src: Path, dst: Path, sheet_name: str, *,
         try:
             doc.calculateAll()
             sheet = _sheet(doc, sheet_name)
-            sheet.removeAllManualPageBreaks()     # one picture of the whole sheet, not its first page
+            sheet.removeAllManualPageBreaks()  # one picture of the whole sheet, not its first page
             style = doc.getStyleFamilies().getByName("PageStyles").getByName(sheet.PageStyle)
             style.HeaderIsOn = False
             style.FooterIsOn = False
@@ -261,14 +291,17 @@ def render_png(src: Path, dst: Path, sheet_name: str, *,
             probe = _props(RenderDevice=toolkit.createScreenCompatibleDevice(16, 16))
             if doc.getRendererCount(sheet, probe) < 1:
                 raise RuntimeError(f"sheet {sheet_name!r} has nothing to print")
-            content = next(p.Value for p in doc.getRenderer(0, sheet, probe)
-                           if p.Name == "CalcPageContentSize")
+            content = next(
+                p.Value for p in doc.getRenderer(0, sheet, probe) if p.Name == "CalcPageContentSize"
+            )
             # Page: the content at 100 % plus margins, within [min_page, max_page]; zoom to fit.
             width = min(max(content.Width + 2 * MARGIN_HMM, min_page_mm[0] * 100), max_page_mm[0] * 100)
             height = min(max(content.Height + 2 * MARGIN_HMM, min_page_mm[1] * 100), max_page_mm[1] * 100)
-            zoom = min(100,
-                       int(100 * (width - 2 * MARGIN_HMM) / max(content.Width, 1)),
-                       int(100 * (height - 2 * MARGIN_HMM) / max(content.Height, 1)))
+            zoom = min(
+                100,
+                int(100 * (width - 2 * MARGIN_HMM) / max(content.Width, 1)),
+                int(100 * (height - 2 * MARGIN_HMM) / max(content.Height, 1)),
+            )
             style.ScaleToPagesX = 0
             style.ScaleToPagesY = 0
             style.PageScale = max(zoom, 10)
@@ -297,8 +330,14 @@ def export_pdf(src: Path, dst: Path, sheet_name: str) -> dict:
             sheet = _sheet(doc, sheet_name)
             data = uno.Any("[]com.sun.star.beans.PropertyValue", _props(Selection=sheet))
             dst.parent.mkdir(parents=True, exist_ok=True)
-            uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(str(dst.resolve())),
-                                           _props(FilterName="calc_pdf_Export", FilterData=data)))
+            uno.invoke(
+                doc,
+                "storeToURL",
+                (
+                    uno.systemPathToFileUrl(str(dst.resolve())),
+                    _props(FilterName="calc_pdf_Export", FilterData=data),
+                ),
+            )
         finally:
             doc.close(True)
     return {"output": str(dst), "bytes": dst.stat().st_size}
@@ -330,13 +369,18 @@ def make_pivot(src: Path, dst: Path, sheet_name: str, source: str, target_sheet:
             desc.setSourceRange(rng)
             fields = desc.getDataPilotFields()
             fields.getByIndex(0).setPropertyValue(
-                "Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "ROW"))
+                "Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "ROW")
+            )
             data = fields.getByIndex(1)
-            data.setPropertyValue("Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "DATA"))
+            data.setPropertyValue(
+                "Orientation", uno.Enum("com.sun.star.sheet.DataPilotFieldOrientation", "DATA")
+            )
             data.setPropertyValue("Function", uno.Enum("com.sun.star.sheet.GeneralFunction", "SUM"))
             pilots.insertNewByName("PlannerPivot", target.getCellRangeByName("A1").getCellAddress(), desc)
             dst.parent.mkdir(parents=True, exist_ok=True)
-            doc.storeToURL(uno.systemPathToFileUrl(str(dst.resolve())), _props(FilterName=XLSX_FILTER, Overwrite=True))
+            doc.storeToURL(
+                uno.systemPathToFileUrl(str(dst.resolve())), _props(FilterName=XLSX_FILTER, Overwrite=True)
+            )
         finally:
             doc.close(True)
     return {"output": str(dst)}
@@ -363,8 +407,10 @@ def _terminate(signum, frame):  # SIGTERM from the caller: unwind so that soffic
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    usage = ("usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | pdf SRC DST SHEET | charts SRC | "
-             "pivot SRC DST SHEET RANGE TARGET | macros SRC")
+    usage = (
+        "usage: lo_uno_script.py recalc SRC DST | png SRC DST SHEET | pdf SRC DST SHEET | charts SRC | "
+        "pivot SRC DST SHEET RANGE TARGET | macros SRC"
+    )
     if len(argv) < 2:
         print(usage, file=sys.stderr)
         return 2

@@ -28,8 +28,15 @@ if str(REPO / "tests") not in sys.path:  # pytest puts it there unless tests/ be
     sys.path.insert(0, str(REPO / "tests"))
 
 import fake_udfs_module  # noqa: E402
-from addin_helpers import (BUILT_MODULES, SOURCES, WIN_INTERPRETER, expected_ribbon_module, macros,  # noqa: E402
-                           oletools_decompress)
+from addin_helpers import (  # noqa: E402
+    BUILT_MODULES,
+    SOURCES,
+    WIN_INTERPRETER,
+    expected_ribbon_module,
+    macros,
+    oletools_decompress,
+)
+
 from linealytics_xl import addin_build as ab  # noqa: E402
 from linealytics_xl.addin import build as addin_build_module  # noqa: E402
 from linealytics_xl.addin import vba_project, vba_source  # noqa: E402
@@ -49,7 +56,7 @@ def dir_records(vba_bin: bytes) -> list[tuple[int, bytes]]:
     while pos < len(data):
         rid, size = struct.unpack_from("<HI", data, pos)
         size = 6 if rid == 0x0009 else size
-        records.append((rid, data[pos + 6:pos + 6 + size]))
+        records.append((rid, data[pos + 6 : pos + 6 + size]))
         pos += 6 + size
     return records
 
@@ -80,8 +87,11 @@ def config_sheet(xlam: Path) -> dict[str, str | bool]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    return ab.build_addin(tmp_path_factory.mktemp("addin") / "linealytics_xl.xlam",
-                          udf_module=fake_udfs_module, interpreter=WIN_INTERPRETER)
+    return ab.build_addin(
+        tmp_path_factory.mktemp("addin") / "linealytics_xl.xlam",
+        udf_module=fake_udfs_module,
+        interpreter=WIN_INTERPRETER,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +105,26 @@ def template_streams() -> dict[str, bytes]:
 # MS-OVBA compression and MS-CFB, against oletools and olefile
 # ---------------------------------------------------------------------------------------------
 
+
 def test_compression_round_trips_through_oletools(template_streams):
     rng = random.Random(7)
     noise = bytes(rng.randrange(256) for _ in range(13000))
     text = (REPO / "linealytics_xl" / "addin" / "cfb.py").read_bytes()
     real_dir = oletools_decompress(template_streams["VBA/dir"])  # the 2,121-byte stream of the notes' trap
-    samples = [b"", b"a", b"abc" * 5000, b"a" * 4096, b"ab" * 2048 + b"c", noise[:4096], noise[:8192] + b"x" * 9,
-               noise[:3000], noise[:3640], noise[:12288], text, real_dir]
+    samples = [
+        b"",
+        b"a",
+        b"abc" * 5000,
+        b"a" * 4096,
+        b"ab" * 2048 + b"c",
+        noise[:4096],
+        noise[:8192] + b"x" * 9,
+        noise[:3000],
+        noise[:3640],
+        noise[:12288],
+        text,
+        real_dir,
+    ]
     for data in samples:
         container = ab.ovba_compress(data)
         assert oletools_decompress(container) == data, len(data)
@@ -121,13 +144,15 @@ def test_compound_file_round_trips_through_olefile(template_streams):
     assert ab.read_cfb(ab.write_cfb(template_streams)) == template_streams
     rng = random.Random(3)
     streams = dict(template_streams)
-    streams.update({
-        "Big": bytes(rng.randrange(256) for _ in range(70000)),  # more than one FAT sector
-        "A/B/C/deep": b"deep",
-        "A/empty": b"",
-        "A/cutoff-1": b"x" * 4095,
-        "A/cutoff": b"y" * 4096,
-    })
+    streams.update(
+        {
+            "Big": bytes(rng.randrange(256) for _ in range(70000)),  # more than one FAT sector
+            "A/B/C/deep": b"deep",
+            "A/empty": b"",
+            "A/cutoff-1": b"x" * 4095,
+            "A/cutoff": b"y" * 4096,
+        }
+    )
     streams.update({f"Many/s{i:02d}": bytes([i]) * (i * 37) for i in range(40)})  # several dir sectors
     data = ab.write_cfb(streams)
     ole = olefile.OleFileIO(io.BytesIO(data))
@@ -139,6 +164,7 @@ def test_compound_file_round_trips_through_olefile(template_streams):
 # The built add-in, read by oletools/olefile
 # ---------------------------------------------------------------------------------------------
 
+
 def test_built_vba_holds_exactly_our_sources(built, template_streams):
     code = macros(built)
     assert set(code) == BUILT_MODULES
@@ -149,11 +175,14 @@ def test_built_vba_holds_exactly_our_sources(built, template_streams):
         assert code[name] == template[name]
     # ThisWorkbook: the template's (Attribute lines only) + a Workbook_Open that registers the help.
     assert code["ThisWorkbook"].startswith(template["ThisWorkbook"].rstrip("\r\n") + "\r\n")
-    added = code["ThisWorkbook"][len(template["ThisWorkbook"].rstrip("\r\n")):].split("\r\n")
+    added = code["ThisWorkbook"][len(template["ThisWorkbook"].rstrip("\r\n")) :].split("\r\n")
     assert [line.strip() for line in added if line.strip() and not line.strip().startswith("'")] == [
-        "Private Sub Workbook_Open()", "On Error Resume Next  ' never let the help texts stop the add-in from loading",
+        "Private Sub Workbook_Open()",
+        "On Error Resume Next  ' never let the help texts stop the add-in from loading",
         "LinealyticsRibbon.LinealyticsRegisterFunctions",
-        "ThisWorkbook.Saved = True  ' registering help is not a change to the add-in", "End Sub"]
+        "ThisWorkbook.Saved = True  ' registering help is not a change to the add-in",
+        "End Sub",
+    ]
 
 
 def test_every_module_is_source_only_and_round_trips(built):
@@ -171,7 +200,7 @@ def test_every_module_is_source_only_and_round_trips(built):
             stream = ole.openstream(f"VBA/{name}").read()
             assert oletools_decompress(stream).decode(codepage) == code[name]
             assert ab.ovba_decompress(stream) == oletools_decompress(stream)
-    assert ole.openstream("VBA/_VBA_PROJECT").read()[:4] == b"\xCC\x61\xFF\xFF"  # no p-code cache
+    assert ole.openstream("VBA/_VBA_PROJECT").read()[:4] == b"\xcc\x61\xff\xff"  # no p-code cache
 
 
 def test_project_is_renamed_and_tied_to_the_installed_xlwings(built):
@@ -200,8 +229,11 @@ def test_a_module_rename_that_would_clash_or_is_invalid_is_refused():
     with zipfile.ZipFile(ab.template_path()) as z:
         project = vba_project.read_project(z.read("xl/vbaProject.bin"))
     sources = dict(project.sources)
-    for new, message in (("xlwings", "would clash"), ("Ribbon Module", "not a usable VBA module name"),
-                         ("R" * 32, "at most 31")):
+    for new, message in (
+        ("xlwings", "would clash"),
+        ("Ribbon Module", "not a usable VBA module name"),
+        ("R" * 32, "at most 31"),
+    ):
         renamed = {k: v for k, v in sources.items() if k != "RibbonMyAddin"} | {new: ""}
         with pytest.raises(ab.AddinBuildError, match=message):
             vba_project.write_project(project, renamed, name="Linealytics", renames={"RibbonMyAddin": new})
@@ -215,10 +247,13 @@ def test_a_module_rename_that_would_clash_or_is_invalid_is_refused():
 # Ribbon
 # ---------------------------------------------------------------------------------------------
 
+
 def ribbon_callbacks(source: str) -> dict[str, list[str]]:
     """Sub name -> body lines of every ribbon callback in a VBA module."""
     subs = {}
-    for match in re.finditer(r"^Sub (\w+)\(control As IRibbonControl\)\r?\n(.*?)^End Sub", source, re.M | re.S):
+    for match in re.finditer(
+        r"^Sub (\w+)\(control As IRibbonControl\)\r?\n(.*?)^End Sub", source, re.M | re.S
+    ):
         subs[match.group(1)] = [line.strip() for line in match.group(2).splitlines() if line.strip()]
     return subs
 
@@ -252,7 +287,9 @@ def test_every_callback_is_one_runpython_naming_a_ribbon_function(built):
     called = set()
     for sub, body in callbacks.items():
         assert len(body) == 1, sub
-        match = re.fullmatch(r'RunPython "import linealytics_xl\.ribbon as r; r\.([a-z_][a-z0-9_]*)\(\)"', body[0])
+        match = re.fullmatch(
+            r'RunPython "import linealytics_xl\.ribbon as r; r\.([a-z_][a-z0-9_]*)\(\)"', body[0]
+        )
         assert match, body[0]
         called.add(match.group(1))
     assert called == RIBBON_FUNCTIONS
@@ -262,7 +299,9 @@ def test_linealytics_xl_ribbon_has_the_called_functions():
     try:
         ribbon = importlib.import_module("linealytics_xl.ribbon")
     except ImportError as exc:
-        pytest.skip(f"linealytics_xl.ribbon is not importable yet ({exc}); the buttons call {sorted(RIBBON_FUNCTIONS)}")
+        pytest.skip(
+            f"linealytics_xl.ribbon is not importable yet ({exc}); the buttons call {sorted(RIBBON_FUNCTIONS)}"
+        )
     missing = sorted(name for name in RIBBON_FUNCTIONS if not callable(getattr(ribbon, name, None)))
     assert not missing, f"linealytics_xl.ribbon lacks {missing}"
 
@@ -280,6 +319,7 @@ def test_a_button_without_callback_fails_the_build():
 # UDF wrappers and the config sheet
 # ---------------------------------------------------------------------------------------------
 
+
 def test_udf_wrappers_follow_xlwings_and_the_signatures():
     vba = ab.generate_udf_wrappers(fake_udfs_module)
     functions = re.findall(r"^Function (\w+)\((.*)\)$", vba, re.M)
@@ -289,15 +329,20 @@ def test_udf_wrappers_follow_xlwings_and_the_signatures():
         ("LL_WHERE", "table, Optional end_, Optional Date_"),  # caller is not an Excel argument
         ("LL_NO_DOC", "x"),
     ]
-    assert ('LL_PLAN = XLPy.CallUDF("fake_udfs_module", "LL_PLAN", Array(demand, capacity, horizon_days, start), '
-            "ActiveWorkbook, Application.Caller)") in vba
-    assert 'Array(table, Nothing, end_, Date_), ActiveWorkbook, Application.Caller)' in vba
-    assert 'LL_SUM = XLPy.CallUDF("fake_udfs_module", "LL_SUM", argsArray, ActiveWorkbook, Application.Caller)' in vba
+    assert (
+        'LL_PLAN = XLPy.CallUDF("fake_udfs_module", "LL_PLAN", Array(demand, capacity, horizon_days, start), '
+        "ActiveWorkbook, Application.Caller)"
+    ) in vba
+    assert "Array(table, Nothing, end_, Date_), ActiveWorkbook, Application.Caller)" in vba
+    assert (
+        'LL_SUM = XLPy.CallUDF("fake_udfs_module", "LL_SUM", argsArray, ActiveWorkbook, Application.Caller)'
+        in vba
+    )
     assert 'Attribute LL_PLAN.VB_Description = "Plan wafer starts for the ""demand"" table."' in vba
     assert "LL_NO_DOC.VB_Description" not in vba
     assert vba.count("On Error GoTo failed") == 4 and vba.count("= Err.Description") == 4
     # On a Mac (no xlwings UDFs) the cell says so instead of a DLL-loading error, before any call.
-    plan = vba[vba.index("Function LL_PLAN("):vba.index("End Function")]
+    plan = vba[vba.index("Function LL_PLAN(") : vba.index("End Function")]
     assert plan.index("#If Mac Then") < plan.index("XLPy.CallUDF")
     assert 'LL_PLAN = "LL_PLAN: worksheet functions need Excel for Windows. On a Mac' in plan
     assert "LL_NOT_EXPORTED" not in vba and "helper" not in vba
@@ -314,8 +359,11 @@ def test_udf_module_errors_are_reported():
 
 
 def test_config_sheet_holds_the_udf_module_and_interpreter(built):
-    assert config_sheet(built) == {"Interpreter_Win": WIN_INTERPRETER, "UDF Modules": "fake_udfs_module",
-                                   "Use UDF Server": True}
+    assert config_sheet(built) == {
+        "Interpreter_Win": WIN_INTERPRETER,
+        "UDF Modules": "fake_udfs_module",
+        "Use UDF Server": True,
+    }
 
 
 def test_config_sheet_without_interpreter_and_deterministic_output(tmp_path):
@@ -340,8 +388,21 @@ def test_default_udf_module_is_linealytics_xl_udfs(tmp_path):
 def test_command_line_entry_point(tmp_path):
     out = tmp_path / "cli.xlam"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "tests"), str(REPO)]))
-    result = subprocess.run([sys.executable, "-m", "linealytics_xl.addin_build", "--output", str(out),
-                             "--udf-module", "fake_udfs_module"], capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linealytics_xl.addin_build",
+            "--output",
+            str(out),
+            "--udf-module",
+            "fake_udfs_module",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)
 
@@ -350,20 +411,31 @@ def test_command_line_entry_point(tmp_path):
 # Packaging: the sources ship with the package and the build works from an installed copy
 # ---------------------------------------------------------------------------------------------
 
+
 def test_pyproject_lists_every_package():
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     listed = set(config["packages"])
-    on_disk = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "linealytics_xl").rglob("__init__.py")}
+    on_disk = {
+        ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "linealytics_xl").rglob("__init__.py")
+    }
     missing = sorted(on_disk - listed)
-    assert not missing, f"add {missing} to [tool.setuptools] packages in pyproject.toml, or they are not installed"
+    assert not missing, (
+        f"add {missing} to [tool.setuptools] packages in pyproject.toml, or they are not installed"
+    )
     assert config["package-dir"]["linealytics_xl.addin_sources"] == "install/addin"
     patterns = config["package-data"]["linealytics_xl.addin_sources"]
     for f in SOURCES.iterdir():
         assert any(Path(f.name).match(p) for p in patterns), f"{f.name} would not be installed"
 
 
-NETWORK_TROUBLE = ("Could not find a version that satisfies", "No matching distribution", "NewConnectionError",
-                   "Temporary failure in name resolution", "Network is unreachable", "ConnectTimeout")
+NETWORK_TROUBLE = (
+    "Could not find a version that satisfies",
+    "No matching distribution",
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "ConnectTimeout",
+)
 
 
 def test_build_from_an_installed_copy(tmp_path):
@@ -376,20 +448,47 @@ def test_build_from_an_installed_copy(tmp_path):
     shutil.copytree(REPO / "linealytics_xl", src / "linealytics_xl", ignore=ignore)
     shutil.copytree(SOURCES, src / "install" / "addin", ignore=ignore)
     target = tmp_path / "site"
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--disable-pip-version-check",
-                          "--target", str(target), str(src)], capture_output=True, text=True, timeout=600)
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if pip.returncode != 0 and any(s in pip.stderr for s in NETWORK_TROUBLE):
         pytest.skip(f"pip could not fetch the build backend (no package index?): {pip.stderr[-500:]}")
     assert pip.returncode == 0, pip.stderr[-3000:]
-    assert sorted(p.name for p in (target / "linealytics_xl" / "addin_sources").iterdir()) == \
-        sorted(p.name for p in SOURCES.iterdir())
+    assert sorted(p.name for p in (target / "linealytics_xl" / "addin_sources").iterdir()) == sorted(
+        p.name for p in SOURCES.iterdir()
+    )
     out = tmp_path / "installed.xlam"
-    code = ("import sys, linealytics_xl.addin_build as ab, fake_udfs_module as m;"
-            "print(ab.__file__); print(ab.sources_dir()); ab.build_addin(sys.argv[1], m)")
+    code = (
+        "import sys, linealytics_xl.addin_build as ab, fake_udfs_module as m;"
+        "print(ab.__file__); print(ab.sources_dir()); ab.build_addin(sys.argv[1], m)"
+    )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), str(REPO / "tests")]))
-    run = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     module_file, sources = run.stdout.split("\n")[:2]
-    assert Path(module_file).is_relative_to(target) and Path(sources) == target / "linealytics_xl" / "addin_sources"
+    assert (
+        Path(module_file).is_relative_to(target)
+        and Path(sources) == target / "linealytics_xl" / "addin_sources"
+    )
     assert macros(out)["LinealyticsRibbon"] == expected_ribbon_module(fake_udfs_module)

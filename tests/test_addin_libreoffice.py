@@ -19,16 +19,20 @@ if str(REPO / "tests") not in sys.path:
 
 import fake_udfs_module  # noqa: E402
 from addin_helpers import BUILT_MODULES, WIN_INTERPRETER, expected_ribbon_module, macros  # noqa: E402
+
 from linealytics_xl import addin_build as ab  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    return ab.build_addin(tmp_path_factory.mktemp("addin") / "linealytics_xl.xlam",
-                          udf_module=fake_udfs_module, interpreter=WIN_INTERPRETER)
+    return ab.build_addin(
+        tmp_path_factory.mktemp("addin") / "linealytics_xl.xlam",
+        udf_module=fake_udfs_module,
+        interpreter=WIN_INTERPRETER,
+    )
 
 
-UNO_SCRIPT = textwrap.dedent('''
+UNO_SCRIPT = textwrap.dedent("""
     import json, subprocess, sys, time, uuid
     import uno
     from com.sun.star.beans import PropertyValue
@@ -85,7 +89,7 @@ UNO_SCRIPT = textwrap.dedent('''
             proc.wait(30)
         except Exception:
             proc.kill()
-''')
+""")
 
 
 def libreoffice_missing() -> str | None:
@@ -114,13 +118,21 @@ def test_libreoffice_opens_the_add_in_and_sees_our_vba(built, tmp_path):
     script = tmp_path / "list_basic.py"
     script.write_text(UNO_SCRIPT)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    result = subprocess.run(["/usr/bin/python3", str(script), str(copy), str(tmp_path / "profile")],
-                            capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        ["/usr/bin/python3", str(script), str(copy), str(tmp_path / "profile")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["sheets"] == ["linealytics.conf"]
-    assert seen["config"] == [["Interpreter_Win", WIN_INTERPRETER], ["UDF Modules", "fake_udfs_module"],
-                              ["Use UDF Server", "1"]]  # LibreOffice has no boolean cell type: TRUE reads as 1
+    assert seen["config"] == [
+        ["Interpreter_Win", WIN_INTERPRETER],
+        ["UDF Modules", "fake_udfs_module"],
+        ["Use UDF Server", "1"],
+    ]  # LibreOffice has no boolean cell type: TRUE reads as 1
     assert "Linealytics" in seen["libraries"]
     modules = seen["libraries"]["Linealytics"]
     assert set(modules) == BUILT_MODULES
@@ -128,7 +140,9 @@ def test_libreoffice_opens_the_add_in_and_sees_our_vba(built, tmp_path):
     for name, source in modules.items():
         # LibreOffice puts 2 lines (3 for a class module) of its own in front of the VBA source.
         lines = source.split("\n")
-        assert lines[0].startswith("Rem Attribute VBA_ModuleType=") and lines[1] == "Option VBASupport 1", name
+        assert lines[0].startswith("Rem Attribute VBA_ModuleType=") and lines[1] == "Option VBASupport 1", (
+            name
+        )
         skip = 3 if lines[2] == "Option ClassModule" else 2
         body = "\n".join(lines[skip:]).rstrip("\n")
         assert body == as_libreoffice_shows(expected[name]), name

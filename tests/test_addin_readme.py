@@ -20,10 +20,10 @@ from addin_examples import EXAMPLES, Example, render  # noqa: E402
 
 def readme_table(formula: str) -> list[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## In Excel: the Linealytics add-in"):readme.index("## Alerts, e-mail")]
+    section = readme[readme.index("## In Excel: the Linealytics add-in") : readme.index("## Alerts, e-mail")]
     block = f"```\n{formula}\n```\n"
     assert section.count(block) == 1, f"README's add-in section has no single code block {formula}"
-    after = section[section.index(block) + len(block):].lstrip("\n").split("\n")
+    after = section[section.index(block) + len(block) :].lstrip("\n").split("\n")
     table = []
     for line in after:
         if not line.startswith("|"):

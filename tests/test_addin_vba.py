@@ -33,6 +33,7 @@ if str(REPO / "tests") not in sys.path:
     sys.path.insert(0, str(REPO / "tests"))
 
 from addin_helpers import macros, oletools_decompress  # noqa: E402
+
 from linealytics_xl import addin_build as ab  # noqa: E402
 from linealytics_xl import udfs  # noqa: E402
 from linealytics_xl.addin import udf_meta, vba_source  # noqa: E402
@@ -63,13 +64,17 @@ def procedures(source: str) -> list[str]:
 def registrations(ribbon_source: str) -> dict[str, tuple[str, str, list[str]]]:
     """function -> (description, category, argument help) from the built registration Sub."""
     joined = re.sub(r" _\r?\n\s*", " ", ribbon_source)  # VBA line continuations
-    body = joined[joined.index("Public Sub LinealyticsRegisterFunctions()"):]
-    body = body[:body.index("End Sub")]
+    body = joined[joined.index("Public Sub LinealyticsRegisterFunctions()") :]
+    body = body[: body.index("End Sub")]
     found = {}
     call = rf'^\s*LinealyticsDescribeFunction "(\w+)", ({VBA_STRING}), ({VBA_STRING}), Array\((.*)\)\s*$'
     for match in re.finditer(call, body, re.M):
         name, description, category, args = match.groups()
-        found[name] = (unquote(description), unquote(category), [unquote(a) for a in re.findall(VBA_STRING, args)])
+        found[name] = (
+            unquote(description),
+            unquote(category),
+            [unquote(a) for a in re.findall(VBA_STRING, args)],
+        )
     return found
 
 
@@ -81,6 +86,7 @@ def real_addin(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Function wizard help
 # ---------------------------------------------------------------------------------------------
+
 
 def test_every_function_has_wizard_help_from_its_signature_and_docs(real_addin):
     registered = registrations(macros(real_addin)["LinealyticsRibbon"])
@@ -101,12 +107,20 @@ def test_every_function_has_wizard_help_from_its_signature_and_docs(real_addin):
 
 def test_workbook_open_runs_the_registration_guarded(real_addin):
     code = macros(real_addin)
-    workbook_open = re.search(r"Private Sub Workbook_Open\(\)\r\n(.*?)End Sub", code["ThisWorkbook"], re.S).group(1)
+    workbook_open = re.search(
+        r"Private Sub Workbook_Open\(\)\r\n(.*?)End Sub", code["ThisWorkbook"], re.S
+    ).group(1)
     lines = [ln.split("'")[0].strip() for ln in workbook_open.splitlines() if ln.split("'")[0].strip()]
-    assert lines == ["On Error Resume Next", "LinealyticsRibbon.LinealyticsRegisterFunctions", "ThisWorkbook.Saved = True"]
-    describe = re.search(r"Private Sub LinealyticsDescribeFunction\((.*?)End Sub", code["LinealyticsRibbon"], re.S).group(1)
+    assert lines == [
+        "On Error Resume Next",
+        "LinealyticsRibbon.LinealyticsRegisterFunctions",
+        "ThisWorkbook.Saved = True",
+    ]
+    describe = re.search(
+        r"Private Sub LinealyticsDescribeFunction\((.*?)End Sub", code["LinealyticsRibbon"], re.S
+    ).group(1)
     assert describe.lstrip().split("\r\n")[2].strip().startswith("On Error Resume Next")
-    assert "\"'\" & ThisWorkbook.Name & \"'!\" & functionName" in describe  # the add-in's own function
+    assert '"\'" & ThisWorkbook.Name & "\'!" & functionName' in describe  # the add-in's own function
     assert "Val(Application.Version) >= 14" in describe  # ArgumentDescriptions needs Excel 2010+
     with zipfile.ZipFile(real_addin) as z:
         ole = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
@@ -123,12 +137,14 @@ def test_wizard_help_is_what_xlwings_decorators_record(monkeypatch):
         def inner(f):
             recorded.setdefault(f.__name__, {"args": {}})["category"] = kwargs.get("category")
             return f
+
         return inner(f) if f is not None else inner
 
     def arg(name, convert=None, **kwargs):
         def inner(f):
             recorded.setdefault(f.__name__, {"args": {}})["args"][name] = kwargs.get("doc")
             return f
+
         return inner
 
     monkeypatch.setattr(xlwings, "func", func)
@@ -151,15 +167,21 @@ def _module_from(tmp_path: Path, name: str, source: str):
     return module
 
 
-@pytest.mark.parametrize("decorators, message", [
-    (f'@xw.arg("x", doc="{"y" * 256}")', "256 characters"),
-    ('@xw.arg("x", doc=f"{HELP}")', "not a literal"),
-    ('@xw.arg("z", doc="no such parameter")', r"documents \['z'\]"),
-    ('@xw.func(category=3)', "category must be a name"),
-    ('@xw.arg("x", doc="\u2265 0")', "code page"),
-])
+@pytest.mark.parametrize(
+    "decorators, message",
+    [
+        (f'@xw.arg("x", doc="{"y" * 256}")', "256 characters"),
+        ('@xw.arg("x", doc=f"{HELP}")', "not a literal"),
+        ('@xw.arg("z", doc="no such parameter")', r"documents \['z'\]"),
+        ("@xw.func(category=3)", "category must be a name"),
+        ('@xw.arg("x", doc="\u2265 0")', "code page"),
+    ],
+)
 def test_help_the_wizard_cannot_show_fails_the_build(tmp_path, decorators, message):
-    module = _module_from(tmp_path, f"bad_help_{abs(hash(decorators))}", f'''
+    module = _module_from(
+        tmp_path,
+        f"bad_help_{abs(hash(decorators))}",
+        f'''
         import xlwings as xw
         __all__ = ["LL_X"]
         HELP = "help"
@@ -167,13 +189,17 @@ def test_help_the_wizard_cannot_show_fails_the_build(tmp_path, decorators, messa
         def LL_X(x):
             """Does x."""
             return x
-    ''')
+    ''',
+    )
     with pytest.raises(ab.AddinBuildError, match=message):
         vba_source.generate_function_registration(module)
 
 
 def test_a_function_without_decorators_gets_the_default_category_and_empty_help(tmp_path):
-    module = _module_from(tmp_path, "plain_udfs", '''
+    module = _module_from(
+        tmp_path,
+        "plain_udfs",
+        '''
         __all__ = ["LL_ECHO", "LL_NONE"]
         def LL_ECHO(value, caller, times=1):
             """Echo a value."""
@@ -181,14 +207,20 @@ def test_a_function_without_decorators_gets_the_default_category_and_empty_help(
         def LL_NONE():
             """No arguments."""
             return 0
-    ''')
+    ''',
+    )
     found = registrations(vba_source.generate_function_registration(module))
-    assert found == {"LL_ECHO": ("Echo a value.", "Linealytics", ["", ""]),  # caller is not an argument
-                     "LL_NONE": ("No arguments.", "Linealytics", [])}
+    assert found == {
+        "LL_ECHO": ("Echo a value.", "Linealytics", ["", ""]),  # caller is not an argument
+        "LL_NONE": ("No arguments.", "Linealytics", []),
+    }
 
 
 def test_decorators_are_found_however_xlwings_is_imported(tmp_path):
-    module = _module_from(tmp_path, "import_styles", '''
+    module = _module_from(
+        tmp_path,
+        "import_styles",
+        '''
         import xlwings
         from xlwings import arg, func
         __all__ = ["LL_A", "LL_B"]
@@ -202,7 +234,8 @@ def test_decorators_are_found_however_xlwings_is_imported(tmp_path):
         def LL_B(y):
             """B."""
             return y
-    ''')
+    ''',
+    )
     found = registrations(vba_source.generate_function_registration(module))
     assert found == {"LL_A": ("A.", "Fab", ["An x."]), "LL_B": ("B.", "Fab", ["A y."])}
 
@@ -211,6 +244,7 @@ def test_decorators_are_found_however_xlwings_is_imported(tmp_path):
 # Warm Python: the UDF server
 # ---------------------------------------------------------------------------------------------
 
+
 def test_config_sheet_switches_on_the_udf_server_that_runpython_uses(real_addin):
     with zipfile.ZipFile(real_addin) as z:
         strings = [si.findtext(f"{CUI_NS}t") for si in ET.fromstring(z.read("xl/sharedStrings.xml"))]
@@ -218,12 +252,15 @@ def test_config_sheet_switches_on_the_udf_server_that_runpython_uses(real_addin)
     rows = {}
     for row in sheet.iter(f"{CUI_NS}row"):
         key, value = list(row.iter(f"{CUI_NS}c"))
-        rows[strings[int(key.findtext(f"{CUI_NS}v"))].upper()] = (value.get("t"), value.findtext(f"{CUI_NS}v"))
+        rows[strings[int(key.findtext(f"{CUI_NS}v"))].upper()] = (
+            value.get("t"),
+            value.findtext(f"{CUI_NS}v"),
+        )
     assert rows["USE UDF SERVER"] == ("b", "1")  # a TRUE cell, as xlwings' template writes its booleans
     # ...and the xlwings VBA in this add-in reads that key (upper-cased) to run RunPython in the server.
     xlwings_vba = macros(real_addin)["xlwings"]
     assert 'OPTIMIZED_CONNECTION = GetConfig("USE UDF SERVER", False)' in xlwings_vba
-    branch = xlwings_vba[xlwings_vba.index("If OPTIMIZED_CONNECTION = True Then"):]
+    branch = xlwings_vba[xlwings_vba.index("If OPTIMIZED_CONNECTION = True Then") :]
     assert branch.index("XLPy.Exec") < branch.index("ExecuteWindows(")
     assert "d.Add UCase(cell.Value)" in xlwings_vba  # sheet keys are compared upper-cased
 
@@ -232,14 +269,22 @@ def test_the_ribbon_entry_point_imports_nothing_heavy(tmp_path):
     """A click imports linealytics_xl.ribbon first; the heavy stacks wait for the step that needs them."""
     heavy = ("xlwings", "numpy", "pandas", "openpyxl", "pulp", "xgboost", "sklearn", "matplotlib")
     code = f"import json, sys; import linealytics_xl.ribbon; print(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert json.loads(done.stdout) == []
 
 
 # ---------------------------------------------------------------------------------------------
 # Names: own module and callbacks, no clash with the worksheet functions
 # ---------------------------------------------------------------------------------------------
+
 
 def xlwings_shipped_procedures() -> set[str]:
     """Every procedure name in the VBA xlwings ships: its templates, its add-in and its .bas/.cls files."""
@@ -273,8 +318,11 @@ def test_ribbon_module_and_callbacks_are_owned_by_this_project(real_addin):
     streams = {"/".join(p): ole.openstream(p).read() for p in ole.listdir()}
     assert "VBA/LinealyticsRibbon" in streams and "VBA/RibbonMyAddin" not in streams
     texts = [oletools_decompress(streams["VBA/dir"]), streams["PROJECT"], streams["PROJECTwm"]]
-    texts += [oletools_decompress(data) for name, data in streams.items()
-              if name.startswith("VBA/") and name not in ("VBA/dir", "VBA/_VBA_PROJECT")]
+    texts += [
+        oletools_decompress(data)
+        for name, data in streams.items()
+        if name.startswith("VBA/") and name not in ("VBA/dir", "VBA/_VBA_PROJECT")
+    ]
     for data in texts:
         assert b"RibbonMyAddin" not in data and "RibbonMyAddin".encode("utf-16-le") not in data
     assert b"LinealyticsRibbon\0" + "LinealyticsRibbon".encode("utf-16-le") + b"\0\0" in streams["PROJECTwm"]
@@ -286,14 +334,20 @@ def test_no_worksheet_function_shares_a_name_with_another_vba_name(real_addin):
     modules = {name.lower() for name in code}
     for fname in (n for n in udfs.__all__ if n.startswith("LL_")):
         assert fname.lower() not in modules
-        declared = [(module, p) for module, source in code.items() for p in procedures(source)
-                    if p.lower() == fname.lower()]
+        declared = [
+            (module, p)
+            for module, source in code.items()
+            for p in procedures(source)
+            if p.lower() == fname.lower()
+        ]
         assert declared == [("LinealyticsRibbon", fname)], declared  # its own wrapper, nothing else
 
 
 def test_the_build_refuses_a_clashing_name():
-    sources = {"LinealyticsRibbon": "Function LL_PLAN()\r\nEnd Function\r\n",
-               "xlwings": "Public Function ll_plan(x)\r\nEnd Function\r\n"}
+    sources = {
+        "LinealyticsRibbon": "Function LL_PLAN()\r\nEnd Function\r\n",
+        "xlwings": "Public Function ll_plan(x)\r\nEnd Function\r\n",
+    }
     with pytest.raises(ab.AddinBuildError, match="clashes with procedure ll_plan in xlwings"):
         vba_source.check_names(sources, ["LL_PLAN"])
     with pytest.raises(ab.AddinBuildError, match="name of the VBA module"):

@@ -32,9 +32,9 @@ runner = CliRunner()
 @dataclass
 class Case:
     args: list[str]
-    message: str                        # a fragment of the sentence the planner reads
-    files: list[Path]                   # inputs whose bytes must not change
-    absent: list[Path] = field(default_factory=list)   # must not exist afterwards
+    message: str  # a fragment of the sentence the planner reads
+    files: list[Path]  # inputs whose bytes must not change
+    absent: list[Path] = field(default_factory=list)  # must not exist afterwards
 
 
 def digest(path: Path) -> str | None:
@@ -43,8 +43,11 @@ def digest(path: Path) -> str | None:
 
 def leftovers(folder: Path) -> list[str]:
     """Files a run would leave beside a workbook: temporary files, run locks, record folders."""
-    return sorted(p.name for p in folder.iterdir()
-                  if p.name.startswith(".~linealytics-") or p.name.endswith((".linealytics.lock", ".runs")))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".~linealytics-") or p.name.endswith((".linealytics.lock", ".runs"))
+    )
 
 
 def rewrite_zip(src: Path, dst: Path, change: dict[str, bytes | None]) -> None:
@@ -61,6 +64,7 @@ def rewrite_zip(src: Path, dst: Path, change: dict[str, bytes | None]) -> None:
 
 
 # --- the corpus: each builder makes its files in tmp and returns the case ----------------------
+
 
 def csv_file(tmp: Path, real: Path) -> Case:
     p = tmp / "plan.csv"
@@ -86,8 +90,9 @@ def encrypted(tmp: Path, real: Path) -> Case:
     p = tmp / "locked.xlsx"
     with open(real, "rb") as f, open(p, "wb") as out:
         OOXMLFile(f).encrypt("secret", out)
-    return Case(["plan", str(p)],
-                "the workbook is encrypted; save it without a password or plan it from Excel", [p])
+    return Case(
+        ["plan", str(p)], "the workbook is encrypted; save it without a password or plan it from Excel", [p]
+    )
 
 
 def old_xls(tmp: Path, real: Path) -> Case:
@@ -109,7 +114,11 @@ def truncated(tmp: Path, real: Path) -> Case:
 def corrupt_sheet_xml(tmp: Path, real: Path) -> Case:
     p = tmp / "broken.xlsx"
     rewrite_zip(real, p, {"xl/worksheets/sheet3.xml": b"<worksheet><sheetData><row><c r='A1'>"})
-    return Case(["plan", str(p)], "broken.xlsx is damaged: the sheet 'Weekly Demand Ratio' (part xl/worksheets/sheet3.xml) cannot be read", [p])
+    return Case(
+        ["plan", str(p)],
+        "broken.xlsx is damaged: the sheet 'Weekly Demand Ratio' (part xl/worksheets/sheet3.xml) cannot be read",
+        [p],
+    )
 
 
 def no_workbook_part(tmp: Path, real: Path) -> Case:
@@ -131,29 +140,43 @@ def missing(tmp: Path, real: Path) -> Case:
 def output_is_folder(tmp: Path, real: Path) -> Case:
     out = tmp / "out.xlsx"
     out.mkdir()
-    return Case(["plan", str(real), "--output", str(out)], "out.xlsx is a folder; give the path of a workbook file",
-                [real])
+    return Case(
+        ["plan", str(real), "--output", str(out)],
+        "out.xlsx is a folder; give the path of a workbook file",
+        [real],
+    )
 
 
 def output_folder_read_only(tmp: Path, real: Path) -> Case:
     folder = tmp / "readonly"
     folder.mkdir()
     folder.chmod(0o555)
-    return Case(["plan", str(real), "--output", str(folder / "out.xlsx")],
-                f"the folder {folder} cannot be written (read-only)", [real], [folder / "out.xlsx"])
+    return Case(
+        ["plan", str(real), "--output", str(folder / "out.xlsx")],
+        f"the folder {folder} cannot be written (read-only)",
+        [real],
+        [folder / "out.xlsx"],
+    )
 
 
 def output_parent_is_file(tmp: Path, real: Path) -> Case:
     blocker = tmp / "notes.txt"
     blocker.write_text("a file, not a folder")
-    return Case(["plan", str(real), "--output", str(blocker / "out.xlsx")], "is a file, so the folder cannot be created",
-                [real, blocker])
+    return Case(
+        ["plan", str(real), "--output", str(blocker / "out.xlsx")],
+        "is a file, so the folder cannot be created",
+        [real, blocker],
+    )
 
 
 def output_not_a_workbook_name(tmp: Path, real: Path) -> Case:
     out = tmp / "plan.csv"
-    return Case(["plan", str(real), "--output", str(out)], "--output plan.csv: expected a workbook file name ending "
-                "in .xlsx or .xlsm", [real], [out])
+    return Case(
+        ["plan", str(real), "--output", str(out)],
+        "--output plan.csv: expected a workbook file name ending in .xlsx or .xlsm",
+        [real],
+        [out],
+    )
 
 
 def input_read_only(tmp: Path, real: Path) -> Case:
@@ -180,7 +203,9 @@ def folder_read_only_in_place(tmp: Path, real: Path) -> Case:
 def excel_lock_in_place(tmp: Path, real: Path) -> Case:
     owner = real.with_name("~$" + real.name)
     owner.write_bytes(b"planner")
-    return Case(["plan", str(real)], "plan.xlsx is open in Excel (lock file ~$plan.xlsx exists)", [real, owner])
+    return Case(
+        ["plan", str(real)], "plan.xlsx is open in Excel (lock file ~$plan.xlsx exists)", [real, owner]
+    )
 
 
 def excel_lock_at_output(tmp: Path, real: Path) -> Case:
@@ -200,18 +225,47 @@ def sleeper():
 
 def locked_by_live_run(tmp: Path, real: Path, pid: int) -> Case:
     lock = lock_path(real)
-    lock.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "since": "2026-12-01T08:00:00",
-                                "command": "linealytics plan plan.xlsx", "token": "x"}))
-    return Case(["plan", str(real), "--wait", "0"],
-                f"plan.xlsx is being planned by another run (process {pid}, running since 2026-12-01 08:00:00: "
-                f"linealytics plan plan.xlsx); waited 0 s", [real, lock])
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "host": socket.gethostname(),
+                "since": "2026-12-01T08:00:00",
+                "command": "linealytics plan plan.xlsx",
+                "token": "x",
+            }
+        )
+    )
+    return Case(
+        ["plan", str(real), "--wait", "0"],
+        f"plan.xlsx is being planned by another run (process {pid}, running since 2026-12-01 08:00:00: "
+        f"linealytics plan plan.xlsx); waited 0 s",
+        [real, lock],
+    )
 
 
-CASES = [csv_file, csv_named_xlsx, directory, encrypted, old_xls, truncated, corrupt_sheet_xml, no_workbook_part,
-         empty, missing, output_is_folder, output_folder_read_only, output_parent_is_file,
-         output_not_a_workbook_name, input_read_only,
-         output_read_only, folder_read_only_in_place, excel_lock_in_place, excel_lock_at_output,
-         locked_by_live_run]
+CASES = [
+    csv_file,
+    csv_named_xlsx,
+    directory,
+    encrypted,
+    old_xls,
+    truncated,
+    corrupt_sheet_xml,
+    no_workbook_part,
+    empty,
+    missing,
+    output_is_folder,
+    output_folder_read_only,
+    output_parent_is_file,
+    output_not_a_workbook_name,
+    input_read_only,
+    output_read_only,
+    folder_read_only_in_place,
+    excel_lock_in_place,
+    excel_lock_at_output,
+    locked_by_live_run,
+]
 
 
 @pytest.mark.parametrize("build", CASES, ids=[c.__name__ for c in CASES])

@@ -17,18 +17,26 @@ from typer.testing import CliRunner
 from linealytics_xl.cli import app
 
 runner = CliRunner()
-SD, DENS, RAT, BC, YLD = "Supply_Demand", "Density per Wafer", "Weekly Demand Ratio", "Boundary Conditions", "Yield"
+SD, DENS, RAT, BC, YLD = (
+    "Supply_Demand",
+    "Density per Wafer",
+    "Weekly Demand Ratio",
+    "Boundary Conditions",
+    "Yield",
+)
 
 
 def put(sheet: str, cell: str, value):
     def edit(wb):
         wb[sheet][cell] = value
+
     return edit
 
 
 def rename(old: str, new: str):
     def edit(wb):
         wb[old].title = new
+
     return edit
 
 
@@ -36,6 +44,7 @@ def both(*edits):
     def edit(wb):
         for e in edits:
             e(wb)
+
     return edit
 
 
@@ -49,6 +58,7 @@ def relabel_first_quarter(wb):
 def drop_sheet(name: str):
     def edit(wb):
         del wb[name]
+
     return edit
 
 
@@ -64,7 +74,11 @@ CASES = [
     ("demand-time", put(SD, "E5", time(1, 19, 12)), ["Supply_Demand!E5", "found 01:19:12"]),
     ("demand-date", put(SD, "E5", datetime(1995, 7, 3)), ["Supply_Demand!E5", "found 1995-07-03"]),
     ("demand-ambiguous-text", put(SD, "E5", "1,5"), ["Supply_Demand!E5", "found '1,5'"]),
-    ("demand-formula-unreadable", put(SD, "E5", "=VLOOKUP(A1,B1:C3,2)"), ["Supply_Demand!E5", "not a sum of cells"]),
+    (
+        "demand-formula-unreadable",
+        put(SD, "E5", "=VLOOKUP(A1,B1:C3,2)"),
+        ["Supply_Demand!E5", "not a sum of cells"],
+    ),
     ("wos-negative", put(SD, "E4", -1), ["Supply_Demand!E4", "(negative)"]),
     ("wos-huge", put(SD, "E4", 1e300), ["Supply_Demand!E4", "weeks"]),
     ("wos-beyond-ten-years", put(SD, "E4", 600), ["Supply_Demand!E4", "sane bound of 520 weeks"]),
@@ -76,9 +90,20 @@ CASES = [
     ("duplicate-quarter-column", put(SD, "D1", "Q4 95"), ["Supply_Demand!E1", "D1 and E1"]),
     ("bad-quarter-header", put(SD, "D1", "abc"), ["Supply_Demand!D1", "found 'abc'"]),
     ("quarter-columns-out-of-order", put(SD, "E1", "Q3 94"), ["Supply_Demand!E1", "in order"]),
-    ("demand-row-missing", put(SD, "B5", "Effective Demand"), ["Supply_Demand!A1", "'21A' (from 'Boundary Conditions'!A6) with attribute 'EffectiveDemand'",
-                                                                  "B5 holds 'Effective Demand'"]),
-    ("sheet-near-miss", rename(SD, "Suply_Demand"), ["no sheet 'Supply_Demand'", "did you mean 'Suply_Demand'?"]),
+    (
+        "demand-row-missing",
+        put(SD, "B5", "Effective Demand"),
+        [
+            "Supply_Demand!A1",
+            "'21A' (from 'Boundary Conditions'!A6) with attribute 'EffectiveDemand'",
+            "B5 holds 'Effective Demand'",
+        ],
+    ),
+    (
+        "sheet-near-miss",
+        rename(SD, "Suply_Demand"),
+        ["no sheet 'Supply_Demand'", "did you mean 'Suply_Demand'?"],
+    ),
     # Density per Wafer
     ("density-zero", put(DENS, "B2", 0), ["'Density per Wafer'!B2", "(zero)"]),
     ("density-huge", put(DENS, "B2", 1e300), ["'Density per Wafer'!B2", "sane bound"]),
@@ -98,16 +123,30 @@ CASES = [
     ("capacity-huge", put(BC, "D6", 1e300), ["'Boundary Conditions'!D6", "1e+07 wafers per week"]),
     ("capacity-text", put(BC, "D6", "lots"), ["'Boundary Conditions'!D6", "found 'lots'"]),
     ("capacity-na", put(BC, "D6", "#N/A"), ["'Boundary Conditions'!D6", "found #N/A"]),
-    ("total-self-reference", put(BC, "C3", "=+C9+C6+C12+C3"), ["'Boundary Conditions'!C3", "refers to itself"]),
-    ("total-sum-over-itself", put(BC, "C3", "=SUM(C3:C12)"), ["'Boundary Conditions'!C3", "circular reference"]),
+    (
+        "total-self-reference",
+        put(BC, "C3", "=+C9+C6+C12+C3"),
+        ["'Boundary Conditions'!C3", "refers to itself"],
+    ),
+    (
+        "total-sum-over-itself",
+        put(BC, "C3", "=SUM(C3:C12)"),
+        ["'Boundary Conditions'!C3", "circular reference"],
+    ),
     ("week-label-text", put(BC, "D2", "abc"), ["'Boundary Conditions'!D2", "found 'abc'"]),
     ("week-label-blank", put(BC, "D2", None), ["'Boundary Conditions'!D2", "found blank"]),
     ("quarter-label-bad", put(BC, "D1", "Q9 95"), ["'Boundary Conditions'!D1", "found 'Q9 95'"]),
-    ("quarter-relabelled-moves-demand", relabel_first_quarter,
-     ["'Boundary Conditions'!C1", "26 weeks", "Supply_Demand!D1", "D5, D11, D17", "would be dropped"]),
+    (
+        "quarter-relabelled-moves-demand",
+        relabel_first_quarter,
+        ["'Boundary Conditions'!C1", "26 weeks", "Supply_Demand!D1", "D5, D11, D17", "would be dropped"],
+    ),
     ("duplicate-capacity-row", put(BC, "A6", "22B"), ["'Boundary Conditions'!A9", "A6:B6 and A9:B9"]),
-    ("sheet-missing-other-checks-go-on", both(drop_sheet(YLD), put(SD, "E5", -5)),
-     ["no sheet 'Yield'", "Supply_Demand!E5"]),
+    (
+        "sheet-missing-other-checks-go-on",
+        both(drop_sheet(YLD), put(SD, "E5", -5)),
+        ["no sheet 'Yield'", "Supply_Demand!E5"],
+    ),
     ("sheet-typo", rename(YLD, "Yeild"), ["no sheet 'Yield'; did you mean 'Yeild'?"]),
     # Yield
     ("yield-text", put(YLD, "F4", "abc"), ["Yield!F4", "found 'abc'"]),

@@ -18,13 +18,14 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from linealytics_xl.adapters.charts import MAX_PRODUCTS, PLAN_COLUMNS, plan_chart_png  # noqa: E402
+from linealytics_xl.adapters.charts import MAX_PRODUCTS, PLAN_COLUMNS, plan_chart_png
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_plan(products=("23C", "45D", "<b>&23C</b>"), quarters=("24Q1", "24Q2", "24Q3"),
-              seed=7) -> pd.DataFrame:
+def make_plan(
+    products=("23C", "45D", "<b>&23C</b>"), quarters=("24Q1", "24Q2", "24Q3"), seed=7
+) -> pd.DataFrame:
     """An ``LL_Plan`` table: one row per product and week, 13 weeks per quarter."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -35,15 +36,23 @@ def make_plan(products=("23C", "45D", "<b>&23C</b>"), quarters=("24Q1", "24Q2", 
             for k, product in enumerate(products):
                 demand = (k + 1) * 1e14 * (1 + 0.3 * rng.random())
                 supply = demand * (0.8 + 0.3 * rng.random())
-                rows.append({
-                    "Product": product, "Quarter": quarter, "Week": f"WW_{week:02d}",
-                    "WeekIndex": week, "WeekStart": date(2024, 1, 1) + timedelta(weeks=week - 1),
-                    "DemandBytes": demand, "Wafers": supply / 2e11, "SupplyBytes": supply,
-                    "StockBytes": 2 * demand * rng.random(),
-                    "BacklogBytes": max(0.0, demand - supply) * 4,
-                    "SafetyStockBytes": 1.2 * demand, "CapacityWafers": 900.0,
-                    "Utilization": 0.7 + 0.3 * rng.random(),
-                })
+                rows.append(
+                    {
+                        "Product": product,
+                        "Quarter": quarter,
+                        "Week": f"WW_{week:02d}",
+                        "WeekIndex": week,
+                        "WeekStart": date(2024, 1, 1) + timedelta(weeks=week - 1),
+                        "DemandBytes": demand,
+                        "Wafers": supply / 2e11,
+                        "SupplyBytes": supply,
+                        "StockBytes": 2 * demand * rng.random(),
+                        "BacklogBytes": max(0.0, demand - supply) * 4,
+                        "SafetyStockBytes": 1.2 * demand,
+                        "CapacityWafers": 900.0,
+                        "Utilization": 0.7 + 0.3 * rng.random(),
+                    }
+                )
     frame = pd.DataFrame(rows)
     assert tuple(frame.columns) == PLAN_COLUMNS
     return frame
@@ -54,10 +63,10 @@ def png_info(data: bytes) -> dict:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks, idat = 8, [], b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind!r}"
         chunks.append((kind, body))
         if kind == b"IDAT":
@@ -83,11 +92,10 @@ def test_png_is_valid_and_non_trivial(default_png):
     assert len(data) > 20_000
     # Not a blank canvas: many distinct scanlines.
     stride = len(info["pixels"]) // info["height"]
-    rows = {info["pixels"][i * stride:(i + 1) * stride] for i in range(info["height"])}
+    rows = {info["pixels"][i * stride : (i + 1) * stride] for i in range(info["height"])}
     assert len(rows) > 50
     # No "Software" tag (it carries the matplotlib version).
-    assert not any(kind == b"tEXt" and body.startswith(b"Software\x00")
-                   for kind, body in info["chunks"])
+    assert not any(kind == b"tEXt" and body.startswith(b"Software\x00") for kind, body in info["chunks"])
 
 
 def test_same_input_gives_same_bytes(default_png):
@@ -118,8 +126,9 @@ def test_deterministic_across_processes_and_lazy_import(tmp_path, default_png):
     """)
     env = {**os.environ, "PYTHONHASHSEED": "12345", "MPLBACKEND": "", "PYTHONPATH": str(ROOT)}
     env.pop("DISPLAY", None)
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == hashlib.sha256(default_png).hexdigest()
 

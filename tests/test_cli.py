@@ -51,6 +51,7 @@ def test_internal_failure_exits_1_and_shows_traceback_only_with_debug(tmp_path, 
     folder = runner.invoke(app, ["plan", str(wb), "--output", str(out)])
     assert folder.exit_code == 2 and "is a folder" in " ".join(folder.output.split())
     assert "Traceback" not in folder.output and not (tmp_path / "demo.xlsx.runs").exists()
+
     # a failure of the tool itself is exit 1, traceback only with --debug
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the tool")
@@ -72,5 +73,7 @@ def test_validate_and_demo(tmp_path):
 
 
 def test_installed_entry_point_runs():
-    out = subprocess.run([sys.executable, "-m", "linealytics_xl.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "linealytics_xl.cli", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "plan" in out.stdout and "validate" in out.stdout

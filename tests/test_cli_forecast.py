@@ -30,18 +30,18 @@ def test_forecast_writes_the_forecast_and_backtest_tables_and_no_plan(tmp_path):
     result = runner.invoke(app, ["forecast", str(src), "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "LL_Forecast" in result.output and "WAPE" in result.output
-    assert src.read_bytes() == before                    # --output: the input is not touched
+    assert src.read_bytes() == before  # --output: the input is not touched
     book = openpyxl.load_workbook(out)
     assert {"LL_Forecast", "LL_Backtest"} <= set(book.sheetnames)
     from linealytics_xl.core.contract import table_name
 
     assert table_name("LL_Forecast") in book["LL_Forecast"].tables
     assert table_name("LL_Backtest") in book["LL_Backtest"].tables
-    assert "LL_Plan" not in book.sheetnames              # no planning
+    assert "LL_Plan" not in book.sheetnames  # no planning
     fc = _table(out, "LL_Forecast")
     products = fc["Product"].nunique()
     beyond = fc[fc["Week"].astype(str).str.startswith("+")]
-    assert len(beyond) == products * 13                  # horizon_weeks of the template
+    assert len(beyond) == products * 13  # horizon_weeks of the template
     assert not fc[["P10", "P50", "P90"]].isna().any().any()
     assert (fc["P10"] <= fc["P50"]).all() and (fc["P50"] <= fc["P90"]).all()
     assert ((beyond["P90"] - beyond["P10"]) > 0).all()

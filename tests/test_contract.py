@@ -23,18 +23,27 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-
 from libreoffice import recalculate, requires_libreoffice
 
-from linealytics_xl.core.contract import TABLES as CODE_TABLES, table_name
+from linealytics_xl.core.contract import TABLES as CODE_TABLES
+from linealytics_xl.core.contract import table_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "tables.md"
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
 
 #: The tables the issue fixes (names and columns); the document must list exactly these.
-EXPECTED_TABLES = ("LL_Plan", "LL_Runs", "LL_DataQuality", "LL_Forecast", "LL_Backtest", "LL_Risk",
-                   "LL_Insights", "LL_Alerts", "LL_WhatIf")
+EXPECTED_TABLES = (
+    "LL_Plan",
+    "LL_Runs",
+    "LL_DataQuality",
+    "LL_Forecast",
+    "LL_Backtest",
+    "LL_Risk",
+    "LL_Insights",
+    "LL_Alerts",
+    "LL_WhatIf",
+)
 TYPES = ("text", "integer", "number", "date", "datetime", "boolean")
 HEADER = ["Column", "Type", "Unit", "Key", "Nullable", "Description"]
 
@@ -110,8 +119,9 @@ def parse_contract(text: str) -> Contract:
             where = f"{name}.{col}"
             if typ not in TYPES:
                 raise ValueError(f"{where}: type {typ!r} is not one of {', '.join(TYPES)}")
-            columns.append(ColumnSpec(col, typ, unit, _yes_no(key, where), _yes_no(nullable, where),
-                                      description))
+            columns.append(
+                ColumnSpec(col, typ, unit, _yes_no(key, where), _yes_no(nullable, where), description)
+            )
         tables[name] = TableSpec(name, grain.group(1).strip() if grain else "", tuple(columns))
     return Contract(found.group(1), tables)
 
@@ -121,8 +131,8 @@ DOCUMENTED = list(CONTRACT.tables)
 
 
 def test_document_lists_the_fixed_tables_with_sane_specs():
-    assert CONTRACT.version == "2.0"   # 2.0: tables renamed tblLL_*, never a function's name
-    assert DOCUMENTED == list(EXPECTED_TABLES)
+    assert CONTRACT.version == "2.0"  # 2.0: tables renamed tblLL_*, never a function's name
+    assert list(EXPECTED_TABLES) == DOCUMENTED
     for spec in CONTRACT.tables.values():
         assert spec.grain, f"{spec.name}: no '- Grain:' line"
         assert spec.columns, f"{spec.name}: no columns"
@@ -138,7 +148,7 @@ def test_document_and_code_contract_agree_column_by_column():
     is the one docs/tables.md documents, and every column has an Excel format fit for its type."""
     from linealytics_xl.core import contract
 
-    assert contract.CONTRACT_VERSION == CONTRACT.version
+    assert CONTRACT.version == contract.CONTRACT_VERSION
     assert list(contract.TABLES) == DOCUMENTED
     for name, spec in contract.TABLES.items():
         doc = CONTRACT.tables[name]
@@ -146,12 +156,16 @@ def test_document_and_code_contract_agree_column_by_column():
         for code_col, doc_col in zip(spec.columns, doc.columns):
             where = f"{name}.{code_col.name}"
             assert (code_col.type, code_col.unit, code_col.key, code_col.nullable) == (
-                doc_col.type, doc_col.unit, doc_col.key, doc_col.nullable), where
+                doc_col.type,
+                doc_col.unit,
+                doc_col.key,
+                doc_col.nullable,
+            ), where
             fmt = code_col.number_format
             if code_col.type in ("date", "datetime"):
                 assert "yy" in fmt and "dd" in fmt, where
             elif code_col.unit == "bytes":
-                assert fmt.endswith(',,," GB"'), where       # shown in GB, stored in bytes
+                assert fmt.endswith(',,," GB"'), where  # shown in GB, stored in bytes
             elif code_col.unit in ("fraction", "probability"):
                 assert fmt == "0.0%", where
             elif code_col.unit.startswith("wafers"):
@@ -168,8 +182,11 @@ def test_written_tables_carry_the_contract_number_formats(real_planned):
         spec = contract.TABLES[name].number_formats()
         for col, title in enumerate(header, start=1):
             cells = [ws.cell(r, col) for r in (2, ws.max_row)]
-            filled = [c for c in cells if c.value is not None]   # an empty cell needs no format
-            assert filled or any(ws.cell(r, col).value is None for r in range(2, ws.max_row + 1)), (name, title)
+            filled = [c for c in cells if c.value is not None]  # an empty cell needs no format
+            assert filled or any(ws.cell(r, col).value is None for r in range(2, ws.max_row + 1)), (
+                name,
+                title,
+            )
             for cell in filled:
                 assert cell.number_format == spec[title], (name, title, cell.coordinate)
 
@@ -186,7 +203,8 @@ def test_document_matches_the_column_lists_in_the_code():
                 continue
             assert value in CONTRACT.tables, f"core.tables.{attr} = {value!r} is not documented"
             assert list(columns) == CONTRACT.tables[value].names, (
-                f"{value}: core.tables.{attr}_COLUMNS = {list(columns)}, docs/tables.md = {CONTRACT.tables[value].names}")
+                f"{value}: core.tables.{attr}_COLUMNS = {list(columns)}, docs/tables.md = {CONTRACT.tables[value].names}"
+            )
             checked += 1
     assert checked >= 3  # LL_Plan, LL_Runs, LL_DataQuality at least
 
@@ -237,7 +255,7 @@ def _rows(ws, table) -> tuple[list[str], list[tuple]]:
     """Header and data rows of ``table``; a table with no data keeps one empty row: no rows."""
     cells = list(ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True))
     min_col, min_row, max_col, max_row = openpyxl.utils.cell.range_boundaries(table.ref)
-    block = [r[min_col - 1:max_col] for r in cells[min_row - 1:max_row]]
+    block = [r[min_col - 1 : max_col] for r in cells[min_row - 1 : max_row]]
     header, data = list(block[0]), block[1:]
     if len(data) == 1 and all(v is None for v in data[0]):
         data = []
@@ -255,7 +273,9 @@ def _type_error(kind: str, value) -> str | None:
         if ok and kind == "integer":
             ok = float(value).is_integer()
     elif kind == "date":
-        ok = isinstance(value, (date, datetime)) and (not isinstance(value, datetime) or value.time() == time(0))
+        ok = isinstance(value, (date, datetime)) and (
+            not isinstance(value, datetime) or value.time() == time(0)
+        )
     elif kind == "datetime":
         ok = isinstance(value, datetime)
     else:  # pragma: no cover - the parser rejects other types
@@ -267,15 +287,19 @@ def _type_error(kind: str, value) -> str | None:
 def test_documented_table_exists_with_exactly_its_columns(planned, name):
     spec = CONTRACT.tables[name]
     ws, table = _table(planned.book, table_name(name))
-    assert table is not None, (f"{planned.label}: no Excel Table {table_name(name)} "
-                               f"(sheets: {planned.book.sheetnames})")
-    assert ws.title == name, f"{planned.label}: table {table.displayName} is on sheet {ws.title!r}, expected {name!r}"
+    assert table is not None, (
+        f"{planned.label}: no Excel Table {table_name(name)} (sheets: {planned.book.sheetnames})"
+    )
+    assert ws.title == name, (
+        f"{planned.label}: table {table.displayName} is on sheet {ws.title!r}, expected {name!r}"
+    )
     assert table.displayName == table_name(name) == CODE_TABLES[name].table_name
     header, data = _rows(ws, table)
     assert header == spec.names, (
         f"{planned.label}: {name} columns differ from docs/tables.md: written {header}, documented "
         f"{spec.names} (extra {[c for c in header if c not in spec.names]}, "
-        f"missing {[c for c in spec.names if c not in header]})")
+        f"missing {[c for c in spec.names if c not in header]})"
+    )
     assert [c.name for c in table.tableColumns] == spec.names
     # The table covers the whole used area: header at A1, every row, nothing outside it (an empty
     # table's blank row 2 has no cells, so max_row may stop at the header).
@@ -332,8 +356,12 @@ def test_ll_sheets_hold_values_only_and_no_merged_cells(planned):
         if not ws.title.startswith("LL_"):
             continue
         assert not ws.merged_cells.ranges, f"{ws.title}: merged cells {ws.merged_cells.ranges}"
-        formulas = [c.coordinate for row in ws.iter_rows() for c in row
-                    if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("="))]
+        formulas = [
+            c.coordinate
+            for row in ws.iter_rows()
+            for c in row
+            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("="))
+        ]
         assert not formulas, f"{ws.title}: formulas in {formulas[:10]}"
 
 
@@ -343,7 +371,7 @@ def test_pandas_reads_every_table(planned):
     frames = pd.read_excel(planned.path, sheet_name=present, engine="openpyxl")
     for name in present:
         spec, frame = CONTRACT.tables[name], frames[name]
-        missing = [c for c in spec.names if c not in frame.columns]   # exact order: tested above
+        missing = [c for c in spec.names if c not in frame.columns]  # exact order: tested above
         assert not missing, f"{name}: pandas reads {list(frame.columns)}, without {missing}"
         _, data = _rows(*_table(planned.book, table_name(name)))
         assert len(frame) == len(data), name

@@ -25,13 +25,25 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from libreoffice import (
-    export_pdf, list_charts, pdf_pages, read_png, recalculate, render_png, requires_libreoffice,
+    export_pdf,
+    list_charts,
+    pdf_pages,
+    read_png,
+    recalculate,
+    render_png,
+    requires_libreoffice,
 )
+
 from linealytics_xl.adapters import dashboard
 from linealytics_xl.adapters.dashboard import (
-    ALL_PRODUCTS, DASHBOARD, TITLE, DashboardError, is_own_dashboard, kpis, write_dashboard,
+    ALL_PRODUCTS,
+    DASHBOARD,
+    TITLE,
+    DashboardError,
+    is_own_dashboard,
+    kpis,
+    write_dashboard,
 )
 from linealytics_xl.adapters.workbook_file import write_table
 
@@ -39,8 +51,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
 DOCS_PNG = ROOT / "docs" / "dashboard.png"
 DOCS_PNG_MAX_BYTES = 300_000
-KPI_KEYS = ("wafers", "service_level", "shortage_bytes", "quarter_ends_below_ss", "capacity_use",
-            "open_alerts", "max_stockout_probability")
+KPI_KEYS = (
+    "wafers",
+    "service_level",
+    "shortage_bytes",
+    "quarter_ends_below_ss",
+    "capacity_use",
+    "open_alerts",
+    "max_stockout_probability",
+)
 
 
 # --------------------------------------------------------------------------- synthetic tables
@@ -58,39 +77,114 @@ def synthetic_tables(products=("<b>&23C</b>", "A*B?", "P~1"), quarters=4, seed=3
             demand = 1e11 * (k + 1) * (0.5 + rng.random())
             cap = 900.0
             wafers = cap if k == 1 else cap * rng.uniform(0.7, 0.9)
-            supply = wafers * (0.4e8 if k == 1 else 2e8 * (k + 1))   # only the second one is short
+            supply = wafers * (0.4e8 if k == 1 else 2e8 * (k + 1))  # only the second one is short
             net = stock - backlog + supply - demand
             stock, backlog = max(net, 0.0), max(-net, 0.0)
-            rows.append({
-                "Product": p, "Quarter": q, "Week": f"WW_{t % 52 + 1:02d}", "WeekIndex": t + 1,
-                "WeekStart": start + timedelta(weeks=t), "DemandBytes": demand, "Wafers": wafers,
-                "SupplyBytes": supply, "StockBytes": stock, "BacklogBytes": backlog,
-                "SafetyStockBytes": 3e11 * (k + 1), "CapacityWafers": cap, "Utilization": wafers / cap,
-            })
-            risk.append({"Product": p, "Week": f"WW_{t % 52 + 1:02d}", "WeekIndex": t + 1,
-                         "StockoutProbability": float(rng.random()), "ExpectedShortageBytes": 0.0,
-                         "FillRate": 0.9, "RecommendedSafetyStockBytes": 2e11})
+            rows.append(
+                {
+                    "Product": p,
+                    "Quarter": q,
+                    "Week": f"WW_{t % 52 + 1:02d}",
+                    "WeekIndex": t + 1,
+                    "WeekStart": start + timedelta(weeks=t),
+                    "DemandBytes": demand,
+                    "Wafers": wafers,
+                    "SupplyBytes": supply,
+                    "StockBytes": stock,
+                    "BacklogBytes": backlog,
+                    "SafetyStockBytes": 3e11 * (k + 1),
+                    "CapacityWafers": cap,
+                    "Utilization": wafers / cap,
+                }
+            )
+            risk.append(
+                {
+                    "Product": p,
+                    "Week": f"WW_{t % 52 + 1:02d}",
+                    "WeekIndex": t + 1,
+                    "StockoutProbability": float(rng.random()),
+                    "ExpectedShortageBytes": 0.0,
+                    "FillRate": 0.9,
+                    "RecommendedSafetyStockBytes": 2e11,
+                }
+            )
         for t in range(T + 6):
             beyond = t >= T
             p50 = 1e11 * (k + 1)
-            fc.append({"Product": p, "Week": f"+{t - T + 1}" if beyond else f"WW_{t % 52 + 1:02d}",
-                       "WeekIndex": t + 1, "WeekStart": start + timedelta(weeks=t), "Model": "XGBoost",
-                       "P10": np.nan if beyond else 0.7 * p50, "P50": p50,
-                       "P90": np.nan if beyond else 1.4 * p50, "Actual": np.nan if beyond else p50 * 1.1})
+            fc.append(
+                {
+                    "Product": p,
+                    "Week": f"+{t - T + 1}" if beyond else f"WW_{t % 52 + 1:02d}",
+                    "WeekIndex": t + 1,
+                    "WeekStart": start + timedelta(weeks=t),
+                    "Model": "XGBoost",
+                    "P10": np.nan if beyond else 0.7 * p50,
+                    "P50": p50,
+                    "P90": np.nan if beyond else 1.4 * p50,
+                    "Actual": np.nan if beyond else p50 * 1.1,
+                }
+            )
     now = datetime(2026, 1, 5, 8, 30)
-    alerts = pd.DataFrame([
-        ("A1", "critical", "stockout", products[1], "Q1 25 WW_01", 1e12, 0.0, "short", now, now, "new"),
-        ("A2", "warning", "stockout_risk", products[0], "Q1 25 WW_03", 0.5, 0.2, "risk", now, now, "open"),
-        ("A3", "warning", "stockout_risk", products[0], "Q1 25 WW_05", 0.4, 0.2, "risk", now, now, "closed"),
-        ("A4", "info", "capacity", None, None, None, None, "plan-wide", now, now, "OPEN"),
-    ], columns=["AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold", "Message",
-                "FirstSeen", "LastSeen", "Status"])
-    runs = pd.DataFrame([{"RunId": "20260105-083000-abcdef", "Time": now, "Workbook": "synthetic.xlsx",
-                          "Status": "optimal"}])
-    insights = pd.DataFrame([(1, products[1], "shortage", f"{products[1]} is short.", 1e12)],
-                            columns=["Rank", "Product", "Kind", "Message", "Value"])
-    return {"LL_Plan": pd.DataFrame(rows), "LL_Forecast": pd.DataFrame(fc), "LL_Risk": pd.DataFrame(risk),
-            "LL_Alerts": alerts, "LL_Runs": runs, "LL_Insights": insights}
+    alerts = pd.DataFrame(
+        [
+            ("A1", "critical", "stockout", products[1], "Q1 25 WW_01", 1e12, 0.0, "short", now, now, "new"),
+            (
+                "A2",
+                "warning",
+                "stockout_risk",
+                products[0],
+                "Q1 25 WW_03",
+                0.5,
+                0.2,
+                "risk",
+                now,
+                now,
+                "open",
+            ),
+            (
+                "A3",
+                "warning",
+                "stockout_risk",
+                products[0],
+                "Q1 25 WW_05",
+                0.4,
+                0.2,
+                "risk",
+                now,
+                now,
+                "closed",
+            ),
+            ("A4", "info", "capacity", None, None, None, None, "plan-wide", now, now, "OPEN"),
+        ],
+        columns=[
+            "AlertId",
+            "Severity",
+            "Type",
+            "Product",
+            "Week",
+            "Value",
+            "Threshold",
+            "Message",
+            "FirstSeen",
+            "LastSeen",
+            "Status",
+        ],
+    )
+    runs = pd.DataFrame(
+        [{"RunId": "20260105-083000-abcdef", "Time": now, "Workbook": "synthetic.xlsx", "Status": "optimal"}]
+    )
+    insights = pd.DataFrame(
+        [(1, products[1], "shortage", f"{products[1]} is short.", 1e12)],
+        columns=["Rank", "Product", "Kind", "Message", "Value"],
+    )
+    return {
+        "LL_Plan": pd.DataFrame(rows),
+        "LL_Forecast": pd.DataFrame(fc),
+        "LL_Risk": pd.DataFrame(risk),
+        "LL_Alerts": alerts,
+        "LL_Runs": runs,
+        "LL_Insights": insights,
+    }
 
 
 def book_with(tables: dict[str, pd.DataFrame], first_sheet: str = "Inputs") -> openpyxl.Workbook:
@@ -103,7 +197,9 @@ def book_with(tables: dict[str, pd.DataFrame], first_sheet: str = "Inputs") -> o
 
 
 def dashboard_formulas(ws) -> list[str]:
-    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    return [
+        c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")
+    ]
 
 
 # --------------------------------------------------------------------------- structure
@@ -118,7 +214,7 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     # the drop-down offers "All products" and every product, and the selection is one of them
     (dv,) = ws.data_validations.dataValidation
     assert dv.type == "list" and str(dv.sqref) == dashboard.SELECTOR
-    assert not dv.formula1.startswith("=")          # OOXML stores it without "="
+    assert not dv.formula1.startswith("=")  # OOXML stores it without "="
     cells = ws[dv.formula1.replace("$", "")]
     assert [c[0].value for c in cells] == [ALL_PRODUCTS, *tables["LL_Plan"]["Product"].unique()]
     # opens on the whole plan (it used to open on the product with the biggest backlog)
@@ -127,13 +223,15 @@ def test_dashboard_has_charts_selector_cards_and_formulas_over_the_tables():
     assert len(formulas) > 100
     # Structured references only: the formulas survive the tables growing or shrinking.
     assert not any("LL_Plan!" in f or "LL_Forecast!" in f for f in formulas)
-    assert any("tblLL_Forecast[P90]" in f for f in formulas) and any("tblLL_Alerts[Status]" in f for f in formulas)
+    assert any("tblLL_Forecast[P90]" in f for f in formulas) and any(
+        "tblLL_Alerts[Status]" in f for f in formulas
+    )
     # the all-products card values are plain numbers, equal to kpis()
     total = kpis(tables)
     row = [ws.cell(row=dashboard.CARD_ROW + 2, column=1 + k * dashboard.CARD_COLS).value for k in range(7)]
     assert row[0] == pytest.approx(total["wafers"])
     assert row[1] == pytest.approx(total["service_level"])
-    assert row[5] == total["open_alerts"] == 3          # new, open, OPEN; not closed
+    assert row[5] == total["open_alerts"] == 3  # new, open, OPEN; not closed
     # only the dashboard area prints
     assert ws.print_area.endswith(f"$N${dashboard.CHART_TOP - 1 + 3 * dashboard.CHART_ROWS}")
 
@@ -151,17 +249,21 @@ def _chart_axes(ws, k: int) -> tuple[list[str], list[str]]:
 
 
 def test_a_backlog_far_above_stock_gets_its_own_axis():
-    tables = synthetic_tables()            # the second product's backlog ends many times its stock
+    tables = synthetic_tables()  # the second product's backlog ends many times its stock
     book = book_with(tables)
     write_dashboard(book, tables)
     ws = book[DASHBOARD]
     assert _chart_axes(ws, 1) == (["Stock", "Safety stock target"], ["Backlog"])
-    assert _chart_axes(ws, 0) == (["Demand", "Yielded supply", "Stock (quarter end)", "Safety stock target"],
-                                  ["Backlog (quarter end)"])
+    assert _chart_axes(ws, 0) == (
+        ["Demand", "Yielded supply", "Stock (quarter end)", "Safety stock target"],
+        ["Backlog (quarter end)"],
+    )
     assert ws._charts[1]._charts[1].y_axis.crosses == "max"
     # a backlog of the size of the stock stays on the stock's axis
     plan = tables["LL_Plan"]
-    tables["LL_Plan"] = plan.assign(BacklogBytes=np.minimum(plan["BacklogBytes"], plan["StockBytes"].max() / 10))
+    tables["LL_Plan"] = plan.assign(
+        BacklogBytes=np.minimum(plan["BacklogBytes"], plan["StockBytes"].max() / 10)
+    )
     book = book_with(tables)
     write_dashboard(book, tables)
     ws = book[DASHBOARD]
@@ -174,7 +276,7 @@ def _anchor_rows(ws) -> list[tuple[int, int]]:
     out = []
     for chart in ws._charts:
         a = chart.anchor
-        last = a.to.row + (1 if a.to.rowOff > 0 else 0)     # "to" row (0-based) at offset 0: ends above it
+        last = a.to.row + (1 if a.to.rowOff > 0 else 0)  # "to" row (0-based) at offset 0: ends above it
         out.append((a._from.row + 1, last))
     return out
 
@@ -201,7 +303,9 @@ def test_charts_of_absent_tables_are_left_out():
     assert len(ws._charts) == 3
     formulas = dashboard_formulas(ws)
     assert not any("LL_Forecast" in f or "LL_Risk" in f or "LL_Alerts" in f for f in formulas)
-    assert ws.cell(row=dashboard.CARD_ROW + 2, column=1 + 5 * dashboard.CARD_COLS).value == "no LL_Alerts table"
+    assert (
+        ws.cell(row=dashboard.CARD_ROW + 2, column=1 + 5 * dashboard.CARD_COLS).value == "no LL_Alerts table"
+    )
 
 
 def test_kpis_follow_the_documented_definitions():
@@ -215,10 +319,14 @@ def test_kpis_follow_the_documented_definitions():
     assert got["shortage_bytes"] == pytest.approx(rows["BacklogBytes"].iloc[-1])
     ends = rows.groupby("Quarter", sort=False)["WeekIndex"].max()
     at_end = rows[rows["WeekIndex"].isin(ends)]
-    assert got["quarter_ends_below_ss"] == int((at_end["StockBytes"] < at_end["SafetyStockBytes"] * (1 - 1e-6) - 64).sum())
+    assert got["quarter_ends_below_ss"] == int(
+        (at_end["StockBytes"] < at_end["SafetyStockBytes"] * (1 - 1e-6) - 64).sum()
+    )
     assert got["capacity_use"] == pytest.approx(rows["Wafers"].sum() / rows["CapacityWafers"].sum())
     assert got["open_alerts"] == 1
-    assert got["max_stockout_probability"] == pytest.approx(tables["LL_Risk"].query("Product == @p")["StockoutProbability"].max())
+    assert got["max_stockout_probability"] == pytest.approx(
+        tables["LL_Risk"].query("Product == @p")["StockoutProbability"].max()
+    )
 
 
 def test_rebuilding_keeps_place_and_the_planners_active_sheet():
@@ -227,7 +335,7 @@ def test_rebuilding_keeps_place_and_the_planners_active_sheet():
     book.active = 0
     write_dashboard(book, tables)
     order = book.sheetnames
-    assert order.index(DASHBOARD) == order.index("LL_Plan") - 1   # before the tool's tables
+    assert order.index(DASHBOARD) == order.index("LL_Plan") - 1  # before the tool's tables
     write_dashboard(book, tables)
     assert book.sheetnames == order
     assert book.active.title == "Inputs"
@@ -303,17 +411,17 @@ def _check_rendering(path: Path, png: Path) -> np.ndarray:
     expected = 3 + ("LL_Forecast" in book.sheetnames) + ("LL_Risk" in book.sheetnames)
     charts = list_charts(path)
     assert charts[DASHBOARD] == expected
-    assert all(n == 0 for name, n in charts.items() if name != DASHBOARD)   # nothing added elsewhere
+    assert all(n == 0 for name, n in charts.items() if name != DASHBOARD)  # nothing added elsewhere
     render_png(path, png, DASHBOARD)
     img = read_png(png)[..., :3].astype(int)
     h, w, _ = img.shape
     assert h > 600 and w > 800
-    ink = (img.min(axis=2) < 200).mean()             # share of pixels that are not near-white
+    ink = (img.min(axis=2) < 200).mean()  # share of pixels that are not near-white
     assert 0.03 < ink < 0.6, f"{ink:.1%} of the image is drawn"
-    assert len(np.unique(img.reshape(-1, 3) // 16, axis=0)) > 20     # colours, not one flat tone
+    assert len(np.unique(img.reshape(-1, 3) // 16, axis=0)) > 20  # colours, not one flat tone
 
     def near(rgb: str, tol: int = 40) -> int:
-        target = np.array([int(rgb[i:i + 2], 16) for i in (0, 2, 4)])
+        target = np.array([int(rgb[i : i + 2], 16) for i in (0, 2, 4)])
         return int((np.abs(img - target).max(axis=2) < tol).sum())
 
     # Data reached the charts: the supply bars (blue) and the backlog of the shortage (red).
@@ -332,12 +440,18 @@ def test_real_workbook_dashboard_renders(real_planned, tmp_path):
     assert ws[dashboard.SELECTOR].value == ALL_PRODUCTS
     # 23C's backlog is many times its stock: the weekly chart gives the backlog its own axis
     with zipfile.ZipFile(path) as z:
-        stock = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
-                 and b"Inventory vs safety stock" in z.read(n)]
+        stock = [
+            z.read(n)
+            for n in z.namelist()
+            if n.startswith("xl/charts/chart") and b"Inventory vs safety stock" in z.read(n)
+        ]
     assert len(stock) == 1 and len(re.findall(rb"<(?:c:)?valAx>", stock[0])) == 2
     with zipfile.ZipFile(path) as z:
-        quarterly = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")
-                     and b"Demand, yielded supply and stock by quarter" in z.read(n)]
+        quarterly = [
+            z.read(n)
+            for n in z.namelist()
+            if n.startswith("xl/charts/chart") and b"Demand, yielded supply and stock by quarter" in z.read(n)
+        ]
     assert len(quarterly) == 1 and len(re.findall(rb"<(?:c:)?valAx>", quarterly[0])) == 2
     _check_pdf(path, tmp_path / "dashboard.pdf")
     if os.environ.get("LL_UPDATE_DOCS_PNG") == "1":
@@ -380,7 +494,9 @@ def _docs_png_tool():
     """docs/make_dashboard_png.py, the one place that downsizes the README's picture."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_dashboard_png", ROOT / "docs" / "make_dashboard_png.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_dashboard_png", ROOT / "docs" / "make_dashboard_png.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -393,8 +509,8 @@ def test_docs_png_shrinks_under_its_limit(tmp_path):
     rng = np.random.default_rng(0)
     big = tmp_path / "big.png"
     img = np.full((1800, 2600, 3), 255, dtype=np.uint8)
-    for k in range(40):                                 # bars of colour, as a chart has
-        img[400 + 20 * k:1600, 100 + 60 * k:140 + 60 * k] = rng.integers(0, 255, 3, dtype=np.uint8)
+    for k in range(40):  # bars of colour, as a chart has
+        img[400 + 20 * k : 1600, 100 + 60 * k : 140 + 60 * k] = rng.integers(0, 255, 3, dtype=np.uint8)
     Image.fromarray(img).save(big)
     out = tmp_path / "small.png"
     size = _docs_png_tool().shrink_png(big, out)
@@ -414,8 +530,10 @@ def _recalculated_cards(path: Path, tmp: Path) -> tuple[list, list]:
     out = recalculate(path, tmp / f"{path.stem}-recalc.xlsx")
     ws = openpyxl.load_workbook(out, data_only=True)[DASHBOARD]
     cols = [1 + k * dashboard.CARD_COLS for k in range(len(KPI_KEYS))]
-    return ([ws.cell(row=dashboard.CARD_ROW + 1, column=c).value for c in cols],
-            [ws.cell(row=dashboard.CARD_ROW + 2, column=c).value for c in cols])
+    return (
+        [ws.cell(row=dashboard.CARD_ROW + 1, column=c).value for c in cols],
+        [ws.cell(row=dashboard.CARD_ROW + 2, column=c).value for c in cols],
+    )
 
 
 def _expected(tables: dict[str, pd.DataFrame], product: str | None, unit: float) -> list[float]:

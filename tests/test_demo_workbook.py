@@ -8,6 +8,7 @@ comparing with independent numpy arithmetic on the generator's data.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -15,9 +16,6 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
 from libreoffice import (
     list_charts,
     read_png,
@@ -25,6 +23,9 @@ from libreoffice import (
     render_png,
     requires_libreoffice,
 )
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 from linealytics_xl.adapters.demo_workbook import (
     CAPACITY_ATTRIBUTES,
     SHEETS,
@@ -75,9 +76,7 @@ def _layout(path: Path) -> dict:
         "sd_products": [sd.cell(2 + 6 * i, 1).value for i in range(n_p)],
         "sd_rows": sd.max_row,
         # formulas of the first product in the first planning quarter column (D), as kinds
-        "sd_formulas": {
-            r: _relative(sd.cell(r, 4).value, f"D{r}") for r in (3, 6, 7)
-        },
+        "sd_formulas": {r: _relative(sd.cell(r, 4).value, f"D{r}") for r in (3, 6, 7)},
         "sd_opening": [sd.cell(r, 3).value for r in (2, 3, 4, 5, 7)],
         "bc_header": [bc["A2"].value, bc["B2"].value],
         "bc_b1": bc["B1"].value,
@@ -93,11 +92,14 @@ def _layout(path: Path) -> dict:
         "yield_labels": [yl["A2"].value, yl["B3"].value, yl.cell(3 + n_p - 1, 2).value],
         "yield_rows": [yl.cell(3 + i, 1).value for i in range(n_p)],
         "yield_merged_row1": all(m.min_row == m.max_row == 1 for m in yl.merged_cells.ranges),
-        "yield_quarter_starts": [yl.cell(1, c).value for c in range(3, yl.max_column + 1)
-                                 if yl.cell(1, c).value not in (None, "")],
+        "yield_quarter_starts": [
+            yl.cell(1, c).value for c in range(3, yl.max_column + 1) if yl.cell(1, c).value not in (None, "")
+        ],
         "ratio_labels": [ratio.cell(1, c).value for c in range(1, ratio.max_column + 1)],
         "definitions": [wb["Definitions"].cell(r, 1).value for r in range(1, 7)],
-        "density_row2_numeric": all(isinstance(dens.cell(2, c).value, (int, float)) for c in range(1, n_p + 1)),
+        "density_row2_numeric": all(
+            isinstance(dens.cell(2, c).value, (int, float)) for c in range(1, n_p + 1)
+        ),
         "formats": {
             "bytes": sd["D5"].number_format,
             "wos": sd["D4"].number_format,
@@ -122,18 +124,28 @@ def demo(tmp_path_factory) -> tuple[Path, object]:
 def test_layout_is_the_documented_one(demo):
     path, data = demo
     lay = _layout(path)
-    assert lay["sheets"] == list(SHEETS) == [
-        "Supply_Demand", "Density per Wafer", "Weekly Demand Ratio", "Wafer Plan",
-        "Boundary Conditions", "Yield", "Definitions", "Solution and Notes",
-    ]
+    assert (
+        lay["sheets"]
+        == list(SHEETS)
+        == [
+            "Supply_Demand",
+            "Density per Wafer",
+            "Weekly Demand Ratio",
+            "Wafer Plan",
+            "Boundary Conditions",
+            "Yield",
+            "Definitions",
+            "Solution and Notes",
+        ]
+    )
     assert lay["sd_header"] == ["Product ID", "Attribute"]
     assert lay["sd_quarter_labels_ok"]
     assert lay["sd_attributes"] == list(SUPPLY_DEMAND_ATTRIBUTES)
     assert lay["sd_products"] == ["P1", "P2", "P3"] == lay["products"]
     assert lay["sd_rows"] == 1 + 6 * 3
     assert lay["sd_formulas"] == {
-        3: "=(R[2]C[1]/13)*R[1]C[0]",          # =(E5/13)*D4
-        6: "=R[0]C[-1]+R[-4]C[0]-R[-1]C[0]",   # =C6+D2-D5
+        3: "=(R[2]C[1]/13)*R[1]C[0]",  # =(E5/13)*D4
+        6: "=R[0]C[-1]+R[-4]C[0]-R[-1]C[0]",  # =C6+D2-D5
         7: "=R[-1]C[-1]+R[-5]C[0]-R[-4]C[0]-R[-2]C[0]",  # =C6+D2-D3-D5
     }
     assert lay["sd_opening"] == [0, 0, 0, 0, 0]
@@ -155,13 +167,22 @@ def test_layout_is_the_documented_one(demo):
 
 
 def test_calendar_quarters_weeks_and_dates(demo):
-    path, data = demo
+    path, _data = demo
     wb = openpyxl.load_workbook(path)
     sd, bc, yl = wb["Supply_Demand"], wb["Boundary Conditions"], wb["Yield"]
     assert [sd.cell(1, c).value for c in range(3, sd.max_column + 1)] == [
-        "Q1 25", "Q2 25", "Q3 25", "Q4 25", "Q1 26", "Q2 26", "Q3 26", "Q4 26", "Q1 27"]
+        "Q1 25",
+        "Q2 25",
+        "Q3 25",
+        "Q4 25",
+        "Q1 26",
+        "Q2 26",
+        "Q3 26",
+        "Q4 26",
+        "Q1 27",
+    ]
     n_weeks = bc.max_column - 2
-    assert n_weeks == 8 * 13 + 1                                  # quarter index 3 has 14 weeks
+    assert n_weeks == 8 * 13 + 1  # quarter index 3 has 14 weeks
     week_q = [bc.cell(1, c).value for c in range(3, bc.max_column + 1)]
     assert {q: week_q.count(q) for q in set(week_q)}["Q1 26"] == 14
     # Yield: merged label over each quarter's weeks, real dates one week apart.
@@ -171,7 +192,7 @@ def test_calendar_quarters_weeks_and_dates(demo):
         assert {bc.cell(1, c).value for c in range(lo, hi + 1)} == {yl.cell(1, lo).value}
     dates = [yl.cell(2, c).value for c in range(3, yl.max_column + 1)]
     assert all(hasattr(d, "year") for d in dates)
-    assert {(b - a).days for a, b in zip(dates, dates[1:])} == {7}
+    assert {(b - a).days for a, b in itertools.pairwise(dates)} == {7}
     assert dates[0].weekday() == 0
     # Week labels count the fiscal year's weeks: Q2 starts at WW_14, Q1 restarts at WW_01, and the
     # fiscal year with the 14-week quarter (Q1 26) has a WW_53.
@@ -189,13 +210,28 @@ def test_layout_matches_the_real_workbook(demo):
     path, _ = demo
     ours, real = _layout(path), _layout(REAL_WORKBOOK)
     same = [
-        "sheets", "states", "sd_header", "sd_quarter_labels_ok", "sd_attributes", "sd_formulas",
-        "bc_header", "bc_b1", "bc_total_rows", "bc_week_labels_ok", "wp_labels", "wp_total",
-        "yield_labels", "yield_merged_row1", "ratio_labels", "definitions",
-        "density_row2_numeric", "formats", "wp_weeks_equal_bc",
+        "sheets",
+        "states",
+        "sd_header",
+        "sd_quarter_labels_ok",
+        "sd_attributes",
+        "sd_formulas",
+        "bc_header",
+        "bc_b1",
+        "bc_total_rows",
+        "bc_week_labels_ok",
+        "wp_labels",
+        "wp_total",
+        "yield_labels",
+        "yield_merged_row1",
+        "ratio_labels",
+        "definitions",
+        "density_row2_numeric",
+        "formats",
+        "wp_weeks_equal_bc",
     ]
     for key in same:
-        if key == "wp_labels":    # product ids differ; the row labels around them do not
+        if key == "wp_labels":  # product ids differ; the row labels around them do not
             assert ours[key][:2] == real[key][:2], key
         else:
             assert ours[key] == real[key], key
@@ -226,8 +262,9 @@ def test_data_is_deterministic_and_seeded(tmp_path):
 
 
 def test_data_ranges_and_capacity_binding():
-    data = generate_demo_data(n_products=60, n_quarters=34, seed=1, long_quarter=5,
-                              capacity_bound=("P3", "P17"))
+    data = generate_demo_data(
+        n_products=60, n_quarters=34, seed=1, long_quarter=5, capacity_bound=("P3", "P17")
+    )
     assert len(data.week_labels) == 443 == 33 * 13 + 14
     assert data.density.min() >= 50_000 and data.density.max() <= 100_000
     assert data.yields.min() >= 0.85 and data.yields.max() <= 0.95
@@ -245,7 +282,7 @@ def test_data_ranges_and_capacity_binding():
 
 def test_bad_arguments_are_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown products"):
-        write_demo_workbook(tmp_path / "x.xlsx", n_products=2)          # P3 does not exist
+        write_demo_workbook(tmp_path / "x.xlsx", n_products=2)  # P3 does not exist
     with pytest.raises(ValueError, match="long_quarter"):
         write_demo_workbook(tmp_path / "x.xlsx", long_quarter=8)
     assert not (tmp_path / "x.xlsx").exists()
@@ -295,7 +332,7 @@ def test_libreoffice_computes_the_formulas(demo, tmp_path):
     for i in range(len(data.products)):
         r = 2 + 6 * i
         row = lambda k: np.array([sd.cell(r + k, c).value for c in range(4, 4 + n_q)], float)  # noqa: E731
-        supply, sst, wos, demand, inv, excess = (row(k) for k in range(6))
+        supply, sst, _wos, demand, inv, excess = (row(k) for k in range(6))
         # Independent arithmetic on the generator's arrays.
         exp_supply, exp_demand = data.yielded_supply[i], data.demand[i]
         exp_sst = np.append(data.wos[i] * exp_demand[1:] / 13, 0.0)
@@ -311,7 +348,7 @@ def test_libreoffice_computes_the_formulas(demo, tmp_path):
     n_w = len(data.week_labels)
     total = np.array([bc.cell(3, c).value for c in range(3, 3 + n_w)], float)
     np.testing.assert_array_equal(total, data.capacity.sum(axis=0))
-    assert [wp.cell(3, c).value for c in range(2, 2 + n_w)] == [0] * n_w   # empty plan sums to 0
+    assert [wp.cell(3, c).value for c in range(2, 2 + n_w)] == [0] * n_w  # empty plan sums to 0
 
 
 @requires_libreoffice
@@ -357,12 +394,12 @@ def test_render_and_count_charts(tmp_path):
     img = read_png(png)[..., :3].astype(int)
     h, w, _ = img.shape
     assert w > 800 and h > 500
-    ink = (img.min(axis=2) < 200).mean()                   # share of not-white pixels
+    ink = (img.min(axis=2) < 200).mean()  # share of not-white pixels
     assert 0.005 < ink < 0.6
     colours = {tuple(p) for p in img[::4, ::4].reshape(-1, 3)}
-    assert len(colours) > 8                                 # the chart's bars are coloured
+    assert len(colours) > 8  # the chart's bars are coloured
     # The chart sits right of the table: there is ink in the right half too.
-    assert (img[:, w // 4:].min(axis=2) < 200).mean() > 0.002
+    assert (img[:, w // 4 :].min(axis=2) < 200).mean() > 0.002
 
 
 @requires_libreoffice

@@ -6,8 +6,16 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from linealytics_xl.core.forecast import (
-    ALL, Calendar, MovingAverage, SeasonalNaive, XGBForecaster, backtest, choose_models,
-    default_models, forecast, mark_chosen,
+    ALL,
+    Calendar,
+    MovingAverage,
+    SeasonalNaive,
+    XGBForecaster,
+    backtest,
+    choose_models,
+    default_models,
+    forecast,
+    mark_chosen,
 )
 from linealytics_xl.core.model import PlanningData, WeekAxis
 
@@ -21,8 +29,11 @@ def seasonal_trend(T=300, noise=0.02, seed=1):
     """Quarter hockey stick x quarter-of-year x linear growth, small multiplicative noise."""
     rng = np.random.default_rng(seed)
     cal = Calendar.regular(T)
-    shape = (1 + 0.004 * np.arange(T)) * (WOQ_SHAPE / WOQ_SHAPE.mean())[cal.week_of_quarter] \
+    shape = (
+        (1 + 0.004 * np.arange(T))
+        * (WOQ_SHAPE / WOQ_SHAPE.mean())[cal.week_of_quarter]
         * np.array([0.8, 1.0, 1.1, 1.3])[cal.quarter_of_year - 1]
+    )
     return SIZES[:, None] * shape * (1 + noise * rng.standard_normal((3, T))), cal
 
 
@@ -33,17 +44,26 @@ def white_noise(T=300, seed=3):
 
 # --- Calendar -------------------------------------------------------------------------------
 
+
 def _planning(quarters, weeks_per_quarter):
     wq = np.repeat(np.arange(len(quarters)), weeks_per_quarter)
     T = len(wq)
     return PlanningData(
-        products=("A",), weeks=WeekAxis(tuple(f"WW_{i:02d}" for i in range(T)),
-                                         tuple(quarters[q] for q in wq), (None,) * T),
-        quarters=tuple(quarters), week_quarter=wq, quarterly_demand=np.ones((1, len(quarters))),
-        week_ratios=np.full(13, 1 / 13), demand=np.ones((1, T)), yields=np.ones((1, T)),
-        density=np.ones(1), capacity=np.ones((1, T)), total_capacity=np.full(T, np.inf),
-        initial_stock=np.zeros(1), wos=np.ones((1, len(quarters))),
-        safety_stock=np.zeros((1, len(quarters))))
+        products=("A",),
+        weeks=WeekAxis(tuple(f"WW_{i:02d}" for i in range(T)), tuple(quarters[q] for q in wq), (None,) * T),
+        quarters=tuple(quarters),
+        week_quarter=wq,
+        quarterly_demand=np.ones((1, len(quarters))),
+        week_ratios=np.full(13, 1 / 13),
+        demand=np.ones((1, T)),
+        yields=np.ones((1, T)),
+        density=np.ones(1),
+        capacity=np.ones((1, T)),
+        total_capacity=np.full(T, np.inf),
+        initial_stock=np.zeros(1),
+        wos=np.ones((1, len(quarters))),
+        safety_stock=np.zeros((1, len(quarters))),
+    )
 
 
 def test_calendar_from_planning_handles_14_week_quarter_and_year_wrap():
@@ -76,15 +96,16 @@ def test_calendar_regular():
 
 # --- Baselines ------------------------------------------------------------------------------
 
+
 def test_baselines():
     y = np.arange(60, dtype=float)[None, :].repeat(2, axis=0)
-    np.testing.assert_array_equal(SeasonalNaive(13).fit(y).predict(15)[0],
-                                  np.r_[np.arange(47, 60), 47, 48])
+    np.testing.assert_array_equal(SeasonalNaive(13).fit(y).predict(15)[0], np.r_[np.arange(47, 60), 47, 48])
     np.testing.assert_array_equal(SeasonalNaive(52).fit(y).predict(2)[1], [8, 9])
     np.testing.assert_array_equal(MovingAverage(4).fit(y).predict(3), np.full((2, 3), 57.5))
 
 
 # --- XGBoost --------------------------------------------------------------------------------
+
 
 def test_xgb_is_deterministic_and_seed_matters_when_subsampling():
     y, cal = seasonal_trend(T=200)
@@ -116,7 +137,7 @@ def test_xgb_forecast_scales_with_product_size():
 
 
 def test_xgb_follows_trend_beyond_training_range():
-    y, cal = seasonal_trend(T=260, noise=0.0)
+    y, _cal = seasonal_trend(T=260, noise=0.0)
     truth, cal_long = seasonal_trend(T=260 + 26, noise=0.0)
     pred = XGBForecaster(**FAST).fit(y, cal_long).predict(26)
     assert pred[:, -13:].sum() > y[:, -52:-39].sum()  # above last year's same quarter
@@ -126,34 +147,46 @@ def test_xgb_follows_trend_beyond_training_range():
 
 # --- Backtest and gate ----------------------------------------------------------------------
 
+
 def test_backtest_shapes_and_metrics_by_hand():
     y, cal = seasonal_trend(T=150)
-    bt = backtest({"SN13": SeasonalNaive(13), "MA": MovingAverage}, y, cal, horizon=26,
-                  origins=3, step=13, products=["A", "B", "C"])
+    bt = backtest(
+        {"SN13": SeasonalNaive(13), "MA": MovingAverage},
+        y,
+        cal,
+        horizon=26,
+        origins=3,
+        step=13,
+        products=["A", "B", "C"],
+    )
     assert bt.origins.tolist() == [98, 111, 124]
     assert bt.errors["SN13"].shape == (3, 3, 26)
     np.testing.assert_array_equal(bt.actuals[2], y[:, 124:150])
     np.testing.assert_array_equal(bt.errors["MA"], bt.actuals - bt.forecasts["MA"])
     m = bt.metrics
-    assert list(m.columns) == ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "MAE",
-                               "Baseline"]
+    assert list(m.columns) == ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "MAE", "Baseline"]
     assert set(m["HorizonWeeks"]) == {"1-13", "14-26", ALL}
     row = m[(m.Product == "B") & (m.Model == "SN13") & (m.HorizonWeeks == "14-26")].iloc[0]
     e, a = bt.errors["SN13"][:, 1, 13:], bt.actuals[:, 1, 13:]
-    assert row.WAPE == pytest.approx(np.abs(e).sum() / a.sum())
+    assert pytest.approx(np.abs(e).sum() / a.sum()) == row.WAPE
     assert row.Bias == pytest.approx(-e.sum() / a.sum())
-    scale = [np.abs(y[1, 13:o] - y[1, :o - 13]).mean() for o in bt.origins]
-    assert row.MASE == pytest.approx((np.abs(e) / np.array(scale)[:, None]).mean())
+    scale = [np.abs(y[1, 13:o] - y[1, : o - 13]).mean() for o in bt.origins]
+    assert pytest.approx((np.abs(e) / np.array(scale)[:, None]).mean()) == row.MASE
     rel = bt.relative_errors("SN13")
-    np.testing.assert_allclose(rel * bt.forecasts["SN13"].mean(axis=2, keepdims=True),
-                               bt.errors["SN13"])
+    np.testing.assert_allclose(rel * bt.forecasts["SN13"].mean(axis=2, keepdims=True), bt.errors["SN13"])
 
 
 def test_choose_models_requires_challenger_to_earn_it():
-    m = pd.DataFrame({
-        "Product": ["a"] * 3 + ["b"] * 3, "Model": ["SN", "MA", "XGB"] * 2,
-        "HorizonWeeks": [ALL] * 6, "WAPE": [0.2, 0.1, 0.097, 0.2, 0.1, 0.05],
-        "MAE": [2.0, 1.0, 0.97, 4.0, 2.0, 1.0], "Baseline": [True, True, False] * 2})
+    m = pd.DataFrame(
+        {
+            "Product": ["a"] * 3 + ["b"] * 3,
+            "Model": ["SN", "MA", "XGB"] * 2,
+            "HorizonWeeks": [ALL] * 6,
+            "WAPE": [0.2, 0.1, 0.097, 0.2, 0.1, 0.05],
+            "MAE": [2.0, 1.0, 0.97, 4.0, 2.0, 1.0],
+            "Baseline": [True, True, False] * 2,
+        }
+    )
     assert choose_models(m) == {"a": "MA", "b": "XGB"}
     assert choose_models(m, margin=0.0) == {"a": "XGB", "b": "XGB"}
     marked = mark_chosen(m, {"a": "MA", "b": "XGB"})
@@ -162,8 +195,7 @@ def test_choose_models_requires_challenger_to_earn_it():
 
 def test_xgboost_wins_on_seasonal_trend():
     y, cal = seasonal_trend(T=300)
-    res = forecast(y, cal, horizon=26, seed=0, models=default_models(0, **FAST),
-                   products=["A", "B", "C"])
+    res = forecast(y, cal, horizon=26, seed=0, models=default_models(0, **FAST), products=["A", "B", "C"])
     assert res.choices == {"A": "XGBoost", "B": "XGBoost", "C": "XGBoost"}
     whole = res.metrics[res.metrics.HorizonWeeks == ALL].set_index(["Product", "Model"])
     for p in "ABC":
@@ -190,6 +222,7 @@ def test_forecast_is_deterministic():
 
 
 # --- Edge cases -----------------------------------------------------------------------------
+
 
 def test_zero_demand_product_and_one_product():
     y, cal = seasonal_trend(T=200)

@@ -8,10 +8,10 @@ hold the P50 and widen (or stay) the further ahead the week is.
 from __future__ import annotations
 
 import numpy as np
+from synth import make_data
 
 from linealytics_xl.core.demand import demand_view, forecast_table, horizon_band
 from linealytics_xl.core.settings import Settings
-from synth import make_data
 
 
 def _table(seed: int = 0, simulate: bool = True):
@@ -38,7 +38,7 @@ def test_bands_widen_or_stay_with_the_horizon():
         for product, rows in beyond.groupby("Product"):
             below = (rows["P50"] - rows["P10"]).to_numpy()
             above = (rows["P90"] - rows["P50"]).to_numpy()
-            clipped = rows["P10"].to_numpy() <= 0        # P10 held at zero demand cannot widen down
+            clipped = rows["P10"].to_numpy() <= 0  # P10 held at zero demand cannot widen down
             assert np.all(np.diff(above) >= -1e-6 * rows["P50"].max()), (seed, product)
             assert np.all((np.diff(below) >= -1e-6 * rows["P50"].max()) | clipped[1:]), (seed, product)
 

@@ -26,21 +26,49 @@ from linealytics_xl.core.model import InputError
 SEED = 2026
 N_MEMORY = 240
 N_FILES = 10
-INPUT_SHEETS = ("Supply_Demand", "Density per Wafer", "Weekly Demand Ratio", "Boundary Conditions", "Yield",
-                "Wafer Plan")
+INPUT_SHEETS = (
+    "Supply_Demand",
+    "Density per Wafer",
+    "Weekly Demand Ratio",
+    "Boundary Conditions",
+    "Yield",
+    "Wafer Plan",
+)
 LABELS = ("WW_10", "Q4 95", "21A", "23C", "Wk3", "Total", "EffectiveDemand", "Available Capacity", "Yield")
-KINDS = ("text", "negative", "huge", "blank", "error", "date", "bool", "time", "number_text", "zero", "label",
-         "self_formula", "fraction")
+KINDS = (
+    "text",
+    "negative",
+    "huge",
+    "blank",
+    "error",
+    "date",
+    "bool",
+    "time",
+    "number_text",
+    "zero",
+    "label",
+    "self_formula",
+    "fraction",
+)
 REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 
 def mutated_value(kind: str, value, cell: str, rng: random.Random):
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else 1234.0
     return {
-        "text": "abc", "negative": -abs(number) - 1, "huge": 1e300, "blank": None,
-        "error": rng.choice(["#VALUE!", "#REF!", "#N/A", "#DIV/0!"]), "date": datetime(1995, 7, 3),
-        "bool": True, "time": time(1, 19, 12), "number_text": f"{number:,}", "zero": 0,
-        "label": rng.choice([x for x in LABELS if x != value]), "self_formula": f"={cell}+1", "fraction": 0.5,
+        "text": "abc",
+        "negative": -abs(number) - 1,
+        "huge": 1e300,
+        "blank": None,
+        "error": rng.choice(["#VALUE!", "#REF!", "#N/A", "#DIV/0!"]),
+        "date": datetime(1995, 7, 3),
+        "bool": True,
+        "time": time(1, 19, 12),
+        "number_text": f"{number:,}",
+        "zero": 0,
+        "label": rng.choice([x for x in LABELS if x != value]),
+        "self_formula": f"={cell}+1",
+        "fraction": 0.5,
     }[kind]
 
 
@@ -80,7 +108,7 @@ def judge(sheets: dict, sheet: str, cell: str) -> str:
             if same_sheet and names_cell(f"{issue.cell} {issue.message}", cell):
                 return "invalid"
         return "unnamed: " + " | ".join(map(str, exc.issues))
-    except Exception as exc:  # noqa: BLE001 - the point of the test
+    except Exception as exc:
         return f"crash: {type(exc).__name__}: {exc}"
 
 
@@ -105,8 +133,10 @@ def test_single_cell_mutations_in_memory(real_cells):
             counts[verdict] += 1
         else:
             failures.append(f"{sheet}!{cell} <- {kind} {value!r}: {verdict}")
-    print(f"\nfuzz (in memory, seed {SEED}): {N_MEMORY} mutations, exit 0: {counts['ok']}, "
-          f"exit 2 naming the cell: {counts['invalid']}, other: {len(failures)}")
+    print(
+        f"\nfuzz (in memory, seed {SEED}): {N_MEMORY} mutations, exit 0: {counts['ok']}, "
+        f"exit 2 naming the cell: {counts['invalid']}, other: {len(failures)}"
+    )
     assert not failures, "\n".join(failures)
     assert counts["invalid"] > N_MEMORY // 4 and counts["ok"] > 0  # the mutations do reach the checks
 

@@ -26,8 +26,9 @@ print(json.dumps({{"cli": after_cli, "plan": [m for m in {heavy!r} if m in sys.m
 def test_plan_only_run_imports_no_forecasting_or_charting_stack(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parents[1] / "workbook" / "planning.xlsx"
     code = SCRIPT.format(heavy=HEAVY, src=str(src), dst=str(tmp_path / "out.xlsx"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300, check=True
+    )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["cli"] == [], f"importing the command line pulls in {found['cli']}"
     assert found["plan"] == [], f"a plan-only run imports {found['plan']}"

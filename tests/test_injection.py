@@ -20,9 +20,9 @@ from xml.etree import ElementTree
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import recalculate, requires_libreoffice
 from typer.testing import CliRunner
 
-from libreoffice import recalculate, requires_libreoffice
 from linealytics_xl.adapters.literal_text import csv_safe, live_value, set_text, text_cell
 from linealytics_xl.adapters.live_book import frame_rows
 from linealytics_xl.adapters.runlog import _frame_csv
@@ -64,7 +64,9 @@ def sheet_cells(path: Path) -> dict[str, list[tuple[str, str | None, str | None,
         if "xl/sharedStrings.xml" in names:
             for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).iter(M + "si"):
                 shared.append("".join(t.text or "" for t in si.iter(M + "t")))
-        rels = {e.get("Id"): e.get("Target") for e in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+        rels = {
+            e.get("Id"): e.get("Target") for e in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        }
         out = {}
         for sh in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(M + "sheet"):
             target = rels[sh.get(R + "id")]
@@ -126,14 +128,16 @@ def test_ids_read_back_exactly(planned):
     assert list(dict.fromkeys(plan["Product"])) == list(ids)
     products = [r[0].value for r in wb["Dashboard"]["R6:R9"]]
     assert products == ["All products", *ids]
-    assert wb["Dashboard"]["B4"].value == "All products"   # the selector opens on all products (issue 12)
+    assert wb["Dashboard"]["B4"].value == "All products"  # the selector opens on all products (issue 12)
 
 
 def test_run_record_files_are_neutralised_and_escaped(planned):
     ids, path, _ = planned
     record = next(p for p in (path.parent / (path.name + ".runs")).iterdir() if not p.name.startswith("."))
-    tables = {"alerts.csv": (record / "alerts.csv").read_text(encoding="utf-8"),
-              "plan.csv.gz": gzip.decompress((record / "plan.csv.gz").read_bytes()).decode("utf-8")}
+    tables = {
+        "alerts.csv": (record / "alerts.csv").read_text(encoding="utf-8"),
+        "plan.csv.gz": gzip.decompress((record / "plan.csv.gz").read_bytes()).decode("utf-8"),
+    }
     if (record / "backtest.csv").exists():
         tables["backtest.csv"] = (record / "backtest.csv").read_text(encoding="utf-8")
     for name, text in tables.items():
@@ -156,7 +160,7 @@ def test_run_record_files_are_neutralised_and_escaped(planned):
 
 
 def test_the_summary_prints_ids_as_they_are(planned):
-    ids, _, output = planned
+    _ids, _, output = planned
     flat = " ".join(output.split())
     assert "Traceback" not in output
     assert "@SUM(1)" in flat or "<b>x</b>" in flat or "[/b]x" in flat
@@ -164,17 +168,21 @@ def test_the_summary_prints_ids_as_they_are(planned):
 
 def test_mail_html_escapes_ids(planned, tmp_path):
     ids, path, _ = planned
-    result = runner.invoke(app, ["notify", str(path), "--dry-run", "--to", "planner@example.com",
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        app, ["notify", str(path), "--dry-run", "--to", "planner@example.com", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     msg = email.message_from_bytes((tmp_path / "report.eml").read_bytes())
-    html = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    html = (
+        next(p for p in msg.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    )
     assert "<b>x</b>" not in html
     if "<b>x</b>" in ids:
         assert "&lt;b&gt;x&lt;/b&gt;" in html
 
 
 # --- the three sinks, one value at a time ----------------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["=1+1", '=HYPERLINK("http://x","y")', "=", "=A1"])
 def test_openpyxl_cells_keep_formula_like_text_as_text(tmp_path, value):
@@ -191,11 +199,27 @@ def test_openpyxl_cells_keep_formula_like_text_as_text(tmp_path, value):
     assert openpyxl.load_workbook(tmp_path / "t.xlsx")["Sheet"]["A1"].value == value
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-2+3", "'-2+3"), ("@SUM(1)", "'@SUM(1)"),
-    ("'quoted", "''quoted"), ("007", "'007"), ("1,000", "'1,000"), ("12%", "'12%"), ("TRUE", "'TRUE"),
-    ("#N/A", "'#N/A"), ("21A", "21A"), ("nan", "nan"), ("Q2 95", "Q2 95"), ("", ""), (3.5, 3.5), (-2, -2),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("'quoted", "''quoted"),
+        ("007", "'007"),
+        ("1,000", "'1,000"),
+        ("12%", "'12%"),
+        ("TRUE", "'TRUE"),
+        ("#N/A", "'#N/A"),
+        ("21A", "21A"),
+        ("nan", "nan"),
+        ("Q2 95", "Q2 95"),
+        ("", ""),
+        (3.5, 3.5),
+        (-2, -2),
+    ],
+)
 def test_xlwings_values_mark_text_that_excel_would_reinterpret(value, expected):
     assert live_value(value) == expected
 
@@ -206,8 +230,12 @@ def test_live_book_table_rows_are_marked():
 
 
 def test_csv_cells_follow_the_owasp_rule():
-    frame = pd.DataFrame({"Product": ["=1+1", "+a", "-b", "@c", "\td", "\re", "ok", None],
-                          "Value": [-1.5, 2, 3, 4, 5, 6, 7, 8]})
+    frame = pd.DataFrame(
+        {
+            "Product": ["=1+1", "+a", "-b", "@c", "\td", "\re", "ok", None],
+            "Value": [-1.5, 2, 3, 4, 5, 6, 7, 8],
+        }
+    )
     rows = list(csv.reader(io.StringIO(_frame_csv(frame), newline="")))
     assert [r[0] for r in rows[1:]] == ["'=1+1", "'+a", "'-b", "'@c", "'\td", "'\re", "ok", ""]
     assert rows[1][1] == "-1.5"  # a negative number is a number, not text

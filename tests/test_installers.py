@@ -48,8 +48,13 @@ def stub_python(folder: Path, name: str, version: str) -> Path:
 
 
 def run_sh(args: list[str], path: str, home: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(INSTALL_SH), *args], capture_output=True, text=True, timeout=120,
-                          env={"PATH": path, "HOME": str(home), **env})
+    return subprocess.run(
+        ["bash", str(INSTALL_SH), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": path, "HOME": str(home), **env},
+    )
 
 
 def test_install_sh_picks_the_newest_supported_python_not_apples_39(tmp_path, bin_dirs):
@@ -69,7 +74,9 @@ def test_install_sh_says_what_to_install_when_only_39_is_there(tmp_path, bin_dir
     done = run_sh(["--print-python"], f"{stubs}:{tools}", tmp_path)
     assert done.returncode == 1 and done.stdout == ""
     assert f"no Python 3.11 or newer found (found: {old} (3.9))" in done.stderr
-    assert "https://www.python.org/downloads/macos/" in done.stderr and "brew install python@3.12" in done.stderr
+    assert (
+        "https://www.python.org/downloads/macos/" in done.stderr and "brew install python@3.12" in done.stderr
+    )
     # Ten is not more than nine here: "3.10" must compare as a number, and 3.10 is still too old.
     stub_python(stubs, "python3.11", "3.10")
     assert run_sh(["--print-python"], f"{stubs}:{tools}", tmp_path).returncode == 1
@@ -136,9 +143,15 @@ def test_install_sh_parses():
 # install_check: what "xlwings addin install" should have written
 # ---------------------------------------------------------------------------------------------
 
+
 def check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "linealytics_xl.addin.install_check", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-m", "linealytics_xl.addin.install_check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def test_install_check_fails_when_the_copy_is_missing_or_stale(tmp_path):
@@ -174,10 +187,10 @@ def test_install_check_without_excel_says_so_instead_of_guessing(tmp_path):
 def test_install_ps1_checks_the_install_and_removes_only_its_line():
     """Read, not run (no PowerShell here): the two calls the fixes depend on are in place."""
     text = (REPO / "install" / "install.ps1").read_text(encoding="utf-8")
-    after_install = text[text.index('@("addin", "install", "-f", $Addin)'):]
+    after_install = text[text.index('@("addin", "install", "-f", $Addin)') :]
     assert after_install.index("Test-AddinInstalled $Addin") < after_install.index("Set-ConfigValue")
     assert "linealytics_xl.addin.install_check" in text
-    uninstall = text[text.index("if ($Uninstall) {"):]
-    uninstall = uninstall[:uninstall.index("exit 0")]
+    uninstall = text[text.index("if ($Uninstall) {") :]
+    uninstall = uninstall[: uninstall.index("exit 0")]
     assert 'Remove-ConfigValue $configFile "INTERPRETER_WIN" $VenvPython' in uninstall
     assert "Remove-Item -LiteralPath $configFile" not in uninstall

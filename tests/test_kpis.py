@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -67,7 +66,13 @@ def test_docs_list_every_kpi_as_the_code_defines_it() -> None:
     for key, k in KPIS.items():
         assert key in rows, f"KPI {key} is not documented in docs/tables.md"
         name, unit, grain, formula, fmt = rows[key]
-        assert (name, unit, grain, formula, fmt) == (k.name, k.unit, k.grain, k.formula, f"`{k.number_format}`")
+        assert (name, unit, grain, formula, fmt) == (
+            k.name,
+            k.unit,
+            k.grain,
+            k.formula,
+            f"`{k.number_format}`",
+        )
 
 
 def test_every_place_shows_the_kpis_of_the_tables(job: jobs.PlanJob) -> None:
@@ -79,9 +84,16 @@ def test_every_place_shows_the_kpis_of_the_tables(job: jobs.PlanJob) -> None:
         got = plan_kpis(plan, risk, product)
         for key, value in want.items():
             assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-9), (product, key)
-        s = summaries[product]   # the command line, insights, alerts and the run record use these
-        for key in ("service_level", "shortage_bytes", "weeks_with_backlog", "quarter_ends_below_ss",
-                    "weeks_below_ss", "capacity_use", "wafers"):
+        s = summaries[product]  # the command line, insights, alerts and the run record use these
+        for key in (
+            "service_level",
+            "shortage_bytes",
+            "weeks_with_backlog",
+            "quarter_ends_below_ss",
+            "weeks_below_ss",
+            "capacity_use",
+            "wafers",
+        ):
             assert getattr(s, key) == pytest.approx(want[key], rel=1e-9, abs=1e-6), (product, key)
         shown = dashboard_kpis(tables, product)
         for key in ("service_level", "shortage_bytes", "quarter_ends_below_ss", "capacity_use", "wafers"):
@@ -96,12 +108,15 @@ def test_command_line_summary_prints_the_kpis(job: jobs.PlanJob) -> None:
     text = captured.get()
     for product in dict.fromkeys(plan["Product"]):
         want = independent(plan, None, product)
-        row = next(line for line in text.splitlines() if re.search(rf"[│|]\s*{re.escape(product)}\s*[│|]", line))
+        row = next(
+            line for line in text.splitlines() if re.search(rf"[│|]\s*{re.escape(product)}\s*[│|]", line)
+        )
         cells = [c.strip() for c in re.split(r"[│|]", row) if c.strip()]
         assert cells[3] == format_kpi("service_level", want["service_level"])
         assert cells[4] == f"{want['shortage_bytes'] / 1e9:,.2f}"
-        assert cells[5:8] == [format_kpi(k, want[k]) for k in ("weeks_with_backlog", "quarter_ends_below_ss",
-                                                              "weeks_below_ss")]
+        assert cells[5:8] == [
+            format_kpi(k, want[k]) for k in ("weeks_with_backlog", "quarter_ends_below_ss", "weeks_below_ss")
+        ]
         assert cells[8] == format_kpi("capacity_use", want["capacity_use"])
 
 
@@ -110,12 +125,15 @@ def test_report_mail_figures_are_the_all_products_kpis(job: jobs.PlanJob) -> Non
     figures = report_kpis(plan)
     per = [independent(plan, None, p) for p in dict.fromkeys(plan["Product"])]
     demand = plan["DemandBytes"].sum()
-    late = sum((1 - k["service_level"]) * plan.loc[plan["Product"] == p, "DemandBytes"].sum()
-               for k, p in zip(per, dict.fromkeys(plan["Product"])))
+    late = sum(
+        (1 - k["service_level"]) * plan.loc[plan["Product"] == p, "DemandBytes"].sum()
+        for k, p in zip(per, dict.fromkeys(plan["Product"]))
+    )
     assert figures[KPIS["service_level"].name] == format_kpi("service_level", 1 - late / demand)
     assert figures[KPIS["wafers"].name] == format_kpi("wafers", sum(k["wafers"] for k in per))
     assert figures[KPIS["quarter_ends_below_ss"].name + " (product-quarters)"] == format_kpi(
-        "quarter_ends_below_ss", sum(k["quarter_ends_below_ss"] for k in per))
+        "quarter_ends_below_ss", sum(k["quarter_ends_below_ss"] for k in per)
+    )
     shortage = sum(k["shortage_bytes"] for k in per)
     assert figures[KPIS["shortage_bytes"].name].startswith(f"{shortage / 1e9:,.2f} GB")
     short = [p for p, k in zip(dict.fromkeys(plan["Product"]), per) if k["shortage_bytes"] > 0]
@@ -127,7 +145,7 @@ def test_served_products_show_no_backlog_and_findings_state_only_what_is_true(jo
     for product in dict.fromkeys(plan["Product"]):
         want = independent(plan, None, product)
         rows = plan[plan["Product"] == product]
-        if want["weeks_with_backlog"] == 0:   # served in full: not a byte of round-off shows
+        if want["weeks_with_backlog"] == 0:  # served in full: not a byte of round-off shows
             assert (rows["BacklogBytes"] == 0).all(), product
         found = insights[(insights["Product"] == product) & (insights["Kind"] == "shortage")]["Message"]
         if want["shortage_bytes"] > 0:

@@ -3,8 +3,8 @@
 import numpy as np
 import openpyxl
 import pandas as pd
-
 from libreoffice import recalculate, requires_libreoffice
+
 # LL_Plan writes backlog within the solver's round-off as 0 (docs/tables.md, KPIs): the workbook's
 # own inventory formula may differ from StockBytes - BacklogBytes by that much, never more.
 from linealytics_xl.core.kpis import SERVED_TOL_BYTES
@@ -37,7 +37,11 @@ def test_workbook_formulas_show_the_planned_stock(real_planned, tmp_path):
             expected = float(end_week["Net"].iloc[-1])
             got = sd.cell(r, c).value
             assert got is not None, f"{sd.cell(r, c).coordinate} was not computed"
-            assert np.isclose(got, expected, rtol=1e-9, atol=SERVED_TOL_BYTES), (sd.cell(r, c).coordinate, got, expected)
+            assert np.isclose(got, expected, rtol=1e-9, atol=SERVED_TOL_BYTES), (
+                sd.cell(r, c).coordinate,
+                got,
+                expected,
+            )
             checked += 1
     assert checked >= 3 * 19  # the sheet's inventory formulas run to Q1 00 for each product
     # the capacity rows the tool wrote are consistent with the workbook's Total row formulas
@@ -48,8 +52,11 @@ def test_workbook_formulas_show_the_planned_stock(real_planned, tmp_path):
     total_over = labels.index(("Total", "Over/Under Capacity")) + 1
     for c in range(3, bc.max_column + 1):
         assert bc.cell(total_sched, c).value <= bc.cell(total_avail, c).value + 1e-6
-        assert np.isclose(bc.cell(total_over, c).value,
-                          bc.cell(total_avail, c).value - bc.cell(total_sched, c).value, atol=1e-6)
+        assert np.isclose(
+            bc.cell(total_over, c).value,
+            bc.cell(total_avail, c).value - bc.cell(total_sched, c).value,
+            atol=1e-6,
+        )
     # and the Wafer Plan's own Total formula adds up the planned wafers
     wp = wb["Wafer Plan"]
     assert np.isclose(wp["B3"].value, sum(wp.cell(r, 2).value for r in range(4, 7)))

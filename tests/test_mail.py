@@ -67,16 +67,36 @@ def tiny_png(width: int = 3, height: int = 2) -> bytes:
 def alerts_frame() -> pd.DataFrame:
     rows = [
         ("A1", "Critical", "Shortage", "23C", "WW_09", 1.5e15, 1.0e15, "Backlog of 1.5 PB", "new"),
-        ("A2", "critical", "Shortage", EVIL, "WW_10", 2.0e15, 1.0e15,
-         "Stock <script>alert(1)</script> & below safety", "New"),
+        (
+            "A2",
+            "critical",
+            "Shortage",
+            EVIL,
+            "WW_10",
+            2.0e15,
+            1.0e15,
+            "Stock <script>alert(1)</script> & below safety",
+            "New",
+        ),
         ("A3", "Warning", "Utilization", "45D", "WW_11", 0.97, 0.95, "Fab loaded at 97 %", "open"),
         ("A4", "Critical", "Shortage", "67E", "WW_12", 3.0e15, 1.0e15, "Closed one", "closed"),
         ("A5", "Critical", "Shortage", "45D", "WW_13", 1.2e15, 1.0e15, "Still short", "open"),
     ]
     frame = pd.DataFrame(
         [(*r[:8], pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-11"), r[8]) for r in rows],
-        columns=["AlertId", "Severity", "Type", "Product", "Week", "Value", "Threshold",
-                 "Message", "FirstSeen", "LastSeen", "Status"],
+        columns=[
+            "AlertId",
+            "Severity",
+            "Type",
+            "Product",
+            "Week",
+            "Value",
+            "Threshold",
+            "Message",
+            "FirstSeen",
+            "LastSeen",
+            "Status",
+        ],
     )
     assert tuple(frame.columns) == ALERT_COLUMNS
     return frame
@@ -95,13 +115,15 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append({
-            "mail_from": envelope.mail_from,
-            "rcpt_tos": list(envelope.rcpt_tos),
-            "data": bytes(envelope.original_content or envelope.content),
-            "tls": session.ssl is not None,
-            "authenticated": bool(session.authenticated),
-        })
+        self.received.append(
+            {
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "data": bytes(envelope.original_content or envelope.content),
+                "tls": session.ssl is not None,
+                "authenticated": bool(session.authenticated),
+            }
+        )
         return "250 Message accepted for delivery"
 
 
@@ -191,16 +213,24 @@ def assert_no_password(err: BaseException) -> None:
 
 
 def test_settings_from_env_full():
-    s = SmtpSettings.from_env({
-        "LINEALYTICS_SMTP_HOST": " smtp.fab.example ",
-        "LINEALYTICS_SMTP_PORT": "2525",
-        "LINEALYTICS_SMTP_USER": USER,
-        "LINEALYTICS_SMTP_PASSWORD": PASSWORD,
-        "LINEALYTICS_SMTP_STARTTLS": "1",
-        "LINEALYTICS_MAIL_FROM": SENDER,
-    })
+    s = SmtpSettings.from_env(
+        {
+            "LINEALYTICS_SMTP_HOST": " smtp.fab.example ",
+            "LINEALYTICS_SMTP_PORT": "2525",
+            "LINEALYTICS_SMTP_USER": USER,
+            "LINEALYTICS_SMTP_PASSWORD": PASSWORD,
+            "LINEALYTICS_SMTP_STARTTLS": "1",
+            "LINEALYTICS_MAIL_FROM": SENDER,
+        }
+    )
     assert (s.host, s.port, s.user, s.password, s.starttls, s.sender) == (
-        "smtp.fab.example", 2525, USER, PASSWORD, True, SENDER)
+        "smtp.fab.example",
+        2525,
+        USER,
+        PASSWORD,
+        True,
+        SENDER,
+    )
     assert s.configured
 
 
@@ -212,22 +242,28 @@ def test_settings_defaults():
     empty = SmtpSettings.from_env({})
     assert empty.host is None and not empty.configured
     # The login name doubles as the sender when it is an address and MAIL_FROM is unset.
-    s = SmtpSettings.from_env({"LINEALYTICS_SMTP_HOST": "mx", "LINEALYTICS_SMTP_USER": USER,
-                               "LINEALYTICS_SMTP_PASSWORD": PASSWORD})
+    s = SmtpSettings.from_env(
+        {"LINEALYTICS_SMTP_HOST": "mx", "LINEALYTICS_SMTP_USER": USER, "LINEALYTICS_SMTP_PASSWORD": PASSWORD}
+    )
     assert s.sender == USER
 
 
-@pytest.mark.parametrize("env, variable", [
-    ({"LINEALYTICS_SMTP_PORT": "smtp"}, "LINEALYTICS_SMTP_PORT"),
-    ({"LINEALYTICS_SMTP_PORT": "70000"}, "LINEALYTICS_SMTP_PORT"),
-    ({"LINEALYTICS_SMTP_STARTTLS": "maybe"}, "LINEALYTICS_SMTP_STARTTLS"),
-    ({"LINEALYTICS_SMTP_USER": USER}, "LINEALYTICS_SMTP_PASSWORD"),
-    ({"LINEALYTICS_SMTP_PASSWORD": PASSWORD}, "LINEALYTICS_SMTP_USER"),
-    ({"LINEALYTICS_MAIL_FROM": "nobody"}, "LINEALYTICS_MAIL_FROM"),
-    ({"LINEALYTICS_SMTP_HOST": "smtp example"}, "LINEALYTICS_SMTP_HOST"),
-    ({"LINEALYTICS_SMTP_USER": USER, "LINEALYTICS_SMTP_PASSWORD": PASSWORD + "\nx"},
-     "LINEALYTICS_SMTP_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "env, variable",
+    [
+        ({"LINEALYTICS_SMTP_PORT": "smtp"}, "LINEALYTICS_SMTP_PORT"),
+        ({"LINEALYTICS_SMTP_PORT": "70000"}, "LINEALYTICS_SMTP_PORT"),
+        ({"LINEALYTICS_SMTP_STARTTLS": "maybe"}, "LINEALYTICS_SMTP_STARTTLS"),
+        ({"LINEALYTICS_SMTP_USER": USER}, "LINEALYTICS_SMTP_PASSWORD"),
+        ({"LINEALYTICS_SMTP_PASSWORD": PASSWORD}, "LINEALYTICS_SMTP_USER"),
+        ({"LINEALYTICS_MAIL_FROM": "nobody"}, "LINEALYTICS_MAIL_FROM"),
+        ({"LINEALYTICS_SMTP_HOST": "smtp example"}, "LINEALYTICS_SMTP_HOST"),
+        (
+            {"LINEALYTICS_SMTP_USER": USER, "LINEALYTICS_SMTP_PASSWORD": PASSWORD + "\nx"},
+            "LINEALYTICS_SMTP_PASSWORD",
+        ),
+    ],
+)
 def test_settings_invalid_values_name_the_variable(env, variable):
     with pytest.raises(MailConfigError) as info:
         SmtpSettings.from_env({"LINEALYTICS_SMTP_HOST": "mx", **env})
@@ -367,22 +403,39 @@ def test_report_rejects_bad_input():
 def test_alert_message_subject_counts_and_products():
     frame = alerts_frame()
     only_23c = frame[frame["AlertId"] != "A2"].copy()
-    only_23c.loc[len(only_23c)] = ["A9", "CRITICAL", "Shortage", "23C", "WW_14", 1.0, 0.5,
-                                   "Again", pd.Timestamp("2024-03-11"),
-                                   pd.Timestamp("2024-03-11"), "NEW"]
-    msg = alert_message(sender=SENDER, recipients=["ops@fab.example"],
-                        workbook_name="planning.xlsx", alerts=only_23c)
+    only_23c.loc[len(only_23c)] = [
+        "A9",
+        "CRITICAL",
+        "Shortage",
+        "23C",
+        "WW_14",
+        1.0,
+        0.5,
+        "Again",
+        pd.Timestamp("2024-03-11"),
+        pd.Timestamp("2024-03-11"),
+        "NEW",
+    ]
+    msg = alert_message(
+        sender=SENDER, recipients=["ops@fab.example"], workbook_name="planning.xlsx", alerts=only_23c
+    )
     assert msg["Subject"] == "Linealytics: 2 new critical alerts in planning.xlsx (23C)"
 
     one = frame[frame["AlertId"] == "A1"]
-    msg = alert_message(sender=SENDER, recipients=["ops@fab.example"],
-                        workbook_name="/data/planning.xlsx", alerts=one)
+    msg = alert_message(
+        sender=SENDER, recipients=["ops@fab.example"], workbook_name="/data/planning.xlsx", alerts=one
+    )
     assert msg["Subject"] == "Linealytics: 1 new critical alert in planning.xlsx (23C)"
 
 
 def test_alert_message_roundtrip_lists_only_new_critical_and_escapes():
-    msg = alert_message(sender=SENDER, recipients=["ops@fab.example"],
-                        workbook_name="planning.xlsx", alerts=alerts_frame(), chart_png=tiny_png())
+    msg = alert_message(
+        sender=SENDER,
+        recipients=["ops@fab.example"],
+        workbook_name="planning.xlsx",
+        alerts=alerts_frame(),
+        chart_png=tiny_png(),
+    )
     with smtp_server() as (controller, handler):
         send(msg, settings_for(controller), timeout=5)
     got = parse(handler.received[0]["data"])
@@ -394,20 +447,22 @@ def test_alert_message_roundtrip_lists_only_new_critical_and_escapes():
     assert EVIL not in html and "&lt;b&gt;&amp;23C&lt;/b&gt;" in html
     assert "<script>" not in html
     image = next(p for p in got.walk() if p.get_content_type() == "image/png")
-    assert f'cid:{image["Content-ID"].strip("<>")}' in html
+    assert f"cid:{image['Content-ID'].strip('<>')}" in html
 
 
 def test_alert_message_subject_is_one_short_line():
     frame = alerts_frame().iloc[[0]].copy()
     names = ["23C\r\nBcc: evil@x.example", "45D", "67E", "89F", "X" * 80]
     frame = pd.concat([frame.assign(Product=n, AlertId=f"A{i}") for i, n in enumerate(names)])
-    msg = alert_message(sender=SENDER, recipients=["ops@fab.example"],
-                        workbook_name="planning.xlsx", alerts=frame)
+    msg = alert_message(
+        sender=SENDER, recipients=["ops@fab.example"], workbook_name="planning.xlsx", alerts=frame
+    )
     subject = msg["Subject"]
     assert "\n" not in subject and "\r" not in subject
-    assert subject == ("Linealytics: 5 new critical alerts in planning.xlsx "
-                       "(23C Bcc: evil@x.exa…, 45D, 67E +2 more)")
-    assert "Bcc" not in {k for k in msg.keys()}
+    assert subject == (
+        "Linealytics: 5 new critical alerts in planning.xlsx (23C Bcc: evil@x.exa…, 45D, 67E +2 more)"
+    )
+    assert "Bcc" not in {k for k in msg}
 
 
 def test_no_new_critical_alerts():
@@ -416,8 +471,9 @@ def test_no_new_critical_alerts():
     quiet = frame[frame["Status"].str.lower() != "new"]
     assert new_critical_alerts(quiet).empty
     with pytest.raises(ValueError, match="no new critical alerts"):
-        alert_message(sender=SENDER, recipients=["ops@fab.example"],
-                      workbook_name="planning.xlsx", alerts=quiet)
+        alert_message(
+            sender=SENDER, recipients=["ops@fab.example"], workbook_name="planning.xlsx", alerts=quiet
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,10 +491,8 @@ def test_starttls_with_trusted_ca(tls):
 def test_starttls_untrusted_certificate_is_a_tls_failure(tls):
     server_ctx, _ = tls
     untrusting = ssl.create_default_context()  # system CAs only: the test CA is unknown
-    with smtp_server(tls_context=server_ctx) as (controller, handler):
-        with pytest.raises(MailError) as info:
-            send(a_report(), settings_for(controller, starttls=True), timeout=5,
-                 ssl_context=untrusting)
+    with smtp_server(tls_context=server_ctx) as (controller, handler), pytest.raises(MailError) as info:
+        send(a_report(), settings_for(controller, starttls=True), timeout=5, ssl_context=untrusting)
     text = str(info.value)
     assert "TLS failure" in text and "certificate" in text and f":{controller.port}" in text
     assert not handler.received
@@ -454,8 +508,10 @@ def test_starttls_required_but_not_offered():
 
 def test_login_over_starttls_succeeds(tls):
     server_ctx, client_ctx = tls
-    with smtp_server(tls_context=server_ctx, authenticator=authenticator,
-                     auth_require_tls=True) as (controller, handler):
+    with smtp_server(tls_context=server_ctx, authenticator=authenticator, auth_require_tls=True) as (
+        controller,
+        handler,
+    ):
         settings = settings_for(controller, starttls=True, user=USER, password=PASSWORD)
         send(a_report(), settings, timeout=5, ssl_context=client_ctx)
     got = handler.received[0]
@@ -468,7 +524,8 @@ def test_login_refused_is_plain_and_hides_password(tls):
     def echoing_authenticator(*args):
         # A careless server that quotes the password back: the error text must not show it.
         return aiosmtpd_smtp.AuthResult(
-            success=False, handled=False, message=f"535 5.7.8 Credentials {PASSWORD} invalid")
+            success=False, handled=False, message=f"535 5.7.8 Credentials {PASSWORD} invalid"
+        )
 
     with smtp_server(tls_context=server_ctx, authenticator=echoing_authenticator) as (controller, handler):
         settings = settings_for(controller, starttls=True, user=USER, password=PASSWORD)
@@ -513,8 +570,7 @@ def test_non_ascii_password_is_reported_without_it():
 
 def test_server_down_gives_readable_error():
     port = free_port()  # bound and released: nothing listens there
-    settings = SmtpSettings(host="127.0.0.1", port=port, user=USER, password=PASSWORD,
-                            starttls=True)
+    settings = SmtpSettings(host="127.0.0.1", port=port, user=USER, password=PASSWORD, starttls=True)
     with pytest.raises(MailError) as info:
         send(a_report(), settings, timeout=5)
     text = str(info.value)
@@ -534,9 +590,8 @@ def test_silent_server_times_out():
 
 def test_all_recipients_refused():
     msg = a_report(recipients=["x@refused.example", "y@refused.example"])
-    with smtp_server() as (controller, handler):
-        with pytest.raises(RecipientsRefused) as info:
-            send(msg, settings_for(controller), timeout=5)
+    with smtp_server() as (controller, handler), pytest.raises(RecipientsRefused) as info:
+        send(msg, settings_for(controller), timeout=5)
     err = info.value
     assert not err.delivered and set(err.refused) == {"x@refused.example", "y@refused.example"}
     assert err.refused["x@refused.example"][0] == 550
@@ -546,9 +601,8 @@ def test_all_recipients_refused():
 
 def test_some_recipients_refused_still_delivers_to_the_others():
     msg = a_report(recipients=["ops@fab.example", "x@refused.example"])
-    with smtp_server() as (controller, handler):
-        with pytest.raises(RecipientsRefused) as info:
-            send(msg, settings_for(controller), timeout=5)
+    with smtp_server() as (controller, handler), pytest.raises(RecipientsRefused) as info:
+        send(msg, settings_for(controller), timeout=5)
     assert info.value.delivered and list(info.value.refused) == ["x@refused.example"]
     assert re.search(r"sent to 1 of 2 recipients", str(info.value))
     assert handler.received[0]["rcpt_tos"] == ["ops@fab.example"]

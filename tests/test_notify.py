@@ -16,6 +16,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+
+# The SMTP server, its recorder and helpers are test_mail's.
+from test_mail import PASSWORD, USER, Recorder, _quiet_aiosmtpd, authenticator, free_port, parse, smtp_server  # noqa: F401
 from typer.testing import CliRunner
 
 from linealytics_xl import jobs
@@ -24,9 +27,6 @@ from linealytics_xl.cli import app
 from linealytics_xl.core import alerts
 from linealytics_xl.core.alerts import Condition, reconcile
 from linealytics_xl.notify import notify, send_alerts_for_book
-
-# The SMTP server, its recorder and helpers are test_mail's.
-from test_mail import PASSWORD, USER, Recorder, _quiet_aiosmtpd, authenticator, free_port, parse, smtp_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
@@ -137,7 +137,12 @@ def test_reconcile_new_open_resolved_and_back():
     second = reconcile(notified, [bigger, cap], t2).set_index("AlertId")
     row = second.loc[short.alert_id]
     assert (row["Status"], row["FirstSeen"], row["LastSeen"], row["Value"], row["Message"]) == (
-        "open", t1, t2, 7.0, "shorter")
+        "open",
+        t1,
+        t2,
+        7.0,
+        "shorter",
+    )
     assert row["Notified"] == t1
     assert second.loc[cap.alert_id, "Status"] == "open" and pd.isna(second.loc[cap.alert_id, "Notified"])
 
@@ -185,7 +190,7 @@ def test_band_drift_needs_more_misses_than_chance():
     shifted[:8] += 5  # 8 of 13 outside
     assert alerts.band_drift(shifted, lo, hi) == (8, 13, True)
     assert alerts.binomial_tail(0, 13, 0.2) == 1.0
-    assert alerts.binomial_tail(13, 13, 0.2) == pytest.approx(0.2 ** 13)
+    assert alerts.binomial_tail(13, 13, 0.2) == pytest.approx(0.2**13)
 
 
 def test_forecast_table_drift_uses_forecast_weeks_with_actuals():
@@ -193,9 +198,15 @@ def test_forecast_table_drift_uses_forecast_weeks_with_actuals():
     for k in range(1, 21):
         forecast = k > 8  # weeks 9-20 were forecast; 1-8 are history
         actual = 100.0 * (1.5 if forecast else 1.0)
-        rows.append(("P1", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, actual))
-        rows.append(("P2", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, 101.0))
-    table = pd.DataFrame(rows, columns=["Product", "Week", "WeekIndex", "Model", "P10", "P50", "P90", "Actual"])
+        rows.append(
+            ("P1", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, actual)
+        )
+        rows.append(
+            ("P2", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, 101.0)
+        )
+    table = pd.DataFrame(
+        rows, columns=["Product", "Week", "WeekIndex", "Model", "P10", "P50", "P90", "Actual"]
+    )
     found = alerts.forecast_table_drift_conditions(table)
     assert [(c.type, c.product, c.value) for c in found] == [("forecast_drift", "P1", 1.0)]
     assert found[0].week == "WW_09 to WW_20" and "12 of 12" in found[0].message
@@ -210,15 +221,26 @@ def test_backtest_drift_flags_the_product_whose_demand_shifted():
     rng = np.random.default_rng(7)
     level = data.demand.mean(axis=1, keepdims=True)
     data.demand = level * (1 + rng.normal(0, 0.05, data.demand.shape))  # stationary demand
-    data.demand[0, -13:] *= 1.5                                          # P1 jumps in the last quarter
-    result = forecast(data.demand, Calendar.from_planning(data), horizon=13, origins=8, step=6,
-                      models={"SeasonalNaive13": SeasonalNaive(13)}, products=list(data.products))
+    data.demand[0, -13:] *= 1.5  # P1 jumps in the last quarter
+    result = forecast(
+        data.demand,
+        Calendar.from_planning(data),
+        horizon=13,
+        origins=8,
+        step=6,
+        models={"SeasonalNaive13": SeasonalNaive(13)},
+        products=list(data.products),
+    )
     found = alerts.backtest_drift_conditions(data, result)
     assert [c.product for c in found] == ["P1"]
     c = found[0]
     assert c.type == "forecast_drift" and c.severity == "warning" and c.threshold == 0.2
-    assert c.value == 1.0 and c.week == f"{data.weeks.quarters[-13]} {data.weeks.labels[-13]} to " \
-                                        f"{data.weeks.quarters[-1]} {data.weeks.labels[-1]}"
+    assert (
+        c.value == 1.0
+        and c.week
+        == f"{data.weeks.quarters[-13]} {data.weeks.labels[-13]} to "
+        f"{data.weeks.quarters[-1]} {data.weeks.labels[-1]}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,7 +311,7 @@ def test_notify_sends_report_and_alert_mail_and_marks_alerts(book, mail_env):
     assert "Key figures" in text and "Products short" in text and "P3" in text
     assert "Top insights" in text and "P3 cannot be served in full" in text
     assert "[NEW] CRITICAL P3" in text and "cid:" in html and "<table" in html
-    a_html, a_text, a_pngs = parts(alert_mail)
+    _a_html, a_text, a_pngs = parts(alert_mail)
     assert "P3 cannot meet demand" in a_text and "WARNING" not in a_text  # critical ones only
     assert len(a_pngs) == 1
     # every alert mailed is marked; nothing else in the workbook changed
@@ -306,7 +328,9 @@ def test_second_notify_sends_no_alert_mail_for_the_same_alerts(book, mail_env):
     assert len(handler.received) == 3  # alert mail + report, then the report alone
     last = parse(handler.received[2]["data"])
     assert handler.received[2]["rcpt_tos"] == ["boss@fab.example"]
-    assert last["Subject"].startswith("Linealytics report for planning.xlsx:") and "new" not in last["Subject"]
+    assert (
+        last["Subject"].startswith("Linealytics report for planning.xlsx:") and "new" not in last["Subject"]
+    )
     assert "[OPEN] CRITICAL P3" in parts(last)[1]
     assert result.mailing.alert is None and result.marked == []
     assert alerts_table(book).set_index("AlertId")["Notified"].equals(marks)  # time stamps kept
@@ -324,7 +348,9 @@ def test_server_down_exits_nonzero_keeps_alerts_unsent_then_retry_succeeds(book,
         retry_code, retry = invoke("notify", str(book))
     assert retry_code == 0, retry
     assert [parse(m["data"])["Subject"].split(":")[0] for m in handler.received] == [
-        "Linealytics", "Linealytics report for planning.xlsx"]
+        "Linealytics",
+        "Linealytics report for planning.xlsx",
+    ]
     assert alerts_table(book)["Notified"].notna().all()
 
 
@@ -400,8 +426,11 @@ def test_credentials_never_reach_workbook_log_or_run_record(book, mail_env, monk
     with zipfile.ZipFile(book) as z:
         texts += [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
     runs = book.with_name(book.name + ".runs")
-    texts += [p.read_bytes().decode("utf-8", "replace") for p in runs.rglob("*") if p.is_file()
-              and p.suffix != ".gz"]
+    texts += [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in runs.rglob("*")
+        if p.is_file() and p.suffix != ".gz"
+    ]
     assert "refused the login" in texts[0]
     for text in texts:
         assert PASSWORD not in text
@@ -467,8 +496,9 @@ class FakeBook:
     def __init__(self, path: Path):
         wb = openpyxl.load_workbook(path)
         self.name = path.name
-        self.sheets = _Sheets(_Sheet(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
-                              for ws in wb.worksheets)
+        self.sheets = _Sheets(
+            _Sheet(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets
+        )
 
 
 def test_send_alerts_for_book_marks_the_cells_of_the_open_workbook(book, mail_env):

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from synth import make_data
 
 from linealytics_xl.core.balance import project
-from linealytics_xl.core.optimize import PlanOptions, optimize
 from linealytics_xl.core.explain import AT_CAPACITY, SERVED_TOL_BYTES, backlog_tolerance
-from synth import make_data
+from linealytics_xl.core.optimize import PlanOptions, optimize
 
 
 def assert_feasible(data, r, lot=0.0, lag=0):
@@ -38,7 +38,11 @@ def test_served_products_have_no_backlog_and_short_products_run_at_capacity():
     assert r.backlog[2, -1] > 0
     # the short product: every week at capacity, and the shortage is the analytic bound
     np.testing.assert_allclose(r.wafers[2], data.capacity[2], rtol=AT_CAPACITY)
-    bound = data.demand[2].sum() - data.initial_stock[2] - (data.density[2] * data.yields[2] * data.capacity[2]).sum()
+    bound = (
+        data.demand[2].sum()
+        - data.initial_stock[2]
+        - (data.density[2] * data.yields[2] * data.capacity[2]).sum()
+    )
     assert r.backlog[2, -1] == pytest.approx(bound, rel=1e-6)
 
 
@@ -116,7 +120,9 @@ def test_real_workbook_plan(real_data):
         assert r.backlog[i].max() <= backlog_tolerance(real_data.demand[i].sum())
     assert (r.wafers[i23] >= real_data.capacity[i23] * (1 - AT_CAPACITY)).all()
     d = real_data
-    bound = d.demand[i23].sum() - d.initial_stock[i23] - (d.density[i23] * d.yields[i23] * d.capacity[i23]).sum()
+    bound = (
+        d.demand[i23].sum() - d.initial_stock[i23] - (d.density[i23] * d.yields[i23] * d.capacity[i23]).sum()
+    )
     assert r.backlog[i23, -1] == pytest.approx(bound, rel=1e-6)
     assert bound / d.demand[i23].sum() == pytest.approx(0.68, abs=0.01)
 

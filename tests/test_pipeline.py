@@ -19,16 +19,23 @@ def test_same_seed_same_tables_bit_for_bit_and_another_seed_other_scenarios(real
     again = run(real_data, Settings(scenarios=300))
     for name, frame in outcome.tables.items():
         clock = [c for c in ("FirstSeen", "LastSeen") if c in frame.columns]  # when, not what
-        pd.testing.assert_frame_equal(frame.drop(columns=clock), again.tables[name].drop(columns=clock),
-                                      check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(
+            frame.drop(columns=clock), again.tables[name].drop(columns=clock), check_exact=True, obj=name
+        )
     other = run(real_data, Settings(scenarios=300, seed=1))
     a, b = outcome.tables[tables.FORECAST], other.tables[tables.FORECAST]
     assert not np.array_equal(a["P90"].to_numpy(), b["P90"].to_numpy())
 
 
 def test_every_table_is_produced(outcome):
-    assert {tables.PLAN, tables.FORECAST, tables.BACKTEST, tables.RISK, tables.INSIGHTS,
-            tables.DATA_QUALITY} <= set(outcome.tables)
+    assert {
+        tables.PLAN,
+        tables.FORECAST,
+        tables.BACKTEST,
+        tables.RISK,
+        tables.INSIGHTS,
+        tables.DATA_QUALITY,
+    } <= set(outcome.tables)
     bt = outcome.tables[tables.BACKTEST]
     chosen = bt[bt["Chosen"] & (bt["HorizonWeeks"].astype(str) == "all")]
     assert sorted(chosen["Product"]) == ["21A", "22B", "23C"]  # one model chosen per product
@@ -81,4 +88,9 @@ def test_forecast_source_plans_on_the_forecast_after_history_end(real_data):
     np.testing.assert_array_equal(demand[:, :390], real_data.demand[:, :390])
     assert not np.allclose(demand[:, 390:], real_data.demand[:, 390:])
     fc = out.tables[tables.FORECAST]
-    assert set(fc[fc["WeekIndex"] > 390]["Model"]) <= {"SeasonalNaive13", "SeasonalNaive52", "MovingAverage13", "XGBoost"}
+    assert set(fc[fc["WeekIndex"] > 390]["Model"]) <= {
+        "SeasonalNaive13",
+        "SeasonalNaive52",
+        "MovingAverage13",
+        "XGBoost",
+    }

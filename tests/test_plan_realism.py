@@ -2,18 +2,25 @@
 
 import numpy as np
 import pytest
+from synth import make_data
+from test_optimize import assert_feasible
 
 from linealytics_xl.core.explain import summarize
 from linealytics_xl.core.model import InputError
 from linealytics_xl.core.optimize import FIX_ABS, PlanOptions, byte_unit, optimize
 from linealytics_xl.core.settings import Settings, settings_from_rows
 from linealytics_xl.core.staged_lp import total_variation
-from synth import make_data
-from test_optimize import assert_feasible
 
 STAGES = ("backlog", "safety_stock", "wafers")
-SOLVERS = ["cbc", pytest.param("highs", marks=pytest.mark.skipif(
-    not __import__("importlib").util.find_spec("highspy"), reason="highspy not installed"))]
+SOLVERS = [
+    "cbc",
+    pytest.param(
+        "highs",
+        marks=pytest.mark.skipif(
+            not __import__("importlib").util.find_spec("highspy"), reason="highspy not installed"
+        ),
+    ),
+]
 
 
 def steps(wafers: np.ndarray) -> np.ndarray:
@@ -26,6 +33,7 @@ def within_stage_tolerance(value: float, reference: float, scale: float, tol: fl
 
 
 # ---- ramp limit ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_ramp_limit_bounds_every_weekly_change_and_the_plan_stays_feasible(solver):
@@ -73,7 +81,9 @@ def test_summary_says_the_ramp_limit_binds_when_it_causes_the_backlog():
     free = summarize(data, optimize(data))
     r = optimize(data, options=PlanOptions(ramp_wafers=5))
     ramped = summarize(data, r)
-    newly_short = [i for i, (f, s) in enumerate(zip(free, ramped)) if not f.weeks_with_backlog and s.weeks_with_backlog]
+    newly_short = [
+        i for i, (f, s) in enumerate(zip(free, ramped)) if not f.weeks_with_backlog and s.weeks_with_backlog
+    ]
     assert newly_short, "the case must have a product the ramp makes short"
     for i in newly_short:
         s = ramped[i]
@@ -85,6 +95,7 @@ def test_summary_says_the_ramp_limit_binds_when_it_causes_the_backlog():
 
 
 # ---- smooth plans -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_smoothing_keeps_every_priority_and_lowers_the_total_variation(solver):
@@ -133,6 +144,7 @@ def test_all_options_on_give_the_same_plan_bit_for_bit(solver):
 
 
 # ---- frozen weeks -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_frozen_weeks_keep_the_previous_starts_and_the_rest_is_replanned(solver):
@@ -185,12 +197,15 @@ def test_frozen_starts_the_data_cannot_hold_stop_the_run():
     data.capacity[0, 1] = high[0, 1]
     with pytest.raises(InputError, match=r"ramp limit of 50 wafers, P1 cannot come down .* week 3"):
         optimize(data, options=PlanOptions(frozen_weeks=2, ramp_wafers=50), frozen=high)
-    optimize(data, options=PlanOptions(frozen_weeks=2, ramp_wafers=250), frozen=high)  # one step down is enough
+    optimize(
+        data, options=PlanOptions(frozen_weeks=2, ramp_wafers=250), frozen=high
+    )  # one step down is enough
     with pytest.raises(InputError, match="whole lots"):
         optimize(data, options=PlanOptions(frozen_weeks=1, lot_size_wafers=25), frozen=np.full((2, 1), 30.0))
 
 
 # ---- settings -----------------------------------------------------------------------------------
+
 
 def test_settings_map_to_plan_options_and_blank_means_off():
     s, issues = settings_from_rows([(1, "ramp_wafers", 120), (2, "smooth", True), (3, "frozen_weeks", 4)])
@@ -240,7 +255,9 @@ def test_frozen_weeks_keep_the_previous_runs_starts_in_the_workbook(tmp_path):
         jobs.plan(path, overrides={"forecast": False, "simulate": False, "frozen_weeks": 3})
     shutil.copyfile(src, path)
     first = jobs.plan(path, overrides={"forecast": False, "simulate": False})
-    again = jobs.plan(path, overrides={"forecast": False, "simulate": False, "frozen_weeks": 3, "ramp_wafers": 500})
+    again = jobs.plan(
+        path, overrides={"forecast": False, "simulate": False, "frozen_weeks": 3, "ramp_wafers": 500}
+    )
     np.testing.assert_array_equal(again.outcome.result.wafers[:, :3], first.outcome.result.wafers[:, :3])
     steps = np.abs(np.diff(again.outcome.result.wafers[:, 2:], axis=1))
     assert steps.max() <= 500 + 1e-6

@@ -16,15 +16,21 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_contract import CONTRACT
 
 from linealytics_xl.core.contract import table_name
-from test_contract import CONTRACT
 
 ROOT = Path(__file__).resolve().parents[1]
 KIT = ROOT / "install" / "powerbi"
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
-M_TYPES = {"text": "type text", "integer": "Int64.Type", "number": "type number", "date": "type date",
-           "datetime": "type datetime", "boolean": "type logical"}
+M_TYPES = {
+    "text": "type text",
+    "integer": "Int64.Type",
+    "number": "type number",
+    "date": "type date",
+    "datetime": "type datetime",
+    "boolean": "type logical",
+}
 
 TYPE_PAIR = re.compile(r'\{\s*"([^"]+)"\s*,\s*(type\s+\w+|Int64\.Type)\s*\}')
 ITEM = re.compile(r'\[\s*Item\s*=\s*"([^"]+)"\s*,\s*Kind\s*=\s*"Table"\s*\]')
@@ -44,8 +50,11 @@ def m_files() -> dict[str, str]:
 
 def dim_columns() -> dict[str, list[str]]:
     """Columns each Dim*.pq query outputs (its type list)."""
-    return {name: [c for c, _ in TYPE_PAIR.findall(_strip_comments(text))]
-            for name, text in m_files().items() if name.startswith("Dim")}
+    return {
+        name: [c for c, _ in TYPE_PAIR.findall(_strip_comments(text))]
+        for name, text in m_files().items()
+        if name.startswith("Dim")
+    }
 
 
 def m_references() -> dict[str, set[str]]:
@@ -54,8 +63,10 @@ def m_references() -> dict[str, set[str]]:
     for name, text in m_files().items():
         code = _strip_comments(text)
         if name.startswith("LL_"):
-            items = ITEM.findall(code)   # the query LL_X reads the Excel Table tblLL_X (contract 2.0)
-            assert items == [table_name(name)], f"{name}.pq reads {items}, expected exactly [{table_name(name)!r}]"
+            items = ITEM.findall(code)  # the query LL_X reads the Excel Table tblLL_X (contract 2.0)
+            assert items == [table_name(name)], (
+                f"{name}.pq reads {items}, expected exactly [{table_name(name)!r}]"
+            )
             refs.setdefault(name, set()).update(c for c, _ in TYPE_PAIR.findall(code))
         for table, column in COLUMN_REF.findall(code):
             refs.setdefault(table, set()).add(column)
@@ -98,8 +109,10 @@ def _columns_of(path: Path) -> dict[str, list[str]]:
     for ws in book.worksheets:
         for table in ws.tables.values():
             ref = openpyxl.utils.cell.range_boundaries(table.ref)
-            out[table.displayName] = [c.value for c in next(ws.iter_rows(min_row=ref[1], max_row=ref[1],
-                                                            min_col=ref[0], max_col=ref[2]))]
+            out[table.displayName] = [
+                c.value
+                for c in next(ws.iter_rows(min_row=ref[1], max_row=ref[1], min_col=ref[0], max_col=ref[2]))
+            ]
     return out
 
 
@@ -110,7 +123,7 @@ def template_tables(tmp_path_factory) -> dict[str, list[str]]:
     path = tmp_path_factory.mktemp("powerbi") / "template.xlsx"
     shutil.copyfile(TEMPLATE, path)
     jobs.plan(path)
-    return _columns_of(jobs.whatif(path, n_jobs=1).path)   # LL_WhatIf comes from the whatif command
+    return _columns_of(jobs.whatif(path, n_jobs=1).path)  # LL_WhatIf comes from the whatif command
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +177,7 @@ def test_a_query_per_documented_table_typed_as_documented():
             assert re.sub(r"\s+", " ", mtype) == M_TYPES[doc.type], f"{name}[{col}]: {mtype} vs {doc.type}"
     assert set(files) - set(CONTRACT.tables) == {"WorkbookPath", "DimDate", "DimProduct", "DimWeek"}
     param = _strip_comments(files["WorkbookPath"])
-    assert re.search(r'IsParameterQuery\s*=\s*true', param) and re.search(r'Type\s*=\s*"Text"', param)
+    assert re.search(r"IsParameterQuery\s*=\s*true", param) and re.search(r'Type\s*=\s*"Text"', param)
 
 
 def test_dimensions_are_typed_and_dates_have_a_date_table():
@@ -178,13 +191,22 @@ def test_dimensions_are_typed_and_dates_have_a_date_table():
 
 def test_measures_cover_the_managers_questions_and_refer_to_defined_measures():
     measures = dax_measures()
-    for wanted in ("Service Level", "Shortage Bytes", "Weeks Below Safety Stock", "Capacity Use",
-                   "Wafers Planned", "Wafers Previous Run", "Wafers Change vs Previous Run",
-                   "Open Alerts", "Demand Bytes", "Yielded Supply Bytes"):
+    for wanted in (
+        "Service Level",
+        "Shortage Bytes",
+        "Weeks Below Safety Stock",
+        "Capacity Use",
+        "Wafers Planned",
+        "Wafers Previous Run",
+        "Wafers Change vs Previous Run",
+        "Open Alerts",
+        "Demand Bytes",
+        "Yielded Supply Bytes",
+    ):
         assert wanted in measures, wanted
     text = MEASURE_DEF.sub("MEASURE =", dax_text())
-    text = COLUMN_REF.sub("", text)                   # Table[Column] references are checked above
-    text = re.sub(r'"[^"]*"', '""', text)              # string literals
+    text = COLUMN_REF.sub("", text)  # Table[Column] references are checked above
+    text = re.sub(r'"[^"]*"', '""', text)  # string literals
     bare = set(BARE_REF.findall(text))
     unknown = {b for b in bare if b not in measures and not b.startswith("@")}
     assert not unknown, f"references to undefined measures: {sorted(unknown)}"
@@ -193,11 +215,20 @@ def test_measures_cover_the_managers_questions_and_refer_to_defined_measures():
 
 def test_readme_covers_the_visuals_and_the_sharepoint_refresh():
     readme = (KIT / "README.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`\[([^\]]+)\]`", readme))       # measures, as `[Service Level]`
-    assert len(named) >= 10 and named <= set(dax_measures()), f"not in measures.dax: {named - set(dax_measures())}"
-    for phrase in ("Production vs demand per quarter", "Inventory vs safety stock over time",
-                   "Total production", "Total demand", "SharePoint.Files(", "Web.Contents(WorkbookPath)",
-                   "Scheduled refresh", "gateway"):
+    named = set(re.findall(r"`\[([^\]]+)\]`", readme))  # measures, as `[Service Level]`
+    assert len(named) >= 10 and named <= set(dax_measures()), (
+        f"not in measures.dax: {named - set(dax_measures())}"
+    )
+    for phrase in (
+        "Production vs demand per quarter",
+        "Inventory vs safety stock over time",
+        "Total production",
+        "Total demand",
+        "SharePoint.Files(",
+        "Web.Contents(WorkbookPath)",
+        "Scheduled refresh",
+        "gateway",
+    ):
         assert phrase in readme, phrase
     for path in KIT.glob("*"):
         assert path.name == "README.md" or path.stem in readme, f"{path.name} not described in the README"

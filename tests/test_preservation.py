@@ -14,18 +14,17 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
+from libreoffice import list_charts, list_macros, recalculate, require_libreoffice
 from lxml import etree
 
-from libreoffice import list_charts, list_macros, recalculate, require_libreoffice, soffice_available
+from linealytics_xl import jobs
+from linealytics_xl.adapters.workbook_file import WorkbookFile
+
 # LL_Plan writes backlog within the solver's round-off as 0 (docs/tables.md, KPIs): the workbook's
 # own inventory formula may differ from StockBytes - BacklogBytes by that much, never more.
 from linealytics_xl.core.kpis import SERVED_TOL_BYTES
-from linealytics_xl import jobs
-from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core.layout import ATTR_INVENTORY, output_cells
 
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -81,7 +80,10 @@ def _norm(folder: str, target: str) -> str:
 
 
 def _cells(xml: bytes) -> dict[str, bytes]:
-    return {c.get("r"): etree.tostring(c, method="c14n", exclusive=True) for c in etree.fromstring(xml).iter(f"{M}c")}
+    return {
+        c.get("r"): etree.tostring(c, method="c14n", exclusive=True)
+        for c in etree.fromstring(xml).iter(f"{M}c")
+    }
 
 
 def check_preserved(before: dict[str, bytes], after_path: Path) -> dict[str, set[str]]:
@@ -106,9 +108,15 @@ def check_preserved(before: dict[str, bytes], after_path: Path) -> dict[str, set
     changed = {}
     for part, name in patched.items():
         old, new = etree.fromstring(before[part]), etree.fromstring(after[part])
+
         # every element but the cell data (and the dimension, which may grow) is the same
-        strip = lambda root: [etree.tostring(e, method="c14n", exclusive=True) for e in root
-                              if e.tag not in (f"{M}sheetData", f"{M}dimension")]
+        def strip(root):
+            return [
+                etree.tostring(e, method="c14n", exclusive=True)
+                for e in root
+                if e.tag not in (f"{M}sheetData", f"{M}dimension")
+            ]
+
         assert strip(new) == strip(old), f"{name}: an element outside the cells changed"
         a, b = _cells(before[part]), _cells(after[part])
         assert set(a) <= set(b), f"{name}: cells dropped"
@@ -116,7 +124,7 @@ def check_preserved(before: dict[str, bytes], after_path: Path) -> dict[str, set
         for ref in changed[name] & set(a):
             fa = etree.fromstring(a[ref]).find(f"{M}f")
             fb = etree.fromstring(b[ref]).find(f"{M}f")
-            if fb is not None:             # a formula of the planner's: only its cached value moved
+            if fb is not None:  # a formula of the planner's: only its cached value moved
                 assert fa is not None and etree.tostring(fa) == etree.tostring(fb), (name, ref)
     return changed
 
@@ -129,6 +137,7 @@ def check_owned_cells(path: Path, changed: dict[str, set[str]]) -> None:
     owned = output_cells(sheets, data)
     plan = book.table("LL_Plan")
     from linealytics_xl.core.cells import address
+
     owned_refs = {(s, address(r, c)) for s, r, c in owned}
     values = openpyxl.load_workbook(path)
     for sheet, refs in changed.items():
@@ -156,8 +165,14 @@ def test_real_workbook_keeps_every_part_it_does_not_own(real_copy):
     changed = check_preserved(before, real_copy)
     check_owned_cells(real_copy, changed)
     after = _parts(real_copy)
-    for name in ("docMetadata/LabelInfo.xml", "xl/threadedComments/threadedComment1.xml", "xl/persons/person.xml",
-                 "xl/calcChain.xml", "docProps/app.xml", "xl/sharedStrings.xml"):
+    for name in (
+        "docMetadata/LabelInfo.xml",
+        "xl/threadedComments/threadedComment1.xml",
+        "xl/persons/person.xml",
+        "xl/calcChain.xml",
+        "docProps/app.xml",
+        "xl/sharedStrings.xml",
+    ):
         assert after[name] == before[name], name
 
 
@@ -180,10 +195,12 @@ def test_cached_values_follow_the_plan_without_recalculation(real_copy):
             if attr == ATTR_INVENTORY:
                 rows = plan[(plan["Product"] == after.cell(r, 1).value) & (plan["Quarter"] == quarter)]
                 if len(rows):
-                    assert after.cell(r, c).value == pytest.approx(float(rows["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES)
+                    assert after.cell(r, c).value == pytest.approx(
+                        float(rows["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES
+                    )
                     checked += 1
             elif attr == "Safety Stock Target":
-                assert after.cell(r, c).value == before.cell(r, c).value     # its inputs did not change
+                assert after.cell(r, c).value == before.cell(r, c).value  # its inputs did not change
                 kept += 1
     assert checked >= 3 * 19 and kept > 30
 
@@ -203,14 +220,20 @@ def test_twice_in_place_differs_only_in_run_ids_and_times(real_copy, tmp_path):
     book1, book2 = openpyxl.load_workbook(first), openpyxl.load_workbook(real_copy)
     alerts1, alerts2 = book1["LL_Alerts"], book2["LL_Alerts"]
     header = [c.value for c in alerts1[1]]
-    for row1, row2 in zip(alerts1.iter_rows(min_row=2, values_only=True), alerts2.iter_rows(min_row=2, values_only=True)):
+    for row1, row2 in zip(
+        alerts1.iter_rows(min_row=2, values_only=True), alerts2.iter_rows(min_row=2, values_only=True)
+    ):
         for col, x, y in zip(header, row1, row2):
-            if col == "Status":            # the alert lifecycle: seen again, a new alert is open
+            if col == "Status":  # the alert lifecycle: seen again, a new alert is open
                 assert x == y or (x, y) == ("new", "open")
             elif col != "LastSeen":
                 assert x == y, col
-    dash1 = [(c.coordinate, c.value) for row in book1["Dashboard"].iter_rows() for c in row if c.value is not None]
-    dash2 = [(c.coordinate, c.value) for row in book2["Dashboard"].iter_rows() for c in row if c.value is not None]
+    dash1 = [
+        (c.coordinate, c.value) for row in book1["Dashboard"].iter_rows() for c in row if c.value is not None
+    ]
+    dash2 = [
+        (c.coordinate, c.value) for row in book2["Dashboard"].iter_rows() for c in row if c.value is not None
+    ]
     assert [d for d in dash1 if d[0] != "A2"] == [d for d in dash2 if d[0] != "A2"]
     runs = WorkbookFile(real_copy).table("LL_Runs")
     assert len(runs) == 2
@@ -229,7 +252,10 @@ def test_a_rerun_leaves_no_orphans_and_no_duplicates(real_copy):
     names = [t.get("displayName").lower() for t in tables]
     ids = [t.get("id") for t in tables]
     assert len(names) == len(set(names)) and len(ids) == len(set(ids))
-    defined = [(e.get("name").lower(), e.get("localSheetId")) for e in etree.fromstring(parts["xl/workbook.xml"]).iter(f"{M}definedName")]
+    defined = [
+        (e.get("name").lower(), e.get("localSheetId"))
+        for e in etree.fromstring(parts["xl/workbook.xml"]).iter(f"{M}definedName")
+    ]
     assert len(defined) == len(set(defined))
     assert openpyxl.load_workbook(real_copy).sheetnames.count("Dashboard") == 1
 
@@ -249,9 +275,16 @@ def test_enriched_workbook_keeps_every_part_it_does_not_own(enriched, kind, tmp_
     work = tmp_path / enriched[kind].name
     shutil.copyfile(enriched[kind], work)
     before = _parts(work)
-    expected = {"xl/pivotTables/pivotTable1.xml", "xl/pivotCache/pivotCacheDefinition1.xml", "xl/charts/chart1.xml",
-                "xl/media/image1.png", "xl/threadedComments/threadedComment91.xml", "xl/persons/person.xml",
-                "xl/comments91.xml", "docMetadata/LabelInfo.xml"} | ({"xl/vbaProject.bin"} if kind == "xlsm" else set())
+    expected = {
+        "xl/pivotTables/pivotTable1.xml",
+        "xl/pivotCache/pivotCacheDefinition1.xml",
+        "xl/charts/chart1.xml",
+        "xl/media/image1.png",
+        "xl/threadedComments/threadedComment91.xml",
+        "xl/persons/person.xml",
+        "xl/comments91.xml",
+        "docMetadata/LabelInfo.xml",
+    } | ({"xl/vbaProject.bin"} if kind == "xlsm" else set())
     assert expected <= set(before)
     job = jobs.plan(work, overrides=FAST)
     assert job.path == work and job.lost_parts == []
@@ -261,7 +294,7 @@ def test_enriched_workbook_keeps_every_part_it_does_not_own(enriched, kind, tmp_
     bc = etree.fromstring(_parts(work)[_sheet_parts(before)["Boundary Conditions"]])
     assert any(c.get("hidden") in ("1", "true") for c in bc.iter(f"{M}col"))
     wp = _parts(work)[_sheet_parts(before)["Wafer Plan"]]
-    assert b'<is><t></t></is>' in wp or b"<is><t/></is>" in wp
+    assert b"<is><t></t></is>" in wp or b"<is><t/></is>" in wp
 
 
 def test_enriched_xlsm_opens_in_libreoffice_with_its_macros_charts_and_formulas(enriched, tmp_path):
@@ -286,7 +319,9 @@ def test_enriched_xlsm_opens_in_libreoffice_with_its_macros_charts_and_formulas(
             f = formulas.cell(r, c).value
             end = rows[rows["Quarter"] == quarter]
             if isinstance(f, str) and f.startswith("=") and len(end):
-                assert sd.cell(r, c).value == pytest.approx(float(end["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES)
+                assert sd.cell(r, c).value == pytest.approx(
+                    float(end["Net"].iloc[-1]), rel=1e-9, abs=SERVED_TOL_BYTES
+                )
                 checked += 1
     assert checked >= 3 * 4
 
@@ -307,7 +342,7 @@ def test_a_failing_dashboard_keeps_the_previous_one_byte_for_byte(real_copy, mon
     assert job.lost_parts == [] and len(dashboard) > 3
     for part in dashboard:
         assert after[part] == before[part], part
-    assert WorkbookFile(real_copy).table("LL_Runs").shape[0] == 2       # the plan itself was written
+    assert WorkbookFile(real_copy).table("LL_Runs").shape[0] == 2  # the plan itself was written
 
 
 def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy):
@@ -331,15 +366,19 @@ def test_a_formula_in_an_owned_cell_is_replaced_and_the_calc_chain_dropped(real_
     sheet = _sheet_parts(parts)["Wafer Plan"]
     assert b'<c r="B4" s="4"/>' in parts[sheet]
     parts[sheet] = parts[sheet].replace(b'<c r="B4" s="4"/>', b'<c r="B4" s="4"><f>1+1</f><v>2</v></c>')
-    parts["xl/calcChain.xml"] = parts["xl/calcChain.xml"].replace(b'<c r="M19" i="7" l="1"/>',
-                                                                  b'<c r="B4" i="5"/><c r="M19" i="7" l="1"/>')
+    parts["xl/calcChain.xml"] = parts["xl/calcChain.xml"].replace(
+        b'<c r="M19" i="7" l="1"/>', b'<c r="B4" i="5"/><c r="M19" i="7" l="1"/>'
+    )
     with zipfile.ZipFile(real_copy, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
     jobs.plan(real_copy, overrides=FAST)
     after = _parts(real_copy)
     assert "xl/calcChain.xml" not in after
-    assert b"calcChain" not in after["[Content_Types].xml"] and b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    assert (
+        b"calcChain" not in after["[Content_Types].xml"]
+        and b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    )
     ws = openpyxl.load_workbook(real_copy)["Wafer Plan"]
     assert isinstance(ws["B4"].value, float) and ws["B4"].value >= 0
     assert after["xl/persons/person.xml"] == parts["xl/persons/person.xml"]

@@ -14,21 +14,32 @@ from datetime import date, datetime, time
 import numpy as np
 import openpyxl
 import pytest
+from layout_builder import PRODUCTS, WEEKS, Variant, build
 from typer.testing import CliRunner
 
-from layout_builder import PRODUCTS, WEEKS, Variant, build
 from linealytics_xl import jobs
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.cli import app
 from linealytics_xl.core import tables
 from linealytics_xl.core.cells import shown
-from linealytics_xl.core.layout import output_blocks, read_planning_data
 from linealytics_xl.core.labels import Quarter, match_sheets, number_from_text, parse_quarter, parse_week
+from linealytics_xl.core.layout import output_blocks, read_planning_data
 from linealytics_xl.core.model import Issue
 from linealytics_xl.core.optimize import optimize
 
-FIELDS = ("quarterly_demand", "demand", "yields", "density", "capacity", "total_capacity", "initial_stock", "wos",
-          "safety_stock", "week_ratios", "week_quarter")
+FIELDS = (
+    "quarterly_demand",
+    "demand",
+    "yields",
+    "density",
+    "capacity",
+    "total_capacity",
+    "initial_stock",
+    "wos",
+    "safety_stock",
+    "week_ratios",
+    "week_quarter",
+)
 
 
 def read(path):
@@ -59,13 +70,21 @@ VARIANTS = {
     "FQ2-95": Variant(quarter_style="FQ2-95"),
     "quarters-on-own-row": Variant(quarters_on_own_row=True),
     # the workbook of the issue: WW1995_09 weeks, quarters on another row than Product ID, two extra header rows
-    "other-team": Variant(title_rows=1, extra_header_rows=2, week_style="WW1995_09", quarters_on_own_row=True),
+    "other-team": Variant(
+        title_rows=1, extra_header_rows=2, week_style="WW1995_09", quarters_on_own_row=True
+    ),
     "numbers-as-text": Variant(numbers_as_text=True),
     "product-x-quarter-wafer-plan": Variant(wafer_plan="quarterly"),
     "merged-wafer-plan": Variant(wafer_plan="merged"),
     "no-wafer-plan": Variant(wafer_plan="none"),
-    "sheet-names-case-and-spaces": Variant(names={"Wafer Plan": "wafer plan", "Yield": "Yield ",
-                                                  "Supply_Demand": "SUPPLY_DEMAND", "Boundary Conditions": " boundary conditions"}),
+    "sheet-names-case-and-spaces": Variant(
+        names={
+            "Wafer Plan": "wafer plan",
+            "Yield": "Yield ",
+            "Supply_Demand": "SUPPLY_DEMAND",
+            "Boundary Conditions": " boundary conditions",
+        }
+    ),
 }
 
 
@@ -75,7 +94,11 @@ def test_variant_reads_and_plans_as_the_canonical_layout(canonical, tmp_path, va
     data = read(build(tmp_path / "variant.xlsx", variant))
     assert data.products == base.products == PRODUCTS
     assert data.weeks.labels == base.weeks.labels and len(data.weeks.labels) == WEEKS
-    assert data.weeks.quarters == base.weeks.quarters and data.quarters == base.quarters == ("Q3 95", "Q4 95", "Q1 96")
+    assert data.weeks.quarters == base.weeks.quarters and data.quarters == base.quarters == (
+        "Q3 95",
+        "Q4 95",
+        "Q1 96",
+    )
     assert data.opening_quarter == base.opening_quarter == "Q2 95"
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(data, name), getattr(base, name), err_msg=name)
@@ -107,15 +130,23 @@ def test_renamed_sheets_get_the_plan_under_their_own_names(tmp_path):
     p1 = plan[plan["Product"] == "P1"]["Wafers"].to_numpy()
     written = [wb["wafer plan"].cell(3, 2 + t).value for t in range(WEEKS)]
     np.testing.assert_allclose(written, p1)
-    scheduled = [wb["Boundary Conditions "].cell(4, 3 + t).value for t in range(WEEKS)]  # Total Scheduled Capacity
+    scheduled = [
+        wb["Boundary Conditions "].cell(4, 3 + t).value for t in range(WEEKS)
+    ]  # Total Scheduled Capacity
     np.testing.assert_allclose(scheduled, plan.groupby("WeekIndex")["Wafers"].sum().to_numpy())
 
 
-@pytest.mark.parametrize("layout,expected", [("quarterly", "no row of week labels"),
-                                             ("merged", "E3 is part of the merged range E3:H3")])
+@pytest.mark.parametrize(
+    "layout,expected",
+    [("quarterly", "no row of week labels"), ("merged", "E3 is part of the merged range E3:H3")],
+)
 def test_output_sheet_that_does_not_fit_is_left_untouched_with_one_warning(tmp_path, layout, expected):
     path = build(tmp_path / "wp.xlsx", Variant(wafer_plan=layout))
-    before = {(c.row, c.column): c.value for row in openpyxl.load_workbook(path)["Wafer Plan"].iter_rows() for c in row}
+    before = {
+        (c.row, c.column): c.value
+        for row in openpyxl.load_workbook(path)["Wafer Plan"].iter_rows()
+        for c in row
+    }
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0 and expected in " ".join(result.output.split())
     job = jobs.plan(path)
@@ -136,11 +167,11 @@ def _edit(path, sheet, cell, value):
 
 def test_warnings_of_no_silent_wrong_data_reach_ll_data_quality(tmp_path):
     path = build(tmp_path / "warn.xlsx")
-    _edit(path, "Supply_Demand", "E5", None)            # a blank demand cell
-    _edit(path, "Boundary Conditions", "D6", None)      # a blank capacity cell
-    _edit(path, "Yield", "E3", None)                    # a blank yield cell
+    _edit(path, "Supply_Demand", "E5", None)  # a blank demand cell
+    _edit(path, "Boundary Conditions", "D6", None)  # a blank capacity cell
+    _edit(path, "Yield", "E3", None)  # a blank yield cell
     wb = openpyxl.load_workbook(path)
-    wb["Supply_Demand"]["G1"] = "Q2 96"                 # demand after the last capacity week
+    wb["Supply_Demand"]["G1"] = "Q2 96"  # demand after the last capacity week
     wb["Supply_Demand"]["G5"] = 123_456
     wb.save(path)
     job = jobs.plan(path)
@@ -164,8 +195,10 @@ def test_a_stray_cell_at_xfd1048576_is_one_warning(real_copy):
     before = hashlib.sha256(real_copy.read_bytes()).hexdigest()
     result = CliRunner().invoke(app, ["validate", str(real_copy)])
     assert result.exit_code == 0, result.output
-    assert "'Boundary Conditions'!QC1048576: 2 cell(s) outside the labelled area A1:QC14 were not read" in \
-        " ".join(result.output.split())
+    assert (
+        "'Boundary Conditions'!QC1048576: 2 cell(s) outside the labelled area A1:QC14 were not read"
+        in " ".join(result.output.split())
+    )
     assert hashlib.sha256(real_copy.read_bytes()).hexdigest() == before
     cells = WorkbookFile(real_copy).sheets()["Boundary Conditions"]
     assert cells.n_rows == 1048576 and cells.n_cols == 16384 and len(cells) < 7000
@@ -182,10 +215,22 @@ def test_validate_passes_means_plan_writes_output_blocks_for_the_real_workbook(r
 
 # --- the label parsers ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label,number,year", [
-    ("WW_09", 9, None), ("WW09", 9, None), ("WW 9", 9, None), ("ww_9", 9, None), ("WW1995_09", 9, 1995),
-    ("1995-WW09", 9, 1995), ("WW 1995 09", 9, 1995), (datetime(1995, 2, 28), 9, 1995), ("02-28-95", 9, 1995),
-    ("1995-02-28", 9, 1995)])
+
+@pytest.mark.parametrize(
+    "label,number,year",
+    [
+        ("WW_09", 9, None),
+        ("WW09", 9, None),
+        ("WW 9", 9, None),
+        ("ww_9", 9, None),
+        ("WW1995_09", 9, 1995),
+        ("1995-WW09", 9, 1995),
+        ("WW 1995 09", 9, 1995),
+        (datetime(1995, 2, 28), 9, 1995),
+        ("02-28-95", 9, 1995),
+        ("1995-02-28", 9, 1995),
+    ],
+)
 def test_week_labels_in_every_common_form(label, number, year):
     week = parse_week(label)
     assert (week.number, week.year, week.label) == (number, year, f"WW_{number:02d}")
@@ -196,7 +241,9 @@ def test_not_week_labels(label):
     assert parse_week(label) is None
 
 
-@pytest.mark.parametrize("label", ["Q2 95", "Q2'95", "Q2 1995", "1995 Q2", "FQ2-95", "q2 95", "FY95 Q2", "Q2-95"])
+@pytest.mark.parametrize(
+    "label", ["Q2 95", "Q2'95", "Q2 1995", "1995 Q2", "FQ2-95", "q2 95", "FY95 Q2", "Q2-95"]
+)
 def test_quarter_labels_in_every_common_form(label):
     assert parse_quarter(label) == Quarter(1995, 2) and parse_quarter(label).label == "Q2 95"
 
@@ -206,8 +253,17 @@ def test_not_quarter_labels(label):
     assert parse_quarter(label) is None
 
 
-@pytest.mark.parametrize("text,value", [("1,234,567", 1234567.0), ("'42", 42.0), (" 0.9 ", 0.9), ("-5", -5.0),
-                                        ("1e3", 1000.0), ("1,234.5", 1234.5)])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1,234,567", 1234567.0),
+        ("'42", 42.0),
+        (" 0.9 ", 0.9),
+        ("-5", -5.0),
+        ("1e3", 1000.0),
+        ("1,234.5", 1234.5),
+    ],
+)
 def test_unambiguous_numbers_stored_as_text(text, value):
     assert number_from_text(text) == value
 
@@ -227,10 +283,24 @@ def test_sheet_names_match_as_excel_matches_them():
     assert m.missing["Yield"] == ["Yeild"]
 
 
-@pytest.mark.parametrize("value,text", [(None, "blank"), (True, "TRUE"), (False, "FALSE"), (time(1, 19, 12), "01:19:12"),
-                                        (date(1995, 7, 3), "1995-07-03"), (datetime(1995, 7, 3), "1995-07-03"),
-                                        ("#VALUE!", "#VALUE!"), ("abc", "'abc'"), (1.5, "1.5"), (-5, "-5"),
-                                        (3.0, "3"), (1e300, "1e+300"), (float("nan"), "#NUM!")])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (None, "blank"),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (time(1, 19, 12), "01:19:12"),
+        (date(1995, 7, 3), "1995-07-03"),
+        (datetime(1995, 7, 3), "1995-07-03"),
+        ("#VALUE!", "#VALUE!"),
+        ("abc", "'abc'"),
+        (1.5, "1.5"),
+        (-5, "-5"),
+        (3.0, "3"),
+        (1e300, "1e+300"),
+        (float("nan"), "#NUM!"),
+    ],
+)
 def test_values_are_shown_as_excel_shows_them(value, text):
     assert shown(value) == text
 

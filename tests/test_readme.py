@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _quick_start_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Quick start"):readme.index("\n## ", readme.index("## Quick start") + 1)]
+    section = readme[
+        readme.index("## Quick start") : readme.index("\n## ", readme.index("## Quick start") + 1)
+    ]
     return [b.strip() for b in re.findall(r"```\n(.*?)\n```", section, flags=re.S)]
 
 
@@ -19,7 +21,7 @@ def test_quick_start_has_two_commands_per_platform() -> None:
     assert len(blocks) == 4, blocks
     linux, windows = blocks[:2], blocks[2:]
     for unix, win in zip(linux, windows):
-        assert unix.startswith("python3 -m venv .venv && ")   # no activated environment assumed
+        assert unix.startswith("python3 -m venv .venv && ")  # no activated environment assumed
         assert win.startswith("py -m venv .venv && ")
         assert "\n" not in unix and "\n" not in win
     assert "linealytics plan workbook/planning.xlsx" in linux[0]

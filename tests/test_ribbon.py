@@ -31,10 +31,10 @@ from linealytics_xl import jobs, ribbon
 from linealytics_xl.adapters.literal_text import live_value
 from linealytics_xl.adapters.live_book import LiveBook
 from linealytics_xl.adapters.workbook_file import WorkbookFile
-from linealytics_xl.core.grid import Cells
 from linealytics_xl.core import tables
 from linealytics_xl.core.cells import address
 from linealytics_xl.core.contract import table_name
+from linealytics_xl.core.grid import Cells
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
@@ -44,6 +44,7 @@ OWN_SHEETS = {"Wafer Plan", "Boundary Conditions", "Supply_Demand"}
 # ---------------------------------------------------------------------------------------------
 # JSON books from real workbooks
 # ---------------------------------------------------------------------------------------------
+
 
 def _json_value(v):
     if isinstance(v, datetime):
@@ -56,8 +57,12 @@ def _json_value(v):
 
 
 def sheet_values(ws) -> list[list]:
-    rows = [[_json_value(v) for v in r] for r in
-            ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column, values_only=True)]
+    rows = [
+        [_json_value(v) for v in r]
+        for r in ws.iter_rows(
+            min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column, values_only=True
+        )
+    ]
     return rows or [[None]]
 
 
@@ -65,20 +70,40 @@ def payload(path: Path, extra_sheets: list[dict] = (), name: str = "plan.xlsx") 
     """What xlwings' VBA client sends for the workbook: every sheet's values from A1, formulas as
     the "=..." text openpyxl reads (the JSON engine cannot read formulas, so they travel as values)."""
     wb = openpyxl.load_workbook(path)
-    sheets = [{"name": ws.title, "values": sheet_values(ws), "tables": [], "pictures": []} for ws in wb.worksheets]
-    return {"client": "VBA", "version": xw.__version__, "names": [], "sheets": sheets + list(extra_sheets),
-            "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}}
+    sheets = [
+        {"name": ws.title, "values": sheet_values(ws), "tables": [], "pictures": []} for ws in wb.worksheets
+    ]
+    return {
+        "client": "VBA",
+        "version": xw.__version__,
+        "names": [],
+        "sheets": sheets + list(extra_sheets),
+        "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
+    }
 
 
 def table_sheet(name: str, rows: list[list]) -> dict:
     """A sheet holding an Excel Table ``name`` over ``rows`` (header first), as the client reports it."""
     end = address(len(rows) - 1, len(rows[0]) - 1)
     col = "".join(ch for ch in end if ch.isalpha())
-    return {"name": name, "values": rows, "pictures": [], "tables": [{
-        "name": name, "range_address": f"$A$1:${col}${len(rows)}",
-        "header_row_range_address": f"$A$1:${col}$1", "data_body_range_address": f"$A$2:${col}${len(rows)}",
-        "total_row_range_address": None, "show_headers": True, "show_totals": False,
-        "table_style": "TableStyleMedium2", "show_autofilter": True}]}
+    return {
+        "name": name,
+        "values": rows,
+        "pictures": [],
+        "tables": [
+            {
+                "name": name,
+                "range_address": f"$A$1:${col}${len(rows)}",
+                "header_row_range_address": f"$A$1:${col}$1",
+                "data_body_range_address": f"$A$2:${col}${len(rows)}",
+                "total_row_range_address": None,
+                "show_headers": True,
+                "show_totals": False,
+                "table_style": "TableStyleMedium2",
+                "show_autofilter": True,
+            }
+        ],
+    }
 
 
 @pytest.fixture()
@@ -142,7 +167,8 @@ def run_time_columns(frame: pd.DataFrame) -> set[str]:
     for c in frame.columns:
         values = frame[c].dropna()
         stamps = pd.api.types.is_datetime64_any_dtype(values) or (
-            len(values) and values.map(lambda v: isinstance(v, (datetime, pd.Timestamp))).all())
+            len(values) and values.map(lambda v: isinstance(v, (datetime, pd.Timestamp))).all()
+        )
         if stamps and any(pd.Timestamp(v).time() != time(0) for v in values):
             out.add(c)
     return out
@@ -155,9 +181,14 @@ def frame_cells(frame: pd.DataFrame) -> list[list]:
         cells = []
         for v in row:
             if isinstance(v, (pd.Timestamp, datetime)) and not pd.isna(v):
-                cells.append(pd.Timestamp(v).strftime("%Y-%m-%d") if pd.Timestamp(v).time() == time(0)
-                             else pd.Timestamp(v).isoformat())
-            elif v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)):
+                cells.append(
+                    pd.Timestamp(v).strftime("%Y-%m-%d")
+                    if pd.Timestamp(v).time() == time(0)
+                    else pd.Timestamp(v).isoformat()
+                )
+            elif (
+                v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v))
+            ):
                 cells.append("")
             elif isinstance(v, np.generic):
                 cells.append(v.item())
@@ -174,6 +205,7 @@ def frame_cells(frame: pd.DataFrame) -> list[list]:
 # Reading: the live book gives the core what the file gives it
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("which", ["template", "real"])
 def test_live_book_reads_the_same_grids_as_the_file_adapter(json_book, which, request):
     path = TEMPLATE if which == "template" else request.getfixturevalue("real_path")
@@ -183,7 +215,9 @@ def test_live_book_reads_the_same_grids_as_the_file_adapter(json_book, which, re
     assert list(live_grids) == list(file_grids)
     for name, cells in file_grids.items():  # the file gives sparse Cells, the live book rows: same cells
         assert Cells.of(live_grids[name]).values() == cells.values(), name
-    formulas = [v for g in live_grids.values() for r in g for v in r if isinstance(v, str) and v.startswith("=")]
+    formulas = [
+        v for g in live_grids.values() for r in g for v in r if isinstance(v, str) and v.startswith("=")
+    ]
     assert formulas, "the workbook's formulas reach the parser as '=...' text"
     assert live.settings()[0] == WorkbookFile(path).settings()[0]
     assert live.table(tables.RUNS) is None
@@ -192,6 +226,7 @@ def test_live_book_reads_the_same_grids_as_the_file_adapter(json_book, which, re
 # ---------------------------------------------------------------------------------------------
 # Run all on the real workbook = the command line's plan
 # ---------------------------------------------------------------------------------------------
+
 
 def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_planned):
     data = payload(real_path)
@@ -204,19 +239,23 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
     # screen updating off around every write, back on at the end
     funcs = [a["func"] for a in rec.acts]
     assert funcs[0] == "setScreenUpdating" and rec.acts[0]["args"] == [False]
-    last_write = max(i for i, f in enumerate(funcs) if f in ("setValues", "addTable", "addSheet", "resizeTable"))
+    last_write = max(
+        i for i, f in enumerate(funcs) if f in ("setValues", "addTable", "addSheet", "resizeTable")
+    )
     assert funcs[last_write + 1] == "setScreenUpdating" and rec.acts[last_write + 1]["args"] == [True]
 
     # the workbook's own sheets: one call per block, the very cells and values of the file path
     own = [a for a in rec.of("setValues") if rec.sheet(a) in OWN_SHEETS]
-    blocks = jobs.output_blocks(WorkbookFile(real_path).sheets(), outcome.data, outcome.result.wafers,
-                                outcome.result.supply)
+    blocks = jobs.output_blocks(
+        WorkbookFile(real_path).sheets(), outcome.data, outcome.result.wafers, outcome.result.supply
+    )
     assert len(own) == len(blocks)
     for a in own:
         assert a["row_count"] == 1
         ws = file_out[rec.sheet(a)]
-        expected = [ws.cell(a["start_row"] + 1, a["start_column"] + c + 1).value
-                    for c in range(a["column_count"])]
+        expected = [
+            ws.cell(a["start_row"] + 1, a["start_column"] + c + 1).value for c in range(a["column_count"])
+        ]
         assert a["values"] == [expected], (rec.sheet(a), a["start_row"], a["start_column"])
     wafer_rows = {a["start_row"]: a["values"][0] for a in rec.values_on("Wafer Plan")}
     plan_ws = file_out["Wafer Plan"]
@@ -234,10 +273,12 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
         assert a["args"][3] == table_name(name) and a["args"][1] is True
         writes = rec.values_on(name)
         assert len(writes) == 1 and writes[0]["start_row"] == 0 and writes[0]["start_column"] == 0
-        assert a["args"][0] == f"$A$1:${address(0, writes[0]['column_count'] - 1)[:-1]}${writes[0]['row_count']}"
+        assert (
+            a["args"][0] == f"$A$1:${address(0, writes[0]['column_count'] - 1)[:-1]}${writes[0]['row_count']}"
+        )
         if name != tables.RUNS:
             frame = outcome.tables[name]
-            stamps = run_time_columns(frame)   # when each run happened differs between the two runs
+            stamps = run_time_columns(frame)  # when each run happened differs between the two runs
             keep = [i for i, c in enumerate(frame.columns) if c not in stamps]
             got = [[row[i] for i in keep] for row in writes[0]["values"]]
             assert got == [[row[i] for i in keep] for row in frame_cells(frame)], name
@@ -262,6 +303,7 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
 # The template: Optimize, a re-run over existing tables, settings from the workbook
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def template_planned(tmp_path_factory):
     out = tmp_path_factory.mktemp("template") / "planned.xlsx"
@@ -284,21 +326,44 @@ def test_optimize_on_the_template_plans_without_forecast(json_book, template_pla
 
 
 def test_rerun_resizes_existing_tables_appends_the_run_log_and_uses_the_settings_sheet(json_book):
-    previous_run = ["20250101-000000-abcdef", "2025-01-01T08:00:00.000Z", "plan.xlsx", "0" * 16, "{}", "cbc",
-                    "optimal", 1.0, 0.0, 10.0, 0.0, 1.5, 0, "0.0.9"]
+    previous_run = [
+        "20250101-000000-abcdef",
+        "2025-01-01T08:00:00.000Z",
+        "plan.xlsx",
+        "0" * 16,
+        "{}",
+        "cbc",
+        "optimal",
+        1.0,
+        0.0,
+        10.0,
+        0.0,
+        1.5,
+        0,
+        "0.0.9",
+    ]
     old_plan = [tables.PLAN_COLUMNS] + [["old"] + [0] * 12 for _ in range(1499)]
-    settings = [["Name", "Value", "Description"], ["cycle_time_weeks", 2, ""], ["forecast", False, ""],
-                ["simulate", False, ""]]
-    data = payload(TEMPLATE, extra_sheets=[
-        table_sheet(tables.PLAN, old_plan),
-        table_sheet(tables.RUNS, [tables.RUNS_COLUMNS, previous_run]),
-        {"name": "Settings", "values": settings, "tables": [], "pictures": []},
-    ])
+    settings = [
+        ["Name", "Value", "Description"],
+        ["cycle_time_weeks", 2, ""],
+        ["forecast", False, ""],
+        ["simulate", False, ""],
+    ]
+    data = payload(
+        TEMPLATE,
+        extra_sheets=[
+            table_sheet(tables.PLAN, old_plan),
+            table_sheet(tables.RUNS, [tables.RUNS_COLUMNS, previous_run]),
+            {"name": "Settings", "values": settings, "tables": [], "pictures": []},
+        ],
+    )
     book = json_book(data)
     ribbon.run_all()
     rec = Recorded(book, data)
     added_sheets = [a["args"][1] for a in rec.of("addSheet")]
-    assert tables.PLAN not in added_sheets and tables.RUNS not in added_sheets and "Settings" not in added_sheets
+    assert (
+        tables.PLAN not in added_sheets and tables.RUNS not in added_sheets and "Settings" not in added_sheets
+    )
     assert table_name(tables.PLAN) not in [a["args"][3] for a in rec.of("addTable")]
     # the 1.x tables named like their sheets (LL_Plan: the function LL_PLAN to Excel) are renamed
     # in place, not duplicated
@@ -310,7 +375,9 @@ def test_rerun_resizes_existing_tables_appends_the_run_log_and_uses_the_settings
     assert resized[tables.PLAN] == [0, f"$A$1:$M${n_plan}"]
     assert resized[tables.RUNS] == [0, "$A$1:$N$3"]
     cleared = [a for a in rec.of("rangeClearContents") if rec.sheet(a) == tables.PLAN]
-    assert [(a["start_row"], a["row_count"], a["column_count"]) for a in cleared] == [(n_plan, 1500 - n_plan, 13)]
+    assert [(a["start_row"], a["row_count"], a["column_count"]) for a in cleared] == [
+        (n_plan, 1500 - n_plan, 13)
+    ]
     plan_write = rec.values_on(tables.PLAN)
     assert len(plan_write) == 1 and plan_write[0]["row_count"] == n_plan
 
@@ -327,6 +394,7 @@ def test_rerun_resizes_existing_tables_appends_the_run_log_and_uses_the_settings
 # ---------------------------------------------------------------------------------------------
 # Bad input, Validate, Send alerts
 # ---------------------------------------------------------------------------------------------
+
 
 def _with_bad_capacity(data: dict) -> dict:
     bc = next(s for s in data["sheets"] if s["name"] == "Boundary Conditions")
@@ -371,7 +439,7 @@ def test_send_alerts_without_the_alerts_feature(json_book, monkeypatch):
     book = json_book(data)
     ribbon.send_alerts()
     rec = Recorded(book, data)
-    assert "addTable" in {a["func"] for a in rec.acts}            # the plan was run and written
+    assert "addTable" in {a["func"] for a in rec.acts}  # the plan was run and written
     assert rec.alert().endswith(ribbon.NO_NOTIFY)
 
 
@@ -404,7 +472,9 @@ def test_an_internal_failure_is_a_message_not_a_traceback(json_book, monkeypatch
     ribbon.optimize()
     rec = Recorded(book, data)
     assert not [a for a in rec.acts if a["func"] in WRITES]
-    assert rec.alert().startswith("Optimize could not finish: RuntimeError: the solver's licence server is down")
+    assert rec.alert().startswith(
+        "Optimize could not finish: RuntimeError: the solver's licence server is down"
+    )
 
 
 def test_send_alerts_failure_after_the_plan_is_reported_as_such(json_book, monkeypatch):
@@ -419,17 +489,20 @@ def test_send_alerts_failure_after_the_plan_is_reported_as_such(json_book, monke
     book = json_book(data)
     ribbon.send_alerts()
     rec = Recorded(book, data)
-    assert table_name(tables.PLAN) in [a["args"][3] for a in rec.of("addTable")]   # the plan stays written
+    assert table_name(tables.PLAN) in [a["args"][3] for a in rec.of("addTable")]  # the plan stays written
     text = rec.alert()
     assert text.startswith("Send alerts: plan written to")
-    assert text.endswith("The plan was written, but the alerts were not sent: "
-                         "the SMTP server smtp.example.com:587 refused the connection")
+    assert text.endswith(
+        "The plan was written, but the alerts were not sent: "
+        "the SMTP server smtp.example.com:587 refused the connection"
+    )
     assert rec.of("alert")[0]["args"][3] == "critical"
 
 
 # ---------------------------------------------------------------------------------------------
 # One runner: the ribbon's Run all is the command line's job, run record included
 # ---------------------------------------------------------------------------------------------
+
 
 def test_run_all_on_a_saved_book_writes_the_cli_tables_and_records_the_run_beside_it(json_book, tmp_path):
     """Run all on a book Excel knows by its full path (``Book.fullname``) runs `jobs.plan_live`:
@@ -466,13 +539,16 @@ def test_run_all_on_a_saved_book_writes_the_cli_tables_and_records_the_run_besid
     record = json.loads((folder / runlog.RECORD_FILE).read_text(encoding="utf-8"))
     cli_record = json.loads((cli.record / runlog.RECORD_FILE).read_text(encoding="utf-8"))
     assert record["run_id"] == run["RunId"]
-    assert record["input"] == {"fingerprint": cli.outcome.fingerprint, "file_sha256": runlog.file_sha256(saved)}
-    assert record["files"] == cli_record["files"]                     # the same record as the CLI's
+    assert record["input"] == {
+        "fingerprint": cli.outcome.fingerprint,
+        "file_sha256": runlog.file_sha256(saved),
+    }
+    assert record["files"] == cli_record["files"]  # the same record as the CLI's
     assert f"Run recorded in {folder}" in rec.alert()
 
 
 def test_a_book_without_a_file_path_is_planned_without_a_record(json_book):
-    data = payload(TEMPLATE, name="Book1")                # a new book, never saved
+    data = payload(TEMPLATE, name="Book1")  # a new book, never saved
     book = json_book(data)
     ribbon.optimize()
     rec = Recorded(book, data)

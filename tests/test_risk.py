@@ -38,7 +38,7 @@ def _plain_monte_carlo(supply, init, scen, target, service, lead):
             on_hand, backlog = float(init[p]), 0.0
             for t in range(T):
                 available = on_hand + supply[p, t]
-                cleared = min(backlog, available)       # old orders first
+                cleared = min(backlog, available)  # old orders first
                 backlog -= cleared
                 available -= cleared
                 demand = scen[s, p, t]
@@ -58,17 +58,20 @@ def _plain_monte_carlo(supply, init, scen, target, service, lead):
             window = range(max(0, t - lead + 1), t + 1)
             sums = [sum(scen[s, p, u] - mean[u] for u in window) for s in range(S)]
             safety[p][t] = max(_quantile(sums, service), 0.0)
-    return (np.array(stockouts) / S, np.array(shortage), np.array(fill), np.array(safety),
-            np.array(below) / S)
+    return (
+        np.array(stockouts) / S,
+        np.array(shortage),
+        np.array(fill),
+        np.array(safety),
+        np.array(below) / S,
+    )
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 256 * 2**20])  # one product at a time, or all
 def test_matches_plain_monte_carlo(chunk_bytes):
     supply, init, scen, target = _case()
-    res = simulate_plan(supply, init, scen, target, service_level=0.9, lead_weeks=4,
-                        chunk_bytes=chunk_bytes)
-    stockout, shortage, fill, safety, below = _plain_monte_carlo(supply, init, scen, target,
-                                                                 0.9, 4)
+    res = simulate_plan(supply, init, scen, target, service_level=0.9, lead_weeks=4, chunk_bytes=chunk_bytes)
+    stockout, shortage, fill, safety, below = _plain_monte_carlo(supply, init, scen, target, 0.9, 4)
     np.testing.assert_allclose(res.stockout_probability, stockout, atol=1e-12)
     np.testing.assert_allclose(res.expected_shortage, shortage, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(res.fill_rate, fill, rtol=1e-12)
@@ -142,10 +145,28 @@ def test_replanned_risk_is_bit_identical_whatever_the_chunk_size():
     planned = scen.mean(axis=0) * 1.01
     supply = planned * rng.uniform(0.9, 1.1, planned.shape)
     target = np.full((12, 60), 80.0)
-    runs = [simulate_plan(supply, np.full(12, 50.0), scen, target, 0.9, lead_weeks=6, replan=True,
-                          planned_demand=planned, chunk_bytes=c) for c in (1, 2**20, 2**30)]
-    for field in ("stockout_probability", "expected_shortage", "expected_stock", "fill_rate",
-                  "safety_stock", "below_safety_probability"):
+    runs = [
+        simulate_plan(
+            supply,
+            np.full(12, 50.0),
+            scen,
+            target,
+            0.9,
+            lead_weeks=6,
+            replan=True,
+            planned_demand=planned,
+            chunk_bytes=c,
+        )
+        for c in (1, 2**20, 2**30)
+    ]
+    for field in (
+        "stockout_probability",
+        "expected_shortage",
+        "expected_stock",
+        "fill_rate",
+        "safety_stock",
+        "below_safety_probability",
+    ):
         first = getattr(runs[0], field)
         assert 0 < np.abs(first).max() < np.inf
         for other in runs[1:]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import stat
@@ -33,8 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.Popen([sys.executable, "-m", "linealytics_xl.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "linealytics_xl.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def runs_rows(path: Path) -> list[str]:
@@ -50,15 +55,21 @@ def dead_pid() -> int:
 
 
 def leftovers(folder: Path) -> list[str]:
-    found = [p.name for p in folder.iterdir() if p.name.startswith(".~linealytics-") or p.name.endswith(".lock")]
+    found = [
+        p.name for p in folder.iterdir() if p.name.startswith(".~linealytics-") or p.name.endswith(".lock")
+    ]
     for runs in folder.glob("*.runs"):
         found += [f"{runs.name}/{p.name}" for p in runs.iterdir() if p.name.startswith(".")]
-        found += [f"{runs.name}/{p.name} (no run.json)" for p in runs.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "mail-")) and not (p / "run.json").is_file()]
+        found += [
+            f"{runs.name}/{p.name} (no run.json)"
+            for p in runs.iterdir()
+            if p.is_dir() and not p.name.startswith((".", "mail-")) and not (p / "run.json").is_file()
+        ]
     return sorted(found)
 
 
 # --- the lock itself ----------------------------------------------------------------------------
+
 
 def test_lock_file_names_its_owner_and_goes_away(tmp_path):
     book = tmp_path / "plan.xlsx"
@@ -71,17 +82,25 @@ def test_lock_file_names_its_owner_and_goes_away(tmp_path):
             with workbook_lock([book], 0.3):
                 pass
     assert not lock_path(book).exists()
-    with pytest.raises(RuntimeError):
-        with workbook_lock([book], 0):
-            raise RuntimeError("the run failed")
+    with pytest.raises(RuntimeError), workbook_lock([book], 0):
+        raise RuntimeError("the run failed")
     assert not lock_path(book).exists()  # released on failure too
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     book = tmp_path / "plan.xlsx"
     lock = lock_path(book)
-    lock.write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname(), "since": "2026-01-01T00:00:00",
-                                "command": "linealytics plan", "token": "old"}))
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": dead_pid(),
+                "host": socket.gethostname(),
+                "since": "2026-01-01T00:00:00",
+                "command": "linealytics plan",
+                "token": "old",
+            }
+        )
+    )
     with workbook_lock([book], 0):
         assert read_owner(lock)["pid"] == os.getpid()
     assert not lock.exists()
@@ -102,8 +121,17 @@ def test_unreadable_lock_is_stale_only_when_old(tmp_path):
 
 def test_lock_from_another_host_is_never_taken_over(real_copy):
     lock = lock_path(real_copy)
-    lock.write_text(json.dumps({"pid": dead_pid(), "host": "planning-server-7", "since": "2026-12-01T07:00:00",
-                                "command": "linealytics plan plan.xlsx", "token": "t"}))
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": dead_pid(),
+                "host": "planning-server-7",
+                "since": "2026-12-01T07:00:00",
+                "command": "linealytics plan plan.xlsx",
+                "token": "t",
+            }
+        )
+    )
     with pytest.raises(WorkbookError) as err:
         jobs.plan(real_copy, wait_s=0)
     assert "on planning-server-7" in str(err.value) and f"delete {lock}" in str(err.value)
@@ -113,8 +141,17 @@ def test_lock_from_another_host_is_never_taken_over(real_copy):
 def test_a_waiting_run_goes_on_when_the_other_run_ends(real_copy):
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     lock = lock_path(real_copy)
-    lock.write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "since": "2026-12-01T07:00:00",
-                                "command": "linealytics plan", "token": "t"}))
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": holder.pid,
+                "host": socket.gethostname(),
+                "since": "2026-12-01T07:00:00",
+                "command": "linealytics plan",
+                "token": "t",
+            }
+        )
+    )
     waiting = cli("plan", str(real_copy), "--wait", "120")
     time.sleep(1.0)
     assert waiting.poll() is None and runlog.runs_dir(real_copy).exists() is False  # still waiting
@@ -126,6 +163,7 @@ def test_a_waiting_run_goes_on_when_the_other_run_ends(real_copy):
 
 
 # --- two runs at once ---------------------------------------------------------------------------
+
 
 def test_two_concurrent_plans_never_lose_a_run(real_copy):
     a, b = cli("plan", str(real_copy)), cli("plan", str(real_copy))
@@ -144,6 +182,7 @@ def test_two_concurrent_plans_never_lose_a_run(real_copy):
 
 
 # --- permissions --------------------------------------------------------------------------------
+
 
 def test_in_place_plan_keeps_the_files_mode_and_owner(real_copy):
     real_copy.chmod(0o664)
@@ -168,14 +207,15 @@ def test_a_new_output_gets_the_usual_mode_not_0600(real_copy, tmp_path):
 
 # --- leftovers of killed runs -------------------------------------------------------------------
 
+
 def test_next_run_removes_what_killed_runs_left(real_copy):
     folder = real_copy.parent
     gone = dead_pid()
     stale = folder / f".~linealytics-{gone}-0badc0de-{real_copy.name}"
     stale.write_bytes(b"half a zip")
-    live = folder / f".~linealytics-{os.getpid()}-0badc0de-{real_copy.name}"   # a live process's
+    live = folder / f".~linealytics-{os.getpid()}-0badc0de-{real_copy.name}"  # a live process's
     live.write_bytes(b"being written")
-    other = folder / f".~linealytics-{gone}-0badc0de-other.xlsx"                # another workbook's
+    other = folder / f".~linealytics-{gone}-0badc0de-other.xlsx"  # another workbook's
     other.write_bytes(b"not ours to judge")
     partial = runlog.runs_dir(real_copy) / ".20260101-000000-abcdef.partial"
     partial.mkdir(parents=True)
@@ -204,7 +244,9 @@ def test_a_plan_killed_anywhere_leaves_the_original_or_a_complete_result(real_co
     expected_rows = len(runs_rows(real_copy))
     outcomes = {"original": 0, "complete": 0}
     # 10 points over the whole run, 10 more over its last 40 % (writing the workbook and the record)
-    points = [length * (k + 0.5) / 10 for k in range(10)] + [length * (0.6 + 0.45 * k / 10) for k in range(10)]
+    points = [length * (k + 0.5) / 10 for k in range(10)] + [
+        length * (0.6 + 0.45 * k / 10) for k in range(10)
+    ]
     for k, delay in enumerate(points):
         before = real_copy.read_bytes()
         proc = cli("plan", str(real_copy))
@@ -212,7 +254,8 @@ def test_a_plan_killed_anywhere_leaves_the_original_or_a_complete_result(real_co
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         outcomes["temp files left"] = outcomes.get("temp files left", 0) + bool(
-            list(real_copy.parent.glob(".~linealytics-*")))
+            list(real_copy.parent.glob(".~linealytics-*"))
+        )
         after = real_copy.read_bytes()
         if after == before:
             outcomes["original"] += 1

@@ -15,14 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_notify import TEMPLATE, add_settings
 from typer.testing import CliRunner
 
 from linealytics_xl import jobs
 from linealytics_xl.adapters import runlog
 from linealytics_xl.adapters.workbook_file import WorkbookError, WorkbookFile, lock_file
 from linealytics_xl.cli import app
-
-from test_notify import TEMPLATE, add_settings
 
 runner = CliRunner()
 
@@ -59,7 +58,9 @@ def test_record_folder_traces_the_plan(runs):
     assert job.record == folder and folder.is_dir()
     record = read_json(folder / "run.json")
     assert sorted(p.name for p in folder.iterdir()) == record["files"]
-    assert {"settings.json", "warnings.json", "plan.csv.gz", "alerts.csv", "backtest.csv"} <= set(record["files"])
+    assert {"settings.json", "warnings.json", "plan.csv.gz", "alerts.csv", "backtest.csv"} <= set(
+        record["files"]
+    )
 
     # the record agrees with the workbook's LL_Runs row of the same run
     log = WorkbookFile(runs.path).table("LL_Runs")
@@ -72,7 +73,9 @@ def test_record_folder_traces_the_plan(runs):
     assert read_json(folder / "settings.json") == job.outcome.settings.model_dump()
     assert read_json(folder / "settings.json")["scenarios"] == 200
     assert read_json(folder / "warnings.json") == [
-        {"severity": w.severity, "sheet": w.sheet, "cell": w.cell, "message": w.message} for w in job.outcome.warnings]
+        {"severity": w.severity, "sheet": w.sheet, "cell": w.cell, "message": w.message}
+        for w in job.outcome.warnings
+    ]
 
     # the plan itself, and totals per product recomputed from it
     with gzip.open(folder / "plan.csv.gz", "rt", encoding="utf-8") as f:
@@ -89,7 +92,9 @@ def test_record_folder_traces_the_plan(runs):
     # forecast choices and backtest metrics, timings per stage
     assert record["forecast"]["model_by_product"] == job.outcome.demand.model_by_product
     assert len(pd.read_csv(folder / "backtest.csv")) == len(job.outcome.tables["LL_Backtest"])
-    assert {"Reading the workbook", "Optimising the wafer plan", "Writing the workbook"} <= set(record["timings_s"])
+    assert {"Reading the workbook", "Optimising the wafer plan", "Writing the workbook"} <= set(
+        record["timings_s"]
+    )
     assert set(record["solver_timings_s"]) >= {"solve_backlog", "solve_wafers"}
 
 
@@ -105,7 +110,9 @@ def test_record_holds_the_refitted_xgboost_model(runs):
     assert record["forecast"]["xgboost_params"]["seed"] == job.outcome.settings.seed
     booster = xgb.Booster(model_file=str(job.record / "model_xgboost.json"))
     X = np.random.default_rng(0).uniform(0, 2, (50, fitted.n_features_in_)).astype(np.float32)
-    assert np.array_equal(booster.predict(xgb.DMatrix(X)), fitted.model_.get_booster().predict(xgb.DMatrix(X)))
+    assert np.array_equal(
+        booster.predict(xgb.DMatrix(X)), fitted.model_.get_booster().predict(xgb.DMatrix(X))
+    )
 
 
 def test_second_run_without_forecast_has_no_model(runs):
@@ -145,7 +152,8 @@ def test_runs_diff_shows_inputs_settings_and_totals(runs):
     wafers = d.totals[d.totals["Measure"] == "wafers"].set_index("Product")
     for product in wafers.index:
         assert wafers.loc[product, "Change"] == pytest.approx(
-            b["plan_totals"][product]["wafers"] - a["plan_totals"][product]["wafers"])
+            b["plan_totals"][product]["wafers"] - a["plan_totals"][product]["wafers"]
+        )
     assert (wafers["Change"].abs() > 0).any()
 
     code, output = invoke("runs", str(runs.path), "--diff", runs.first.run_id[-6:], "latest")
@@ -157,12 +165,16 @@ def test_runs_diff_shows_inputs_settings_and_totals(runs):
 
 
 def test_safe_uri_drops_credentials():
-    assert runlog.safe_uri("https://ops:s3cret@mlflow.fab.example:5000/x") == "https://mlflow.fab.example:5000/x"
+    assert (
+        runlog.safe_uri("https://ops:s3cret@mlflow.fab.example:5000/x") == "https://mlflow.fab.example:5000/x"
+    )
     assert runlog.safe_uri("file:///srv/mlruns") == "file:///srv/mlruns"
 
 
 def test_mlflow_gets_the_same_record(runs, tmp_path, monkeypatch):
-    pytest.importorskip("mlflow", reason="MLflow is optional: pip install 'linealytics-xl[mlflow]' to run this test")
+    pytest.importorskip(
+        "mlflow", reason="MLflow is optional: pip install 'linealytics-xl[mlflow]' to run this test"
+    )
     from mlflow.tracking import MlflowClient
 
     store = (tmp_path / "mlruns").as_uri()
@@ -181,8 +193,10 @@ def test_mlflow_gets_the_same_record(runs, tmp_path, monkeypatch):
     assert run.data.metrics["objective.wafers"] == pytest.approx(record["solver"]["objectives"]["wafers"])
     assert run.data.metrics["shortage_bytes.P3"] > 0
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"run.json", "settings.json", "plan.csv.gz", "model_xgboost.json"} <= artifacts or \
-        {"run.json", "settings.json", "plan.csv.gz"} <= artifacts and "model_xgboost.json" not in record["files"]
+    assert {"run.json", "settings.json", "plan.csv.gz", "model_xgboost.json"} <= artifacts or (
+        {"run.json", "settings.json", "plan.csv.gz"} <= artifacts
+        and "model_xgboost.json" not in record["files"]
+    )
     assert read_json(folder / "mlflow.json")["run_id"] == run.info.run_id
 
     # and a plan with MLFLOW_TRACKING_URI set logs itself
@@ -220,7 +234,7 @@ def test_task_scheduler_xml_runs_plan_with_notify(tmp_path):
     command = task.find("t:Actions/t:Exec/t:Command", ns).text
     args = shlex.split(task.find("t:Actions/t:Exec/t:Arguments", ns).text.replace("\\", "/"))
     assert command.endswith("linealytics.exe")
-    assert args[args.index("plan") + 2:] == ["--notify"] and "--log-file" in args
+    assert args[args.index("plan") + 2 :] == ["--notify"] and "--log-file" in args
     _accepted(args, tmp_path)
     assert task.find("t:Principals/t:Principal/t:LogonType", ns).text == "Password"  # no password in the file
     assert "PASSWORD" not in (SCHEDULE / "linealytics-task.xml").read_text(encoding="utf-8").split("-->")[-1]
@@ -230,8 +244,11 @@ def test_cron_line_runs_plan_with_notify_and_reports_failures(tmp_path):
     import re
     import shlex
 
-    lines = [ln for ln in (SCHEDULE / "linealytics.cron").read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#") and "=" not in ln.split()[0]]
+    lines = [
+        ln
+        for ln in (SCHEDULE / "linealytics.cron").read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#") and "=" not in ln.split()[0]
+    ]
     assert len(lines) == 1
     fields = lines[0].split(None, 5)
     assert fields[:5] == ["0", "6", "*", "*", "1"] and "%" not in fields[5]  # cron treats % as newline

@@ -25,8 +25,9 @@ def test_same_seed_identical_different_seed_different():
 
 def test_zero_errors_give_the_base_and_demand_is_clipped():
     base = np.array([[0.0, 5.0, 10.0]])
-    np.testing.assert_array_equal(bootstrap_scenarios(base, np.zeros((4, 1, 3)), n=5),
-                                  np.broadcast_to(base, (5, 1, 3)))
+    np.testing.assert_array_equal(
+        bootstrap_scenarios(base, np.zeros((4, 1, 3)), n=5), np.broadcast_to(base, (5, 1, 3))
+    )
     wild = bootstrap_scenarios(base, np.full((4, 1, 3), -30.0), n=5, relative=False)
     assert wild.min() == 0.0
 
@@ -74,15 +75,14 @@ def test_p10_p90_coverage_on_held_out_windows():
     rng = np.random.default_rng(0)
     T, T0, H = 520, 260, 26
     cal = Calendar.regular(T)
-    y = np.array([[1e12], [4e14]]) * WOQ_SHAPE[cal.week_of_quarter] \
-        * (1 + 0.1 * rng.standard_normal((2, T)))
+    y = np.array([[1e12], [4e14]]) * WOQ_SHAPE[cal.week_of_quarter] * (1 + 0.1 * rng.standard_normal((2, T)))
     bt = backtest({"SN13": SeasonalNaive(13)}, y[:, :T0], cal, horizon=H, origins=40, step=4)
     errors = bt.relative_errors("SN13")
     actual, scen = [], []
     for o in range(T0, T - H + 1, 13):
         base = SeasonalNaive(13).fit(y[:, :o]).predict(H)
         scen.append(bootstrap_scenarios(base, errors, n=400, seed=o))
-        actual.append(y[:, o:o + H])
+        actual.append(y[:, o : o + H])
     cov = coverage(np.stack(actual), np.stack(scen, axis=1))
     assert 0.73 <= cov <= 0.87, cov
 
@@ -127,7 +127,7 @@ def test_fast_quantiles_are_numpys_bit_for_bit(n):
     values[0, 0] = 3.0  # ties
     values[1, :, : n // 2] = np.round(values[1, :, : n // 2], -9)
     signed = values.astype(np.float32)
-    signed[2, :, : n // 3] = np.where(np.arange(n // 3) % 2, -0.0, 0.0)   # equal, other bits
+    signed[2, :, : n // 3] = np.where(np.arange(n // 3) % 2, -0.0, 0.0)  # equal, other bits
     for v in (values, values.astype(np.float32), signed):
         for q in (0.0, 0.1, 1 / 3, 0.5, 0.9, 0.95, 1.0, (0.1, 0.5, 0.9)):
             ours = quantile_last(v, q)

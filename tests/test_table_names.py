@@ -52,10 +52,17 @@ def defined_names(path: Path) -> list[tuple[str, str | None]]:
 
 def clashes(path: Path) -> list[str]:
     functions = function_names()
-    found = [f"table {v!r} ({part})" for part, attrs in table_parts(path).items() for v in attrs.values()
-             if v and v.upper() in functions]
-    found += [f"defined name {n!r} (sheet {s})" if s is not None else f"defined name {n!r}"
-              for n, s in defined_names(path) if n.upper() in functions]
+    found = [
+        f"table {v!r} ({part})"
+        for part, attrs in table_parts(path).items()
+        for v in attrs.values()
+        if v and v.upper() in functions
+    ]
+    found += [
+        f"defined name {n!r} (sheet {s})" if s is not None else f"defined name {n!r}"
+        for n, s in defined_names(path)
+        if n.upper() in functions
+    ]
     return found
 
 
@@ -83,7 +90,7 @@ def template_everything(tmp_path_factory) -> Path:
 
 def test_the_functions_are_found_and_no_table_of_the_contract_is_named_like_one():
     functions = function_names()
-    assert {"LL_PLAN", "LL_FORECAST", "LL_RISK"} <= functions      # not vacuous
+    assert {"LL_PLAN", "LL_FORECAST", "LL_RISK"} <= functions  # not vacuous
     for sheet, spec in TABLES.items():
         assert spec.table_name == table_name(sheet) != sheet
         assert spec.table_name.upper() not in functions and not spec.table_name.upper().startswith("LL_")
@@ -91,7 +98,7 @@ def test_the_functions_are_found_and_no_table_of_the_contract_is_named_like_one(
 
 def test_no_table_or_defined_name_of_a_planned_workbook_equals_a_function(template_everything):
     names = {a["displayName"] for a in table_parts(template_everything).values()}
-    assert {table_name(t) for t in TABLES} <= names, names          # every table of the contract is there
+    assert {table_name(t) for t in TABLES} <= names, names  # every table of the contract is there
     assert clashes(template_everything) == []
 
 
@@ -106,12 +113,12 @@ def test_a_1x_workbook_gets_its_tables_renamed_not_duplicated(tmp_path):
     jobs.plan(path, overrides=FAST)
     as_planned_by_1x(path)
     before = table_parts(path)
-    assert clashes(path) and "LL_Plan" in {a["displayName"] for a in before.values()}   # the 1.x state
+    assert clashes(path) and "LL_Plan" in {a["displayName"] for a in before.values()}  # the 1.x state
 
     jobs.plan(path, overrides=FAST)
     after = table_parts(path)
     assert clashes(path) == []
-    assert len(after) == len(before)                                  # replaced, not added beside
+    assert len(after) == len(before)  # replaced, not added beside
     book = openpyxl.load_workbook(path)
     for sheet in (s for s in book.sheetnames if s.startswith("LL_")):
         assert set(book[sheet].tables) == {table_name(sheet)}, sheet
@@ -129,8 +136,12 @@ def test_a_run_that_rewrites_one_table_renames_the_others_too(tmp_path):
     assert clashes(path) == []
     book = openpyxl.load_workbook(path)
     assert set(book["LL_Plan"].tables) == {"tblLL_Plan"} and set(book["LL_WhatIf"].tables) == {"tblLL_WhatIf"}
-    formulas = [c.value for row in book["Dashboard"].iter_rows() for c in row
-                if isinstance(c.value, str) and c.value.startswith("=")]
+    formulas = [
+        c.value
+        for row in book["Dashboard"].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
     assert any("tblLL_Plan[" in f for f in formulas)
     assert not [f for f in formulas if re.search(r"(?<!tbl)LL_\w+\[", f)]  # no formula names a 1.x table
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from linealytics_xl import jobs
 from linealytics_xl.cli import app
 from linealytics_xl.core.model import InputError
-from linealytics_xl.core.whatif import HEADER, apply_case, read_cases
+from linealytics_xl.core.whatif import HEADER, read_cases
 
 PLAN_ONLY = {"forecast": False, "simulate": False}
 runner = CliRunner()
@@ -24,20 +24,27 @@ def grid(*rows):
     return [list(HEADER), *map(list, rows)]
 
 
-@pytest.mark.parametrize("row, cell, words", [
-    (("c", "capacty", "all", "", "", "times", 1.1), "B2", "expected an input"),
-    (("c", "capacity", "99Z", "", "", "times", 1.1), "C2", "expected a product id"),
-    (("c", "total_capacity", "21A", "", "", "times", 1.1), "C2", "not a product's"),
-    (("c", "capacity", "all", "", "", "double", 1.1), "F2", "expected an operation"),
-    (("c", "capacity", "all", "", "", "times", "lots"), "G2", "expected a number, found 'lots'"),
-    (("c", "capacity", "all", "", "", "times", None), "G2", "expected a number, found blank"),
-    (("c", "capacity", "all", "", "", "add", -5), "G2", ">= 0"),
-    (("c", "capacity", "all", "Q9 99", "", "times", 1.1), "D2", "a quarter (Q3 95) of the plan; found 'Q9 99'"),
-    (("c", "capacity", "all", "Q3 97", "Q1 96", "times", 1.1), "E2", "'To' at or after 'From'"),
-    (("c", "density", "21A", "Q3 97", "", "times", 1.1), "D2", "one value per product"),
-    (("c", "yield", "21A", "", "", "set", 1.5), "G2", "yield between 0 and 1"),
-    ((None, "yield", "21A", "", "", "set", 0.5), "A2", "expected a case name"),
-])
+@pytest.mark.parametrize(
+    "row, cell, words",
+    [
+        (("c", "capacty", "all", "", "", "times", 1.1), "B2", "expected an input"),
+        (("c", "capacity", "99Z", "", "", "times", 1.1), "C2", "expected a product id"),
+        (("c", "total_capacity", "21A", "", "", "times", 1.1), "C2", "not a product's"),
+        (("c", "capacity", "all", "", "", "double", 1.1), "F2", "expected an operation"),
+        (("c", "capacity", "all", "", "", "times", "lots"), "G2", "expected a number, found 'lots'"),
+        (("c", "capacity", "all", "", "", "times", None), "G2", "expected a number, found blank"),
+        (("c", "capacity", "all", "", "", "add", -5), "G2", ">= 0"),
+        (
+            ("c", "capacity", "all", "Q9 99", "", "times", 1.1),
+            "D2",
+            "a quarter (Q3 95) of the plan; found 'Q9 99'",
+        ),
+        (("c", "capacity", "all", "Q3 97", "Q1 96", "times", 1.1), "E2", "'To' at or after 'From'"),
+        (("c", "density", "21A", "Q3 97", "", "times", 1.1), "D2", "one value per product"),
+        (("c", "yield", "21A", "", "", "set", 1.5), "G2", "yield between 0 and 1"),
+        ((None, "yield", "21A", "", "", "set", 0.5), "A2", "expected a case name"),
+    ],
+)
 def test_bad_case_rows_name_the_cell(real_data, row, cell, words):
     with pytest.raises(InputError) as exc:
         read_cases(grid(row), real_data)
@@ -47,21 +54,31 @@ def test_bad_case_rows_name_the_cell(real_data, row, cell, words):
 
 
 def test_cases_group_rows_and_accept_every_spelling(real_data):
-    cases = read_cases(grid(("up", "capacity", "all", "Q3'97", "1997 Q4", "x", 1.1),
-                            ("up", "demand", "22B", 100, "", "+", "1,000"),
-                            ("flat", "total_capacity", "", "WW_10 Q3 95", "", "=", 5000)), real_data)
+    cases = read_cases(
+        grid(
+            ("up", "capacity", "all", "Q3'97", "1997 Q4", "x", 1.1),
+            ("up", "demand", "22B", 100, "", "+", "1,000"),
+            ("flat", "total_capacity", "", "WW_10 Q3 95", "", "=", 5000),
+        ),
+        real_data,
+    )
     assert [c.name for c in cases] == ["up", "flat"]
     cap, dem = cases[0].changes
-    weeks = np.flatnonzero(np.isin(real_data.week_quarter, [real_data.quarters.index("Q3 97"),
-                                                            real_data.quarters.index("Q4 97")]))
+    weeks = np.flatnonzero(
+        np.isin(
+            real_data.week_quarter, [real_data.quarters.index("Q3 97"), real_data.quarters.index("Q4 97")]
+        )
+    )
     assert (cap.start, cap.stop, cap.operation, cap.value) == (weeks[0], weeks[-1] + 1, "x", 1.1)
-    assert dem.start == real_data.week_quarter[99] and dem.value == 1000.0   # week 100 selects its quarter
+    assert dem.start == real_data.week_quarter[99] and dem.value == 1000.0  # week 100 selects its quarter
     labels = list(zip(real_data.weeks.labels, real_data.weeks.quarters))
     assert cases[1].changes[0].start == labels.index(("WW_10", "Q3 95"))
 
 
-CASES = (("21A yield -5% in 1997", "yield", "21A", "Q1 97", "Q4 97", "times", 0.95),
-         ("22B demand +10% from Q1 98", "demand", "22B", "Q1 98", "", "times", 1.1))
+CASES = (
+    ("21A yield -5% in 1997", "yield", "21A", "Q1 97", "Q4 97", "times", 0.95),
+    ("22B demand +10% from Q1 98", "demand", "22B", "Q1 98", "", "times", 1.1),
+)
 
 
 def _edit_real_workbook(src: Path, dst: Path, data, case: int) -> None:
@@ -78,9 +95,12 @@ def _edit_real_workbook(src: Path, dst: Path, data, case: int) -> None:
     else:
         sd = wb["Supply_Demand"]
         header = {sd.cell(1, c).value: c for c in range(1, sd.max_column + 1)}
-        row = next(r for r in range(1, sd.max_row + 1)
-                   if (sd.cell(r, 1).value, sd.cell(r, 2).value) == ("22B", "EffectiveDemand"))
-        for q in data.quarters[data.quarters.index("Q1 98"):]:
+        row = next(
+            r
+            for r in range(1, sd.max_row + 1)
+            if (sd.cell(r, 1).value, sd.cell(r, 2).value) == ("22B", "EffectiveDemand")
+        )
+        for q in data.quarters[data.quarters.index("Q1 98") :]:
             cell = sd.cell(row, header[q])
             cell.value = (cell.value or 0.0) * 1.1
     wb.save(dst)
@@ -101,7 +121,9 @@ def test_each_case_plans_exactly_as_its_edited_workbook(real_path, real_data, tm
         _edit_real_workbook(real_path, edited, real_data, k)
         alone = jobs.plan(edited, output=tmp_path / f"edited{k}_out.xlsx", overrides=PLAN_ONLY)
         for field in ("yields", "demand", "safety_stock", "capacity", "total_capacity"):
-            np.testing.assert_array_equal(getattr(plan.data, field), getattr(alone.outcome.data, field), field)
+            np.testing.assert_array_equal(
+                getattr(plan.data, field), getattr(alone.outcome.data, field), field
+            )
         np.testing.assert_array_equal(plan.result.wafers, alone.outcome.result.wafers)
         assert plan.result.objectives == alone.outcome.result.objectives
     # the cases changed what they say: more 21A wafers for less yield, more 22B wafers for more demand

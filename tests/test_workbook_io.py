@@ -22,6 +22,7 @@ def digest(path: Path) -> str:
 
 # --- import ---------------------------------------------------------------------------------
 
+
 def test_real_workbook_facts(real_data):
     d = real_data
     assert d.products == ("21A", "22B", "23C")
@@ -35,7 +36,9 @@ def test_real_workbook_facts(real_data):
     assert (d.safety_stock[:, -1] == 0).all()
     # weekly demand conserves every quarter
     for q in range(len(d.quarters)):
-        np.testing.assert_allclose(d.demand[:, d.week_quarter == q].sum(axis=1), d.quarterly_demand[:, q], rtol=1e-12)
+        np.testing.assert_allclose(
+            d.demand[:, d.week_quarter == q].sum(axis=1), d.quarterly_demand[:, q], rtol=1e-12
+        )
     # the Total capacity row (formulas, then pasted values) equals the product sum
     np.testing.assert_allclose(d.total_capacity, d.capacity.sum(axis=0))
     # week dates: text and real dates both parsed; the one running backwards is left unknown
@@ -56,9 +59,11 @@ def test_import_survives_blank_rows_reordered_and_added_products_and_extra_sheet
     base = read_planning_data(sheets)
     sd = sheets["Supply_Demand"]
     header, rows = sd[0], sd[1:]
-    blocks = [rows[i:i + 6] for i in range(0, 18, 6)]
+    blocks = [rows[i : i + 6] for i in range(0, 18, 6)]
     extra = [["24D" if c == "21A" else c for c in r] for r in blocks[0]]
-    sd[:] = [header, [None] * len(header)] + blocks[2] + [[None] * len(header)] + blocks[1] + blocks[0] + extra
+    sd[:] = (
+        [header, [None] * len(header)] + blocks[2] + [[None] * len(header)] + blocks[1] + blocks[0] + extra
+    )
     for name, label_col in (("Boundary Conditions", 0), ("Yield", 0), ("Wafer Plan", 0)):
         grid = sheets[name]
         src = [r for r in grid if r[label_col] == "21A"]
@@ -81,17 +86,44 @@ def test_import_survives_blank_rows_reordered_and_added_products_and_extra_sheet
 
 CASES = [
     (("Yield", "F4", "abc"), "Yield!F4: expected a yield between 0 and 1, found 'abc'"),
-    (("Yield", "C3", 1.5), "Yield!C3: expected a yield between 0 and 1, found 1.5, beyond the sane bound of 1; is the unit right?"),
-    (("Supply_Demand", "E5", -5), "Supply_Demand!E5: expected a demand in bytes (a number >= 0), found -5 (negative)"),
-    (("Supply_Demand", "F11", "lots"), "Supply_Demand!F11: expected a demand in bytes (a number >= 0), found 'lots'"),
-    (("Density per Wafer", "B2", "x"), "'Density per Wafer'!B2: expected bytes per wafer (a number > 0), found 'x'"),
-    (("Boundary Conditions", "D6", -1), "'Boundary Conditions'!D6: expected a capacity in wafers per week (a number >= 0), found -1 (negative)"),
+    (
+        ("Yield", "C3", 1.5),
+        "Yield!C3: expected a yield between 0 and 1, found 1.5, beyond the sane bound of 1; is the unit right?",
+    ),
+    (
+        ("Supply_Demand", "E5", -5),
+        "Supply_Demand!E5: expected a demand in bytes (a number >= 0), found -5 (negative)",
+    ),
+    (
+        ("Supply_Demand", "F11", "lots"),
+        "Supply_Demand!F11: expected a demand in bytes (a number >= 0), found 'lots'",
+    ),
+    (
+        ("Density per Wafer", "B2", "x"),
+        "'Density per Wafer'!B2: expected bytes per wafer (a number > 0), found 'x'",
+    ),
+    (
+        ("Boundary Conditions", "D6", -1),
+        "'Boundary Conditions'!D6: expected a capacity in wafers per week (a number >= 0), found -1 (negative)",
+    ),
     # a sum that is off names every ratio cell, not the last one
-    (("Weekly Demand Ratio", "A2", 0.5), "'Weekly Demand Ratio'!A2:M2: expected the weekly ratios A2:M2 to sum to 1, found 1.445"),
-    (("Boundary Conditions", "E2", None), "'Boundary Conditions'!E2: expected a week label (the week axis has a gap), found blank"),
-    (("Supply_Demand", "A8", "21A"), "Supply_Demand!A8: product '21A' with attribute 'Yielded Supply' appears twice, in A2:B2 and A8:B8; delete or rename one of the rows"),
-    (("Yield", "A4", None), "Yield!A2: expected a yield row for product '22B' (from 'Boundary Conditions'!A9); none found "
-                          "(rows with labels the tool does not know: A4 is blank)"),
+    (
+        ("Weekly Demand Ratio", "A2", 0.5),
+        "'Weekly Demand Ratio'!A2:M2: expected the weekly ratios A2:M2 to sum to 1, found 1.445",
+    ),
+    (
+        ("Boundary Conditions", "E2", None),
+        "'Boundary Conditions'!E2: expected a week label (the week axis has a gap), found blank",
+    ),
+    (
+        ("Supply_Demand", "A8", "21A"),
+        "Supply_Demand!A8: product '21A' with attribute 'Yielded Supply' appears twice, in A2:B2 and A8:B8; delete or rename one of the rows",
+    ),
+    (
+        ("Yield", "A4", None),
+        "Yield!A2: expected a yield row for product '22B' (from 'Boundary Conditions'!A9); none found "
+        "(rows with labels the tool does not know: A4 is blank)",
+    ),
 ]
 
 
@@ -116,7 +148,9 @@ def test_all_problems_are_collected_not_just_the_first(real_copy):
     wb.save(real_copy)
     with pytest.raises(InputError) as exc:
         jobs.validate(real_copy)
-    assert [str(i) for i in exc.value.issues][0].startswith("Density per Wafer: no sheet 'Density per Wafer'")
+    assert next(str(i) for i in exc.value.issues).startswith(
+        "Density per Wafer: no sheet 'Density per Wafer'"
+    )
     wb = openpyxl.load_workbook(real_copy)
     wb.create_sheet("Density per Wafer")  # empty sheet now: the other errors must all show
     wb.save(real_copy)
@@ -140,6 +174,7 @@ def test_bad_setting_names_its_cell(real_copy):
 
 # --- writing --------------------------------------------------------------------------------
 
+
 def snapshot(path: Path):
     wb = openpyxl.load_workbook(path)
     cells = {}
@@ -150,12 +185,22 @@ def snapshot(path: Path):
                     # openpyxl saves a cell holding "" as an empty cell: the same to every reader
                     value = None if c.value == "" else c.value
                     cells[(ws.title, c.row - 1, c.column - 1)] = (
-                        value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.alignment.horizontal)
-    meta = {ws.title: (sorted(map(str, ws.merged_cells.ranges)), ws.freeze_panes,
-                       # a hidden column's width is not kept by openpyxl (0 becomes 13); it stays hidden
-                       {k: ("hidden" if v.hidden else v.width) for k, v in ws.column_dimensions.items()},
-                       ws.sheet_state)
-            for ws in wb.worksheets}
+                        value,
+                        c.number_format,
+                        c.font.b,
+                        c.fill.fgColor.rgb,
+                        c.alignment.horizontal,
+                    )
+    meta = {
+        ws.title: (
+            sorted(map(str, ws.merged_cells.ranges)),
+            ws.freeze_panes,
+            # a hidden column's width is not kept by openpyxl (0 becomes 13); it stays hidden
+            {k: ("hidden" if v.hidden else v.width) for k, v in ws.column_dimensions.items()},
+            ws.sheet_state,
+        )
+        for ws in wb.worksheets
+    }
     return wb.sheetnames, cells, meta, sorted(wb.defined_names.keys())
 
 
@@ -176,6 +221,7 @@ def test_round_trip_keeps_everything_the_tool_does_not_own(real_copy, real_data)
     # nothing is lost any more: the threaded comments openpyxl used to drop are still there
     assert job.lost_parts == []
     import zipfile
+
     with zipfile.ZipFile(real_copy) as z:
         assert "xl/threadedComments/threadedComment1.xml" in z.namelist()
 
@@ -217,14 +263,21 @@ def add_text_box(path: Path, sheet_part: str = "xl/worksheets/sheet7.xml") -> No
     folder, base = sheet_part.rsplit("/", 1)
     rels = f"{folder}/_rels/{base}.rels"
     assert rels not in items
-    items[rels] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" Target="../drawings/drawing1.xml"/></Relationships>')
+    items[rels] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" Target="../drawings/drawing1.xml"/></Relationships>'
+    )
     items["xl/drawings/drawing1.xml"] = SHAPE_DRAWING.encode()
     xml = items[sheet_part].decode()
-    xml = xml.replace("</worksheet>", '<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId1"/></worksheet>')
+    xml = xml.replace(
+        "</worksheet>",
+        '<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId1"/></worksheet>',
+    )
     items[sheet_part] = xml.encode()
     items["[Content_Types].xml"] = items["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/></Types>',
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, data in items.items():
             z.writestr(n, data)
@@ -236,7 +289,9 @@ def test_in_place_keeps_a_users_drawing(real_copy, tmp_path):
     import zipfile
 
     add_text_box(real_copy)
-    assert openpyxl.load_workbook(real_copy)["Definitions"]["A1"].value == "Yielded Supply"  # still a valid file
+    assert (
+        openpyxl.load_workbook(real_copy)["Definitions"]["A1"].value == "Yielded Supply"
+    )  # still a valid file
     with zipfile.ZipFile(real_copy) as z:
         drawing, sheet = z.read("xl/drawings/drawing1.xml"), z.read("xl/worksheets/sheet7.xml")
     job = jobs.plan(real_copy)

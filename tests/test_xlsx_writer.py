@@ -8,7 +8,6 @@ patching a cell that is the master of a shared formula keeps the other cells' fo
 from __future__ import annotations
 
 import math
-import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +16,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import recalculate, requires_libreoffice
 from lxml import etree
-
 from openpyxl.utils.escape import unescape
 
-from libreoffice import recalculate, requires_libreoffice
 from linealytics_xl.adapters.demo_workbook import write_demo_workbook
 from linealytics_xl.adapters.xlsx.patch import SheetText
 from linealytics_xl.adapters.xlsx.recalc import references, refresh
@@ -29,27 +27,53 @@ from linealytics_xl.adapters.xlsx.sheet_xml import escape_text
 from linealytics_xl.adapters.xlsx.writer import write_package
 
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-TEXTS = ["=SUM(A1:A2)", "+1", "-x", "@here", "=1+1", "a\x01b\x1fc", "_x0041_ literal", "  lead and trail  ",
-         "two\nlines", "<b>&amp;</b>", "\u00e9t\u00e9 \u2603 \U0001F600", "", "'quoted"]
-FLOATS = [3920865476.2527657, 0.1 + 0.2, 1e-300, 1.7976931348623157e308, -2.5e-8, 5e-324, 123456789012345.67, 0.0]
+TEXTS = [
+    "=SUM(A1:A2)",
+    "+1",
+    "-x",
+    "@here",
+    "=1+1",
+    "a\x01b\x1fc",
+    "_x0041_ literal",
+    "  lead and trail  ",
+    "two\nlines",
+    "<b>&amp;</b>",
+    "\u00e9t\u00e9 \u2603 \U0001f600",
+    "",
+    "'quoted",
+]
+FLOATS = [
+    3920865476.2527657,
+    0.1 + 0.2,
+    1e-300,
+    1.7976931348623157e308,
+    -2.5e-8,
+    5e-324,
+    123456789012345.67,
+    0.0,
+]
 
 
 def tricky_frame() -> pd.DataFrame:
     n = max(len(TEXTS), len(FLOATS))
-    return pd.DataFrame({
-        "Text": (TEXTS + ["x"] * n)[:n],
-        "Float": (FLOATS + [1.0] * n)[:n],
-        "Int": np.arange(n, dtype=np.int64) * 10**15,
-        "Flag": [i % 2 == 0 for i in range(n)],
-        "When": pd.date_range("2025-03-31", periods=n, freq="7D"),
-        "Time": [datetime(2026, 1, 5, 8, 30, 15)] * n,
-        "Mixed": [None, 1.5, "text", np.nan, datetime(2025, 1, 1), True, 7] + ["m"] * (n - 7),
-    })
+    return pd.DataFrame(
+        {
+            "Text": (TEXTS + ["x"] * n)[:n],
+            "Float": (FLOATS + [1.0] * n)[:n],
+            "Int": np.arange(n, dtype=np.int64) * 10**15,
+            "Flag": [i % 2 == 0 for i in range(n)],
+            "When": pd.date_range("2025-03-31", periods=n, freq="7D"),
+            "Time": [datetime(2026, 1, 5, 8, 30, 15)] * n,
+            "Mixed": [None, 1.5, "text", np.nan, datetime(2025, 1, 1), True, 7] + ["m"] * (n - 7),
+        }
+    )
 
 
 @pytest.fixture()
 def written(tmp_path) -> Path:
-    src = write_demo_workbook(tmp_path / "demo.xlsx", n_products=2, n_quarters=2, seed=1, capacity_bound=("P2",))
+    src = write_demo_workbook(
+        tmp_path / "demo.xlsx", n_products=2, n_quarters=2, seed=1, capacity_bound=("P2",)
+    )
     out = tmp_path / "out.xlsx"
     write_package(src, out, [], {"LL_Test": tricky_frame()}, settings_rows=None)
     return out
@@ -76,8 +100,13 @@ def test_openpyxl_reads_every_value_back_exactly(written):
 
 def test_text_is_never_a_formula(written):
     with zipfile.ZipFile(written) as z:
-        name = next(n for n in z.namelist() if n.startswith("xl/worksheets/sheet") and b"LL_Test" not in z.read(n)
-                    and b"=SUM(A1:A2)" in z.read(n))
+        name = next(
+            n
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/sheet")
+            and b"LL_Test" not in z.read(n)
+            and b"=SUM(A1:A2)" in z.read(n)
+        )
         root = etree.fromstring(z.read(name))
     assert root.find(f".//{M}f") is None
     cell = next(c for c in root.iter(f"{M}c") if c.get("r") == "A2")
@@ -89,7 +118,7 @@ def test_text_is_never_a_formula(written):
 @requires_libreoffice
 def test_libreoffice_reads_every_value_back_exactly(written, tmp_path):
     out = recalculate(written, tmp_path / "lo.xlsx")
-    ws = openpyxl.load_workbook(out, data_only=True)["LL_Test"]   # LibreOffice stores TRUE as =TRUE()
+    ws = openpyxl.load_workbook(out, data_only=True)["LL_Test"]  # LibreOffice stores TRUE as =TRUE()
     frame = tricky_frame()
     for i in range(len(frame)):
         text, number = ws.cell(i + 2, 1).value, ws.cell(i + 2, 2).value
@@ -119,16 +148,18 @@ SHARED = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def test_patching_a_shared_formula_master_keeps_the_other_formulas():
     sheet = SheetText(SHARED)
-    sheet.set_number(2, 1, 100.0)               # B2, the master of B2:D2
+    sheet.set_number(2, 1, 100.0)  # B2, the master of B2:D2
     refresh({"S": sheet}, {"S": {(2, 1): 100.0}})
-    sheet.set_number(1, 4, 5.0)                 # E1: a new cell at the end of row 1
+    sheet.set_number(1, 4, 5.0)  # E1: a new cell at the end of row 1
     root = etree.fromstring(sheet.render())
     cells = {c.get("r"): c for c in root.iter(f"{M}c")}
     assert cells["B2"].find(f"{M}f") is None and cells["B2"].findtext(f"{M}v") == "100.0"
     assert cells["C2"].findtext(f"{M}f") == "B2+C1" and cells["D2"].findtext(f"{M}f") == "C2+D1"
     # their cached values follow the new B2 (C2 = 100 + 3, D2 = 103 + 4); A2 is untouched
     assert cells["C2"].findtext(f"{M}v") == "103.0" and cells["D2"].findtext(f"{M}v") == "107.0"
-    assert etree.tostring(cells["A2"]).startswith(b'<c xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="A2"><f>A1*2</f><v>2</v>')
+    assert etree.tostring(cells["A2"]).startswith(
+        b'<c xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="A2"><f>A1*2</f><v>2</v>'
+    )
     assert [c.get("r") for c in root.iter(f"{M}c")][:5] == ["A1", "B1", "C1", "D1", "E1"]
     assert root.find(f"{M}dimension").get("ref") == "A1:E2"
     assert sheet.formula_removed
@@ -141,8 +172,11 @@ def test_formulas_the_evaluator_cannot_follow_lose_their_cached_value():
     refresh({"S": sheet}, {"S": {(1, 0): 9.0}})
     cells = {c.get("r"): c for c in etree.fromstring(sheet.render()).iter(f"{M}c")}
     assert cells["A2"].find(f"{M}v") is None and cells["A2"].findtext(f"{M}f") == "MyName*2"
-    assert references("'Wafer Plan'!B3+SUM(C4:C9)-D1", "S")[0] == [("Wafer Plan", (3, 1, 3, 1)), ("S", (4, 2, 9, 2)),
-                                                                   ("S", (1, 3, 1, 3))]
+    assert references("'Wafer Plan'!B3+SUM(C4:C9)-D1", "S")[0] == [
+        ("Wafer Plan", (3, 1, 3, 1)),
+        ("S", (4, 2, 9, 2)),
+        ("S", (1, 3, 1, 3)),
+    ]
     assert references("SUM(A:A)", "S")[1] and not references('IF(A1>0,"x",B2)', "S")[1]
 
 
@@ -186,12 +220,12 @@ def test_fast_reader_gives_what_openpyxl_gives(real_copy):
             a, b = _trimmed(fast[name]), _trimmed(slow[name])
             assert a == b, name
             assert [[type(v) for v in r] for r in a] == [[type(v) for v in r] for r in b], name
-        sparse = WorkbookFile(path).sheets()   # blank text ('') is blank there, as Excel shows it
+        sparse = WorkbookFile(path).sheets()  # blank text ('') is blank there, as Excel shows it
         for name in slow:
             dense = [[None if isinstance(v, str) and not v.strip() else v for v in r] for r in slow[name]]
             assert _trimmed(sparse[name].to_rows()) == _trimmed(dense), name
     merged = read_cells(path)["Dashboard"].merged
-    assert (3, 1, 3, 2) in merged                       # the selector B4:C4
+    assert (3, 1, 3, 2) in merged  # the selector B4:C4
 
 
 def test_compiled_sums_agree_with_the_core_evaluator(real_path):
@@ -204,23 +238,24 @@ def test_compiled_sums_agree_with_the_core_evaluator(real_path):
     sheets = {name: cells.to_rows() for name, cells in WorkbookFile(real_path).sheets().items()}
     compared = 0
     for grid in sheets.values():
+
         def cell(r, c):
             return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
 
-        def plain(r, c):                    # 1-based rows, as the compiled sums address them
+        def plain(r, c):  # 1-based rows, as the compiled sums address them
             v = cell(r - 1, c)
             if is_formula(v):
                 terms = compile_sum(v)
                 return None if terms is None else evaluate(terms, plain)
             return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
-        for r, row in enumerate(grid):
-            for c, v in enumerate(row):
+        for _r, row in enumerate(grid):
+            for _c, v in enumerate(row):
                 if not is_formula(v):
                     continue
                 core = evaluate_sum_formula(v, cell).value
                 terms = compile_sum(v)
-                if core is not None:                # every formula the core reads compiles
+                if core is not None:  # every formula the core reads compiles
                     assert terms is not None, v
                     assert evaluate(terms, plain) == pytest.approx(core, rel=1e-15), v
                     compared += 1
@@ -230,18 +265,32 @@ def test_compiled_sums_agree_with_the_core_evaluator(real_path):
 def test_number_formats_and_new_sheets(tmp_path):
     """Per-column formats (the contract's) style the data cells; a new input sheet is written
     once, text as text, and left alone when it exists."""
-    src = write_demo_workbook(tmp_path / "demo.xlsx", n_products=2, n_quarters=2, seed=1, capacity_bound=("P2",))
+    src = write_demo_workbook(
+        tmp_path / "demo.xlsx", n_products=2, n_quarters=2, seed=1, capacity_bound=("P2",)
+    )
     out = tmp_path / "out.xlsx"
-    frame = pd.DataFrame({"Share": [0.25, 0.5], "When": pd.to_datetime(["2025-01-06", "2025-01-13"]), "N": [1, 2]})
-    formats = lambda table, cols: ["0.0%", "General", "#,##0"]                    # noqa: E731
+    frame = pd.DataFrame(
+        {"Share": [0.25, 0.5], "When": pd.to_datetime(["2025-01-06", "2025-01-13"]), "N": [1, 2]}
+    )
+    formats = lambda table, cols: ["0.0%", "General", "#,##0"]  # noqa: E731
     sheet = [["Name", "Value"], ["=not a formula", 3.5], ["+1", None]]
-    write_package(src, out, [], {"LL_Test": frame}, None, number_formats=formats, new_sheets={"WhatIf": sheet})
+    write_package(
+        src, out, [], {"LL_Test": frame}, None, number_formats=formats, new_sheets={"WhatIf": sheet}
+    )
     wb = openpyxl.load_workbook(out)
     ws = wb["LL_Test"]
-    assert (ws["A2"].number_format, ws["B2"].number_format, ws["C2"].number_format) == ("0.0%", "yyyy-mm-dd", "#,##0")
+    assert (ws["A2"].number_format, ws["B2"].number_format, ws["C2"].number_format) == (
+        "0.0%",
+        "yyyy-mm-dd",
+        "#,##0",
+    )
     assert ws["A1"].number_format == "General"
     what = wb["WhatIf"]
-    assert [[c.value for c in r] for r in what.iter_rows()] == [["Name", "Value"], ["=not a formula", 3.5], ["+1", None]]
+    assert [[c.value for c in r] for r in what.iter_rows()] == [
+        ["Name", "Value"],
+        ["=not a formula", 3.5],
+        ["+1", None],
+    ]
     assert what["A2"].data_type == "s"
     again = tmp_path / "again.xlsx"
     write_package(out, again, [], {"LL_Test": frame}, None, new_sheets={"WhatIf": [["changed"]]})
@@ -261,7 +310,7 @@ def test_fast_reader_decodes_character_references(tmp_path):
     ws.title = "S"
     ws["A1"] = "晶圆-Ωмега"
     ws["A2"] = "&amp; <b>"
-    ws["A3"] = "=LEN(\"晶\")"
+    ws["A3"] = '=LEN("晶")'
     wb.save(path)
     cells = read_cells(path)["S"].cells
     assert cells[(0, 0)] == "晶圆-Ωмега" and cells[(1, 0)] == "&amp; <b>" and cells[(2, 0)] == '=LEN("晶")'

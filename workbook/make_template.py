@@ -33,8 +33,12 @@ TEMPLATE_SETTINGS = dict(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=HERE / "planning.xlsx",
-                        help="where to write the template (default: %(default)s)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=HERE / "planning.xlsx",
+        help="where to write the template (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     path = write_demo_workbook(args.output, **TEMPLATE_SETTINGS)
     print(f"wrote {path}")

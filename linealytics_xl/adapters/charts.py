@@ -16,18 +16,26 @@ import pandas as pd
 
 from ..core import contract
 
-__all__ = ["PLAN_COLUMNS", "MAX_PRODUCTS", "plan_chart_png"]
+__all__ = ["MAX_PRODUCTS", "PLAN_COLUMNS", "plan_chart_png"]
 
 #: Columns of the ``LL_Plan`` table (the contract's).
 PLAN_COLUMNS = tuple(contract.PLAN.names)
-_NEEDED = ("Product", "Quarter", "WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes",
-           "BacklogBytes", "SafetyStockBytes")
+_NEEDED = (
+    "Product",
+    "Quarter",
+    "WeekIndex",
+    "DemandBytes",
+    "SupplyBytes",
+    "StockBytes",
+    "BacklogBytes",
+    "SafetyStockBytes",
+)
 
 #: At most this many products are drawn (the largest by total demand); a note says how many more.
 MAX_PRODUCTS = 6
 
 _DPI = 100
-_PANEL_W, _PANEL_H = 5.0, 3.0          # inches per small multiple
+_PANEL_W, _PANEL_H = 5.0, 3.0  # inches per small multiple
 _UNITS = ((1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"))
 
 _C_DEMAND = "#8c959f"
@@ -49,13 +57,15 @@ def _quarterly(rows: pd.DataFrame) -> pd.DataFrame:
     safety stock as at the quarter's last week (they are levels, not flows)."""
     rows = rows.sort_values("WeekIndex", kind="stable")
     grouped = rows.groupby("Quarter", sort=False)
-    out = pd.DataFrame({
-        "Demand": grouped["DemandBytes"].sum(min_count=1),
-        "Supply": grouped["SupplyBytes"].sum(min_count=1),
-        "Stock": grouped["StockBytes"].last(),
-        "Backlog": grouped["BacklogBytes"].last(),
-        "Safety": grouped["SafetyStockBytes"].last(),
-    })
+    out = pd.DataFrame(
+        {
+            "Demand": grouped["DemandBytes"].sum(min_count=1),
+            "Supply": grouped["SupplyBytes"].sum(min_count=1),
+            "Stock": grouped["StockBytes"].last(),
+            "Backlog": grouped["BacklogBytes"].last(),
+            "Safety": grouped["SafetyStockBytes"].last(),
+        }
+    )
     return out.astype(float).fillna(0.0)
 
 
@@ -78,8 +88,7 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
     data = plan.copy()
     data["Product"] = data["Product"].astype(str)
     data["Quarter"] = data["Quarter"].astype(str)
-    for col in ("WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes", "BacklogBytes",
-                "SafetyStockBytes"):
+    for col in ("WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes", "BacklogBytes", "SafetyStockBytes"):
         data[col] = pd.to_numeric(data[col], errors="coerce")
 
     all_products = list(dict.fromkeys(data["Product"]))
@@ -109,10 +118,17 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
     nrows = math.ceil(n / ncols)
     size = (max(_PANEL_W * ncols, 6.4) + 0.4, _PANEL_H * nrows + (0.9 if ncols == 2 else 1.1))
 
-    with matplotlib.style.context("default"), matplotlib.rc_context({
-        "font.size": 9, "axes.titlesize": 10, "axes.spines.top": False,
-        "axes.spines.right": False,
-    }):
+    with (
+        matplotlib.style.context("default"),
+        matplotlib.rc_context(
+            {
+                "font.size": 9,
+                "axes.titlesize": 10,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+            }
+        ),
+    ):
         fig = Figure(figsize=size, dpi=_DPI, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -125,11 +141,19 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
             ax.bar([i - width / 2 for i in x], q["Demand"], width, color=_C_DEMAND, zorder=1)
             ax.bar([i + width / 2 for i in x], q["Supply"], width, color=_C_SUPPLY, zorder=1)
             # Backlog over the bars, translucent, so it shows even where it is small.
-            ax.fill_between(x, 0, q["Backlog"], step="mid", facecolor=_C_BACKLOG, alpha=0.3,
-                            edgecolor=_C_BACKLOG, linewidth=0.8, zorder=1.5)
+            ax.fill_between(
+                x,
+                0,
+                q["Backlog"],
+                step="mid",
+                facecolor=_C_BACKLOG,
+                alpha=0.3,
+                edgecolor=_C_BACKLOG,
+                linewidth=0.8,
+                zorder=1.5,
+            )
             ax.plot(x, q["Stock"], color=_C_STOCK, marker="o", markersize=3.5, linewidth=1.6)
-            ax.plot(x, q["Safety"], color=_C_SAFETY, linestyle="--", linewidth=1.3,
-                    drawstyle="steps-mid")
+            ax.plot(x, q["Safety"], color=_C_SAFETY, linestyle="--", linewidth=1.3, drawstyle="steps-mid")
             ax.set_title(name, loc="left", parse_math=False)
             ax.set_ylabel(unit)
             ax.set_xticks(x, quarters, parse_math=False)
@@ -144,14 +168,17 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
         handles = [
             Patch(color=_C_DEMAND, label="Demand"),
             Patch(color=_C_SUPPLY, label="Yielded supply"),
-            Line2D([], [], color=_C_STOCK, marker="o", markersize=3.5,
-                                    label="Stock (quarter end)"),
-            Line2D([], [], color=_C_SAFETY, linestyle="--",
-                                    label="Safety stock"),
+            Line2D([], [], color=_C_STOCK, marker="o", markersize=3.5, label="Stock (quarter end)"),
+            Line2D([], [], color=_C_SAFETY, linestyle="--", label="Safety stock"),
             Patch(facecolor=_C_BACKLOG, alpha=0.3, edgecolor=_C_BACKLOG, label="Backlog (quarter end)"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=5 if ncols == 2 else 3, frameon=False,
-                   fontsize=8)
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=5 if ncols == 2 else 3,
+            frameon=False,
+            fontsize=8,
+        )
         title = "Plan by quarter"
         if hidden > 0:
             title += f": {n} largest of {len(all_products)} products by demand"

@@ -34,7 +34,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
@@ -43,7 +42,11 @@ from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.drawing.text import (
-    CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun, RichTextProperties,
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+    RichTextProperties,
 )
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -54,15 +57,29 @@ from ..core.kpis import KPIS, SERVED_TOL_BYTES, SS_REL_TOL, plan_kpis
 from .dashboard_print import block_ends, set_print_layout
 from .literal_text import set_text
 
-__all__ = ["DASHBOARD", "TITLE", "ALL_PRODUCTS", "DashboardError", "write_dashboard", "is_own_dashboard", "kpis"]
+__all__ = [
+    "ALL_PRODUCTS",
+    "DASHBOARD",
+    "TITLE",
+    "DashboardError",
+    "is_own_dashboard",
+    "kpis",
+    "write_dashboard",
+]
 
 DASHBOARD = "Dashboard"
 #: Cell A1 of the sheet; it marks the sheet as the tool's (a planner's own "Dashboard" is kept).
 TITLE = "Linealytics dashboard"
 ALL_PRODUCTS = "All products"
 
-PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS = ("LL_Plan", "LL_Runs", "LL_Forecast", "LL_Risk",
-                                                 "LL_Insights", "LL_Alerts")
+PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS = (
+    "LL_Plan",
+    "LL_Runs",
+    "LL_Forecast",
+    "LL_Risk",
+    "LL_Insights",
+    "LL_Alerts",
+)
 OPEN_STATUSES = ("new", "open")
 # Stock below target by less than this is solver round-off: the formulas use core.kpis' tolerances.
 SS_ABS_TOL = SERVED_TOL_BYTES
@@ -71,28 +88,47 @@ BACKLOG_APART = 3.0
 
 SELECTOR = "B4"
 SELECTOR_ABS = "$B$4"
-_PARKED = "~LL_previous_dashboard"   # the old sheet's name while the new one is built
-CARD_ROW = 6                # label row; values below it, all-products values below those
-CARD_COLS = 2               # columns per card
-GRID_COLS = 14              # A..N: cards and charts
+_PARKED = "~LL_previous_dashboard"  # the old sheet's name while the new one is built
+CARD_ROW = 6  # label row; values below it, all-products values below those
+CARD_COLS = 2  # columns per card
+GRID_COLS = 14  # A..N: cards and charts
 COL_WIDTH = 12.5
-CHART_TOP = 15              # first row of the chart grid (1-based)
+CHART_TOP = 15  # first row of the chart grid (1-based)
 CHART_ROWS, CHART_COLS = 20, 7
-DATA_COL = 18               # R: first column of the chart data
+DATA_COL = 18  # R: first column of the chart data
 
 _UNITS = ((1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"))
 _C_DEMAND, _C_SUPPLY, _C_STOCK = "8C959F", "0969DA", "1A7F37"
 _C_SAFETY, _C_BACKLOG, _C_BAND, _C_INK = "BF8700", "CF222E", "B6D7FF", "1F2328"
 _C_MUTED = "57606A"
 
-PLAN_NEEDS = ("Product", "Quarter", "WeekIndex", "DemandBytes", "Wafers", "SupplyBytes", "StockBytes",
-              "BacklogBytes", "SafetyStockBytes", "CapacityWafers")
+PLAN_NEEDS = (
+    "Product",
+    "Quarter",
+    "WeekIndex",
+    "DemandBytes",
+    "Wafers",
+    "SupplyBytes",
+    "StockBytes",
+    "BacklogBytes",
+    "SafetyStockBytes",
+    "CapacityWafers",
+)
 FORECAST_NEEDS = ("Product", "WeekIndex", "P10", "P50", "P90", "Actual")
 RISK_NEEDS = ("Product", "WeekIndex", "StockoutProbability")
 ALERTS_NEEDS = ("Product", "Status")
 # Columns of the chart data blocks (headers on the sheet; series names come from them).
-QUARTER_COLUMNS = ("Quarter", "Last week", "Demand", "Yielded supply", "Stock (quarter end)",
-                   "Safety stock target", "Backlog (quarter end)", "Wafers planned", "Wafers available")
+QUARTER_COLUMNS = (
+    "Quarter",
+    "Last week",
+    "Demand",
+    "Yielded supply",
+    "Stock (quarter end)",
+    "Safety stock target",
+    "Backlog (quarter end)",
+    "Wafers planned",
+    "Wafers available",
+)
 WEEK_COLUMNS = ("Week", "Label", "Stock", "Safety stock target", "Backlog")
 FORECAST_COLUMNS = ("Forecast P10", "P10-P90 band", "Forecast P50", "Actual demand")
 RISK_COLUMNS = ("Stock-out probability",)
@@ -144,10 +180,17 @@ def kpis(tables: Mapping[str, pd.DataFrame], product: str | None = None) -> dict
 
 def _unit(plan: pd.DataFrame) -> tuple[float, str]:
     """One byte unit for every chart: the largest quarterly flow or stock level reads 1..999."""
-    by_q = plan.assign(D=_num(plan, "DemandBytes"), S=_num(plan, "SupplyBytes")).groupby(
-        ["Product", "Quarter"], sort=False)[["D", "S"]].sum()
-    top = max(float(by_q.to_numpy().max(initial=0.0)), float(_num(plan, "StockBytes").max()),
-              float(_num(plan, "SafetyStockBytes").max()), float(_num(plan, "BacklogBytes").max()))
+    by_q = (
+        plan.assign(D=_num(plan, "DemandBytes"), S=_num(plan, "SupplyBytes"))
+        .groupby(["Product", "Quarter"], sort=False)[["D", "S"]]
+        .sum()
+    )
+    top = max(
+        float(by_q.to_numpy().max(initial=0.0)),
+        float(_num(plan, "StockBytes").max()),
+        float(_num(plan, "SafetyStockBytes").max()),
+        float(_num(plan, "BacklogBytes").max()),
+    )
     for scale, name in _UNITS:
         if top >= scale:
             return scale, name
@@ -161,8 +204,12 @@ def _backlog_apart(plan: pd.DataFrame) -> bool:
     stock and safety-stock lines (and the quarterly bars) to the floor; the quarterly and weekly
     charts then put the backlog on a secondary axis of its own.
     """
-    frame = plan.assign(S=_num(plan, "StockBytes"), T=_num(plan, "SafetyStockBytes"), B=_num(plan, "BacklogBytes"),
-                        W=_num(plan, "WeekIndex"))
+    frame = plan.assign(
+        S=_num(plan, "StockBytes"),
+        T=_num(plan, "SafetyStockBytes"),
+        B=_num(plan, "BacklogBytes"),
+        W=_num(plan, "WeekIndex"),
+    )
     total = frame.groupby("W")[["S", "T", "B"]].sum().assign(Product="")
     tops = pd.concat([frame, total.reset_index()]).groupby("Product")[["S", "T", "B"]].max()
     return bool((tops["B"] > BACKLOG_APART * tops[["S", "T"]].max(axis=1)).any())
@@ -218,8 +265,12 @@ class _Block:
         return get_column_letter(self.col)
 
     def ref(self, ws, *, with_header: bool = True, last: int | None = None) -> Reference:
-        return Reference(ws, min_col=self.col, min_row=self.header_row if with_header else self.first,
-                         max_row=self.last if last is None else last)
+        return Reference(
+            ws,
+            min_col=self.col,
+            min_row=self.header_row if with_header else self.first,
+            max_row=self.last if last is None else last,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,14 +281,16 @@ def _anchor(slot: int) -> TwoCellAnchor:
     """Grid position ``slot`` (0-based, two charts per row) as a cell-to-cell anchor."""
     row = CHART_TOP - 1 + (slot // 2) * CHART_ROWS
     col = (slot % 2) * CHART_COLS
-    return TwoCellAnchor(_from=AnchorMarker(col=col, row=row, colOff=38100, rowOff=38100),
-                         to=AnchorMarker(col=col + CHART_COLS, row=row + CHART_ROWS - 1, colOff=0, rowOff=0))
+    return TwoCellAnchor(
+        _from=AnchorMarker(col=col, row=row, colOff=38100, rowOff=38100),
+        to=AnchorMarker(col=col + CHART_COLS, row=row + CHART_ROWS - 1, colOff=0, rowOff=0),
+    )
 
 
 def _axes(chart, y_title: str, y_format: str = "General") -> None:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.y_axis.scaling.min = 0        # bars and stock levels from zero: no truncated axis
+    chart.y_axis.scaling.min = 0  # bars and stock levels from zero: no truncated axis
     chart.y_axis.title = y_title
     chart.y_axis.number_format = y_format
     chart.legend.position = "b"
@@ -264,8 +317,10 @@ def _week_axis(chart, n_weeks: int) -> None:
     chart.x_axis.tickLblSkip = skip
     chart.x_axis.tickMarkSkip = skip
     small = CharacterProperties(sz=800)
-    chart.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=-2700000, vert="horz"),
-                                 p=[Paragraph(pPr=ParagraphProperties(defRPr=small), endParaRPr=small)])
+    chart.x_axis.txPr = RichText(
+        bodyPr=RichTextProperties(rot=-2700000, vert="horz"),
+        p=[Paragraph(pPr=ParagraphProperties(defRPr=small), endParaRPr=small)],
+    )
 
 
 def _title(chart, text: str, size: int = 1100) -> None:
@@ -283,16 +338,16 @@ class _Prepared:
     frames: dict[str, pd.DataFrame]
     plan: pd.DataFrame
     products: list[str]
-    ends: pd.Series                     # last WeekIndex per quarter, quarters in order
+    ends: pd.Series  # last WeekIndex per quarter, quarters in order
     scale: float
     unit: str
-    plan_weeks: int                     # number of planning weeks
-    week_rows: list[tuple[int, str]]    # (WeekIndex, axis label): plan weeks, then forecast weeks after
+    plan_weeks: int  # number of planning weeks
+    week_rows: list[tuple[int, str]]  # (WeekIndex, axis label): plan weeks, then forecast weeks after
     forecast: bool
     risk: bool
     alerts: bool
     selected: str
-    backlog_apart: bool                 # weekly chart: backlog on a secondary axis
+    backlog_apart: bool  # weekly chart: backlog on a secondary axis
     total: dict[str, float | None]
 
 
@@ -311,11 +366,14 @@ def _prepare(book: openpyxl.Workbook, tables: Mapping[str, pd.DataFrame]) -> _Pr
     frames[PLAN] = plan
     for name, needs in ((FORECAST, FORECAST_NEEDS), (RISK, RISK_NEEDS), (ALERTS, ALERTS_NEEDS)):
         if name in frames and not set(needs) <= set(frames[name].columns):
-            del frames[name]            # a table of another shape: leave its chart out
+            del frames[name]  # a table of another shape: leave its chart out
     products = list(dict.fromkeys(plan["Product"]))
     scale, unit = _unit(plan)
-    weeks = plan.assign(W=_num(plan, "WeekIndex").astype(int)).sort_values("W", kind="stable") \
+    weeks = (
+        plan.assign(W=_num(plan, "WeekIndex").astype(int))
+        .sort_values("W", kind="stable")
         .drop_duplicates("W")
+    )
     week_rows = list(zip(weeks["W"].tolist(), weeks["Quarter"].tolist()))
     forecast = frames.get(FORECAST)
     if forecast is not None:
@@ -325,10 +383,21 @@ def _prepare(book: openpyxl.Workbook, tables: Mapping[str, pd.DataFrame]) -> _Pr
         labels = extra["Week"] if "Week" in extra.columns else pd.Series([""] * len(extra), index=extra.index)
         week_rows += [(int(w), "" if pd.isna(label) else str(label)) for w, label in zip(extra["W"], labels)]
     return _Prepared(
-        frames=frames, plan=plan, products=products, ends=_quarter_ends(plan), scale=scale, unit=unit,
-        plan_weeks=len(weeks), week_rows=week_rows, forecast=FORECAST in frames, risk=RISK in frames,
-        alerts=ALERTS in frames, selected=ALL_PRODUCTS, backlog_apart=_backlog_apart(plan),
-        total=kpis(frames))
+        frames=frames,
+        plan=plan,
+        products=products,
+        ends=_quarter_ends(plan),
+        scale=scale,
+        unit=unit,
+        plan_weeks=len(weeks),
+        week_rows=week_rows,
+        forecast=FORECAST in frames,
+        risk=RISK in frames,
+        alerts=ALERTS in frames,
+        selected=ALL_PRODUCTS,
+        backlog_apart=_backlog_apart(plan),
+        total=kpis(frames),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,8 +420,10 @@ def write_dashboard(book: openpyxl.Workbook, tables: dict[str, pd.DataFrame]) ->
     prepared = _prepare(book, tables)
     old = book[DASHBOARD] if DASHBOARD in book.sheetnames else None
     if old is not None and not is_own_dashboard(book):
-        raise DashboardError(f"the workbook has its own sheet {DASHBOARD!r} (cell A1 is not {TITLE!r}); "
-                             "it was left untouched and no dashboard was written")
+        raise DashboardError(
+            f"the workbook has its own sheet {DASHBOARD!r} (cell A1 is not {TITLE!r}); "
+            "it was left untouched and no dashboard was written"
+        )
     active = book.active
     if old is not None:
         index = book.sheetnames.index(DASHBOARD)
@@ -398,8 +469,11 @@ def _build(ws, p: _Prepared) -> None:
     d = DATA_COL
     # Text (labels, product ids, messages) goes through set_text: it is never a formula; only the
     # formulas this module builds are assigned as formulas.
-    note = set_text(ws.cell(row=1, column=d), "Chart data: formulas over the LL_* tables that follow the "
-                                              "product selector in B4. Rebuilt on every run; do not edit.")
+    note = set_text(
+        ws.cell(row=1, column=d),
+        "Chart data: formulas over the LL_* tables that follow the "
+        "product selector in B4. Rebuilt on every run; do not edit.",
+    )
     note.font = Font(italic=True, color=_C_MUTED)
     set_text(ws.cell(row=2, column=d), "Byte unit")
     ws.cell(row=2, column=d + 1, value=scale).number_format = "0E+0"
@@ -408,8 +482,11 @@ def _build(ws, p: _Prepared) -> None:
     # SUMIFS criterion for the selection: any product, or exactly the one picked ("=" keeps a
     # name starting with < or > from reading as a comparison, "~" escapes the wildcards).
     set_text(ws.cell(row=3, column=d), "Criterion")
-    ws.cell(row=3, column=d + 1, value=(
-        f'=IF({is_all},"*","="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({sel},"~","~~"),"*","~*"),"?","~?"))'))
+    ws.cell(
+        row=3,
+        column=d + 1,
+        value=(f'=IF({is_all},"*","="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({sel},"~","~~"),"*","~*"),"?","~?"))'),
+    )
     crit = f"${get_column_letter(d + 1)}$3"
 
     top = 5
@@ -449,8 +526,11 @@ def _build(ws, p: _Prepared) -> None:
     wc = qc + len(QUARTER_COLUMNS) + 1
     w_first, w_last = top + 1, top + len(p.week_rows)
     w_plan_last = top + p.plan_weeks
-    names = list(WEEK_COLUMNS) + (list(FORECAST_COLUMNS) if p.forecast else []) + (
-        list(RISK_COLUMNS) if p.risk else [])
+    names = (
+        list(WEEK_COLUMNS)
+        + (list(FORECAST_COLUMNS) if p.forecast else [])
+        + (list(RISK_COLUMNS) if p.risk else [])
+    )
     wb = {name: _Block(wc + k, top, w_first, w_last) for k, name in enumerate(names)}
     for name, block in wb.items():
         set_text(ws.cell(row=top, column=block.col), name).font = Font(bold=True)
@@ -475,7 +555,8 @@ def _build(ws, p: _Prepared) -> None:
                 # one product: its probability; all products: the highest of any product
                 cells["Stock-out probability"] = (
                     f"=IF({is_all},SUMPRODUCT(MAX(({R}[WeekIndex]={W})*{R}[StockoutProbability])),"
-                    f"SUMIFS({R}[StockoutProbability],{R}[Product],{crit},{R}[WeekIndex],{W}))")
+                    f"SUMIFS({R}[StockoutProbability],{R}[Product],{crit},{R}[WeekIndex],{W}))"
+                )
         if p.forecast:
             p50, p10 = f"${wb['Forecast P50'].letter}{r}", f"${wb['Forecast P10'].letter}{r}"
             # The band is a product's; quantiles do not add up, so "All products" shows none.
@@ -498,8 +579,11 @@ def _build(ws, p: _Prepared) -> None:
         run = runs.iloc[-1]
         when = run.get("Time")
         when = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
-        set_text(ws["A2"], f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
-                           f"solver status {run.get('Status', '')}.")
+        set_text(
+            ws["A2"],
+            f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
+            f"solver status {run.get('Status', '')}.",
+        )
     set_text(ws["A3"], f"Bytes in {unit} (1 {unit} = {scale:.0e} bytes)." if scale > 1 else "Bytes.")
     for ref in ("A2", "A3"):
         ws[ref].font = Font(color=_C_MUTED)
@@ -511,16 +595,28 @@ def _build(ws, p: _Prepared) -> None:
     ws[SELECTOR].fill = PatternFill("solid", fgColor="FFF8C5")
     thin = Side(style="thin", color=_C_DEMAND)
     for cell in (ws["B4"], ws["C4"]):
-        cell.border = Border(left=thin if cell.column == 2 else None, right=thin if cell.column == 3 else None,
-                             top=thin, bottom=thin)
+        cell.border = Border(
+            left=thin if cell.column == 2 else None,
+            right=thin if cell.column == 3 else None,
+            top=thin,
+            bottom=thin,
+        )
     ws.merge_cells("B4:C4")
-    set_text(ws["D4"], f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow")
+    set_text(
+        ws["D4"], f"\u25c0 pick a product or {ALL_PRODUCTS} from the drop-down; the cards and charts follow"
+    )
     ws["D4"].font = Font(italic=True, color=_C_MUTED)
-    dv = DataValidation(type="list", formula1=choice_ref, allow_blank=False,
-                        showErrorMessage=True, errorTitle="Product",
-                        error=f"Pick {ALL_PRODUCTS} or one of the products in the list.",
-                        showInputMessage=True, promptTitle="Product",
-                        prompt="Pick the product the cards and charts show.")
+    dv = DataValidation(
+        type="list",
+        formula1=choice_ref,
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="Product",
+        error=f"Pick {ALL_PRODUCTS} or one of the products in the list.",
+        showInputMessage=True,
+        promptTitle="Product",
+        prompt="Pick the product the cards and charts show.",
+    )
     ws.add_data_validation(dv)
     dv.add(SELECTOR)
 
@@ -529,31 +625,55 @@ def _build(ws, p: _Prepared) -> None:
     t = p.total
     cards: list[tuple[str, str, float | str | None, str]] = [
         (KPIS["wafers"].name, f"=SUMIFS({P}[Wafers],{P}[Product],{crit})", t["wafers"], "#,##0"),
-        (KPIS["service_level"].name,
-         f"=IFERROR(1-SUMPRODUCT({match}*({P}[DemandBytes]+{P}[BacklogBytes]-ABS({P}[DemandBytes]-{P}[BacklogBytes]))/2)"
-         f"/SUMIFS({P}[DemandBytes],{P}[Product],{crit}),\"\")", t["service_level"], "0.0%"),
-        (f"{KPIS['shortage_bytes'].name} ({unit})",
-         f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],MAX({P}[WeekIndex]))/{u}",
-         t["shortage_bytes"] / scale, "#,##0.00"),
-        (KPIS["quarter_ends_below_ss"].name,
-         f"=SUMPRODUCT({match}*({P}[StockBytes]<{P}[SafetyStockBytes]*(1-{SS_REL_TOL:g})-{SS_ABS_TOL:g})"
-         f"*ISNUMBER(MATCH({P}[WeekIndex],{ends_ref},0)))", t["quarter_ends_below_ss"], "#,##0"),
-        (KPIS["capacity_use"].name,
-         f"=IFERROR(SUMIFS({P}[Wafers],{P}[Product],{crit})/SUMIFS({P}[CapacityWafers],{P}[Product],{crit}),\"\")",
-         t["capacity_use"], "0.0%"),
+        (
+            KPIS["service_level"].name,
+            f"=IFERROR(1-SUMPRODUCT({match}*({P}[DemandBytes]+{P}[BacklogBytes]-ABS({P}[DemandBytes]-{P}[BacklogBytes]))/2)"
+            f'/SUMIFS({P}[DemandBytes],{P}[Product],{crit}),"")',
+            t["service_level"],
+            "0.0%",
+        ),
+        (
+            f"{KPIS['shortage_bytes'].name} ({unit})",
+            f"=SUMIFS({P}[BacklogBytes],{P}[Product],{crit},{P}[WeekIndex],MAX({P}[WeekIndex]))/{u}",
+            t["shortage_bytes"] / scale,
+            "#,##0.00",
+        ),
+        (
+            KPIS["quarter_ends_below_ss"].name,
+            f"=SUMPRODUCT({match}*({P}[StockBytes]<{P}[SafetyStockBytes]*(1-{SS_REL_TOL:g})-{SS_ABS_TOL:g})"
+            f"*ISNUMBER(MATCH({P}[WeekIndex],{ends_ref},0)))",
+            t["quarter_ends_below_ss"],
+            "#,##0",
+        ),
+        (
+            KPIS["capacity_use"].name,
+            f'=IFERROR(SUMIFS({P}[Wafers],{P}[Product],{crit})/SUMIFS({P}[CapacityWafers],{P}[Product],{crit}),"")',
+            t["capacity_use"],
+            "0.0%",
+        ),
     ]
     if p.alerts:
-        cards.append(("Open alerts",
-                      f"=IF({is_all},COUNTIFS({A}[Status],\"new\")+COUNTIFS({A}[Status],\"open\"),"
-                      f"COUNTIFS({A}[Product],{crit},{A}[Status],\"new\")+COUNTIFS({A}[Product],{crit},{A}[Status],\"open\"))",
-                      t["open_alerts"], "#,##0"))
+        cards.append(
+            (
+                "Open alerts",
+                f'=IF({is_all},COUNTIFS({A}[Status],"new")+COUNTIFS({A}[Status],"open"),'
+                f'COUNTIFS({A}[Product],{crit},{A}[Status],"new")+COUNTIFS({A}[Product],{crit},{A}[Status],"open"))',
+                t["open_alerts"],
+                "#,##0",
+            )
+        )
     else:
         cards.append(("Open alerts", "n/a", f"no {ALERTS} table", "@"))
     if p.risk:
-        cards.append((KPIS["stockout_probability"].name,
-                      f"=IF({is_all},MAX({R}[StockoutProbability]),"
-                      f"SUMPRODUCT(MAX(({R}[Product]={sel})*{R}[StockoutProbability])))",
-                      t["max_stockout_probability"], "0.0%"))
+        cards.append(
+            (
+                KPIS["stockout_probability"].name,
+                f"=IF({is_all},MAX({R}[StockoutProbability]),"
+                f"SUMPRODUCT(MAX(({R}[Product]={sel})*{R}[StockoutProbability])))",
+                t["max_stockout_probability"],
+                "0.0%",
+            )
+        )
     fill = PatternFill("solid", fgColor="F6F8FA")
     edge = Side(style="thin", color="D0D7DE")
     for k, (label, formula, all_value, fmt) in enumerate(cards):
@@ -562,11 +682,15 @@ def _build(ws, p: _Prepared) -> None:
             for c in range(col, col + CARD_COLS):
                 cell = ws.cell(row=r, column=c)
                 cell.fill = fill
-                cell.border = Border(top=edge if r == CARD_ROW else None, bottom=edge if r == CARD_ROW + 2 else None,
-                                     left=edge if c == col else None, right=edge if c == col + CARD_COLS - 1 else None)
+                cell.border = Border(
+                    top=edge if r == CARD_ROW else None,
+                    bottom=edge if r == CARD_ROW + 2 else None,
+                    left=edge if c == col else None,
+                    right=edge if c == col + CARD_COLS - 1 else None,
+                )
             ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + CARD_COLS - 1)
         set_text(ws.cell(row=CARD_ROW, column=col), label).font = Font(size=9, color=_C_MUTED)
-        value = ws.cell(row=CARD_ROW + 1, column=col, value=formula)   # the card's formula ("n/a": text)
+        value = ws.cell(row=CARD_ROW + 1, column=col, value=formula)  # the card's formula ("n/a": text)
         if not formula.startswith("="):
             set_text(value, formula)
         value.font = Font(size=16, bold=True, color=_C_INK)
@@ -593,8 +717,11 @@ def _build(ws, p: _Prepared) -> None:
         set_text(ws["A11"], f"No {INSIGHTS} table in this run.")
 
     # -- charts --------------------------------------------------------------------------------
-    charts = [_plan_chart(ws, qb, unit, p.backlog_apart), _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks, p.backlog_apart),
-              _capacity_chart(ws, qb)]
+    charts = [
+        _plan_chart(ws, qb, unit, p.backlog_apart),
+        _stock_chart(ws, wb, w_plan_last, unit, p.plan_weeks, p.backlog_apart),
+        _capacity_chart(ws, qb),
+    ]
     if p.forecast:
         charts.append(_forecast_chart(ws, wb, unit, len(p.week_rows)))
     if p.risk:
@@ -618,7 +745,10 @@ def _plan_chart(ws, qb: dict[str, _Block], unit: str, backlog_apart: bool):
     for name, color, dash in lines + ([] if backlog_apart else [("Backlog (quarter end)", _C_BACKLOG, None)]):
         line.add_data(qb[name].ref(ws), titles_from_data=True)
         _line(line.series[-1], color, dash=dash)
-    _title(bar, "Demand, yielded supply and stock by quarter" + (" (backlog: right axis)" if backlog_apart else ""))
+    _title(
+        bar,
+        "Demand, yielded supply and stock by quarter" + (" (backlog: right axis)" if backlog_apart else ""),
+    )
     _axes(bar, unit)
     line.x_axis.delete = line.y_axis.delete = False
     bar += line

@@ -9,8 +9,8 @@ block and "fit to one page wide" give exactly one page per block, in Excel and i
 from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break, RowBreak
 
 
 def block_ends(header_rows: int, chart_rows: int, n_charts: int, per_row: int = 2) -> list[int]:
@@ -26,7 +26,7 @@ def set_print_layout(ws, ends: list[int], last_col: int) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0          # as many pages tall as the breaks make
+    ws.page_setup.fitToHeight = 0  # as many pages tall as the breaks make
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.2, footer=0.2)
     ws.print_options.horizontalCentered = True
     ws.row_breaks = RowBreak()

@@ -43,14 +43,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
 __all__ = [
+    "CAPACITY_ATTRIBUTES",
     "SHEETS",
     "SUPPLY_DEMAND_ATTRIBUTES",
-    "CAPACITY_ATTRIBUTES",
     "DemoData",
     "generate_demo_data",
+    "quarter_label",
     "write_demo_workbook",
     "write_workbook",
-    "quarter_label",
 ]
 
 # --------------------------------------------------------------------------- layout constants
@@ -96,21 +96,27 @@ WEEKS_PER_QUARTER = 13
 _MAX_FORMULA_CHARS = 8000
 
 _DEFINITIONS = (
-    ("Yielded Supply",
-     "Bytes that come out of the fab in the quarter: wafer starts x bytes per wafer x yield. "
-     "Filled by the planner."),
-    ("Safety Stock Target",
-     "Stock to hold at the end of the quarter against demand and supply variability: weeks of "
-     "supply x next quarter's demand / 13. Calculated."),
-    ("Safety Stock Target (WOS)",
-     "Safety stock target in weeks of supply. Given."),
-    ("EffectiveDemand",
-     "Demand for the quarter, in bytes. Given."),
-    ("Total Projected Inventory Balance",
-     "Stock at the end of the quarter: previous balance + yielded supply - demand. The first "
-     "quarter column holds the opening stock. Calculated."),
-    ("Inventory Balance in excess of SST",
-     "Projected inventory balance minus the safety stock target. Calculated."),
+    (
+        "Yielded Supply",
+        "Bytes that come out of the fab in the quarter: wafer starts x bytes per wafer x yield. "
+        "Filled by the planner.",
+    ),
+    (
+        "Safety Stock Target",
+        "Stock to hold at the end of the quarter against demand and supply variability: weeks of "
+        "supply x next quarter's demand / 13. Calculated.",
+    ),
+    ("Safety Stock Target (WOS)", "Safety stock target in weeks of supply. Given."),
+    ("EffectiveDemand", "Demand for the quarter, in bytes. Given."),
+    (
+        "Total Projected Inventory Balance",
+        "Stock at the end of the quarter: previous balance + yielded supply - demand. The first "
+        "quarter column holds the opening stock. Calculated.",
+    ),
+    (
+        "Inventory Balance in excess of SST",
+        "Projected inventory balance minus the safety stock target. Calculated.",
+    ),
 )
 
 
@@ -133,14 +139,14 @@ class DemoData:
     quarters: tuple[str, ...]
     week_labels: tuple[str, ...]
     week_starts: tuple[dt.date, ...]
-    week_quarter: np.ndarray          # [T] int
-    density: np.ndarray               # [P] bytes per wafer (int)
-    yields: np.ndarray                # [P, T] fraction
-    capacity: np.ndarray              # [P, T] wafers per week (int)
-    demand: np.ndarray                # [P, Q] bytes per quarter (whole bytes)
-    wos: np.ndarray                   # [P] safety stock target in weeks of supply
-    initial_stock: np.ndarray         # [P] bytes
-    week_ratios: np.ndarray           # [13] back-loaded, sums to 1
+    week_quarter: np.ndarray  # [T] int
+    density: np.ndarray  # [P] bytes per wafer (int)
+    yields: np.ndarray  # [P, T] fraction
+    capacity: np.ndarray  # [P, T] wafers per week (int)
+    demand: np.ndarray  # [P, Q] bytes per quarter (whole bytes)
+    wos: np.ndarray  # [P] safety stock target in weeks of supply
+    initial_stock: np.ndarray  # [P] bytes
+    week_ratios: np.ndarray  # [13] back-loaded, sums to 1
     yielded_supply: np.ndarray | None  # [P, Q] bytes when a baseline supply is written
     capacity_bound: tuple[str, ...]
 
@@ -192,9 +198,9 @@ def _week_ratios(seed: int) -> np.ndarray:
     rng = np.random.default_rng([seed, 0x5EED])
     base = np.linspace(1.0, 2.6, WEEKS_PER_QUARTER) ** 1.6
     base *= rng.uniform(0.9, 1.1, WEEKS_PER_QUARTER)
-    base = np.sort(base)                              # demand piles up towards quarter end
+    base = np.sort(base)  # demand piles up towards quarter end
     milli = np.floor(base / base.sum() * 1000).astype(int)
-    milli[-1] += 1000 - milli.sum()                   # exact: integer thousandths sum to 1000
+    milli[-1] += 1000 - milli.sum()  # exact: integer thousandths sum to 1000
     return milli / 1000.0
 
 
@@ -234,7 +240,7 @@ def generate_demo_data(
     t = np.arange(n_weeks)
     for i, name in enumerate(products):
         rng = np.random.default_rng([seed, i])
-        density[i] = int(round(rng.uniform(5.0e4, 1.0e5) / 50.0)) * 50
+        density[i] = round(rng.uniform(5.0e4, 1.0e5) / 50.0) * 50
         # Yield: a learning curve towards a mature level, with a little week-to-week noise.
         y_start, y_mature = rng.uniform(0.855, 0.9), rng.uniform(0.905, 0.945)
         tau = rng.uniform(20, 120)
@@ -251,7 +257,7 @@ def generate_demo_data(
         weekly_full = capacity[i] * yields[i] * density[i]
         full = np.bincount(week_quarter, weights=weekly_full, minlength=n_quarters)
         amplitude = rng.uniform(0.03, 0.10)
-        season = 1 + amplitude * np.cos(2 * np.pi * (quarter_of_year - 4) / 4)   # peaks in Q4
+        season = 1 + amplitude * np.cos(2 * np.pi * (quarter_of_year - 4) / 4)  # peaks in Q4
         noise = rng.lognormal(0.0, 0.04, n_quarters)
         if name in capacity_bound:
             share = np.clip(rng.uniform(1.55, 1.95) * season * noise, 1.5, 2.0)
@@ -304,8 +310,8 @@ def _esc(text: str) -> str:
 class _Style:
     number_format: str | None = None
     bold: bool = False
-    fill: str | None = None          # ARGB of a solid fill
-    align: str | None = None         # horizontal alignment
+    fill: str | None = None  # ARGB of a solid fill
+    align: str | None = None  # horizontal alignment
 
 
 _HEADER = _Style(bold=True, fill="FFA9C4E9")
@@ -374,7 +380,7 @@ class _Book:
         self.styles = _Styles()
         self._strings: dict[str, int] = {}
 
-    def sheet(self, name: str, **kwargs) -> "_Sheet":
+    def sheet(self, name: str, **kwargs) -> _Sheet:
         ws = _Sheet(self, name, **kwargs)
         self.sheets.append(ws)
         return ws
@@ -415,7 +421,7 @@ class _Book:
             "</Relationships>"
         )
         core = (
-            f"{_XML_HEAD}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"
+            f'{_XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
             'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
             'xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
@@ -446,7 +452,8 @@ class _Book:
             "</Relationships>"
         )
         strings = "".join(
-            f'<si><t xml:space="preserve">{_esc(s)}</t></si>' if s != s.strip() or not s
+            f'<si><t xml:space="preserve">{_esc(s)}</t></si>'
+            if s != s.strip() or not s
             else f"<si><t>{_esc(s)}</t></si>"
             for s in self._strings
         )
@@ -487,9 +494,16 @@ def _col(index: int) -> str:
 class _Sheet:
     """One worksheet, built row by row (rows are appended in order, starting at row 1)."""
 
-    def __init__(self, book: _Book, name: str, *, state: str = "visible",
-                 freeze: str | None = None, widths: dict[str, float] | None = None,
-                 default_width: float | None = None):
+    def __init__(
+        self,
+        book: _Book,
+        name: str,
+        *,
+        state: str = "visible",
+        freeze: str | None = None,
+        widths: dict[str, float] | None = None,
+        default_width: float | None = None,
+    ):
         self.book, self.name, self.state, self.freeze = book, name, state, freeze
         self.widths = dict(widths or {})
         self.default_width = default_width
@@ -509,7 +523,7 @@ class _Sheet:
                 if v is None:
                     continue
                 kind = type(v)
-                if kind is float and -1e15 < v < 1e15:   # the common cases first
+                if kind is float and -1e15 < v < 1e15:  # the common cases first
                     text = str(int(v)) if v.is_integer() else repr(v)
                     cells.append(f'<c r="{_col(c)}{r}"{s}><v>{text}</v></c>')
                 elif kind is int:
@@ -551,8 +565,10 @@ class _Sheet:
             x, y = cell.min_col - 1, cell.min_row - 1
             split = (f' xSplit="{x}"' if x else "") + (f' ySplit="{y}"' if y else "")
             pane = "bottomRight" if x and y else ("topRight" if x else "bottomLeft")
-            view = (f'<sheetView workbookViewId="0"{tab}><pane{split} topLeftCell="{self.freeze}" '
-                    f'activePane="{pane}" state="frozen"/><selection pane="{pane}"/></sheetView>')
+            view = (
+                f'<sheetView workbookViewId="0"{tab}><pane{split} topLeftCell="{self.freeze}" '
+                f'activePane="{pane}" state="frozen"/><selection pane="{pane}"/></sheetView>'
+            )
         else:
             view = f'<sheetView workbookViewId="0"{tab}/>'
         cols = []
@@ -563,9 +579,13 @@ class _Sheet:
             if w is not None:
                 cols.append(f'<col min="{idx}" max="{idx}" width="{w}" customWidth="1"/>')
         cols_xml = f"<cols>{''.join(cols)}</cols>" if cols else ""
-        merges = (f'<mergeCells count="{len(self.merges)}">'
-                  + "".join(f'<mergeCell ref="{m}"/>' for m in self.merges) + "</mergeCells>"
-                  if self.merges else "")
+        merges = (
+            f'<mergeCells count="{len(self.merges)}">'
+            + "".join(f'<mergeCell ref="{m}"/>' for m in self.merges)
+            + "</mergeCells>"
+            if self.merges
+            else ""
+        )
         return (
             f'{_XML_HEAD}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
             f'<dimension ref="{dim}"/><sheetViews>{view}</sheetViews>'
@@ -585,7 +605,7 @@ def _write_supply_demand(book: _Book, data: DemoData) -> None:
     ws = book.sheet(SHEET_SUPPLY_DEMAND, freeze="C2", widths={"A": 12, "B": 32}, default_width=16)
     ws.append((["Product ID", "Attribute", data.opening_quarter, *data.quarters], _HEADER))
     n_q = len(data.quarters)
-    cols = [_col(c) for c in range(3, n_q + 4)]   # cols[0] is the opening quarter
+    cols = [_col(c) for c in range(3, n_q + 4)]  # cols[0] is the opening quarter
     for i, name in enumerate(data.products):
         r_sup = 2 + 6 * i
         r_sst, r_wos, r_dem, r_inv = r_sup + 1, r_sup + 2, r_sup + 3, r_sup + 4

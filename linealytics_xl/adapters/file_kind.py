@@ -29,7 +29,7 @@ __all__ = ["ENCRYPTED", "load_failure", "not_a_workbook"]
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "the workbook is encrypted; save it without a password or plan it from Excel"
-_SCAN_LIMIT = 256 << 20      # compound files are read whole up to this size to find stream names
+_SCAN_LIMIT = 256 << 20  # compound files are read whole up to this size to find stream names
 
 
 def _utf16(name: str) -> bytes:
@@ -42,8 +42,10 @@ def _compound_file(path: Path) -> str:
     if _utf16("EncryptionInfo") in data or _utf16("EncryptedPackage") in data:
         return f"{path.name}: {ENCRYPTED}"
     if _utf16("Workbook") in data or _utf16("Book") in data:
-        return (f"{path.name} is an Excel 97-2003 workbook (.xls), which the tool does not read; "
-                f"open it in Excel and save it as Excel Workbook (.xlsx)")
+        return (
+            f"{path.name} is an Excel 97-2003 workbook (.xls), which the tool does not read; "
+            f"open it in Excel and save it as Excel Workbook (.xlsx)"
+        )
     return f"{path.name} is an Office file of another kind (an OLE compound file), not an Excel workbook"
 
 
@@ -53,7 +55,7 @@ def _looks_like_text(head: bytes) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start > len(head) - 4   # a character cut at the end of the sample
+        return exc.start > len(head) - 4  # a character cut at the end of the sample
     return True
 
 
@@ -70,22 +72,28 @@ def not_a_workbook(path: Path) -> str | None:
         return _compound_file(path)
     if not head.startswith(b"PK"):
         if path.suffix.lower() in (".csv", ".txt", ".tsv") or _looks_like_text(head):
-            return (f"{path.name} is a text (CSV) file, not an Excel workbook; open it in Excel and "
-                    f"save it as Excel Workbook (.xlsx)")
+            return (
+                f"{path.name} is a text (CSV) file, not an Excel workbook; open it in Excel and "
+                f"save it as Excel Workbook (.xlsx)"
+            )
         return f"{path.name} is not an Excel workbook (its content is not an .xlsx package)"
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return (f"{path.name} is damaged or incomplete (its zip package cannot be opened, e.g. the "
-                f"file was cut short); open it in Excel to repair it, or use a backup")
+        return (
+            f"{path.name} is damaged or incomplete (its zip package cannot be opened, e.g. the "
+            f"file was cut short); open it in Excel to repair it, or use a backup"
+        )
     if "xl/workbook.xml" in names:
         return None
     if "xl/workbook.bin" in names:
-        return (f"{path.name} is an Excel binary workbook (.xlsb), which the tool does not read; "
-                f"save it as Excel Workbook (.xlsx)")
+        return (
+            f"{path.name} is an Excel binary workbook (.xlsb), which the tool does not read; "
+            f"save it as Excel Workbook (.xlsx)"
+        )
     if "content.xml" in names and "mimetype" in names:
-        return (f"{path.name} is an OpenDocument file (.ods); save it as Excel Workbook (.xlsx)")
+        return f"{path.name} is an OpenDocument file (.ods); save it as Excel Workbook (.xlsx)"
     return f"{path.name} is a zip file but not an Excel workbook (it has no xl/workbook.xml)"
 
 
@@ -117,7 +125,10 @@ def _sheet_of_part(path: Path, part: str) -> str | None:
     """The name of the sheet stored in ``part``, when the workbook part says so."""
     try:
         with zipfile.ZipFile(path) as z:
-            rels = {e.get("Id"): e.get("Target", "") for e in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+            rels = {
+                e.get("Id"): e.get("Target", "")
+                for e in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            }
             for sheet in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(_NS_MAIN + "sheet"):
                 target = rels.get(sheet.get(_NS_R + "id"), "")
                 if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == part:
@@ -134,7 +145,9 @@ def load_failure(path: Path, exc: BaseException) -> str:
         part, why = damaged
         sheet = _sheet_of_part(path, part)
         where = f"the sheet {sheet!r} (part {part})" if sheet else f"its part {part}"
-        return (f"{path.name} is damaged: {where} cannot be read ({why}); open it in Excel "
-                f"to repair it, or use a backup")
+        return (
+            f"{path.name} is damaged: {where} cannot be read ({why}); open it in Excel "
+            f"to repair it, or use a backup"
+        )
     text = " ".join(str(exc).split())[:200]
     return f"{path.name} cannot be read as an Excel workbook ({type(exc).__name__}: {text})"

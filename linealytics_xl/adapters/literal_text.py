@@ -59,10 +59,10 @@ def _reads_as_other_than_text(text: str) -> bool:
         return False
     if s.upper() in ("TRUE", "FALSE") or s.startswith("#"):
         return True
-    if not (s[0].isdigit() or s[0] in ".("):   # "nan", "inf": text to Excel, numbers to Python
+    if not (s[0].isdigit() or s[0] in ".("):  # "nan", "inf": text to Excel, numbers to Python
         return False
     try:
-        float(s.replace(",", "").strip("()").rstrip("%"))   # 1,000  (5)  12%  1e5  007
+        float(s.replace(",", "").strip("()").rstrip("%"))  # 1,000  (5)  12%  1e5  007
     except ValueError:
         return False
     return True
@@ -71,8 +71,11 @@ def _reads_as_other_than_text(text: str) -> bool:
 def live_value(value: Any) -> Any:
     """A value for an xlwings ``range.value`` assignment: text that Excel would turn into a
     formula, a number, a boolean or an error gets Excel's text marker (a leading apostrophe)."""
-    if isinstance(value, str) and value and (
-            value.startswith(FORMULA_TRIGGERS) or value.startswith("'") or _reads_as_other_than_text(value)):
+    if (
+        isinstance(value, str)
+        and value
+        and (value.startswith(FORMULA_TRIGGERS) or value.startswith("'") or _reads_as_other_than_text(value))
+    ):
         return "'" + value
     return value
 

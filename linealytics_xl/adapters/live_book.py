@@ -133,8 +133,11 @@ class LiveBook:
         if sheet is None:
             return Settings(), []
         grid = self.grid(sheet, formulas=False)  # a setting computed by a formula counts by its value
-        rows = [(r, row[0], row[1] if len(row) > 1 else None)
-                for r, row in enumerate(grid) if r > 0 and row and row[0] is not None]
+        rows = [
+            (r, row[0], row[1] if len(row) > 1 else None)
+            for r, row in enumerate(grid)
+            if r > 0 and row and row[0] is not None
+        ]
         return settings_from_rows(rows)
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -149,8 +152,9 @@ class LiveBook:
         return pd.DataFrame(body, columns=rows[0])
 
     # -- writing ------------------------------------------------------------------------------
-    def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
-              progress=None) -> None:
+    def write(
+        self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings, progress=None
+    ) -> None:
         """Write the plan's blocks and every table; the Settings sheet too when the book has none."""
         say = progress or (lambda _m: None)
         with self.screen_updating_off():
@@ -226,7 +230,9 @@ class LiveBook:
         """A message box; engines without one get the message in the log only."""
         if len(message) > 1000:  # MsgBox shows about 1,024 characters
             message = message[:997] + "..."
-        shown = self._guard(lambda: self.app.alert(message, title=title, mode="critical" if critical else "info"))
+        shown = self._guard(
+            lambda: self.app.alert(message, title=title, mode="critical" if critical else "info")
+        )
         if not shown:
             log.warning("%s: %s", title, message)
 

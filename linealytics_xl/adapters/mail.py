@@ -164,14 +164,11 @@ class SmtpSettings:
         host = get(ENV_HOST)
         if host is not None and (any(c.isspace() for c in host) or "/" in host):
             raise MailConfigError(
-                f"{ENV_HOST} must be a host name or IP address such as smtp.example.com, "
-                f"got {host!r}."
+                f"{ENV_HOST} must be a host name or IP address such as smtp.example.com, got {host!r}."
             )
 
         flag = get(ENV_STARTTLS)
-        if flag is None:
-            starttls = True
-        elif flag.lower() in _TRUE:
+        if flag is None or flag.lower() in _TRUE:
             starttls = True
         elif flag.lower() in _FALSE:
             starttls = False
@@ -187,9 +184,7 @@ class SmtpSettings:
             except ValueError:
                 port = -1
             if not 1 <= port <= 65535:
-                raise MailConfigError(
-                    f"{ENV_PORT} must be a port number from 1 to 65535, got {port_text!r}."
-                )
+                raise MailConfigError(f"{ENV_PORT} must be a port number from 1 to 65535, got {port_text!r}.")
 
         user = get(ENV_USER)
         password = get(ENV_PASSWORD, strip=False)
@@ -209,8 +204,7 @@ class SmtpSettings:
         elif user is not None and "@" in user:
             sender = user
 
-        return cls(host=host, port=port, user=user, password=password, starttls=starttls,
-                   sender=sender)
+        return cls(host=host, port=port, user=user, password=password, starttls=starttls, sender=sender)
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,7 +214,15 @@ class SmtpSettings:
 _SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 _STATUS_RANK = {"new": 0, "open": 1}
 _SHOWN_ALERT_COLUMNS = (
-    "Status", "Severity", "Product", "Week", "Type", "Value", "Threshold", "Message", "FirstSeen",
+    "Status",
+    "Severity",
+    "Product",
+    "Week",
+    "Type",
+    "Value",
+    "Threshold",
+    "Message",
+    "FirstSeen",
     "AlertId",
 )
 _MAX_ALERT_ROWS = 50
@@ -376,8 +378,7 @@ def _alerts_html(alerts: pd.DataFrame) -> str:
     if len(alerts) > _MAX_ALERT_ROWS:
         more = f"<p>… and {len(alerts) - _MAX_ALERT_ROWS} more; see the workbook.</p>"
     return (
-        f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>{more}'
+        f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
     )
 
 
@@ -423,8 +424,9 @@ def _chart_html(cid: str) -> str:
     )
 
 
-def _assemble(msg: EmailMessage, text: str, html_doc: str, chart_png: bytes | None,
-              cid: str | None) -> EmailMessage:
+def _assemble(
+    msg: EmailMessage, text: str, html_doc: str, chart_png: bytes | None, cid: str | None
+) -> EmailMessage:
     """multipart/alternative(text/plain, multipart/related(text/html, image/png))."""
     msg.set_content(text)
     msg.add_alternative(html_doc, subtype="html")
@@ -433,8 +435,12 @@ def _assemble(msg: EmailMessage, text: str, html_doc: str, chart_png: bytes | No
             raise ValueError("chart_png is not a PNG image")
         html_part = msg.get_payload()[1]
         html_part.add_related(
-            chart_png, maintype="image", subtype="png", cid=f"<{cid}>",
-            disposition="inline", filename="plan.png",
+            chart_png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{cid}>",
+            disposition="inline",
+            filename="plan.png",
         )
     msg.policy = _SEND_POLICY  # bodies are encoded by now; this only changes header folding
     return msg
@@ -516,8 +522,7 @@ def report_message(
     body = [f'<h1 style="font-size:20px">Linealytics report for {html.escape(wb)}</h1>']
     if kpi_items:
         rows = "".join(
-            f'<tr><th style="{_TH}">{html.escape(k)}</th>'
-            f'<td style="{_TD_NUM}">{html.escape(v)}</td></tr>'
+            f'<tr><th style="{_TH}">{html.escape(k)}</th><td style="{_TD_NUM}">{html.escape(v)}</td></tr>'
             for k, v in kpi_items
         )
         body.append(f'<h2 style="font-size:16px">Key figures</h2><table style="{_TABLE}">{rows}</table>')
@@ -559,13 +564,18 @@ def alert_message(
     if products:
         subject += f" ({_product_list(products)})"
 
-    text = "\n".join([
-        f"{what[0].upper()}{what[1:]} in {wb}:",
-        "",
-        _alerts_text(crit),
-        "",
-        "Sent automatically by Linealytics.",
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                f"{what[0].upper()}{what[1:]} in {wb}:",
+                "",
+                _alerts_text(crit),
+                "",
+                "Sent automatically by Linealytics.",
+            ]
+        )
+        + "\n"
+    )
 
     body = [
         f'<h1 style="font-size:20px;color:#cf222e">{html.escape(what[0].upper() + what[1:])} '
@@ -642,9 +652,11 @@ def send(
         if not settings.sender:
             raise MailConfigError(f"cannot send mail: the message has no From and {ENV_FROM} is not set.")
         from_addr = settings.sender
-    to_addrs = [a for _, a in getaddresses(
-        [str(v) for k in ("To", "Cc", "Bcc") for v in (message.get_all(k) or [])]
-    ) if a]
+    to_addrs = [
+        a
+        for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in (message.get_all(k) or [])])
+        if a
+    ]
     if not to_addrs:
         raise MailError("cannot send mail: the message has no recipients (To, Cc or Bcc).")
 
@@ -670,8 +682,11 @@ def send(
             stage = "logging in to"
             smtp.ehlo_or_helo_if_needed()
             if not smtp.has_extn("auth"):
-                hint = ("" if settings.starttls
-                        else f" (many servers offer it only with STARTTLS: {ENV_STARTTLS}=1)")
+                hint = (
+                    ""
+                    if settings.starttls
+                    else f" (many servers offer it only with STARTTLS: {ENV_STARTTLS}=1)"
+                )
                 raise MailError(
                     f"The mail server {where} does not offer authentication (AUTH){hint}; "
                     f"unset {ENV_USER} if it accepts mail without login."
@@ -695,9 +710,9 @@ def send(
             detail = {a: (int(c), _reply(r)) for a, (c, r) in refused.items()}
             error = RecipientsRefused(
                 f"The message was sent to {len(to_addrs) - len(refused)} of {len(to_addrs)} "
-                f"recipients; {where} refused "
-                + "; ".join(f"{a} ({c} {r})" for a, (c, r) in detail.items()),
-                detail, delivered=True,
+                f"recipients; {where} refused " + "; ".join(f"{a} ({c} {r})" for a, (c, r) in detail.items()),
+                detail,
+                delivered=True,
             )
     except MailError as exc:
         error = exc
@@ -706,7 +721,8 @@ def send(
         error = RecipientsRefused(
             f"The mail server {where} refused every recipient: "
             + "; ".join(f"{a} ({c} {r})" for a, (c, r) in detail.items()),
-            detail, delivered=False,
+            detail,
+            delivered=False,
         )
     except smtplib.SMTPSenderRefused as exc:
         error = MailError(
@@ -731,16 +747,18 @@ def send(
                 f"The mail server {where} did not answer within {timeout:g} s while {stage} it."
             )
         else:
-            hint = (" Port 465 expects implicit TLS, which is not supported: use port 587."
-                    if settings.port == 465 else "")
+            hint = (
+                " Port 465 expects implicit TLS, which is not supported: use port 587."
+                if settings.port == 465
+                else ""
+            )
             error = MailError(
                 f"The mail server {where} closed the connection unexpectedly while {stage} it.{hint}"
             )
         cause = exc
     except smtplib.SMTPResponseException as exc:
         error = MailError(
-            f"The mail server {where} answered {exc.smtp_code} {_reply(exc.smtp_error)} "
-            f"while {stage} it."
+            f"The mail server {where} answered {exc.smtp_code} {_reply(exc.smtp_error)} while {stage} it."
         )
     except smtplib.SMTPException as exc:
         error = MailError(f"Mail error while {stage} {where}: {_reply(exc)}.")

@@ -45,16 +45,22 @@ def check_destination(dest: Path, *, in_place: bool) -> None:
     that can be written (the temporary file, the run lock and the run records go there)."""
     what = dest.name if in_place else f"--output {dest}"
     if dest.is_dir():
-        raise WorkbookError(f"{what} is a folder; give the path of a workbook file, e.g. {dest / 'planned.xlsx'}")
+        raise WorkbookError(
+            f"{what} is a folder; give the path of a workbook file, e.g. {dest / 'planned.xlsx'}"
+        )
     if not in_place and dest.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"--output {dest.name}: expected a workbook file name ending in .xlsx or .xlsm")
     check_writable(dest)  # Excel's owner file ~$name beside it
     if dest.exists() and is_read_only(dest):
-        raise WorkbookError(f"{dest.name} is read-only, so nothing was written; make it writable, or "
-                            f"write the plan to another file with --output")
+        raise WorkbookError(
+            f"{dest.name} is read-only, so nothing was written; make it writable, or "
+            f"write the plan to another file with --output"
+        )
     folder = _existing_folder(dest.parent if str(dest.parent) else Path("."))
     if not folder.is_dir():
         raise WorkbookError(f"{what}: {folder} is a file, so the folder cannot be created")
     if not folder_writable(folder):
-        raise WorkbookError(f"the folder {folder} cannot be written (read-only), so nothing was written; "
-                            f"write the plan to another folder with --output")
+        raise WorkbookError(
+            f"the folder {folder} cannot be written (read-only), so nothing was written; "
+            f"write the plan to another folder with --output"
+        )

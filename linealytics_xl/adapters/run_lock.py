@@ -86,8 +86,10 @@ def _create(lock: Path, info: dict[str, Any]) -> bool:
     except FileExistsError:
         return False
     except OSError as exc:
-        raise WorkbookError(f"cannot create the run lock {lock} ({exc.strerror or exc}); the run needs "
-                            f"to write in {lock.parent}") from None
+        raise WorkbookError(
+            f"cannot create the run lock {lock} ({exc.strerror or exc}); the run needs "
+            f"to write in {lock.parent}"
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(json.dumps(info))
         f.flush()
@@ -128,12 +130,18 @@ def describe(owner: dict[str, Any]) -> str:
     return f"process {owner.get('pid')}{where}, running since {since}: {command}"
 
 
-def _acquire(workbook: Path, timeout_s: float, command: str,
-             on_wait: Callable[[str], None] | None) -> tuple[Path, str]:
+def _acquire(
+    workbook: Path, timeout_s: float, command: str, on_wait: Callable[[str], None] | None
+) -> tuple[Path, str]:
     lock = lock_path(workbook)
     token = uuid.uuid4().hex
-    info = {"pid": os.getpid(), "host": socket.gethostname(),
-            "since": datetime.now().isoformat(timespec="seconds"), "command": command, "token": token}
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": datetime.now().isoformat(timespec="seconds"),
+        "command": command,
+        "token": token,
+    }
     deadline = time.monotonic() + max(0.0, timeout_s)
     waiting = False
     while True:
@@ -141,7 +149,7 @@ def _acquire(workbook: Path, timeout_s: float, command: str,
             return lock, token
         owner = read_owner(lock)
         if owner is None:
-            continue                        # released between the two looks: try again
+            continue  # released between the two looks: try again
         if _is_stale(lock, owner):
             _take_over(lock, owner)
             continue
@@ -149,7 +157,8 @@ def _acquire(workbook: Path, timeout_s: float, command: str,
             raise WorkbookError(
                 f"{workbook.name} is being planned by another run ({describe(owner)}); waited "
                 f"{timeout_s:g} s. Try again when it has finished, or wait longer with --wait SECONDS. "
-                f"If that run is gone, delete {lock}")
+                f"If that run is gone, delete {lock}"
+            )
         if not waiting and on_wait is not None:
             on_wait(f"Waiting for the other run on {workbook.name} ({describe(owner)})")
         waiting = True
@@ -168,8 +177,13 @@ def _command() -> str:
 
 
 @contextmanager
-def workbook_lock(workbooks: Iterable[Path], timeout_s: float = DEFAULT_WAIT_S, *,
-                  command: str | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def workbook_lock(
+    workbooks: Iterable[Path],
+    timeout_s: float = DEFAULT_WAIT_S,
+    *,
+    command: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the run lock of every workbook in ``workbooks`` (e.g. input and ``--output``).
 
     Locks are taken in one order (by resolved path) so that two runs over the same pair never wait

@@ -48,9 +48,23 @@ import pandas as pd
 from .literal_text import csv_safe
 
 __all__ = [
-    "RECORD_FILE", "RunLogError", "StageClock", "StagedRecord", "diff_records", "file_sha256",
-    "list_runs", "load_record", "log_to_mlflow", "mirror_to_mlflow", "mlflow_wanted", "record_data",
-    "remove_partial_records", "resolve_run", "runs_dir", "stage_record", "write_record",
+    "RECORD_FILE",
+    "RunLogError",
+    "StageClock",
+    "StagedRecord",
+    "diff_records",
+    "file_sha256",
+    "list_runs",
+    "load_record",
+    "log_to_mlflow",
+    "mirror_to_mlflow",
+    "mlflow_wanted",
+    "record_data",
+    "remove_partial_records",
+    "resolve_run",
+    "runs_dir",
+    "stage_record",
+    "write_record",
 ]
 
 RECORD_FILE = "run.json"
@@ -134,15 +148,18 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, default=_json_default, allow_nan=False) + "\n"
 
 
-def record_data(outcome, *, run_id: str, time: datetime, workbook: str, input_sha256: str,
-                version: str) -> dict[str, Any]:
+def record_data(
+    outcome, *, run_id: str, time: datetime, workbook: str, input_sha256: str, version: str
+) -> dict[str, Any]:
     """The content of ``run.json`` (timings and files are added when the record is committed)."""
     result = outcome.result
     totals = {}
     for s in outcome.summaries:
         totals[s.product] = {
-            "demand_bytes": _finite(s.demand_bytes), "supply_bytes": _finite(s.supply_bytes),
-            "wafers": _finite(s.wafers), "shortage_bytes": _finite(s.shortage_bytes),
+            "demand_bytes": _finite(s.demand_bytes),
+            "supply_bytes": _finite(s.supply_bytes),
+            "wafers": _finite(s.wafers),
+            "shortage_bytes": _finite(s.shortage_bytes),
             "service_level": _finite(s.service_level),
             "weeks_with_backlog": int(s.weeks_with_backlog),
             "quarter_ends_below_ss": int(s.quarter_ends_below_ss),
@@ -172,7 +189,8 @@ def record_data(outcome, *, run_id: str, time: datetime, workbook: str, input_sh
         "version": version,
         "input": {"fingerprint": outcome.fingerprint, "file_sha256": input_sha256},
         "solver": {
-            "name": result.solver, "status": result.status,
+            "name": result.solver,
+            "status": result.status,
             "objectives": {k: _finite(v) for k, v in result.objectives.items()},
         },
         "shortage_bytes": _finite(float(result.total_shortage.sum())),
@@ -193,8 +211,13 @@ class StagedRecord:
     data: dict[str, Any]
     files: list[str] = field(default_factory=list)
 
-    def commit(self, *, timings: Mapping[str, float] | None = None, wall_time_s: float | None = None,
-               notes: list[str] | None = None) -> Path:
+    def commit(
+        self,
+        *,
+        timings: Mapping[str, float] | None = None,
+        wall_time_s: float | None = None,
+        notes: list[str] | None = None,
+    ) -> Path:
         data = dict(self.data)
         data["timings_s"] = {k: round(float(v), 4) for k, v in (timings or {}).items()}
         if wall_time_s is not None:
@@ -218,8 +241,11 @@ class StagedRecord:
 def _frame_csv(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text; text cells that a spreadsheet would run as a formula are neutralised
     (``literal_text.csv_safe``), numbers are left as they are."""
-    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
-                 and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    text_cols = [
+        c
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_datetime64_any_dtype(frame[c])
+    ]
     if text_cols:
         frame = frame.assign(**{str(c): frame[c].map(csv_safe) for c in text_cols})
     buf = io.StringIO()
@@ -242,8 +268,9 @@ def remove_partial_records(workbook: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time: datetime,
-                 input_sha256: str, version: str) -> StagedRecord:
+def stage_record(
+    outcome, workbook: str | os.PathLike[str], *, run_id: str, time: datetime, input_sha256: str, version: str
+) -> StagedRecord:
     """Write the record of ``outcome`` into a hidden folder in ``<workbook>.runs``."""
     base = runs_dir(workbook)
     base.mkdir(parents=True, exist_ok=True)
@@ -253,18 +280,31 @@ def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time
     tmp = base / f".{run_id}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    data = record_data(outcome, run_id=run_id, time=time, workbook=Path(workbook).name,
-                       input_sha256=input_sha256, version=version)
+    data = record_data(
+        outcome,
+        run_id=run_id,
+        time=time,
+        workbook=Path(workbook).name,
+        input_sha256=input_sha256,
+        version=version,
+    )
     staged = StagedRecord(tmp, final, data)
     try:
+
         def put(name: str, text: str) -> None:
             (tmp / name).write_text(text, encoding="utf-8")
             staged.files.append(name)
 
         put("settings.json", _dump(outcome.settings.model_dump()))
-        put("warnings.json", _dump([
-            {"severity": w.severity, "sheet": w.sheet, "cell": w.cell, "message": w.message}
-            for w in outcome.warnings]))
+        put(
+            "warnings.json",
+            _dump(
+                [
+                    {"severity": w.severity, "sheet": w.sheet, "cell": w.cell, "message": w.message}
+                    for w in outcome.warnings
+                ]
+            ),
+        )
         plan = outcome.tables.get("LL_Plan")
         if plan is not None:
             # mtime=0: the same plan gives the same bytes
@@ -276,7 +316,9 @@ def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time
             if frame is not None:
                 put(name, _frame_csv(frame))
         view = outcome.demand
-        model = view.forecast.models.get("XGBoost") if view is not None and view.forecast is not None else None
+        model = (
+            view.forecast.models.get("XGBoost") if view is not None and view.forecast is not None else None
+        )
         booster = getattr(model, "model_", None)
         if booster is not None:
             booster.save_model(str(tmp / "model_xgboost.json"))
@@ -288,13 +330,22 @@ def stage_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time
     return staged
 
 
-def write_record(outcome, workbook: str | os.PathLike[str], *, run_id: str, time: datetime, version: str,
-                 input_sha256: str = "", timings: Mapping[str, float] | None = None,
-                 wall_time_s: float | None = None) -> Path:
+def write_record(
+    outcome,
+    workbook: str | os.PathLike[str],
+    *,
+    run_id: str,
+    time: datetime,
+    version: str,
+    input_sha256: str = "",
+    timings: Mapping[str, float] | None = None,
+    wall_time_s: float | None = None,
+) -> Path:
     """Stage and commit in one go, for a workbook already written (e.g. the ribbon after writing
     through Excel, with ``book.fullname`` as ``workbook`` when it is a local path)."""
-    staged = stage_record(outcome, workbook, run_id=run_id, time=time, input_sha256=input_sha256,
-                          version=version)
+    staged = stage_record(
+        outcome, workbook, run_id=run_id, time=time, input_sha256=input_sha256, version=version
+    )
     return staged.commit(timings=timings, wall_time_s=wall_time_s)
 
 
@@ -330,7 +381,9 @@ def _key(text: str) -> str:
     return _KEY.sub("_", str(text))[:250]
 
 
-def _mlflow_content(record: Mapping[str, Any], settings: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, float]]:
+def _mlflow_content(
+    record: Mapping[str, Any], settings: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, float]]:
     params: dict[str, str] = {}
     for k, v in settings.items():
         params[f"setting.{_key(k)}"] = "" if v is None else str(v)[:6000]
@@ -365,8 +418,9 @@ def _mlflow_content(record: Mapping[str, Any], settings: Mapping[str, Any]) -> t
     return params, metrics
 
 
-def log_to_mlflow(folder: str | os.PathLike[str], tracking_uri: str | None = None,
-                  experiment: str | None = None) -> str:
+def log_to_mlflow(
+    folder: str | os.PathLike[str], tracking_uri: str | None = None, experiment: str | None = None
+) -> str:
     """Log the record in ``folder`` as an MLflow run; returns the MLflow run id.
 
     Raises ``ImportError`` when MLflow is not installed; MLflow's own errors pass through.
@@ -382,9 +436,14 @@ def log_to_mlflow(folder: str | os.PathLike[str], tracking_uri: str | None = Non
     client = MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(name)
     exp_id = found.experiment_id if found is not None else client.create_experiment(name)
-    run = client.create_run(exp_id, run_name=record["run_id"], tags={
-        "linealytics.run_id": record["run_id"], "linealytics.workbook": record["workbook"],
-    })
+    run = client.create_run(
+        exp_id,
+        run_name=record["run_id"],
+        tags={
+            "linealytics.run_id": record["run_id"],
+            "linealytics.workbook": record["workbook"],
+        },
+    )
     rid = run.info.run_id
     try:
         params, metrics = _mlflow_content(record, settings)
@@ -392,18 +451,26 @@ def log_to_mlflow(folder: str | os.PathLike[str], tracking_uri: str | None = Non
         param_items = [Param(k, v) for k, v in params.items()]
         metric_items = [Metric(k, v, stamp, 0) for k, v in metrics.items()]
         for i in range(0, len(param_items), 100):
-            client.log_batch(rid, params=param_items[i:i + 100])
+            client.log_batch(rid, params=param_items[i : i + 100])
         for i in range(0, len(metric_items), 1000):
-            client.log_batch(rid, metrics=metric_items[i:i + 1000])
+            client.log_batch(rid, metrics=metric_items[i : i + 1000])
         client.log_batch(rid, tags=[RunTag("linealytics.solver", record["solver"]["name"])])
         client.log_artifacts(rid, str(folder))
     except BaseException:
         client.set_terminated(rid, status="FAILED")
         raise
     client.set_terminated(rid)
-    (folder / "mlflow.json").write_text(_dump({
-        "tracking_uri": safe_uri(uri), "experiment": name, "experiment_id": exp_id, "run_id": rid,
-    }), encoding="utf-8")
+    (folder / "mlflow.json").write_text(
+        _dump(
+            {
+                "tracking_uri": safe_uri(uri),
+                "experiment": name,
+                "experiment_id": exp_id,
+                "run_id": rid,
+            }
+        ),
+        encoding="utf-8",
+    )
     return rid
 
 
@@ -421,9 +488,11 @@ def mirror_to_mlflow(folder: str | os.PathLike[str], environ: Mapping[str, str] 
     try:
         log_to_mlflow(folder)
     except ImportError:
-        return [f"{ENV_TRACKING_URI} is set but MLflow is not installed "
-                f"(pip install 'linealytics-xl[mlflow]'); the run is recorded in {folder} only."]
-    except Exception as exc:  # noqa: BLE001 - any tracking failure is a note, not a failed plan
+        return [
+            f"{ENV_TRACKING_URI} is set but MLflow is not installed "
+            f"(pip install 'linealytics-xl[mlflow]'); the run is recorded in {folder} only."
+        ]
+    except Exception as exc:
         text = _USERINFO.sub(r"\1***@", f"{type(exc).__name__}: {exc}")
         text = " ".join(text.split())[:300]
         return [f"Logging the run to MLflow failed ({text}); the run is recorded in {folder}."]
@@ -452,8 +521,18 @@ def _records(workbook: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-LIST_COLUMNS = ["RunId", "Time", "InputFingerprint", "Solver", "Status", "ShortageBytes", "Wafers",
-                "WallTimeS", "Warnings", "Record"]
+LIST_COLUMNS = [
+    "RunId",
+    "Time",
+    "InputFingerprint",
+    "Solver",
+    "Status",
+    "ShortageBytes",
+    "Wafers",
+    "WallTimeS",
+    "Warnings",
+    "Record",
+]
 
 
 def list_runs(workbook: str | os.PathLike[str], runs_table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -467,22 +546,31 @@ def list_runs(workbook: str | os.PathLike[str], runs_table: pd.DataFrame | None 
             if not rid:
                 continue
             rows[rid] = {
-                "RunId": rid, "Time": pd.Timestamp(r["Time"]) if r.get("Time") is not None else pd.NaT,
-                "InputFingerprint": r.get("InputFingerprint"), "Solver": r.get("Solver"),
-                "Status": r.get("Status"), "ShortageBytes": _finite(r.get("ShortageBytes")),
-                "Wafers": _finite(r.get("Wafers")), "WallTimeS": _finite(r.get("WallTimeS")),
-                "Warnings": r.get("Warnings"), "Record": rid in records,
+                "RunId": rid,
+                "Time": pd.Timestamp(r["Time"]) if r.get("Time") is not None else pd.NaT,
+                "InputFingerprint": r.get("InputFingerprint"),
+                "Solver": r.get("Solver"),
+                "Status": r.get("Status"),
+                "ShortageBytes": _finite(r.get("ShortageBytes")),
+                "Wafers": _finite(r.get("Wafers")),
+                "WallTimeS": _finite(r.get("WallTimeS")),
+                "Warnings": r.get("Warnings"),
+                "Record": rid in records,
             }
     for rid, rec in records.items():
         if rid in rows:
             continue
         rows[rid] = {
-            "RunId": rid, "Time": pd.Timestamp(rec.get("time")),
+            "RunId": rid,
+            "Time": pd.Timestamp(rec.get("time")),
             "InputFingerprint": rec.get("input", {}).get("fingerprint"),
-            "Solver": rec.get("solver", {}).get("name"), "Status": rec.get("solver", {}).get("status"),
+            "Solver": rec.get("solver", {}).get("name"),
+            "Status": rec.get("solver", {}).get("status"),
             "ShortageBytes": _finite(rec.get("shortage_bytes")),
             "Wafers": _finite(rec.get("solver", {}).get("objectives", {}).get("wafers")),
-            "WallTimeS": _finite(rec.get("wall_time_s")), "Warnings": rec.get("warnings"), "Record": True,
+            "WallTimeS": _finite(rec.get("wall_time_s")),
+            "Warnings": rec.get("warnings"),
+            "Record": True,
         }
     frame = pd.DataFrame(list(rows.values()), columns=LIST_COLUMNS)
     # Times have whole seconds and two runs can fall in one: the stable sort keeps LL_Runs' own
@@ -493,7 +581,9 @@ def list_runs(workbook: str | os.PathLike[str], runs_table: pd.DataFrame | None 
 def resolve_run(workbook: str | os.PathLike[str], ref: str) -> str:
     """The run id that ``ref`` names: an id, a unique prefix of one, ``latest`` or ``previous``."""
     records = _records(Path(workbook))
-    ids = sorted(records, key=lambda r: (str(records[r].get("time", "")), records[r].get("_written_ns", 0), r))
+    ids = sorted(
+        records, key=lambda r: (str(records[r].get("time", "")), records[r].get("_written_ns", 0), r)
+    )
     if not ids:
         raise RunLogError(f"no run records in {runs_dir(workbook)}; plan the workbook first")
     ref = ref.strip()
@@ -520,8 +610,9 @@ def load_record(workbook: str | os.PathLike[str], ref: str) -> dict[str, Any]:
     try:
         record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
         settings_file = folder / "settings.json"
-        record["settings"] = (json.loads(settings_file.read_text(encoding="utf-8"))
-                              if settings_file.is_file() else {})
+        record["settings"] = (
+            json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
+        )
     except (OSError, ValueError) as exc:
         raise RunLogError(f"cannot read the run record {folder}: {exc}") from None
     record["folder"] = str(folder)
@@ -529,8 +620,17 @@ def load_record(workbook: str | os.PathLike[str], ref: str) -> dict[str, Any]:
 
 
 #: The per-product totals a record keeps, with the KPI (core.kpis) or unit each is shown in.
-TOTAL_KEYS = ("demand_bytes", "supply_bytes", "wafers", "shortage_bytes", "service_level", "weeks_with_backlog",
-              "quarter_ends_below_ss", "weeks_below_ss", "capacity_use")
+TOTAL_KEYS = (
+    "demand_bytes",
+    "supply_bytes",
+    "wafers",
+    "shortage_bytes",
+    "service_level",
+    "weeks_with_backlog",
+    "quarter_ends_below_ss",
+    "weeks_below_ss",
+    "capacity_use",
+)
 
 
 @dataclass
@@ -539,9 +639,9 @@ class RunDiff:
     b: str
     fingerprint: tuple[str, str]
     file_sha256: tuple[str, str]
-    settings: list[tuple[str, Any, Any]]           # (name, a, b) of every setting that differs
-    solver: list[tuple[str, Any, Any]]             # status and objectives that differ
-    totals: pd.DataFrame                           # Product, Measure, A, B, Change
+    settings: list[tuple[str, Any, Any]]  # (name, a, b) of every setting that differs
+    solver: list[tuple[str, Any, Any]]  # status and objectives that differ
+    totals: pd.DataFrame  # Product, Measure, A, B, Change
 
     @property
     def same_inputs(self) -> bool:
@@ -570,8 +670,11 @@ def diff_records(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
             rows.append({"Product": product, "Measure": k, "A": va, "B": vb, "Change": change})
     totals = pd.DataFrame(rows, columns=["Product", "Measure", "A", "B", "Change"])
     return RunDiff(
-        a=a["run_id"], b=b["run_id"],
+        a=a["run_id"],
+        b=b["run_id"],
         fingerprint=(a["input"]["fingerprint"], b["input"]["fingerprint"]),
         file_sha256=(a["input"].get("file_sha256", ""), b["input"].get("file_sha256", "")),
-        settings=settings, solver=solver, totals=totals,
+        settings=settings,
+        solver=solver,
+        totals=totals,
     )

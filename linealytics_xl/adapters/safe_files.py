@@ -24,8 +24,15 @@ import stat
 import sys
 from pathlib import Path
 
-__all__ = ["TEMP_PREFIX", "folder_writable", "is_read_only", "process_alive", "remove_stale_temps",
-           "replace_preserving", "temp_path"]
+__all__ = [
+    "TEMP_PREFIX",
+    "folder_writable",
+    "is_read_only",
+    "process_alive",
+    "remove_stale_temps",
+    "replace_preserving",
+    "temp_path",
+]
 
 TEMP_PREFIX = ".~linealytics-"
 _TEMP = re.compile(r"^\.~linealytics-(\d+)-[0-9a-f]{8}-(.+)$")

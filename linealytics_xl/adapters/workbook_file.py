@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-import zipfile
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,6 @@ from .xlsx.writer import write_package
 DASHBOARD_TABLES = (PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS)
 
 
-
 def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) -> str:
     """openpyxl writes floats as ``%.16g``, which changes the 17th digit of a planner's inputs on
     every save (3920865476.2527657 -> 3920865476.252766).  ``repr`` is the shortest text that
@@ -63,8 +60,10 @@ def lock_file(path: Path) -> Path:
 
 def check_writable(path: Path) -> None:
     if lock_file(path).exists():
-        raise WorkbookError(f"{path.name} is open in Excel (lock file {lock_file(path).name} exists); "
-                            f"close it, or write to another file with --output, or run from the Excel ribbon")
+        raise WorkbookError(
+            f"{path.name} is open in Excel (lock file {lock_file(path).name} exists); "
+            f"close it, or write to another file with --output, or run from the Excel ribbon"
+        )
 
 
 class WorkbookFile:
@@ -87,7 +86,7 @@ class WorkbookFile:
             self._tabled = sheets_with_tables(self.path)
         except MemoryError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a damaged package fails in many ways
+        except Exception as exc:
             raise WorkbookError(load_failure(self.path, exc)) from exc
         self._book: openpyxl.Workbook | None = None
 
@@ -97,10 +96,11 @@ class WorkbookFile:
         if self._book is None:
             try:
                 self._book = openpyxl.load_workbook(
-                    self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"), keep_links=True)
+                    self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"), keep_links=True
+                )
             except MemoryError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged package
+            except Exception as exc:
                 raise WorkbookError(load_failure(self.path, exc)) from exc
         return self._book
 
@@ -118,8 +118,11 @@ class WorkbookFile:
         grid = self._rows(SETTINGS_SHEET)
         if grid is None:
             return Settings(), []
-        rows = [(r, row[0], row[1] if len(row) > 1 else None)
-                for r, row in enumerate(grid) if r > 0 and row and row[0] is not None]
+        rows = [
+            (r, row[0], row[1] if len(row) > 1 else None)
+            for r, row in enumerate(grid)
+            if r > 0 and row and row[0] is not None
+        ]
         return settings_from_rows(rows)
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -131,9 +134,14 @@ class WorkbookFile:
         return pd.DataFrame([row + [None] * (width - len(row)) for row in grid[1:]], columns=grid[0])
 
     # -- writing ------------------------------------------------------------------------------
-    def write(self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings,
-              output: str | os.PathLike[str] | None = None,
-              new_sheets: dict[str, list[list[Any]]] | None = None) -> tuple[Path, list[str]]:
+    def write(
+        self,
+        blocks: Iterable[Block],
+        tables: dict[str, pd.DataFrame],
+        settings: Settings,
+        output: str | os.PathLike[str] | None = None,
+        new_sheets: dict[str, list[list[Any]]] | None = None,
+    ) -> tuple[Path, list[str]]:
         """Write everything, save atomically; returns the path and notes on anything not kept.
 
         The package-level writer (``adapters.xlsx``) rewrites only the parts the tool owns and
@@ -149,11 +157,19 @@ class WorkbookFile:
         tmp = temp_path(dest)  # named after this process: a killed run's leftover is recognised
         try:
             written = write_package(
-                self.path, tmp, blocks, tables, settings_rows,
+                self.path,
+                tmp,
+                blocks,
+                tables,
+                settings_rows,
                 # looked up at call time, so that a test can replace the builder
                 dashboard=lambda book, frames: write_dashboard(book, frames),
-                dashboard_frames=self._dashboard_frames, dashboard_sheet=DASHBOARD, dashboard_title=TITLE,
-                number_formats=number_formats, new_sheets=new_sheets)
+                dashboard_frames=self._dashboard_frames,
+                dashboard_sheet=DASHBOARD,
+                dashboard_title=TITLE,
+                number_formats=number_formats,
+                new_sheets=new_sheets,
+            )
             self.dashboard_error = written.dashboard_error
             _replace_into(tmp, dest)
         except BaseException:

@@ -25,11 +25,30 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
-from . import ADDIN_FILE_NAME, CONFIG_NAME, DEFAULT_UDF_MODULE, RIBBON_MODULE, VBA_PROJECT_NAME, AddinBuildError
-from .sources import TEMPLATE_CONFIG_NAME, TEMPLATE_PROJECT_NAME, TEMPLATE_RIBBON_MODULE, sources_dir, template_path
+from . import (
+    ADDIN_FILE_NAME,
+    CONFIG_NAME,
+    DEFAULT_UDF_MODULE,
+    RIBBON_MODULE,
+    VBA_PROJECT_NAME,
+    AddinBuildError,
+)
+from .sources import (
+    TEMPLATE_CONFIG_NAME,
+    TEMPLATE_PROJECT_NAME,
+    TEMPLATE_RIBBON_MODULE,
+    sources_dir,
+    template_path,
+)
 from .udf_meta import resolve_module, udf_functions
 from .vba_project import read_project, write_project
-from .vba_source import check_names, check_ribbon, ribbon_module_source, this_workbook_source, xlwings_module_source
+from .vba_source import (
+    check_names,
+    check_ribbon,
+    ribbon_module_source,
+    this_workbook_source,
+    xlwings_module_source,
+)
 
 __all__ = ["build_addin", "config_rows", "interpreter_key", "main"]
 
@@ -39,7 +58,11 @@ _VBA_PART = "xl/vbaProject.bin"
 
 def interpreter_key(interpreter: str) -> str:
     """``Interpreter_Win`` or ``Interpreter_Mac``: by the path's style, else by this OS."""
-    if re.match(r"^[A-Za-z]:[\\/]", interpreter) or "\\" in interpreter or interpreter.lower().endswith(".exe"):
+    if (
+        re.match(r"^[A-Za-z]:[\\/]", interpreter)
+        or "\\" in interpreter
+        or interpreter.lower().endswith(".exe")
+    ):
         return "Interpreter_Win"
     if interpreter.startswith("/") or sys.platform == "darwin":
         return "Interpreter_Mac"
@@ -74,18 +97,26 @@ def _config_sheet_xml(template: str, rows: list[tuple[str, str | bool]]) -> tupl
         strings.append(value)
         return f'<c r="{ref}" s="1" t="s"><v>{len(strings) - 1}</v></c>'
 
-    cells = [f'<row r="{r}" spans="1:2">{cell(f"A{r}", key)}{cell(f"B{r}", value)}</row>'
-             for r, (key, value) in enumerate(rows, start=1)]
-    sheet, n = re.subn(r"<sheetData>.*</sheetData>|<sheetData\s*/>", "<sheetData>" + "".join(cells) + "</sheetData>",
-                       template, flags=re.S)
+    cells = [
+        f'<row r="{r}" spans="1:2">{cell(f"A{r}", key)}{cell(f"B{r}", value)}</row>'
+        for r, (key, value) in enumerate(rows, start=1)
+    ]
+    sheet, n = re.subn(
+        r"<sheetData>.*</sheetData>|<sheetData\s*/>",
+        "<sheetData>" + "".join(cells) + "</sheetData>",
+        template,
+        flags=re.S,
+    )
     sheet, m = re.subn(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:B{len(rows)}" />', sheet)
     if n != 1 or m != 1:
         raise AddinBuildError("unexpected config sheet XML in the template")
-    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-           '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-           f'count="{len(strings)}" uniqueCount="{len(strings)}">'
-           + "".join(f'<si><t xml:space="preserve">{_xml_escape(s)}</t></si>' for s in strings)
-           + "</sst>")
+    sst = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f'<si><t xml:space="preserve">{_xml_escape(s)}</t></si>' for s in strings)
+        + "</sst>"
+    )
     return sheet, sst
 
 
@@ -94,15 +125,23 @@ def _vba_project(vba_bin: bytes, module) -> bytes:
     if project.name != TEMPLATE_PROJECT_NAME:
         raise AddinBuildError(f"template VBA project is {project.name!r}, not {TEMPLATE_PROJECT_NAME!r}")
     kinds = {m.name: m.document for m in project.modules}
-    if kinds.get(TEMPLATE_RIBBON_MODULE) is not False or "xlwings" not in kinds or kinds.get("ThisWorkbook") is not True:
-        raise AddinBuildError(f"template VBA modules are {sorted(kinds)}: expected a standard module "
-                              f"{TEMPLATE_RIBBON_MODULE}, xlwings and the document module ThisWorkbook")
+    if (
+        kinds.get(TEMPLATE_RIBBON_MODULE) is not False
+        or "xlwings" not in kinds
+        or kinds.get("ThisWorkbook") is not True
+    ):
+        raise AddinBuildError(
+            f"template VBA modules are {sorted(kinds)}: expected a standard module "
+            f"{TEMPLATE_RIBBON_MODULE}, xlwings and the document module ThisWorkbook"
+        )
     sources = {name: text for name, text in project.sources.items() if name != TEMPLATE_RIBBON_MODULE}
     sources[RIBBON_MODULE] = ribbon_module_source(module, codepage=project.codepage)
     sources["xlwings"] = xlwings_module_source(sources["xlwings"])
     sources["ThisWorkbook"] = this_workbook_source(sources["ThisWorkbook"])
     check_names(sources, [spec.name for spec in udf_functions(module)])
-    return write_project(project, sources, name=VBA_PROJECT_NAME, renames={TEMPLATE_RIBBON_MODULE: RIBBON_MODULE})
+    return write_project(
+        project, sources, name=VBA_PROJECT_NAME, renames={TEMPLATE_RIBBON_MODULE: RIBBON_MODULE}
+    )
 
 
 def build_addin(output: Path, udf_module=None, interpreter: str | None = None) -> Path:
@@ -128,10 +167,13 @@ def build_addin(output: Path, udf_module=None, interpreter: str | None = None) -
     workbook = parts["xl/workbook.xml"].decode("utf-8")
     old_sheet = f'name="_{TEMPLATE_CONFIG_NAME}.conf"'
     if workbook.count(old_sheet) != 1 or workbook.count("<sheet ") != 1:
-        raise AddinBuildError(f"template workbook should have exactly one sheet, _{TEMPLATE_CONFIG_NAME}.conf")
+        raise AddinBuildError(
+            f"template workbook should have exactly one sheet, _{TEMPLATE_CONFIG_NAME}.conf"
+        )
     parts["xl/workbook.xml"] = workbook.replace(old_sheet, f'name="{CONFIG_NAME}.conf"').encode("utf-8")
-    sheet_xml, sst_xml = _config_sheet_xml(parts["xl/worksheets/sheet1.xml"].decode("utf-8"),
-                                           config_rows(module.__name__, interpreter))
+    sheet_xml, sst_xml = _config_sheet_xml(
+        parts["xl/worksheets/sheet1.xml"].decode("utf-8"), config_rows(module.__name__, interpreter)
+    )
     parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode("utf-8")
     parts["xl/sharedStrings.xml"] = sst_xml.encode("utf-8")
     if _CUSTOM_UI_PART not in parts:
@@ -158,14 +200,21 @@ def build_addin(output: Path, udf_module=None, interpreter: str | None = None) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m linealytics_xl.addin_build",
-                                     description="Build the Linealytics Excel add-in (.xlam).")
+    parser = argparse.ArgumentParser(
+        prog="python -m linealytics_xl.addin_build", description="Build the Linealytics Excel add-in (.xlam)."
+    )
     parser.add_argument("--output", "-o", type=Path, default=Path(ADDIN_FILE_NAME), help="the .xlam to write")
-    parser.add_argument("--interpreter", default=None,
-                        help="Python interpreter to preset in the add-in's config sheet (default: none, "
-                             "the config file decides)")
-    parser.add_argument("--udf-module", default=DEFAULT_UDF_MODULE,
-                        help=f"module whose LL_* functions become worksheet functions (default {DEFAULT_UDF_MODULE})")
+    parser.add_argument(
+        "--interpreter",
+        default=None,
+        help="Python interpreter to preset in the add-in's config sheet (default: none, "
+        "the config file decides)",
+    )
+    parser.add_argument(
+        "--udf-module",
+        default=DEFAULT_UDF_MODULE,
+        help=f"module whose LL_* functions become worksheet functions (default {DEFAULT_UDF_MODULE})",
+    )
     args = parser.parse_args(argv)
     try:
         path = build_addin(args.output, udf_module=args.udf_module, interpreter=args.interpreter)

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 
 __all__ = ["read_cfb", "write_cfb"]
 
-_FREESECT, _ENDOFCHAIN, _FATSECT, _DIFSECT, _NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFC, 0xFFFFFFFF
+_FREESECT, _ENDOFCHAIN, _FATSECT, _DIFSECT, _NOSTREAM = (
+    0xFFFFFFFF,
+    0xFFFFFFFE,
+    0xFFFFFFFD,
+    0xFFFFFFFC,
+    0xFFFFFFFF,
+)
 _CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _MINI_CUTOFF = 4096
 
@@ -22,8 +28,9 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
     if data[:8] != _CFB_SIGNATURE:
         raise ValueError("not a compound file")
     major, _bom, sector_shift, mini_shift = struct.unpack_from("<HHHH", data, 26)
-    n_fat, first_dir, _txn, cutoff, first_minifat, n_minifat, first_difat, n_difat = \
-        struct.unpack_from("<8I", data, 44)
+    n_fat, first_dir, _txn, cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from(
+        "<8I", data, 44
+    )
     sector = 1 << sector_shift
     mini = 1 << mini_shift
 
@@ -31,7 +38,7 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
         start = (i + 1) * sector
         if start >= len(data):
             raise ValueError(f"sector {i} beyond end of file")
-        return data[start:start + sector]
+        return data[start : start + sector]
 
     difat = list(struct.unpack_from("<109I", data, 76))
     nxt = first_difat
@@ -58,12 +65,12 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
     directory = b"".join(sector_bytes(s) for s in chain(first_dir, fat))
     entries = []
     for off in range(0, len(directory), 128):
-        raw = directory[off:off + 128]
+        raw = directory[off : off + 128]
         name_len, kind, _color, left, right, child = struct.unpack_from("<HBBIII", raw, 64)
         start, size = struct.unpack_from("<IQ", raw, 116)
         if major == 3:
             size &= 0xFFFFFFFF
-        name = raw[:max(name_len - 2, 0)].decode("utf-16-le")
+        name = raw[: max(name_len - 2, 0)].decode("utf-16-le")
         entries.append((name, kind, left, right, child, start, size))
     root = entries[0]
     ministream = b"".join(sector_bytes(s) for s in chain(root[5], fat))
@@ -76,7 +83,7 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
 
     def stream_data(start: int, size: int) -> bytes:
         if size < cutoff:
-            raw = b"".join(ministream[s * mini:(s + 1) * mini] for s in chain(start, minifat))
+            raw = b"".join(ministream[s * mini : (s + 1) * mini] for s in chain(start, minifat))
         else:
             raw = b"".join(sector_bytes(s) for s in chain(start, fat))
         if len(raw) < size:
@@ -105,7 +112,7 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
 class _Node:
     name: str
     data: bytes | None = None  # None: a storage
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     sid: int = 0
     left: int = _NOSTREAM
     right: int = _NOSTREAM
@@ -161,7 +168,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
         node = nodes[mid]
         node.red = depth >= black_depth
         node.left = build_tree(nodes[:mid], depth + 1, black_depth)
-        node.right = build_tree(nodes[mid + 1:], depth + 1, black_depth)
+        node.right = build_tree(nodes[mid + 1 :], depth + 1, black_depth)
         return node.sid
 
     for node in order:
@@ -232,7 +239,9 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
         encoded = node.name.encode("utf-16-le") + b"\0\0"
         kind = 5 if node is root else (1 if node.data is None else 2)
         entry = encoded.ljust(64, b"\0")
-        entry += struct.pack("<HBBIII", len(encoded), kind, 0 if node.red else 1, node.left, node.right, node.child)
+        entry += struct.pack(
+            "<HBBIII", len(encoded), kind, 0 if node.red else 1, node.left, node.right, node.child
+        )
         entry += b"\0" * 16 + b"\0" * 4 + b"\0" * 16  # CLSID, state bits, creation and modified times
         start = node.start if kind != 1 else 0
         entry += struct.pack("<IQ", start, node.size if kind != 1 else 0)
@@ -240,17 +249,26 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     free_entry = b"\0" * 64 + struct.pack("<HBBIII", 0, 0, 0, _NOSTREAM, _NOSTREAM, _NOSTREAM) + b"\0" * 48
     while len(directory) % sector:
         directory += free_entry
-    body[dir_placeholder:dir_placeholder + len(directory)] = directory
+    body[dir_placeholder : dir_placeholder + len(directory)] = directory
 
     header = bytearray()
     header += _CFB_SIGNATURE + b"\0" * 16
     header += struct.pack("<HHHHH", 0x003E, 0x0003, 0xFFFE, 9, 6)
     header += b"\0" * 6
-    header += struct.pack("<IIIIIIIII", 0, fat_sectors, first_dir_at, 0, _MINI_CUTOFF,
-                          first_minifat, minifat_sectors, _ENDOFCHAIN, 0)
+    header += struct.pack(
+        "<IIIIIIIII",
+        0,
+        fat_sectors,
+        first_dir_at,
+        0,
+        _MINI_CUTOFF,
+        first_minifat,
+        minifat_sectors,
+        _ENDOFCHAIN,
+        0,
+    )
     difat = list(range(fat_sectors)) + [_FREESECT] * (109 - fat_sectors)
     header += struct.pack("<109I", *difat)
     assert len(header) == 512
     fat_blob = struct.pack(f"<{len(fat)}I", *fat)
     return bytes(header) + fat_blob + bytes(body)
-

@@ -33,11 +33,15 @@ def install_problem(built: Path, addin_dir: Path) -> str | None:
     """Why the installed copy of ``built`` in ``addin_dir`` is missing or stale, or None when it is fine."""
     target = addin_dir / built.name
     if not target.is_file():
-        return (f"{target} was not written: xlwings could not install the add-in. Quit Excel (the add-in "
-                f"may be open in it) and run the installer again.")
+        return (
+            f"{target} was not written: xlwings could not install the add-in. Quit Excel (the add-in "
+            f"may be open in it) and run the installer again."
+        )
     if not filecmp.cmp(built, target, shallow=False):
-        return (f"{target} is not the add-in just built ({built}): the copy failed, probably because Excel "
-                f"has the old one open. Quit Excel and run the installer again.")
+        return (
+            f"{target} is not the add-in just built ({built}): the copy failed, probably because Excel "
+            f"has the old one open. Quit Excel and run the installer again."
+        )
     return None
 
 
@@ -49,17 +53,25 @@ def removal_problem(name: str, addin_dir: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m linealytics_xl.addin.install_check",
-                                     description="Check that xlwings really installed (or removed) the add-in.")
+    parser = argparse.ArgumentParser(
+        prog="python -m linealytics_xl.addin.install_check",
+        description="Check that xlwings really installed (or removed) the add-in.",
+    )
     parser.add_argument("addin", type=Path, help="the .xlam that was built (for --absent: its file name)")
-    parser.add_argument("--addin-dir", type=Path, default=None,
-                        help="the folder to look in (default: Excel's startup folder, as xlwings finds it)")
+    parser.add_argument(
+        "--addin-dir",
+        type=Path,
+        default=None,
+        help="the folder to look in (default: Excel's startup folder, as xlwings finds it)",
+    )
     parser.add_argument("--absent", action="store_true", help="check that the add-in was removed")
     args = parser.parse_args(argv)
     try:
         addin_dir = args.addin_dir or excel_addin_dir()
     except Exception as exc:  # no Excel, or xlwings cannot reach it: say so, do not guess a folder
-        print(f"error: could not ask Excel for its add-in folder ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(
+            f"error: could not ask Excel for its add-in folder ({type(exc).__name__}: {exc})", file=sys.stderr
+        )
         return 1
     if args.absent:
         problem = removal_problem(args.addin.name, addin_dir)

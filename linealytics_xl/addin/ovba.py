@@ -34,7 +34,7 @@ def ovba_decompress(data: bytes) -> bytes:
         pos += 2
         chunk_start = len(out)
         if not header & 0x8000:  # raw chunk: 4096 bytes stored as is
-            out += data[pos:pos + _CHUNK]
+            out += data[pos : pos + _CHUNK]
             pos += _CHUNK
             continue
         while pos < chunk_end:
@@ -70,7 +70,7 @@ def _compress_chunk(chunk: bytes) -> bytes:
 
     def remember(p: int) -> None:
         if p + 3 <= n:
-            index.setdefault(chunk[p:p + 3], []).append(p)
+            index.setdefault(chunk[p : p + 3], []).append(p)
 
     while pos < n:
         flag_at = len(out)
@@ -83,7 +83,7 @@ def _compress_chunk(chunk: bytes) -> bytes:
             bit_count = max((pos - 1).bit_length(), 4)
             if pos + 3 <= n:
                 max_len = min((0xFFFF >> bit_count) + 3, n - pos)
-                candidates = index.get(chunk[pos:pos + 3], ())
+                candidates = index.get(chunk[pos : pos + 3], ())
                 for cand in reversed(candidates[-64:]):  # most recent first, bounded effort
                     length = 3
                     while length < max_len and chunk[cand + length] == chunk[pos + length]:
@@ -117,7 +117,7 @@ def ovba_compress(data: bytes) -> bytes:
     data = bytes(data)
     out = bytearray(b"\x01")
     for start in range(0, len(data), _CHUNK):
-        chunk = data[start:start + _CHUNK]
+        chunk = data[start : start + _CHUNK]
         tokens = _compress_chunk(chunk)
         if len(tokens) <= _CHUNK:
             out += struct.pack("<H", 0xB000 | (len(tokens) - 1))  # flag 1, signature 0b011, size - 3
@@ -149,4 +149,3 @@ def compress_checked(data: bytes, what: str) -> bytes:
         if decode(container) != data:
             raise AddinBuildError(f"compression round trip failed for {what} ({name} decompressor)")
     return container
-

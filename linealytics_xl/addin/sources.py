@@ -6,8 +6,14 @@ from pathlib import Path
 
 from . import AddinBuildError
 
-__all__ = ["TEMPLATE_CONFIG_NAME", "TEMPLATE_NAME", "TEMPLATE_PROJECT_NAME", "TEMPLATE_RIBBON_MODULE",
-           "sources_dir", "template_path"]
+__all__ = [
+    "TEMPLATE_CONFIG_NAME",
+    "TEMPLATE_NAME",
+    "TEMPLATE_PROJECT_NAME",
+    "TEMPLATE_RIBBON_MODULE",
+    "sources_dir",
+    "template_path",
+]
 
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
 #: Names inside xlwings' template that the build replaces.
@@ -27,7 +33,8 @@ def sources_dir() -> Path:
         if (candidate / "customUI.xml").is_file():
             return candidate
     raise AddinBuildError(
-        f"add-in sources not found: neither {package / 'addin_sources'} nor {package.parent / 'install' / 'addin'}")
+        f"add-in sources not found: neither {package / 'addin_sources'} nor {package.parent / 'install' / 'addin'}"
+    )
 
 
 def template_path() -> Path:

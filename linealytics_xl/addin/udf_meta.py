@@ -29,20 +29,184 @@ MAX_HELP = 255
 # VBA keywords and statement names, plus every identifier the wrapper body itself uses: a Python
 # parameter with one of these names gets a trailing underscore on the VBA side. Arguments are
 # passed to Python by position, so the VBA name only shows in Excel's function wizard.
-_VBA_RESERVED = {w.lower() for w in """
-    Access AddressOf Alias And Any Append Array As Attribute Base Binary Boolean ByRef Byte ByVal
-    Call Case CBool CByte CCur CDate CDbl CDec CInt CLng CLngLng CLngPtr Close Compare Const CSng
-    CStr Currency CVar CVErr Database Date Debug Decimal Declare DefBool DefByte DefCur DefDate
-    DefDbl DefDec DefInt DefLng DefLngLng DefLngPtr DefObj DefSng DefStr DefVar Dim Do DoEvents
-    Double Each Else ElseIf Empty End EndIf Enum Eqv Erase Error Event Exit Explicit False For
-    Friend Function Get Global GoSub GoTo If Imp Implements In Input Integer Is LBound Len LenB
-    Let Lib Like Line Lock Long LongLong LongPtr Loop LSet Me Mid MidB Mod Module Name New Next
-    Not Nothing Null Object On Open Option Optional Or Output ParamArray Preserve Print Private
-    Property PtrSafe Public Put RaiseEvent Random Read ReDim Rem Reset Resume Return RSet Seek
-    Select Set Shared Single Spc Static Step Stop String Sub Tab Text Then Time To True Type
-    TypeOf UBound Unlock Until Variant Wend While Width With WithEvents Write Xor
-    Application ActiveWorkbook ThisWorkbook Range Err XLPy failed argsArray k
-""".split()}
+_VBA_RESERVED = {
+    w.lower()
+    for w in [
+        "Access",
+        "AddressOf",
+        "Alias",
+        "And",
+        "Any",
+        "Append",
+        "Array",
+        "As",
+        "Attribute",
+        "Base",
+        "Binary",
+        "Boolean",
+        "ByRef",
+        "Byte",
+        "ByVal",
+        "Call",
+        "Case",
+        "CBool",
+        "CByte",
+        "CCur",
+        "CDate",
+        "CDbl",
+        "CDec",
+        "CInt",
+        "CLng",
+        "CLngLng",
+        "CLngPtr",
+        "Close",
+        "Compare",
+        "Const",
+        "CSng",
+        "CStr",
+        "Currency",
+        "CVar",
+        "CVErr",
+        "Database",
+        "Date",
+        "Debug",
+        "Decimal",
+        "Declare",
+        "DefBool",
+        "DefByte",
+        "DefCur",
+        "DefDate",
+        "DefDbl",
+        "DefDec",
+        "DefInt",
+        "DefLng",
+        "DefLngLng",
+        "DefLngPtr",
+        "DefObj",
+        "DefSng",
+        "DefStr",
+        "DefVar",
+        "Dim",
+        "Do",
+        "DoEvents",
+        "Double",
+        "Each",
+        "Else",
+        "ElseIf",
+        "Empty",
+        "End",
+        "EndIf",
+        "Enum",
+        "Eqv",
+        "Erase",
+        "Error",
+        "Event",
+        "Exit",
+        "Explicit",
+        "False",
+        "For",
+        "Friend",
+        "Function",
+        "Get",
+        "Global",
+        "GoSub",
+        "GoTo",
+        "If",
+        "Imp",
+        "Implements",
+        "In",
+        "Input",
+        "Integer",
+        "Is",
+        "LBound",
+        "Len",
+        "LenB",
+        "Let",
+        "Lib",
+        "Like",
+        "Line",
+        "Lock",
+        "Long",
+        "LongLong",
+        "LongPtr",
+        "Loop",
+        "LSet",
+        "Me",
+        "Mid",
+        "MidB",
+        "Mod",
+        "Module",
+        "Name",
+        "New",
+        "Next",
+        "Not",
+        "Nothing",
+        "Null",
+        "Object",
+        "On",
+        "Open",
+        "Option",
+        "Optional",
+        "Or",
+        "Output",
+        "ParamArray",
+        "Preserve",
+        "Print",
+        "Private",
+        "Property",
+        "PtrSafe",
+        "Public",
+        "Put",
+        "RaiseEvent",
+        "Random",
+        "Read",
+        "ReDim",
+        "Rem",
+        "Reset",
+        "Resume",
+        "Return",
+        "RSet",
+        "Seek",
+        "Select",
+        "Set",
+        "Shared",
+        "Single",
+        "Spc",
+        "Static",
+        "Step",
+        "Stop",
+        "String",
+        "Sub",
+        "Tab",
+        "Text",
+        "Then",
+        "Time",
+        "To",
+        "True",
+        "Type",
+        "TypeOf",
+        "UBound",
+        "Unlock",
+        "Until",
+        "Variant",
+        "Wend",
+        "While",
+        "Width",
+        "With",
+        "WithEvents",
+        "Write",
+        "Xor",
+        "Application",
+        "ActiveWorkbook",
+        "ThisWorkbook",
+        "Range",
+        "Err",
+        "XLPy",
+        "failed",
+        "argsArray",
+        "k",
+    ]
+}
 
 VBA_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
 
@@ -52,7 +216,7 @@ class Param:
     """One Python parameter as Excel sees it."""
 
     python: str
-    vba: str   # the VBA parameter name, or "Nothing" for xlwings' reserved ``caller``
+    vba: str  # the VBA parameter name, or "Nothing" for xlwings' reserved ``caller``
     kind: str  # required | optional | vararg | caller
     doc: str = ""
 
@@ -94,9 +258,13 @@ def _decorator_kind(node: ast.expr, module: types.ModuleType) -> str | None:
     """``"func"`` or ``"arg"`` when ``node`` names ``xlwings.func`` / ``xlwings.arg`` in ``module``."""
     import xlwings
 
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        if getattr(module, node.value.id, None) is xlwings and node.attr in ("func", "arg"):
-            return node.attr
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and getattr(module, node.value.id, None) is xlwings
+        and node.attr in ("func", "arg")
+    ):
+        return node.attr
     if isinstance(node, ast.Name):
         obj = getattr(module, node.id, None)
         for kind in ("func", "arg"):
@@ -110,7 +278,9 @@ def _value(node: ast.expr, module: types.ModuleType, where: str) -> Any:
         return node.value
     if isinstance(node, ast.Name) and hasattr(module, node.id):
         return getattr(module, node.id)
-    raise AddinBuildError(f"{where}: decorator value {ast.unparse(node)!r} is not a literal or a module-level name")
+    raise AddinBuildError(
+        f"{where}: decorator value {ast.unparse(node)!r} is not a literal or a module-level name"
+    )
 
 
 def _decorators(module: types.ModuleType) -> dict[str, _Decorated]:
@@ -199,7 +369,9 @@ def _udf_spec(module_name: str, name: str, func, decorated: _Decorated) -> UdfSp
     has_default = False
     for p in signature.parameters.values():
         if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD):
-            raise AddinBuildError(f"{where}: keyword-only and **kwargs parameters cannot be called from Excel")
+            raise AddinBuildError(
+                f"{where}: keyword-only and **kwargs parameters cannot be called from Excel"
+            )
         doc = _help(decorated.docs.get(p.name, ""), f"{where}: the help of argument {p.name}")
         if p.name == "caller":  # xlwings passes the calling Range; VBA sends Nothing in its place
             params.append(Param(p.name, "Nothing", "caller"))
@@ -213,13 +385,22 @@ def _udf_spec(module_name: str, name: str, func, decorated: _Decorated) -> UdfSp
     if any(p.kind == "vararg" for p in params) and has_default:
         raise AddinBuildError(f"{where}: xlwings does not support optional and *args parameters together")
     doc = inspect.getdoc(func) or ""
-    description = _help(next((line.strip() for line in doc.splitlines() if line.strip()), ""),
-                        f"{where}: the first docstring line")
+    description = _help(
+        next((line.strip() for line in doc.splitlines() if line.strip()), ""),
+        f"{where}: the first docstring line",
+    )
     # From the source, not from xlwings' __xlfunc__ (recorded on Windows only): same add-in on every OS.
     meta = decorated.func
     category = meta.get("category", FUNCTION_CATEGORY)
     if not isinstance(category, str) or not category.strip():
-        raise AddinBuildError(f"{where}: the category must be a name (a built-in category number is not supported)")
-    return UdfSpec(name, params, description, category=_help(category, f"{where}: the category"),
-                   volatile=bool(meta.get("volatile", False)),
-                   call_in_wizard=bool(meta.get("call_in_wizard", True)))
+        raise AddinBuildError(
+            f"{where}: the category must be a name (a built-in category number is not supported)"
+        )
+    return UdfSpec(
+        name,
+        params,
+        description,
+        category=_help(category, f"{where}: the category"),
+        volatile=bool(meta.get("volatile", False)),
+        call_in_wizard=bool(meta.get("call_in_wizard", True)),
+    )

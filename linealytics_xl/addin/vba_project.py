@@ -35,7 +35,7 @@ MODULEOFFSET = 0x0031
 MODULETYPE_PROCEDURAL = 0x0021
 MODULETYPE_DOCUMENT = 0x0022  # document and class modules
 MODULE_TERMINATOR = 0x002B
-_VBA_PROJECT_NO_CACHE = b"\xCC\x61\xFF\xFF\x00\x00\x00"
+_VBA_PROJECT_NO_CACHE = b"\xcc\x61\xff\xff\x00\x00\x00"
 
 
 def parse_dir(data: bytes) -> list[tuple[int, bytes]]:
@@ -48,7 +48,7 @@ def parse_dir(data: bytes) -> list[tuple[int, bytes]]:
         rid, size = struct.unpack_from("<HI", data, pos)
         if rid == PROJECTVERSION:  # Reserved (always 4) + VersionMajor (4) + VersionMinor (2)
             size = 6
-        body = data[pos + 6:pos + 6 + size]
+        body = data[pos + 6 : pos + 6 + size]
         if len(body) != size:
             raise AddinBuildError("truncated dir record")
         records.append((rid, body))
@@ -113,7 +113,7 @@ def read_project(vba_bin: bytes) -> Project:
     records = parse_dir(ovba_decompress(streams["VBA/dir"]))
     codepage = codepage_of(records)
     mods = modules(records, codepage)
-    sources = {m.name: ovba_decompress(streams[f"VBA/{m.stream}"][m.offset:]).decode(codepage) for m in mods}
+    sources = {m.name: ovba_decompress(streams[f"VBA/{m.stream}"][m.offset :]).decode(codepage) for m in mods}
     name = next(body.decode(codepage) for rid, body in records if rid == PROJECTNAME)
     return Project(streams, records, codepage, mods, sources, name)
 
@@ -121,12 +121,12 @@ def read_project(vba_bin: bytes) -> Project:
 def _name_map(data: bytes, codepage: str) -> list[str]:
     """PROJECTwm: (MBCS name, NUL, UTF-16 name, NUL NUL) per module, then NUL NUL."""
     names, pos = [], 0
-    while data[pos:pos + 2] != b"\0\0":
+    while data[pos : pos + 2] != b"\0\0":
         end = data.index(b"\0", pos)
         mbcs = data[pos:end].decode(codepage)
         pos = end + 1
         uend = pos
-        while data[uend:uend + 2] != b"\0\0":
+        while data[uend : uend + 2] != b"\0\0":
             uend += 2
         if data[pos:uend].decode("utf-16-le") != mbcs:
             raise AddinBuildError(f"PROJECTwm: names of {mbcs!r} differ")
@@ -149,11 +149,14 @@ def _rename_in_project_stream(text: str, old: str, new: str) -> str:
 
 def _check_module_name(name: str) -> None:
     if not (name.isascii() and name[:1].isalpha() and name.replace("_", "").isalnum() and len(name) <= 31):
-        raise AddinBuildError(f"{name!r} is not a usable VBA module name (ASCII identifier, at most 31 characters)")
+        raise AddinBuildError(
+            f"{name!r} is not a usable VBA module name (ASCII identifier, at most 31 characters)"
+        )
 
 
-def write_project(project: Project, sources: dict[str, str], *, name: str,
-                  renames: dict[str, str] | None = None) -> bytes:
+def write_project(
+    project: Project, sources: dict[str, str], *, name: str, renames: dict[str, str] | None = None
+) -> bytes:
     """``vbaProject.bin`` with ``sources`` (by new module name) and the renames applied.
 
     Every module of the template must get a source; the result is read back and compared stream
@@ -170,7 +173,9 @@ def write_project(project: Project, sources: dict[str, str], *, name: str,
     if len({n.lower() for n in new_names}) != len(new_names):
         raise AddinBuildError(f"VBA module names would clash: {new_names}")
     if set(sources) != set(new_names):
-        raise AddinBuildError(f"sources for {sorted(sources)} but the project's modules are {sorted(new_names)}")
+        raise AddinBuildError(
+            f"sources for {sorted(sources)} but the project's modules are {sorted(new_names)}"
+        )
 
     records, current = [], None
     for rid, body in project.records:
@@ -190,7 +195,11 @@ def write_project(project: Project, sources: dict[str, str], *, name: str,
     if parse_dir(dir_bytes) != records:
         raise AddinBuildError("dir stream does not parse back")
 
-    streams = {k: v for k, v in project.streams.items() if not k.startswith("VBA/") or k in ("VBA/dir", "VBA/_VBA_PROJECT")}
+    streams = {
+        k: v
+        for k, v in project.streams.items()
+        if not k.startswith("VBA/") or k in ("VBA/dir", "VBA/_VBA_PROJECT")
+    }
     streams["VBA/dir"] = compress_checked(dir_bytes, "VBA/dir")
     for module in project.modules:
         new = renames.get(module.name, module.name)

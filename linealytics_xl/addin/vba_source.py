@@ -24,19 +24,33 @@ from . import CONFIG_NAME, RIBBON_MODULE, VBA_PREFIX, AddinBuildError
 from .sources import TEMPLATE_CONFIG_NAME, sources_dir
 from .udf_meta import UdfSpec, resolve_module, udf_functions
 
-__all__ = ["MAC_MESSAGE", "REGISTER_SUB", "check_names", "check_ribbon", "generate_function_registration",
-           "generate_udf_wrappers", "procedures", "ribbon_actions", "ribbon_module_source",
-           "this_workbook_source", "xlwings_module_source"]
+__all__ = [
+    "MAC_MESSAGE",
+    "REGISTER_SUB",
+    "check_names",
+    "check_ribbon",
+    "generate_function_registration",
+    "generate_udf_wrappers",
+    "procedures",
+    "ribbon_actions",
+    "ribbon_module_source",
+    "this_workbook_source",
+    "xlwings_module_source",
+]
 
 REGISTER_SUB = f"{VBA_PREFIX}RegisterFunctions"
 _DESCRIBE_SUB = f"{VBA_PREFIX}DescribeFunction"
-_UDF_HEADER = "' ---- Worksheet functions: generated from {module} by linealytics_xl.addin_build, do not edit ----"
+_UDF_HEADER = (
+    "' ---- Worksheet functions: generated from {module} by linealytics_xl.addin_build, do not edit ----"
+)
 _REGISTER_HEADER = "' ---- Insert Function wizard help: generated from {module} by linealytics_xl.addin_build, do not edit ----"
 _MAX_CONTINUATIONS = 24  # VBA's limit of " _" line continuations in one statement
 #: What an ``=LL_*`` cell says on a Mac, where xlwings has no worksheet functions (instead of the
 #: DLL-loading error text xlwings' wrapper would show there).
-MAC_MESSAGE = ("{name}: worksheet functions need Excel for Windows. On a Mac, the Linealytics ribbon's "
-               "Run all writes the same results as values (tables LL_Plan, LL_Forecast, LL_Risk).")
+MAC_MESSAGE = (
+    "{name}: worksheet functions need Excel for Windows. On a Mac, the Linealytics ribbon's "
+    "Run all writes the same results as values (tables LL_Plan, LL_Forecast, LL_Risk)."
+)
 
 
 def vba_string(text: str, codepage: str) -> str:
@@ -124,7 +138,11 @@ def _wrapper(module_name: str, spec: UdfSpec, codepage: str) -> list[str]:
         "    Exit Function",
         "#End If",
     ]
-    return lines + ["    " + line for line in body] + ["failed:", f"    {fname} = Err.Description", "End Function", ""]
+    return (
+        lines
+        + ["    " + line for line in body]
+        + ["failed:", f"    {fname} = Err.Description", "End Function", ""]
+    )
 
 
 def generate_function_registration(udf_module=None, *, codepage: str = "cp1252") -> str:
@@ -146,8 +164,10 @@ def generate_function_registration(udf_module=None, *, codepage: str = "cp1252")
         "    #End If",
     ]
     for spec in udf_functions(module):
-        head = f"    {_DESCRIBE_SUB} \"{spec.name}\", {vba_string(spec.description, codepage)}, " \
-               f"{vba_string(spec.category, codepage)}, Array("
+        head = (
+            f'    {_DESCRIBE_SUB} "{spec.name}", {vba_string(spec.description, codepage)}, '
+            f"{vba_string(spec.category, codepage)}, Array("
+        )
         docs = [vba_string(p.doc, codepage) for p in spec.arguments]
         if len(docs) + 1 > _MAX_CONTINUATIONS:
             raise AddinBuildError(f"{spec.name}: more arguments than one VBA statement can describe")
@@ -163,7 +183,7 @@ def generate_function_registration(udf_module=None, *, codepage: str = "cp1252")
         "        ByVal categoryName As String, ByVal argumentHelp As Variant)",
         "    On Error Resume Next  ' a locked-down or older Excel loses the help, never the add-in",
         "    Dim target As String",
-        "    target = \"'\" & ThisWorkbook.Name & \"'!\" & functionName",
+        '    target = "\'" & ThisWorkbook.Name & "\'!" & functionName',
         "    If Val(Application.Version) >= 14 And UBound(argumentHelp) >= LBound(argumentHelp) Then",
         "        Application.MacroOptions Macro:=target, Description:=functionHelp, Category:=categoryName, _",
         "            ArgumentDescriptions:=argumentHelp",
@@ -180,7 +200,8 @@ def this_workbook_source(template_source: str) -> str:
     """The template's ``ThisWorkbook`` (a document module: only its Attribute lines) + ``Workbook_Open``."""
     text = template_source.replace("\r\n", "\n").rstrip("\n")
     if not text.startswith('Attribute VB_Name = "ThisWorkbook"') or any(
-            line and not line.startswith("Attribute ") for line in text.split("\n")):
+        line and not line.startswith("Attribute ") for line in text.split("\n")
+    ):
         raise AddinBuildError("the template's ThisWorkbook module is not the empty document module expected")
     event = [
         "",
@@ -205,14 +226,21 @@ def ribbon_module_source(udf_module=None, *, source_dir: Path | None = None, cod
     first = text.split("\n", 1)[0]
     if first != f'Attribute VB_Name = "{RIBBON_MODULE}"':
         raise AddinBuildError(f'{bas} must start with: Attribute VB_Name = "{RIBBON_MODULE}"')
-    return _crlf(text + "\n\n" + generate_udf_wrappers(udf_module, codepage=codepage)
-                 + "\n" + generate_function_registration(udf_module, codepage=codepage))
+    return _crlf(
+        text
+        + "\n\n"
+        + generate_udf_wrappers(udf_module, codepage=codepage)
+        + "\n"
+        + generate_function_registration(udf_module, codepage=codepage)
+    )
 
 
 def procedures(source: str) -> list[str]:
     """Names of the Sub/Function/Property procedures a VBA module declares (Declare lines included)."""
-    pattern = r"^[ \t]*(?:(?:Public|Private|Friend|Static)[ \t]+)*(?:Sub|Function|Property[ \t]+(?:Get|Let|Set)|" \
-              r"Declare[ \t]+(?:PtrSafe[ \t]+)?(?:Sub|Function))[ \t]+(\w+)"
+    pattern = (
+        r"^[ \t]*(?:(?:Public|Private|Friend|Static)[ \t]+)*(?:Sub|Function|Property[ \t]+(?:Get|Let|Set)|"
+        r"Declare[ \t]+(?:PtrSafe[ \t]+)?(?:Sub|Function))[ \t]+(\w+)"
+    )
     return re.findall(pattern, source, re.M | re.I)
 
 
@@ -226,7 +254,9 @@ def check_names(sources: dict[str, str], udf_names: list[str]) -> None:
             if module == RIBBON_MODULE and len(found) == 1:
                 continue  # its own wrapper
             if found:
-                raise AddinBuildError(f"worksheet function {fname} clashes with procedure {found[0]} in {module}")
+                raise AddinBuildError(
+                    f"worksheet function {fname} clashes with procedure {found[0]} in {module}"
+                )
 
 
 def ribbon_actions(custom_ui: bytes) -> list[str]:
@@ -242,8 +272,10 @@ def check_ribbon(custom_ui: bytes, ribbon_source: str) -> None:
     for action in ribbon_actions(custom_ui):
         module, _, sub = action.rpartition(".")
         if module != RIBBON_MODULE or sub not in subs or not sub.startswith(VBA_PREFIX):
-            raise AddinBuildError(f"customUI.xml: onAction {action!r} is not a ribbon callback "
-                                  f"{RIBBON_MODULE}.{VBA_PREFIX}... in {RIBBON_MODULE}.bas")
+            raise AddinBuildError(
+                f"customUI.xml: onAction {action!r} is not a ribbon callback "
+                f"{RIBBON_MODULE}.{VBA_PREFIX}... in {RIBBON_MODULE}.bas"
+            )
 
 
 def xlwings_module_source(template_source: str) -> str:
@@ -254,7 +286,8 @@ def xlwings_module_source(template_source: str) -> str:
     if declared != {xlwings.__version__}:
         raise AddinBuildError(
             f"the template's xlwings module declares DLL version(s) {sorted(declared)}, "
-            f"not the installed xlwings {xlwings.__version__}")
+            f"not the installed xlwings {xlwings.__version__}"
+        )
     old = f'Public Const PROJECT_NAME As String = "{TEMPLATE_CONFIG_NAME}"'
     if template_source.count(old) != 1:
         raise AddinBuildError("the template's xlwings module has no single PROJECT_NAME line")

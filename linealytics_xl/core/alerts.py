@@ -62,15 +62,22 @@ from .tables import ALERTS, ALERTS_COLUMNS  # noqa: F401 - ALERTS re-exported: t
 #: The table's columns (``Notified``: when the alert was mailed, empty until then).
 ALERT_COLUMNS = list(ALERTS_COLUMNS)
 SEVERITIES = ("critical", "warning", "info")
-TYPES = ("stockout", "stockout_risk", "safety_stock", "overproduction", "capacity",
-         "forecast_drift", "data_quality")
+TYPES = (
+    "stockout",
+    "stockout_risk",
+    "safety_stock",
+    "overproduction",
+    "capacity",
+    "forecast_drift",
+    "data_quality",
+)
 NEW, OPEN, RESOLVED = "new", "open", "resolved"
 ACTIVE = (NEW, OPEN)
 
-TOTAL = "Total"              # product name of alerts about the total capacity
-RISK_GAP_WEEKS = 13          # stock-out risk runs closer than this are one episode
-BAND_PROMISE = 0.2           # share of actuals a P10-P90 band lets fall outside it
-DRIFT_ALPHA = 0.05           # significance of the drift test
+TOTAL = "Total"  # product name of alerts about the total capacity
+RISK_GAP_WEEKS = 13  # stock-out risk runs closer than this are one episode
+BAND_PROMISE = 0.2  # share of actuals a P10-P90 band lets fall outside it
+DRIFT_ALPHA = 0.05  # significance of the drift test
 _REL_TOL, _ABS_TOL = 1e-6, 64.0  # solver round-off when comparing stock with a target
 
 
@@ -145,8 +152,9 @@ def _quarter_span(names: Sequence[str], a: int, b: int) -> str:
     return names[a] if a == b else f"{names[a]} to {names[b]}"
 
 
-def stockout_conditions(data: PlanningData, result: PlanResult,
-                        summaries: Sequence[ProductSummary] | None = None) -> list[Condition]:
+def stockout_conditions(
+    data: PlanningData, result: PlanResult, summaries: Sequence[ProductSummary] | None = None
+) -> list[Condition]:
     ax = _Axis(data)
     found = []
     by_product = {s.product: s for s in summaries or ()}
@@ -154,26 +162,29 @@ def stockout_conditions(data: PlanningData, result: PlanResult,
         backlog = result.backlog[p]
         tol = backlog_tolerance(float(data.demand[p].sum()))
         for a, b in runs(backlog > tol):
-            peak_t = a + int(np.argmax(backlog[a:b + 1]))
+            peak_t = a + int(np.argmax(backlog[a : b + 1]))
             peak = float(backlog[peak_t])
             n = b - a + 1
-            msg = (f"{name} cannot meet demand in {n} week{'s' if n != 1 else ''} "
-                   f"({ax.weeks(a, b)}): backlog peaks at {_size(peak)} in {ax.week(peak_t)}")
+            msg = (
+                f"{name} cannot meet demand in {n} week{'s' if n != 1 else ''} "
+                f"({ax.weeks(a, b)}): backlog peaks at {_size(peak)} in {ax.week(peak_t)}"
+            )
             if b == data.n_weeks - 1:
                 msg += f", and {_size(backlog[-1])} is still unserved at the end of the plan"
             s = by_product.get(name)
             if s is not None and s.binding:
                 msg += f". {s.binding[0].upper()}{s.binding[1:]} binds"
                 if math.isfinite(s.extra_wafers_per_week) and s.extra_wafers_per_week > 0:
-                    msg += (f"; {s.extra_wafers_per_week:,.0f} more wafers per week would close "
-                            f"the gap")
-            found.append(Condition("stockout", "critical", name, ax.week(a), ax.weeks(a, b),
-                                   peak, 0.0, msg + "."))
+                    msg += f"; {s.extra_wafers_per_week:,.0f} more wafers per week would close the gap"
+            found.append(
+                Condition("stockout", "critical", name, ax.week(a), ax.weeks(a, b), peak, 0.0, msg + ".")
+            )
     return found
 
 
-def stockout_risk_conditions(data: PlanningData, result: PlanResult, risk: RiskResult,
-                             threshold: float) -> list[Condition]:
+def stockout_risk_conditions(
+    data: PlanningData, result: PlanResult, risk: RiskResult, threshold: float
+) -> list[Condition]:
     ax = _Axis(data)
     found = []
     for p, name in enumerate(data.products):
@@ -181,16 +192,24 @@ def stockout_risk_conditions(data: PlanningData, result: PlanResult, risk: RiskR
         prob = np.asarray(risk.stockout_probability[p], dtype=float)
         risky = (result.backlog[p] <= tol) & (prob > threshold)
         for a, b in runs(risky, max_gap=RISK_GAP_WEEKS - 1):
-            weeks = int(risky[a:b + 1].sum())
-            peak_t = a + int(np.argmax(np.where(risky[a:b + 1], prob[a:b + 1], -1.0)))
+            weeks = int(risky[a : b + 1].sum())
+            peak_t = a + int(np.argmax(np.where(risky[a : b + 1], prob[a : b + 1], -1.0)))
             peak = float(prob[peak_t])
-            where = (f"in {ax.week(a)}" if a == b else
-                     f"in {weeks} week{'s' if weeks != 1 else ''} between {ax.week(a)} and {ax.week(b)}")
-            msg = (f"{name}: the plan covers demand, but the chance of running out exceeds "
-                   f"{threshold:.0%} {where}; highest {peak:.0%}"
-                   + (f" in {ax.week(peak_t)}." if a != b else "."))
-            found.append(Condition("stockout_risk", "warning", name, ax.week(a), ax.weeks(a, b),
-                                   peak, float(threshold), msg))
+            where = (
+                f"in {ax.week(a)}"
+                if a == b
+                else f"in {weeks} week{'s' if weeks != 1 else ''} between {ax.week(a)} and {ax.week(b)}"
+            )
+            msg = (
+                f"{name}: the plan covers demand, but the chance of running out exceeds "
+                f"{threshold:.0%} {where}; highest {peak:.0%}"
+                + (f" in {ax.week(peak_t)}." if a != b else ".")
+            )
+            found.append(
+                Condition(
+                    "stockout_risk", "warning", name, ax.week(a), ax.weeks(a, b), peak, float(threshold), msg
+                )
+            )
     return found
 
 
@@ -201,8 +220,9 @@ def _quarter_ends(data: PlanningData, result: PlanResult):
     return valid, ends[valid], names, result.stock[:, ends[valid]]
 
 
-def safety_stock_conditions(data: PlanningData, result: PlanResult,
-                            band_low_bytes: float | None = None) -> list[Condition]:
+def safety_stock_conditions(
+    data: PlanningData, result: PlanResult, band_low_bytes: float | None = None
+) -> list[Condition]:
     valid, _, names, stock = _quarter_ends(data, result)
     target = data.safety_stock[:, valid].astype(float)
     if band_low_bytes is not None:
@@ -211,21 +231,33 @@ def safety_stock_conditions(data: PlanningData, result: PlanResult,
     for p, name in enumerate(data.products):
         below = (target[p] > 0) & (stock[p] < target[p] * (1 - _REL_TOL) - _ABS_TOL)
         for a, b in runs(below):
-            gap = target[p, a:b + 1] - stock[p, a:b + 1]
+            gap = target[p, a : b + 1] - stock[p, a : b + 1]
             worst = a + int(np.argmax(gap))
             n = b - a + 1
             what = "stock target" if band_low_bytes is not None else "safety stock target"
-            msg = (f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                   f"below its {what}; worst {names[worst]}: {_size(stock[p, worst])} against "
-                   f"{_size(target[p, worst])} ({_size(gap.max())} short).")
-            found.append(Condition("safety_stock", "warning", name, names[a],
-                                   _quarter_span(names, a, b), float(stock[p, worst]),
-                                   float(target[p, worst]), msg))
+            msg = (
+                f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
+                f"below its {what}; worst {names[worst]}: {_size(stock[p, worst])} against "
+                f"{_size(target[p, worst])} ({_size(gap.max())} short)."
+            )
+            found.append(
+                Condition(
+                    "safety_stock",
+                    "warning",
+                    name,
+                    names[a],
+                    _quarter_span(names, a, b),
+                    float(stock[p, worst]),
+                    float(target[p, worst]),
+                    msg,
+                )
+            )
     return found
 
 
-def overproduction_conditions(data: PlanningData, result: PlanResult, overstock_factor: float,
-                              band_high_bytes: float | None = None) -> list[Condition]:
+def overproduction_conditions(
+    data: PlanningData, result: PlanResult, overstock_factor: float, band_high_bytes: float | None = None
+) -> list[Condition]:
     valid, _, names, stock = _quarter_ends(data, result)
     sst = data.safety_stock[:, valid].astype(float)
     limit = np.where(sst > 0, overstock_factor * sst, np.inf)
@@ -235,19 +267,30 @@ def overproduction_conditions(data: PlanningData, result: PlanResult, overstock_
     for p, name in enumerate(data.products):
         over = np.isfinite(limit[p]) & (stock[p] > limit[p] * (1 + _REL_TOL) + _ABS_TOL)
         for a, b in runs(over):
-            excess = stock[p, a:b + 1] - limit[p, a:b + 1]
+            excess = stock[p, a : b + 1] - limit[p, a : b + 1]
             worst = a + int(np.argmax(excess))
             n = b - a + 1
             if band_high_bytes is not None and limit[p, worst] == band_high_bytes:
                 rule = f"the stock band's upper end ({_size(band_high_bytes)})"
             else:
                 rule = f"{overstock_factor:g}x its safety stock target"
-            msg = (f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                   f"above {rule}; worst {names[worst]}: {_size(stock[p, worst])}, "
-                   f"{_size(excess.max())} above the limit.")
-            found.append(Condition("overproduction", "warning", name, names[a],
-                                   _quarter_span(names, a, b), float(stock[p, worst]),
-                                   float(limit[p, worst]), msg))
+            msg = (
+                f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
+                f"above {rule}; worst {names[worst]}: {_size(stock[p, worst])}, "
+                f"{_size(excess.max())} above the limit."
+            )
+            found.append(
+                Condition(
+                    "overproduction",
+                    "warning",
+                    name,
+                    names[a],
+                    _quarter_span(names, a, b),
+                    float(stock[p, worst]),
+                    float(limit[p, worst]),
+                    msg,
+                )
+            )
     return found
 
 
@@ -264,11 +307,16 @@ def capacity_conditions(data: PlanningData, result: PlanResult, min_weeks: int) 
             if n < min_weeks:
                 continue
             whose = "the fab's total capacity" if name == TOTAL else f"{name}'s capacity"
-            msg = (f"The plan uses all of {whose} for {n} weeks in a row ({ax.weeks(a, b)}, "
-                   f"{float(np.mean(cap[a:b + 1])):,.0f} wafers a week on average): no headroom "
-                   f"for demand above plan or a lost week.")
-            found.append(Condition("capacity", "warning", name, ax.week(a), ax.weeks(a, b),
-                                   float(n), float(min_weeks), msg))
+            msg = (
+                f"The plan uses all of {whose} for {n} weeks in a row ({ax.weeks(a, b)}, "
+                f"{float(np.mean(cap[a : b + 1])):,.0f} wafers a week on average): no headroom "
+                f"for demand above plan or a lost week."
+            )
+            found.append(
+                Condition(
+                    "capacity", "warning", name, ax.week(a), ax.weeks(a, b), float(n), float(min_weeks), msg
+                )
+            )
     return found
 
 
@@ -276,11 +324,16 @@ def binomial_tail(k: int, n: int, p: float) -> float:
     """P(X >= k) for X ~ Binomial(n, p)."""
     if k <= 0:
         return 1.0
-    return float(sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
 
 
-def band_drift(actual: np.ndarray, p10: np.ndarray, p90: np.ndarray,
-               promise: float = BAND_PROMISE, alpha: float = DRIFT_ALPHA) -> tuple[int, int, bool]:
+def band_drift(
+    actual: np.ndarray,
+    p10: np.ndarray,
+    p90: np.ndarray,
+    promise: float = BAND_PROMISE,
+    alpha: float = DRIFT_ALPHA,
+) -> tuple[int, int, bool]:
     """(weeks outside the band, weeks compared, drifting?) over the weeks where all are known.
 
     Drifting means more weeks outside than the band promises (``promise`` = 20 % for P10-P90)
@@ -296,11 +349,12 @@ def band_drift(actual: np.ndarray, p10: np.ndarray, p90: np.ndarray,
 
 
 def _drift_condition(name: str, source: str, anchor: str, week: str, k: int, n: int) -> Condition:
-    msg = (f"{name}: actual demand fell outside the forecast's P10-P90 band in {k} of {n} recent "
-           f"weeks ({week}, {source}), where the band promises about {BAND_PROMISE:.0%}: the "
-           f"demand pattern has likely changed; check the forecast before trusting its risk figures.")
-    return Condition("forecast_drift", "warning", name, f"{source}: {anchor}", week, k / n,
-                     BAND_PROMISE, msg)
+    msg = (
+        f"{name}: actual demand fell outside the forecast's P10-P90 band in {k} of {n} recent "
+        f"weeks ({week}, {source}), where the band promises about {BAND_PROMISE:.0%}: the "
+        f"demand pattern has likely changed; check the forecast before trusting its risk figures."
+    )
+    return Condition("forecast_drift", "warning", name, f"{source}: {anchor}", week, k / n, BAND_PROMISE, msg)
 
 
 def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condition]:
@@ -334,8 +388,7 @@ def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condi
         k, n, drifting = band_drift(bt.actuals[-1, p], fc + lo * level, fc + hi * level)
         if drifting:
             week = ax.weeks(start, start + h - 1)
-            found.append(_drift_condition(str(label), "latest backtest window",
-                                          ax.week(start), week, k, n))
+            found.append(_drift_condition(str(label), "latest backtest window", ax.week(start), week, k, n))
     return found
 
 
@@ -352,8 +405,9 @@ def forecast_table_drift_conditions(forecast: pd.DataFrame | None) -> list[Condi
         if drifting:
             first, last = g.iloc[0], g.iloc[-1]
             week = f"{first['Week']} to {last['Week']}" if len(g) > 1 else str(first["Week"])
-            found.append(_drift_condition(str(name), "forecast weeks", f"week {int(first['WeekIndex'])}",
-                                          week, k, n))
+            found.append(
+                _drift_condition(str(name), "forecast weeks", f"week {int(first['WeekIndex'])}", week, k, n)
+            )
     return found
 
 
@@ -367,11 +421,12 @@ def data_quality_conditions(issues: Iterable[Issue]) -> list[Condition]:
         cells = [i.cell for i in items if i.cell]
         shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
         first = items[0]
-        msg = (f"{len(items)} data-quality warning{'s' if len(items) != 1 else ''} on sheet "
-               f"{sheet}" + (f" ({shown})" if shown else "") + f", e.g. {first}. The plan used the "
-               f"corrected values; details in LL_DataQuality.")
-        found.append(Condition("data_quality", "info", "", sheet, "", float(len(items)),
-                               float("nan"), msg))
+        msg = (
+            f"{len(items)} data-quality warning{'s' if len(items) != 1 else ''} on sheet "
+            f"{sheet}" + (f" ({shown})" if shown else "") + f", e.g. {first}. The plan used the "
+            f"corrected values; details in LL_DataQuality."
+        )
+        found.append(Condition("data_quality", "info", "", sheet, "", float(len(items)), float("nan"), msg))
     return found
 
 
@@ -386,11 +441,17 @@ def evaluated_types(*, risk: bool, forecast: bool) -> set[str]:
     return out
 
 
-def find_conditions(data: PlanningData, result: PlanResult, settings: Settings, *,
-                    summaries: Sequence[ProductSummary] | None = None,
-                    risk: RiskResult | None = None, forecast_result=None,
-                    forecast: pd.DataFrame | None = None,
-                    warnings: Iterable[Issue] = ()) -> list[Condition]:
+def find_conditions(
+    data: PlanningData,
+    result: PlanResult,
+    settings: Settings,
+    *,
+    summaries: Sequence[ProductSummary] | None = None,
+    risk: RiskResult | None = None,
+    forecast_result=None,
+    forecast: pd.DataFrame | None = None,
+    warnings: Iterable[Issue] = (),
+) -> list[Condition]:
     """Every alert condition of a run, in the order of :data:`TYPES`."""
     found = stockout_conditions(data, result, summaries)
     if risk is not None:
@@ -419,8 +480,9 @@ def empty_table() -> pd.DataFrame:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                      else str(v).strip()).astype(object)
+    return series.map(
+        lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+    ).astype(object)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -432,8 +494,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for c in ("Value", "Threshold"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("FirstSeen", "LastSeen", "Notified"):
-        out[c] = pd.to_datetime(out[c].map(lambda v: None if isinstance(v, str) and not v.strip() else v),
-                                errors="coerce").astype("datetime64[ns]")
+        out[c] = pd.to_datetime(
+            out[c].map(lambda v: None if isinstance(v, str) and not v.strip() else v), errors="coerce"
+        ).astype("datetime64[ns]")
     return out.reset_index(drop=True)
 
 
@@ -452,8 +515,12 @@ def normalize(previous: pd.DataFrame | None) -> pd.DataFrame:
     return frame.drop_duplicates("AlertId", keep="last").reset_index(drop=True)
 
 
-def reconcile(previous: pd.DataFrame | None, current: Sequence[Condition], now: datetime,
-              evaluated: Iterable[str] | None = None) -> pd.DataFrame:
+def reconcile(
+    previous: pd.DataFrame | None,
+    current: Sequence[Condition],
+    now: datetime,
+    evaluated: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """The new ``LL_Alerts`` table from the previous one and this run's conditions.
 
     A condition whose id is active (new or open) in ``previous`` is ``open``, keeping its
@@ -475,16 +542,23 @@ def reconcile(previous: pd.DataFrame | None, current: Sequence[Condition], now: 
         seen.add(aid)
         old = prev_by_id.get(aid)
         active_before = old is not None and old["Status"] in ACTIVE
-        rows.append({
-            "AlertId": aid, "Severity": c.severity, "Type": c.type, "Product": c.product,
-            "Week": c.week, "Value": float(c.value), "Threshold": float(c.threshold),
-            "Message": c.message,
-            "FirstSeen": old["FirstSeen"] if active_before and pd.notna(old["FirstSeen"]) else now,
-            "LastSeen": now,
-            "Status": OPEN if active_before else NEW,
-            "Notified": old["Notified"] if active_before else pd.NaT,
-            "_order": order,
-        })
+        rows.append(
+            {
+                "AlertId": aid,
+                "Severity": c.severity,
+                "Type": c.type,
+                "Product": c.product,
+                "Week": c.week,
+                "Value": float(c.value),
+                "Threshold": float(c.threshold),
+                "Message": c.message,
+                "FirstSeen": old["FirstSeen"] if active_before and pd.notna(old["FirstSeen"]) else now,
+                "LastSeen": now,
+                "Status": OPEN if active_before else NEW,
+                "Notified": old["Notified"] if active_before else pd.NaT,
+                "_order": order,
+            }
+        )
     active = pd.DataFrame(rows, columns=ALERT_COLUMNS + ["_order"])
     if len(active):
         active["_sev"] = active["Severity"].map(_SEVERITY_RANK).fillna(9)

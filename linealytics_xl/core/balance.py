@@ -12,5 +12,7 @@ import numpy as np
 
 def project(initial: np.ndarray, supply: np.ndarray, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Stock and backlog at the end of each week (``[..., T]``) from initial stock ``[...]``."""
-    net = np.asarray(initial, dtype=float)[..., None] + np.cumsum(np.asarray(supply) - np.asarray(demand), axis=-1)
+    net = np.asarray(initial, dtype=float)[..., None] + np.cumsum(
+        np.asarray(supply) - np.asarray(demand), axis=-1
+    )
     return np.maximum(net, 0.0), np.maximum(-net, 0.0)

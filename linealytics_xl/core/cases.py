@@ -34,8 +34,9 @@ def _plan_one(name: str, data: PlanningData, options: PlanOptions, cycle_time: i
     return CasePlan(name, data, result, tuple(summarize(data, result, cycle_time)))
 
 
-def plan_cases(data: PlanningData, cases: list[Case], options: PlanOptions, *, cycle_time: int = 0,
-               n_jobs: int = 1) -> list[CasePlan]:
+def plan_cases(
+    data: PlanningData, cases: list[Case], options: PlanOptions, *, cycle_time: int = 0, n_jobs: int = 1
+) -> list[CasePlan]:
     """The base plan and one plan per case, in that order (``n_jobs`` > 1 plans them in parallel
     processes; the plans are the same either way)."""
     work = [(BASE, data)] + [(c.name, apply_case(data, c)) for c in cases]
@@ -46,7 +47,14 @@ def plan_cases(data: PlanningData, cases: list[Case], options: PlanOptions, *, c
     return list(Parallel(n_jobs=n_jobs)(delayed(_plan_one)(n, d, options, cycle_time) for n, d in work))
 
 
-_FIGURES = ("wafers", "shortage_bytes", "service_level", "weeks_below_ss", "quarter_ends_below_ss", "capacity_use")
+_FIGURES = (
+    "wafers",
+    "shortage_bytes",
+    "service_level",
+    "weeks_below_ss",
+    "quarter_ends_below_ss",
+    "capacity_use",
+)
 
 
 def whatif_table(plans: list[CasePlan]) -> pd.DataFrame:
@@ -56,9 +64,16 @@ def whatif_table(plans: list[CasePlan]) -> pd.DataFrame:
     for plan in plans:
         for s in plan.summaries:
             b = base[s.product]
-            rows.append([plan.name, s.product, *(float(getattr(s, k)) for k in _FIGURES),
-                         _change(s.wafers, b.wafers, 1e-3), _change(s.shortage_bytes, b.shortage_bytes, 1.0),
-                         _change(s.service_level, b.service_level, 1e-9)])
+            rows.append(
+                [
+                    plan.name,
+                    s.product,
+                    *(float(getattr(s, k)) for k in _FIGURES),
+                    _change(s.wafers, b.wafers, 1e-3),
+                    _change(s.shortage_bytes, b.shortage_bytes, 1.0),
+                    _change(s.service_level, b.service_level, 1e-9),
+                ]
+            )
     return pd.DataFrame(rows, columns=contract.WHATIF.names)
 
 
@@ -79,8 +94,13 @@ def case_findings(plans: list[CasePlan]) -> list[str]:
             closed = b.shortage_bytes - s.shortage_bytes
             if b.shortage_bytes <= 0 or closed <= backlog_tolerance(s.demand_bytes):
                 continue
-            verb = "closes the whole gap" if s.shortage_bytes <= 0 else f"closes {closed / b.shortage_bytes:.0%} of the gap"
-            out.append(f"{plan.name}: {verb} of {s.product} ({closed / 1e9:,.2f} GB of {b.shortage_bytes / 1e9:,.2f} GB) "
-                       f"for {s.wafers - b.wafers:+,.0f} wafers.")
+            verb = (
+                "closes the whole gap"
+                if s.shortage_bytes <= 0
+                else f"closes {closed / b.shortage_bytes:.0%} of the gap"
+            )
+            out.append(
+                f"{plan.name}: {verb} of {s.product} ({closed / 1e9:,.2f} GB of {b.shortage_bytes / 1e9:,.2f} GB) "
+                f"for {s.wafers - b.wafers:+,.0f} wafers."
+            )
     return out
-

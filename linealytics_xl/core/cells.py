@@ -16,7 +16,6 @@ from typing import Any
 
 from .labels import number_from_text
 
-
 _REF = r"\$?([A-Z]{1,3})\$?(\d+)"
 _MAX_RANGE = 100_000  # a SUM over more cells than this is no input row of a planning workbook
 _TERM = re.compile(rf"^(?:{_REF}|SUM\({_REF}:{_REF}\)|(\d+(?:\.\d*)?))$")
@@ -50,8 +49,23 @@ def is_formula(value: Any) -> bool:
 
 
 #: Excel's error values, as openpyxl and xlwings hand them over (text).
-ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+ERROR_VALUES = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+)
 
 
 def is_error_value(value: Any) -> bool:
@@ -91,8 +105,9 @@ class Evaluated:
     problem: str | None = None
 
 
-def evaluate_sum_formula(formula: str, lookup: Callable[[int, int], Any],
-                         at: tuple[int, int] | None = None) -> Evaluated:
+def evaluate_sum_formula(
+    formula: str, lookup: Callable[[int, int], Any], at: tuple[int, int] | None = None
+) -> Evaluated:
     """Value of a formula made only of ``+``/``-`` terms of cells, ``SUM`` ranges and numbers.
 
     ``lookup(row, col)`` (0-based) returns the referenced cell's value, itself possibly such a
@@ -110,7 +125,9 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
     for sign, term in re.findall(r"([+-]?)([^+-]+)", body):
         m = _TERM.match(term)
         if not m:
-            return Evaluated(None, f"the formula {formula} is not a sum of cells, which is all the tool reads")
+            return Evaluated(
+                None, f"the formula {formula} is not a sum of cells, which is all the tool reads"
+            )
         if m.group(1):
             cells = [(int(m.group(2)) - 1, column_index(m.group(1)))]
         elif m.group(3):
@@ -124,8 +141,10 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
         value = float(m.group(7)) if m.group(7) else 0.0
         for r, c in cells:
             if (r, c) in path:
-                return Evaluated(None, f"the formula {formula} refers to itself (circular reference "
-                                       f"through {address(r, c)})")
+                return Evaluated(
+                    None,
+                    f"the formula {formula} refers to itself (circular reference through {address(r, c)})",
+                )
             v = lookup(r, c)
             if is_formula(v):
                 inner = _evaluate(v, lookup, path + ((r, c),))
@@ -135,12 +154,18 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
             if v is None:  # a blank counts as 0, as in Excel
                 continue
             if isinstance(v, str) and not is_error_value(v) and number_from_text(v) is not None:
-                v = number_from_text(v)  # numbers stored as text count, as Excel's + does (warned on their own cell)
+                v = number_from_text(
+                    v
+                )  # numbers stored as text count, as Excel's + does (warned on their own cell)
             if is_error_value(v):
-                return Evaluated(None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}")
+                return Evaluated(
+                    None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}"
+                )
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-                return Evaluated(None, f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)}"
-                                       f" (not a number)")
+                return Evaluated(
+                    None,
+                    f"the formula {formula} refers to {address(r, c)}, which holds {shown(v)} (not a number)",
+                )
             value += float(v)
         total += -value if sign == "-" else value
     return Evaluated(total)

@@ -27,6 +27,7 @@ def table_name(sheet: str) -> str:
     """The Excel Table name of the tool's table on sheet ``sheet`` (``LL_Plan`` -> ``tblLL_Plan``)."""
     return TABLE_PREFIX + sheet
 
+
 #: Excel number format per unit: people read bytes in GB (the cell keeps plain bytes: the three
 #: trailing commas scale the shown number by 1e-9), wafers whole, shares as percentages.
 UNIT_FORMATS = {
@@ -46,7 +47,7 @@ TYPE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "intege
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str                 # text, integer, number, date, datetime, boolean
+    type: str  # text, integer, number, date, datetime, boolean
     unit: str = "—"
     key: bool = False
     nullable: bool = False
@@ -59,7 +60,7 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    name: str                 # the sheet's name (LL_Plan)
+    name: str  # the sheet's name (LL_Plan)
     grain: str
     columns: tuple[Column, ...]
 
@@ -84,55 +85,144 @@ def _cols(*rows: tuple) -> tuple[Column, ...]:
     return tuple(Column(*r) for r in rows)
 
 
-_PRODUCT_WEEK = (("Product", "text", "—", True), ("Quarter", "text"), ("Week", "text"),
-                 ("WeekIndex", "integer", "week", True), ("WeekStart", "date", "—", False, True))
+_PRODUCT_WEEK = (
+    ("Product", "text", "—", True),
+    ("Quarter", "text"),
+    ("Week", "text"),
+    ("WeekIndex", "integer", "week", True),
+    ("WeekStart", "date", "—", False, True),
+)
 
-PLAN = TableSpec("LL_Plan", "product x week", _cols(
-    *_PRODUCT_WEEK,
-    ("DemandBytes", "number", "bytes"), ("Wafers", "number", "wafers"), ("SupplyBytes", "number", "bytes"),
-    ("StockBytes", "number", "bytes"), ("BacklogBytes", "number", "bytes"),
-    ("SafetyStockBytes", "number", "bytes"), ("CapacityWafers", "number", "wafers/week"),
-    ("Utilization", "number", "fraction")))
-RUNS = TableSpec("LL_Runs", "run", _cols(
-    ("RunId", "text", "—", True), ("Time", "datetime"), ("Workbook", "text"), ("InputFingerprint", "text"),
-    ("Settings", "text"), ("Solver", "text"), ("Status", "text"),
-    ("BacklogByteWeeks", "number", "byte-weeks", False, True),
-    ("SafetyStockShortfallBytes", "number", "bytes", False, True), ("Wafers", "number", "wafers", False, True),
-    ("ShortageBytes", "number", "bytes"), ("WallTimeS", "number", "seconds"), ("Warnings", "integer"),
-    ("Version", "text")))
-DATA_QUALITY = TableSpec("LL_DataQuality", "input problem", _cols(
-    ("Severity", "text"), ("Sheet", "text"), ("Cell", "text", "—", False, True), ("Message", "text")))
-FORECAST = TableSpec("LL_Forecast", "product x week", _cols(
-    ("Product", "text", "—", True), ("Week", "text"), ("WeekIndex", "integer", "week", True),
-    ("WeekStart", "date", "—", False, True), ("Model", "text"),
-    *((q, "number", "bytes", False, True) for q in ("P10", "P50", "P90", "Actual"))))
-BACKTEST = TableSpec("LL_Backtest", "product x model x horizon band", _cols(
-    ("Product", "text", "—", True), ("Model", "text", "—", True), ("HorizonWeeks", "text", "—", True),
-    ("WAPE", "number", "fraction", False, True), ("Bias", "number", "fraction", False, True),
-    ("MASE", "number", "ratio", False, True), ("Chosen", "boolean")))
-RISK = TableSpec("LL_Risk", "product x week", _cols(
-    ("Product", "text", "—", True), ("Week", "text"), ("WeekIndex", "integer", "week", True),
-    ("StockoutProbability", "number", "probability"), ("ExpectedShortageBytes", "number", "bytes"),
-    ("FillRate", "number", "fraction"), ("RecommendedSafetyStockBytes", "number", "bytes"),
-    ("SafetyStockBytes", "number", "bytes")))
-INSIGHTS = TableSpec("LL_Insights", "finding", _cols(
-    ("Rank", "integer", "—", True), ("Product", "text", "—", False, True), ("Kind", "text"), ("Message", "text"),
-    ("Value", "number", "varies", False, True)))
-ALERTS = TableSpec("LL_Alerts", "alert", _cols(
-    ("AlertId", "text", "—", True), ("Severity", "text"), ("Type", "text"), ("Product", "text", "—", False, True),
-    ("Week", "text", "—", False, True), ("Value", "number", "varies", False, True),
-    ("Threshold", "number", "varies", False, True), ("Message", "text"), ("FirstSeen", "datetime"),
-    ("LastSeen", "datetime"), ("Status", "text"), ("Notified", "datetime", "—", False, True)))
+PLAN = TableSpec(
+    "LL_Plan",
+    "product x week",
+    _cols(
+        *_PRODUCT_WEEK,
+        ("DemandBytes", "number", "bytes"),
+        ("Wafers", "number", "wafers"),
+        ("SupplyBytes", "number", "bytes"),
+        ("StockBytes", "number", "bytes"),
+        ("BacklogBytes", "number", "bytes"),
+        ("SafetyStockBytes", "number", "bytes"),
+        ("CapacityWafers", "number", "wafers/week"),
+        ("Utilization", "number", "fraction"),
+    ),
+)
+RUNS = TableSpec(
+    "LL_Runs",
+    "run",
+    _cols(
+        ("RunId", "text", "—", True),
+        ("Time", "datetime"),
+        ("Workbook", "text"),
+        ("InputFingerprint", "text"),
+        ("Settings", "text"),
+        ("Solver", "text"),
+        ("Status", "text"),
+        ("BacklogByteWeeks", "number", "byte-weeks", False, True),
+        ("SafetyStockShortfallBytes", "number", "bytes", False, True),
+        ("Wafers", "number", "wafers", False, True),
+        ("ShortageBytes", "number", "bytes"),
+        ("WallTimeS", "number", "seconds"),
+        ("Warnings", "integer"),
+        ("Version", "text"),
+    ),
+)
+DATA_QUALITY = TableSpec(
+    "LL_DataQuality",
+    "input problem",
+    _cols(("Severity", "text"), ("Sheet", "text"), ("Cell", "text", "—", False, True), ("Message", "text")),
+)
+FORECAST = TableSpec(
+    "LL_Forecast",
+    "product x week",
+    _cols(
+        ("Product", "text", "—", True),
+        ("Week", "text"),
+        ("WeekIndex", "integer", "week", True),
+        ("WeekStart", "date", "—", False, True),
+        ("Model", "text"),
+        *((q, "number", "bytes", False, True) for q in ("P10", "P50", "P90", "Actual")),
+    ),
+)
+BACKTEST = TableSpec(
+    "LL_Backtest",
+    "product x model x horizon band",
+    _cols(
+        ("Product", "text", "—", True),
+        ("Model", "text", "—", True),
+        ("HorizonWeeks", "text", "—", True),
+        ("WAPE", "number", "fraction", False, True),
+        ("Bias", "number", "fraction", False, True),
+        ("MASE", "number", "ratio", False, True),
+        ("Chosen", "boolean"),
+    ),
+)
+RISK = TableSpec(
+    "LL_Risk",
+    "product x week",
+    _cols(
+        ("Product", "text", "—", True),
+        ("Week", "text"),
+        ("WeekIndex", "integer", "week", True),
+        ("StockoutProbability", "number", "probability"),
+        ("ExpectedShortageBytes", "number", "bytes"),
+        ("FillRate", "number", "fraction"),
+        ("RecommendedSafetyStockBytes", "number", "bytes"),
+        ("SafetyStockBytes", "number", "bytes"),
+    ),
+)
+INSIGHTS = TableSpec(
+    "LL_Insights",
+    "finding",
+    _cols(
+        ("Rank", "integer", "—", True),
+        ("Product", "text", "—", False, True),
+        ("Kind", "text"),
+        ("Message", "text"),
+        ("Value", "number", "varies", False, True),
+    ),
+)
+ALERTS = TableSpec(
+    "LL_Alerts",
+    "alert",
+    _cols(
+        ("AlertId", "text", "—", True),
+        ("Severity", "text"),
+        ("Type", "text"),
+        ("Product", "text", "—", False, True),
+        ("Week", "text", "—", False, True),
+        ("Value", "number", "varies", False, True),
+        ("Threshold", "number", "varies", False, True),
+        ("Message", "text"),
+        ("FirstSeen", "datetime"),
+        ("LastSeen", "datetime"),
+        ("Status", "text"),
+        ("Notified", "datetime", "—", False, True),
+    ),
+)
 
-WHATIF = TableSpec("LL_WhatIf", "case x product", _cols(
-    ("Case", "text", "—", True), ("Product", "text", "—", True), ("Wafers", "number", "wafers"),
-    ("ShortageBytes", "number", "bytes"), ("ServiceLevel", "number", "fraction"),
-    ("WeeksBelowSafetyStock", "integer"), ("QuarterEndsBelowSafetyStock", "integer"),
-    ("CapacityUse", "number", "fraction"), ("WafersChange", "number", "wafers"),
-    ("ShortageChangeBytes", "number", "bytes"), ("ServiceLevelChange", "number", "fraction")))
+WHATIF = TableSpec(
+    "LL_WhatIf",
+    "case x product",
+    _cols(
+        ("Case", "text", "—", True),
+        ("Product", "text", "—", True),
+        ("Wafers", "number", "wafers"),
+        ("ShortageBytes", "number", "bytes"),
+        ("ServiceLevel", "number", "fraction"),
+        ("WeeksBelowSafetyStock", "integer"),
+        ("QuarterEndsBelowSafetyStock", "integer"),
+        ("CapacityUse", "number", "fraction"),
+        ("WafersChange", "number", "wafers"),
+        ("ShortageChangeBytes", "number", "bytes"),
+        ("ServiceLevelChange", "number", "fraction"),
+    ),
+)
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (PLAN, RUNS, DATA_QUALITY, FORECAST, BACKTEST, RISK,
-                                                     INSIGHTS, ALERTS, WHATIF)}
+TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (PLAN, RUNS, DATA_QUALITY, FORECAST, BACKTEST, RISK, INSIGHTS, ALERTS, WHATIF)
+}
 
 
 def number_formats(table: str, columns: list[str]) -> list[str]:

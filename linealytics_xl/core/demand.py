@@ -34,13 +34,13 @@ ORIGINS = 8  # backtest origins: enough errors for calibrated scenarios (4 gives
 
 @dataclass
 class DemandView:
-    plan_demand: np.ndarray                 # [P, T] bytes the optimiser plans on
-    base: np.ndarray                        # [P, T] P50 demand (workbook or forecast)
-    scenarios: np.ndarray | None            # [S, P, T]
+    plan_demand: np.ndarray  # [P, T] bytes the optimiser plans on
+    base: np.ndarray  # [P, T] P50 demand (workbook or forecast)
+    scenarios: np.ndarray | None  # [S, P, T]
     forecast: ForecastResult | None
-    beyond: np.ndarray | None               # [P, H] forecast past the last week (workbook mode)
-    beyond_band: np.ndarray | None          # [2, P, H] its P10 and P90 (see ``horizon_band``)
-    history_end: int                        # weeks 0..history_end-1 are history
+    beyond: np.ndarray | None  # [P, H] forecast past the last week (workbook mode)
+    beyond_band: np.ndarray | None  # [2, P, H] its P10 and P90 (see ``horizon_band``)
+    history_end: int  # weeks 0..history_end-1 are history
     model_by_product: dict[str, str]
 
 
@@ -58,10 +58,20 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
         need = max(_make(m).min_history for m in models.values())
         origins = min(ORIGINS, (T - need - h) // step + 1)
         if origins >= 2:
-            return forecast(history, cal, horizon=h, seed=settings.seed, models=models, origins=origins,
-                            step=step, products=list(data.products))
-    raise ValueError(f"{T} weeks of demand are too few to backtest a {h}-week forecast "
-                     f"(at least {2 * 26 + step + h} are needed); set forecast to FALSE or a shorter horizon_weeks")
+            return forecast(
+                history,
+                cal,
+                horizon=h,
+                seed=settings.seed,
+                models=models,
+                origins=origins,
+                step=step,
+                products=list(data.products),
+            )
+    raise ValueError(
+        f"{T} weeks of demand are too few to backtest a {h}-week forecast "
+        f"(at least {2 * 26 + step + h} are needed); set forecast to FALSE or a shorter horizon_weeks"
+    )
 
 
 def _short_history_models(seed: int):
@@ -92,8 +102,10 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
     if settings.demand_source == "forecast":
         hist_end = settings.history_end_week or T
         if not settings.horizon_weeks < hist_end <= T:
-            raise ValueError(f"history_end_week must lie between horizon_weeks+1 ({settings.horizon_weeks + 1}) "
-                             f"and the number of weeks ({T}); found {hist_end}")
+            raise ValueError(
+                f"history_end_week must lie between horizon_weeks+1 ({settings.horizon_weeks + 1}) "
+                f"and the number of weeks ({T}); found {hist_end}"
+            )
     if settings.forecast or settings.demand_source == "forecast":
         result = _fit(data, data.demand[:, :hist_end], settings)
         future = T - hist_end
@@ -101,8 +113,9 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
             base[:, hist_end:] = _predict_chosen(result, future)
         else:
             beyond = _predict_chosen(result, settings.horizon_weeks)
-            beyond_band = horizon_band(beyond, result.errors(relative=True), n=settings.scenarios,
-                                       seed=settings.seed)
+            beyond_band = horizon_band(
+                beyond, result.errors(relative=True), n=settings.scenarios, seed=settings.seed
+            )
     scen = None
     if settings.simulate and result is not None:
         # scenarios cover the planned weeks; in forecast mode the history is known (no spread)
@@ -113,8 +126,15 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
             # nothing about it, only its spread does.  Centre the errors so P50 stays on it.
             errors = errors - errors.mean(axis=0, keepdims=True)
         future = base[:, hist_end:] if hist_end < T else base
-        s = bootstrap_scenarios(future, errors, n=settings.scenarios, block=min(13, errors.shape[2]),
-                                seed=settings.seed, extend=True, dtype=dtype)
+        s = bootstrap_scenarios(
+            future,
+            errors,
+            n=settings.scenarios,
+            block=min(13, errors.shape[2]),
+            seed=settings.seed,
+            extend=True,
+            dtype=dtype,
+        )
         if hist_end < T:
             known = np.broadcast_to(base[:, :hist_end].astype(dtype), (s.shape[0], data.n_products, hist_end))
             s = np.concatenate([known, s], axis=2)
@@ -162,25 +182,32 @@ def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
     models = np.array([view.model_by_product.get(p, "") for p in data.products], dtype=object)
     source = np.where(np.arange(T) < view.history_end, "workbook", "")
     week_model = np.where(source[None, :] == "workbook", "workbook", models[:, None])
-    frame = pd.DataFrame({
-        **product_week_keys(data),
-        "Model": week_model.reshape(-1),
-        "P10": q[0].reshape(-1).astype(float), "P50": q[1].reshape(-1).astype(float),
-        "P90": q[2].reshape(-1).astype(float),
-        "Actual": data.demand.reshape(-1),
-    })
+    frame = pd.DataFrame(
+        {
+            **product_week_keys(data),
+            "Model": week_model.reshape(-1),
+            "P10": q[0].reshape(-1).astype(float),
+            "P50": q[1].reshape(-1).astype(float),
+            "P90": q[2].reshape(-1).astype(float),
+            "Actual": data.demand.reshape(-1),
+        }
+    )
     if view.beyond is not None:
         H = view.beyond.shape[1]
         band = view.beyond_band if view.beyond_band is not None else np.stack([view.beyond] * 2)
-        extra = pd.DataFrame({
-            "Product": np.repeat(np.array(data.products, dtype=object), H),
-            "Week": np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
-            "WeekIndex": np.tile(np.arange(T + 1, T + H + 1), P),
-            "WeekStart": pd.to_datetime(pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")),
-            "Model": np.repeat(models, H),
-            "P10": band[0].reshape(-1), "P50": view.beyond.reshape(-1), "P90": band[1].reshape(-1),
-            "Actual": np.nan,
-        })
+        extra = pd.DataFrame(
+            {
+                "Product": np.repeat(np.array(data.products, dtype=object), H),
+                "Week": np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
+                "WeekIndex": np.tile(np.arange(T + 1, T + H + 1), P),
+                "WeekStart": pd.to_datetime(pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")),
+                "Model": np.repeat(models, H),
+                "P10": band[0].reshape(-1),
+                "P50": view.beyond.reshape(-1),
+                "P90": band[1].reshape(-1),
+                "Actual": np.nan,
+            }
+        )
         frame = pd.concat([frame, extra], ignore_index=True)
     return frame[FORECAST_COLUMNS]
 

@@ -43,12 +43,28 @@ import numpy as np
 
 from .model import PlanningData, WeekAxis
 
-EXCEL_ERRORS = frozenset({
-    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!",
-})
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+    }
+)
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 for every serial after Excel's 1900-02-29
-MAX_SPILL_ROWS = 1_048_575        # a sheet's rows minus the formula's own header row
+MAX_SPILL_ROWS = 1_048_575  # a sheet's rows minus the formula's own header row
 MAX_SPILL_COLUMNS = 16_384
 
 
@@ -111,7 +127,11 @@ def describe(v: Any) -> str:
     if isinstance(v, (bool, np.bool_)):
         return "TRUE" if v else "FALSE"
     if isinstance(v, datetime):
-        return f"the date {v.date().isoformat()}" if v.time() == datetime.min.time() else f"the date {v.isoformat(' ')}"
+        return (
+            f"the date {v.date().isoformat()}"
+            if v.time() == datetime.min.time()
+            else f"the date {v.isoformat(' ')}"
+        )
     if isinstance(v, date):
         return f"the date {v.isoformat()}"
     if isinstance(v, str):
@@ -156,11 +176,15 @@ class Rule:
     minimum_exclusive: bool = False
     maximum: float | None = None
     maximum_exclusive: bool = False
-    blank: float | None = None      # value of an empty cell; None makes an empty cell an error
+    blank: float | None = None  # value of an empty cell; None makes an empty cell an error
     integer: bool = False
 
     def words(self, single: bool = False) -> str:
-        kind = ("a whole number" if single else "whole numbers") if self.integer else ("a number" if single else "numbers")
+        kind = (
+            ("a whole number" if single else "whole numbers")
+            if self.integer
+            else ("a number" if single else "numbers")
+        )
         parts = []
         if self.minimum is not None:
             parts.append(f"{'>' if self.minimum_exclusive else '>='} {self.minimum:g}")
@@ -260,12 +284,15 @@ def product_table(value: Any, name: str, rule: Rule = NONNEGATIVE_BLANK_ZERO) ->
     else:
         values = _convert(rows, ndim, name, rule, col_offset=1 if named else 0)
     if not named:
-        labels = tuple(f"Product {i + 1}" for i in range(values.shape[0])) if values.shape[0] > 1 else ("Product",)
+        labels = (
+            tuple(f"Product {i + 1}" for i in range(values.shape[0])) if values.shape[0] > 1 else ("Product",)
+        )
     return Table(values, labels, named)
 
 
-def per_product(value: Any, name: str, n_products: int, rule: Rule = NONNEGATIVE,
-                default: float | None = None) -> np.ndarray:
+def per_product(
+    value: Any, name: str, n_products: int, rule: Rule = NONNEGATIVE, default: float | None = None
+) -> np.ndarray:
     """``[P]``: one value for every product, or one per product (a row or column of ``P``)."""
     if value is None and default is not None:
         return np.full(n_products, float(default))
@@ -281,12 +308,19 @@ def per_product(value: Any, name: str, n_products: int, rule: Rule = NONNEGATIVE
         return np.full(n_products, flat[0])
     if min(a.shape) == 1 and flat.size == n_products:
         return flat.copy()
-    raise ArgumentError(f"{name} must be one value or one per product ({n_products}); "
-                        f"found {_shape_words(a.shape, ndim)}")
+    raise ArgumentError(
+        f"{name} must be one value or one per product ({n_products}); found {_shape_words(a.shape, ndim)}"
+    )
 
 
-def per_product_week(value: Any, name: str, n_products: int, n_weeks: int, rule: Rule = NONNEGATIVE,
-                     default: float | None = None) -> np.ndarray:
+def per_product_week(
+    value: Any,
+    name: str,
+    n_products: int,
+    n_weeks: int,
+    rule: Rule = NONNEGATIVE,
+    default: float | None = None,
+) -> np.ndarray:
     """``[P, T]`` from one value, one per product, one per week or a full products x weeks range.
 
     A single row or column (either way round: Excel does not say which) is one value per product
@@ -316,8 +350,10 @@ def per_product_week(value: Any, name: str, n_products: int, n_weeks: int, rule:
             return np.repeat(flat[:, None], T, axis=1)
         if flat.size == T:
             return np.repeat(flat[None, :], P, axis=0)
-    raise ArgumentError(f"{name} must be one value, one per product ({P}), one per week ({T}) or "
-                        f"{P} row(s) x {T} column(s); found {_shape_words(a.shape, ndim)}")
+    raise ArgumentError(
+        f"{name} must be one value, one per product ({P}), one per week ({T}) or "
+        f"{P} row(s) x {T} column(s); found {_shape_words(a.shape, ndim)}"
+    )
 
 
 def _shape_words(shape: tuple[int, ...], ndim: int) -> str:
@@ -331,8 +367,14 @@ def _shape_words(shape: tuple[int, ...], ndim: int) -> str:
 # Scalars: integers, probabilities, dates, text
 
 
-def integer(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None,
-            default: int | None = None) -> int:
+def integer(
+    value: Any,
+    name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    default: int | None = None,
+) -> int:
     """One whole number (``13`` or ``13.0``); ``default`` when omitted."""
     if is_blank(value) and default is not None:
         return default
@@ -372,8 +414,9 @@ def probabilities(value: Any, name: str) -> tuple[float, ...]:
     for r, c, v in cells:
         x = rule.check(v)
         if x is None:
-            raise ArgumentError(f"{name} must be probabilities between 0 and 1 such as 0.1 or 0.9 "
-                                f"({_found(v, r, c, ndim)})")
+            raise ArgumentError(
+                f"{name} must be probabilities between 0 and 1 such as 0.1 or 0.9 ({_found(v, r, c, ndim)})"
+            )
         out.append(x)
     return tuple(sorted(set(out)))
 
@@ -387,8 +430,10 @@ def excel_date(value: Any, name: str) -> date:
     if is_number(value):
         serial = float(value)
         if not math.isfinite(serial) or serial < 61 or serial >= 2958466:
-            raise ArgumentError(f"{name} must be a date (a serial number from 61, i.e. 1900-03-01, "
-                                f"to 2958465), found {describe(value)}")
+            raise ArgumentError(
+                f"{name} must be a date (a serial number from 61, i.e. 1900-03-01, "
+                f"to 2958465), found {describe(value)}"
+            )
         return EXCEL_EPOCH + timedelta(days=int(serial))
     if isinstance(value, str):
         s = value.strip()
@@ -397,8 +442,10 @@ def excel_date(value: Any, name: str) -> date:
                 return datetime.strptime(s[:19] if "T" in s else s, fmt).date()
             except ValueError:
                 pass
-    raise ArgumentError(f"{name} must be a date (a date cell, a serial number or text such as "
-                        f"2025-03-03), found {describe(value)}")
+    raise ArgumentError(
+        f"{name} must be a date (a date cell, a serial number or text such as "
+        f"2025-03-03), found {describe(value)}"
+    )
 
 
 def text(value: Any, name: str, choices: Sequence[str] | None = None, default: str | None = None) -> str:
@@ -420,8 +467,9 @@ def _key(name: Any) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
-def options(value: Any, name: str, known: Mapping[str, Callable[[Any, str], Any]],
-            words: Iterable[str] = ()) -> tuple[dict[str, Any], tuple[str, ...]]:
+def options(
+    value: Any, name: str, known: Mapping[str, Callable[[Any, str], Any]], words: Iterable[str] = ()
+) -> tuple[dict[str, Any], tuple[str, ...]]:
     """``(values, words)`` from name/value pairs and bare words.
 
     Accepted shapes: omitted; text ``"stock, backlog; cycle_time_weeks=2"`` (items separated by
@@ -458,12 +506,16 @@ def options(value: Any, name: str, known: Mapping[str, Callable[[Any, str], Any]
         if k in known:
             raise ArgumentError(f"{name}: option {k!r} needs a value, e.g. {k}=...")
         listed = ", ".join(sorted(allowed)) if allowed else "none"
-        raise ArgumentError(f"{name}: unknown word {w.strip()!r}{at} (switches: {listed}; "
-                            f"options: {', '.join(sorted(known))})")
+        raise ArgumentError(
+            f"{name}: unknown word {w.strip()!r}{at} (switches: {listed}; "
+            f"options: {', '.join(sorted(known))})"
+        )
 
     def item(s: Any, at: str) -> None:
         if not isinstance(s, str) or is_error(s):
-            raise ArgumentError(f"{name}: expected text such as 'stock' or 'name=value'{at}, found {describe(s)}")
+            raise ArgumentError(
+                f"{name}: expected text such as 'stock' or 'name=value'{at}, found {describe(s)}"
+            )
         for part in _split(s):
             if "=" in part:
                 k, v = part.split("=", 1)
@@ -482,10 +534,17 @@ def options(value: Any, name: str, known: Mapping[str, Callable[[Any, str], Any]
             if is_blank(k) and is_blank(v):
                 continue
             if is_blank(k) or not isinstance(k, str):
-                raise ArgumentError(f"{name}: expected an option name in row {r + 1}, column 1, found {describe(k)}")
+                raise ArgumentError(
+                    f"{name}: expected an option name in row {r + 1}, column 1, found {describe(k)}"
+                )
             put(k, v, f" in row {r + 1}")
-    elif ndim == 1 and len(rows[0]) == 2 and isinstance(rows[0][0], str) and _key(rows[0][0]) in known \
-            and "=" not in rows[0][0]:
+    elif (
+        ndim == 1
+        and len(rows[0]) == 2
+        and isinstance(rows[0][0], str)
+        and _key(rows[0][0]) in known
+        and "=" not in rows[0][0]
+    ):
         put(rows[0][0], rows[0][1], "")
     elif ndim == 1 or (rows and min(len(rows), len(rows[0])) == 1):
         flat = [v for row in rows for v in row]
@@ -493,8 +552,10 @@ def options(value: Any, name: str, known: Mapping[str, Callable[[Any, str], Any]
             if not is_blank(v):
                 item(v, f" at position {i + 1}")
     else:
-        raise ArgumentError(f"{name} must be text such as \"stock, backlog\" or a two-column range of "
-                            f"names and values; found {len(rows)} row(s) x {len(rows[0]) if rows else 0} column(s)")
+        raise ArgumentError(
+            f'{name} must be text such as "stock, backlog" or a two-column range of '
+            f"names and values; found {len(rows)} row(s) x {len(rows[0]) if rows else 0} column(s)"
+        )
     return values, tuple(found_words)
 
 
@@ -517,6 +578,7 @@ def _scalar_text(s: str) -> Any:
 
 # converters for `options`
 
+
 def opt_integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[Any, str], int]:
     return lambda v, label: integer(v, label, minimum=minimum, maximum=maximum)
 
@@ -537,7 +599,9 @@ def opt_date() -> Callable[[Any, str], date]:
 # Planning data from worksheet-function arguments
 
 
-def week_labels(n_weeks: int, start: date | None = None, *, offset: int = 0, future: bool = False) -> list[str]:
+def week_labels(
+    n_weeks: int, start: date | None = None, *, offset: int = 0, future: bool = False
+) -> list[str]:
     """Header labels of week columns: ``Week 1`` ... (``Week +1`` ... for forecasts), or the
     weeks' start dates as ``yyyy-mm-dd`` text when ``start`` (the first week's start) is given."""
     if start is not None:
@@ -563,8 +627,13 @@ def safety_stock_by_quarter(value: Any, name: str, P: int, T: int, week_quarter:
         return np.zeros((P, Q))
     rows, ndim = as_grid(value, name)
     rows = trim(rows)
-    if ndim == 2 and rows and len(rows) == P and len(rows[0]) == Q + (1 if _label_column(rows, 2) else 0) \
-            and Q != T:
+    if (
+        ndim == 2
+        and rows
+        and len(rows) == P
+        and len(rows[0]) == Q + (1 if _label_column(rows, 2) else 0)
+        and Q != T
+    ):
         return per_product_week(value, name, P, Q, NONNEGATIVE_BLANK_ZERO)
     if ndim == 1 and P == 1 and rows and len(rows[0]) == Q and Q != T:
         return per_product_week(value, name, 1, Q, NONNEGATIVE_BLANK_ZERO)
@@ -573,14 +642,25 @@ def safety_stock_by_quarter(value: Any, name: str, P: int, T: int, week_quarter:
     except ArgumentError as exc:
         if "must be one value" not in str(exc):
             raise
-        raise ArgumentError(str(exc).replace(" or ", f", {P} row(s) x {Q} quarter column(s) or ", 1)) from None
+        raise ArgumentError(
+            str(exc).replace(" or ", f", {P} row(s) x {Q} quarter column(s) or ", 1)
+        ) from None
     return weekly[:, ends]
 
 
-def planning_data(demand: Table, yields: np.ndarray, density: np.ndarray, capacity: np.ndarray,
-                  initial_stock: np.ndarray, safety_stock: np.ndarray, week_quarter: np.ndarray,
-                  quarters: Sequence[str], *, total_capacity: float | None = None,
-                  start: date | None = None) -> PlanningData:
+def planning_data(
+    demand: Table,
+    yields: np.ndarray,
+    density: np.ndarray,
+    capacity: np.ndarray,
+    initial_stock: np.ndarray,
+    safety_stock: np.ndarray,
+    week_quarter: np.ndarray,
+    quarters: Sequence[str],
+    *,
+    total_capacity: float | None = None,
+    start: date | None = None,
+) -> PlanningData:
     """A `PlanningData` for a plan asked for by a worksheet function (arrays already checked).
 
     Quarters are consecutive blocks of weeks; the quarterly demand is the weekly demand summed
@@ -598,21 +678,33 @@ def planning_data(demand: Table, yields: np.ndarray, density: np.ndarray, capaci
     total = first.sum()
     ratios = first / total if total > 0 else np.full(first.size, 1.0 / max(first.size, 1))
     return PlanningData(
-        products=demand.labels, weeks=weeks, quarters=tuple(quarters), week_quarter=week_quarter,
-        quarterly_demand=qdemand, week_ratios=ratios, demand=demand.values.copy(), yields=yields,
-        density=density, capacity=capacity,
+        products=demand.labels,
+        weeks=weeks,
+        quarters=tuple(quarters),
+        week_quarter=week_quarter,
+        quarterly_demand=qdemand,
+        week_ratios=ratios,
+        demand=demand.values.copy(),
+        yields=yields,
+        density=density,
+        capacity=capacity,
         total_capacity=np.full(T, np.inf if total_capacity is None else float(total_capacity)),
-        initial_stock=initial_stock, wos=np.zeros((P, Q)), safety_stock=safety_stock,
+        initial_stock=initial_stock,
+        wos=np.zeros((P, Q)),
+        safety_stock=safety_stock,
     )
 
 
 def check_same_products(table: Table, other: Table, name: str) -> None:
     if other.n_products != table.n_products:
-        raise ArgumentError(f"{name} has {other.n_products} product row(s) but the first argument has "
-                            f"{table.n_products}")
+        raise ArgumentError(
+            f"{name} has {other.n_products} product row(s) but the first argument has {table.n_products}"
+        )
     if table.named and other.named and other.labels != table.labels:
-        raise ArgumentError(f"{name} names products {', '.join(other.labels)}; expected "
-                            f"{', '.join(table.labels)} in that order")
+        raise ArgumentError(
+            f"{name} names products {', '.join(other.labels)}; expected "
+            f"{', '.join(table.labels)} in that order"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -656,7 +748,7 @@ def block(labels: Sequence[Sequence[Any]], values: np.ndarray) -> list[list[Any]
 # LL_PLAN's request
 
 
-PLAN_ROWS = ("supply", "stock", "backlog")   # extra output rows a planner can switch on
+PLAN_ROWS = ("supply", "stock", "backlog")  # extra output rows a planner can switch on
 PLAN_OPTIONS: dict[str, Callable[[Any, str], Any]] = {
     # the same names and limits as the Settings sheet
     "solver": opt_text(("auto", "cbc", "highs")),
@@ -670,20 +762,33 @@ PLAN_OPTIONS: dict[str, Callable[[Any, str], Any]] = {
     "total_capacity": opt_number(),
     "start": opt_date(),
 }
-SETTINGS_OPTIONS = ("solver", "cycle_time_weeks", "lot_size_wafers", "band_low_bytes", "band_high_bytes",
-                    "solver_time_limit_s")
+SETTINGS_OPTIONS = (
+    "solver",
+    "cycle_time_weeks",
+    "lot_size_wafers",
+    "band_low_bytes",
+    "band_high_bytes",
+    "solver_time_limit_s",
+)
 
 
 @dataclass
 class PlanRequest:
     data: PlanningData
-    options: Any                  # optimize.PlanOptions
-    rows: tuple[str, ...]         # extra output rows asked for, in PLAN_ROWS order
+    options: Any  # optimize.PlanOptions
+    rows: tuple[str, ...]  # extra output rows asked for, in PLAN_ROWS order
     start: date | None
 
 
-def plan_request(demand: Any, yields: Any, density: Any, capacity: Any, initial_stock: Any = None,
-                 safety_stock: Any = None, options_value: Any = None) -> PlanRequest:
+def plan_request(
+    demand: Any,
+    yields: Any,
+    density: Any,
+    capacity: Any,
+    initial_stock: Any = None,
+    safety_stock: Any = None,
+    options_value: Any = None,
+) -> PlanRequest:
     """Everything LL_PLAN needs, from its arguments as Excel passes them."""
     from pydantic import ValidationError
 
@@ -703,12 +808,27 @@ def plan_request(demand: Any, yields: Any, density: Any, capacity: Any, initial_
     except ValidationError as exc:
         err = exc.errors()[0]
         key = str(err["loc"][0]) if err["loc"] else "options"
-        raise ArgumentError(f"options: {key} {err['msg'].lower()} (found {describe(opts.get(key))})") from None
-    if settings.band_low_bytes is not None and settings.band_high_bytes is not None \
-            and settings.band_low_bytes > settings.band_high_bytes:
+        raise ArgumentError(
+            f"options: {key} {err['msg'].lower()} (found {describe(opts.get(key))})"
+        ) from None
+    if (
+        settings.band_low_bytes is not None
+        and settings.band_high_bytes is not None
+        and settings.band_low_bytes > settings.band_high_bytes
+    ):
         raise ArgumentError("options: band_low_bytes must not exceed band_high_bytes")
     plan_options = settings.plan_options()
-    data = planning_data(table, y, rho, cap, init, sst, week_quarter, quarters,
-                         total_capacity=opts.get("total_capacity"), start=opts.get("start"))
+    data = planning_data(
+        table,
+        y,
+        rho,
+        cap,
+        init,
+        sst,
+        week_quarter,
+        quarters,
+        total_capacity=opts.get("total_capacity"),
+        start=opts.get("start"),
+    )
     ordered = tuple(r for r in PLAN_ROWS if r in rows)
     return PlanRequest(data, plan_options, ordered, opts.get("start"))

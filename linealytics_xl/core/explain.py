@@ -23,7 +23,14 @@ from .kpis import AT_CAPACITY, SERVED_TOL_BYTES, backlog_tolerance, product_kpis
 from .model import PlanningData
 from .optimize import PlanResult
 
-__all__ = ["AT_CAPACITY", "SERVED_TOL_BYTES", "ProductSummary", "at_capacity", "backlog_tolerance", "summarize"]
+__all__ = [
+    "AT_CAPACITY",
+    "SERVED_TOL_BYTES",
+    "ProductSummary",
+    "at_capacity",
+    "backlog_tolerance",
+    "summarize",
+]
 
 
 @dataclass(frozen=True)
@@ -32,17 +39,17 @@ class ProductSummary:
     demand_bytes: float
     supply_bytes: float
     wafers: float
-    shortage_bytes: float            # unserved at the end of the horizon
-    shortage_share: float            # of total demand
-    service_level: float             # KPI service_level (core.kpis)
+    shortage_bytes: float  # unserved at the end of the horizon
+    shortage_share: float  # of total demand
+    service_level: float  # KPI service_level (core.kpis)
     weeks_with_backlog: int
-    quarter_ends_below_ss: int       # KPI quarter_ends_below_ss
-    weeks_below_ss: int              # KPI weeks_below_ss
-    capacity_use: float              # wafers / capacity over the horizon
+    quarter_ends_below_ss: int  # KPI quarter_ends_below_ss
+    weeks_below_ss: int  # KPI weeks_below_ss
+    capacity_use: float  # wafers / capacity over the horizon
     weeks_at_capacity: int
-    binding: str                     # "product capacity", "total capacity", "ramp limit", "" (none)
-    first_backlog_week: int | None   # 0-based
-    extra_wafers_per_week: float     # uniform capacity increase that closes all backlog
+    binding: str  # "product capacity", "total capacity", "ramp limit", "" (none)
+    first_backlog_week: int | None  # 0-based
+    extra_wafers_per_week: float  # uniform capacity increase that closes all backlog
     message: str
 
 
@@ -51,7 +58,8 @@ def at_capacity(data: PlanningData, result: PlanResult) -> tuple[np.ndarray, np.
     cap = data.capacity
     prod = result.wafers >= cap * (1 - AT_CAPACITY) - 1e-9
     total = np.isfinite(data.total_capacity) & (
-        result.wafers.sum(axis=0) >= data.total_capacity * (1 - AT_CAPACITY) - 1e-9)
+        result.wafers.sum(axis=0) >= data.total_capacity * (1 - AT_CAPACITY) - 1e-9
+    )
     return prod & (cap > 0), total
 
 
@@ -64,8 +72,9 @@ def ramp_steps(result: PlanResult) -> np.ndarray:
     return (steps >= N * (1 - AT_CAPACITY) - 1e-9).sum(axis=1)
 
 
-def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
-              demand: np.ndarray | None = None) -> list[ProductSummary]:
+def summarize(
+    data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0, demand: np.ndarray | None = None
+) -> list[ProductSummary]:
     prod_full, total_full = at_capacity(data, result)
     ends = data.quarter_end_weeks()
     quarter_end = np.zeros(data.n_weeks, dtype=bool)
@@ -78,8 +87,9 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
     for p, name in enumerate(data.products):
         demand_p = float(demand[p].sum())
         backlog = result.backlog[p]
-        k = product_kpis(demand[p], backlog, result.stock[p], safety[p], result.wafers[p], data.capacity[p],
-                         quarter_end)
+        k = product_kpis(
+            demand[p], backlog, result.stock[p], safety[p], result.wafers[p], data.capacity[p], quarter_end
+        )
         shortage = k["shortage_bytes"]
         weeks_backlog = int(k["weeks_with_backlog"])
         lag = cycle_time_weeks
@@ -98,34 +108,64 @@ def summarize(data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0,
             binding = "product capacity" if weeks_p >= weeks_t else "total capacity"
             if at_ramp[p] > max(weeks_p, weeks_t):
                 binding = "ramp limit"
-        msg = _message(data, name, demand_p, shortage, weeks_backlog, first, binding, extra, int(prod_full[p].sum()),
-                       int(at_ramp[p]), result.ramp_wafers)
-        out.append(ProductSummary(
-            product=name, demand_bytes=demand_p, supply_bytes=float(result.supply[p].sum()),
-            wafers=float(result.wafers[p].sum()), shortage_bytes=shortage,
-            shortage_share=shortage / demand_p if demand_p > 0 else 0.0, service_level=k["service_level"],
-            weeks_with_backlog=weeks_backlog, quarter_ends_below_ss=int(k["quarter_ends_below_ss"]),
-            weeks_below_ss=int(k["weeks_below_ss"]), capacity_use=k["capacity_use"],
-            weeks_at_capacity=int(prod_full[p].sum()),
-            binding=binding, first_backlog_week=first, extra_wafers_per_week=extra, message=msg,
-        ))
+        msg = _message(
+            data,
+            name,
+            demand_p,
+            shortage,
+            weeks_backlog,
+            first,
+            binding,
+            extra,
+            int(prod_full[p].sum()),
+            int(at_ramp[p]),
+            result.ramp_wafers,
+        )
+        out.append(
+            ProductSummary(
+                product=name,
+                demand_bytes=demand_p,
+                supply_bytes=float(result.supply[p].sum()),
+                wafers=float(result.wafers[p].sum()),
+                shortage_bytes=shortage,
+                shortage_share=shortage / demand_p if demand_p > 0 else 0.0,
+                service_level=k["service_level"],
+                weeks_with_backlog=weeks_backlog,
+                quarter_ends_below_ss=int(k["quarter_ends_below_ss"]),
+                weeks_below_ss=int(k["weeks_below_ss"]),
+                capacity_use=k["capacity_use"],
+                weeks_at_capacity=int(prod_full[p].sum()),
+                binding=binding,
+                first_backlog_week=first,
+                extra_wafers_per_week=extra,
+                message=msg,
+            )
+        )
     return out
 
 
-def _message(data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full,
-             steps_at_ramp=0, ramp=None) -> str:
+def _message(
+    data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full, steps_at_ramp=0, ramp=None
+) -> str:
     if not weeks_backlog:
         return f"{name}: all demand served on time."
     w = data.weeks
     where = f"{w.labels[first]} {w.quarters[first]}" if first is not None else ""
     if binding == "ramp limit":
-        fix = (f"starts change by the full {ramp:,.0f} wafers in {steps_at_ramp} of the week-to-week steps; "
-               "a larger ramp limit would ease it")
+        fix = (
+            f"starts change by the full {ramp:,.0f} wafers in {steps_at_ramp} of the week-to-week steps; "
+            "a larger ramp limit would ease it"
+        )
     elif not np.isfinite(extra):
         fix = "no capacity increase can close it: demand falls before any wafer can be output (cycle time)"
     else:
         fix = f"+{extra:,.0f} wafers per week of capacity (every week) would close it"
-    end = (f"{shortage / 1e9:,.2f} GB ({shortage / demand:.0%} of demand) unserved at the horizon end"
-           if shortage > 0 else "all of it caught up by the horizon end")
-    return (f"{name}: backlog in {weeks_backlog} weeks from {where}, {end}; {binding} binds "
-            f"({weeks_full} weeks at capacity); {fix}.")
+    end = (
+        f"{shortage / 1e9:,.2f} GB ({shortage / demand:.0%} of demand) unserved at the horizon end"
+        if shortage > 0
+        else "all of it caught up by the horizon end"
+    )
+    return (
+        f"{name}: backlog in {weeks_backlog} weeks from {where}, {end}; {binding} binds "
+        f"({weeks_full} weeks at capacity); {fix}."
+    )

@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -84,8 +83,9 @@ class Calendar:
         if n_weeks < 0 or weeks_per_quarter < 1 or not 1 <= start_quarter <= 4:
             raise ValueError("need n_weeks >= 0, weeks_per_quarter >= 1 and start_quarter in 1..4")
         t = np.arange(n_weeks)
-        return cls(t % weeks_per_quarter, (start_quarter - 1 + t // weeks_per_quarter) % 4 + 1,
-                   weeks_per_quarter)
+        return cls(
+            t % weeks_per_quarter, (start_quarter - 1 + t // weeks_per_quarter) % 4 + 1, weeks_per_quarter
+        )
 
     @classmethod
     def from_planning(cls, data: PlanningData, weeks_per_quarter: int = 13) -> Calendar:
@@ -104,8 +104,7 @@ class Calendar:
                 raise ValueError(f"quarter label {label!r}: expected 'Q<1-4> <year>', e.g. 'Q3 95'")
             qoy.append(int(m.group(1)))
         first = np.searchsorted(wq, wq, side="left")  # first week of each week's quarter
-        return cls(np.arange(len(wq)) - first, np.asarray(qoy, dtype=np.int64)[wq],
-                   weeks_per_quarter)
+        return cls(np.arange(len(wq)) - first, np.asarray(qoy, dtype=np.int64)[wq], weeks_per_quarter)
 
     def extend(self, n_weeks: int) -> Calendar:
         """This calendar continued to ``n_weeks`` weeks (returned unchanged if already as long)."""
@@ -120,8 +119,11 @@ class Calendar:
                 w, q = 0, q % 4 + 1
             woq.append(w)
             qoy.append(q)
-        return Calendar(np.concatenate([self.week_of_quarter, woq[1:]]),
-                        np.concatenate([self.quarter_of_year, qoy[1:]]), self.weeks_per_quarter)
+        return Calendar(
+            np.concatenate([self.week_of_quarter, woq[1:]]),
+            np.concatenate([self.quarter_of_year, qoy[1:]]),
+            self.weeks_per_quarter,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,8 +133,10 @@ class Calendar:
 def _check_demand(demand, name: str = "demand") -> np.ndarray:
     y = np.asarray(demand, dtype=float)
     if y.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array [products, weeks], got shape {y.shape}; "
-                         "for one product pass demand[None, :]")
+        raise ValueError(
+            f"{name} must be a 2-D array [products, weeks], got shape {y.shape}; "
+            "for one product pass demand[None, :]"
+        )
     if y.shape[0] == 0 or y.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {y.shape})")
     if not np.all(np.isfinite(y)):
@@ -181,8 +185,9 @@ class _Forecaster(BaseEstimator):
     def _start_fit(self, demand, calendar) -> tuple[np.ndarray, Calendar]:
         y = _check_demand(demand)
         if y.shape[1] < self.min_history:
-            raise ValueError(f"{type(self).__name__} needs at least {self.min_history} weeks of "
-                             f"demand, got {y.shape[1]}")
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self.min_history} weeks of demand, got {y.shape[1]}"
+            )
         return y, _check_calendar(calendar, y.shape[1])
 
 
@@ -205,7 +210,7 @@ class SeasonalNaive(_Forecaster):
 
     def fit(self, demand, calendar: Calendar | None = None) -> SeasonalNaive:
         y, _ = self._start_fit(demand, calendar)
-        self.last_ = y[:, -self.season:].copy()
+        self.last_ = y[:, -self.season :].copy()
         return self
 
     def predict(self, horizon: int) -> np.ndarray:
@@ -227,7 +232,7 @@ class MovingAverage(_Forecaster):
 
     def fit(self, demand, calendar: Calendar | None = None) -> MovingAverage:
         y, _ = self._start_fit(demand, calendar)
-        self.level_ = y[:, -self.window:].mean(axis=1)
+        self.level_ = y[:, -self.window :].mean(axis=1)
         return self
 
     def predict(self, horizon: int) -> np.ndarray:
@@ -266,11 +271,21 @@ class XGBForecaster(_Forecaster):
     ``subsample`` or ``colsample_bytree`` < 1).
     """
 
-    def __init__(self, lags: Sequence[int] = (1, 2, 3, 13, 26, 52), rolling: Sequence[int] = (4, 13),
-                 n_estimators: int = 120, max_depth: int = 4, learning_rate: float = 0.1,
-                 subsample: float = 1.0, colsample_bytree: float = 1.0,
-                 min_child_weight: float = 1.0, level_window: int = 13, level_floor: float = 0.05,
-                 n_jobs: int = 1, seed: int = 0):
+    def __init__(
+        self,
+        lags: Sequence[int] = (1, 2, 3, 13, 26, 52),
+        rolling: Sequence[int] = (4, 13),
+        n_estimators: int = 120,
+        max_depth: int = 4,
+        learning_rate: float = 0.1,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        min_child_weight: float = 1.0,
+        level_window: int = 13,
+        level_floor: float = 0.05,
+        n_jobs: int = 1,
+        seed: int = 0,
+    ):
         self.lags = lags
         self.rolling = rolling
         self.n_estimators = n_estimators
@@ -303,7 +318,7 @@ class XGBForecaster(_Forecaster):
         Returns ``X`` [P * len(ts), F] (product-major rows) and the trailing level [P, len(ts)].
         """
         P = z.shape[0]
-        csum = np.concatenate([np.zeros((P, 1)), np.cumsum(z[:, :ts.max()], axis=1)], axis=1)
+        csum = np.concatenate([np.zeros((P, 1)), np.cumsum(z[:, : ts.max()], axis=1)], axis=1)
 
         def trailing_mean(w: int) -> np.ndarray:
             out = np.full((P, len(ts)), np.nan)
@@ -320,10 +335,12 @@ class XGBForecaster(_Forecaster):
             cols.append(lag / level)
         cols += [trailing_mean(w) / level for w in self.rolling]
         shape = (P, len(ts))
-        cols += [np.broadcast_to(cal.week_of_quarter[ts], shape),
-                 np.broadcast_to(cal.quarter_of_year[ts], shape),
-                 np.broadcast_to(ts, shape),
-                 np.broadcast_to(np.arange(P)[:, None], shape)]
+        cols += [
+            np.broadcast_to(cal.week_of_quarter[ts], shape),
+            np.broadcast_to(cal.quarter_of_year[ts], shape),
+            np.broadcast_to(ts, shape),
+            np.broadcast_to(np.arange(P)[:, None], shape),
+        ]
         X = np.stack(cols, axis=-1).reshape(P * len(ts), len(cols)).astype(np.float32)
         return X, level
 
@@ -338,11 +355,17 @@ class XGBForecaster(_Forecaster):
         X, level = self._design(z, ts, cal)
         target = (z[:, ts] / level).ravel()
         model = xgb.XGBRegressor(
-            n_estimators=self.n_estimators, max_depth=self.max_depth,
-            learning_rate=self.learning_rate, subsample=self.subsample,
-            colsample_bytree=self.colsample_bytree, min_child_weight=self.min_child_weight,
-            tree_method="hist", objective="reg:squarederror", n_jobs=self.n_jobs,
-            random_state=self.seed)
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth,
+            learning_rate=self.learning_rate,
+            subsample=self.subsample,
+            colsample_bytree=self.colsample_bytree,
+            min_child_weight=self.min_child_weight,
+            tree_method="hist",
+            objective="reg:squarederror",
+            n_jobs=self.n_jobs,
+            random_state=self.seed,
+        )
         model.fit(X, target)
         self.model_, self.scale_, self.active_ = model, scale, active
         self.history_, self.calendar_ = y, cal
@@ -355,9 +378,9 @@ class XGBForecaster(_Forecaster):
         h = _check_horizon(horizon)
         y = self.history_ if history is None else _check_demand(history, "history")
         P, T = y.shape
-        if P != len(self.scale_):
+        if len(self.scale_) != P:
             raise ValueError(f"history has {P} products, the model was fitted on {len(self.scale_)}")
-        if T < self.min_history:
+        if self.min_history > T:
             raise ValueError(f"history needs at least {self.min_history} weeks, got {T}")
         cal = self.calendar_.extend(T + h)
         z = np.empty((P, T + h))
@@ -370,7 +393,7 @@ class XGBForecaster(_Forecaster):
         return out
 
 
-Factory = Union[Callable[[], _Forecaster], BaseEstimator]
+Factory = Callable[[], _Forecaster] | BaseEstimator
 
 
 def _make(factory: Factory):
@@ -427,14 +450,22 @@ def _bands(horizon: int) -> list[tuple[str, int, int]]:
     """Quarter-long horizon bands (1-13, 14-26, ...) and the whole horizon."""
     bands = []
     if horizon > 13:
-        bands = [(f"{a}-{min(a + 12, horizon)}", a, min(a + 12, horizon))
-                 for a in range(1, horizon + 1, 13)]
+        bands = [(f"{a}-{min(a + 12, horizon)}", a, min(a + 12, horizon)) for a in range(1, horizon + 1, 13)]
     return bands + [(ALL, 1, horizon)]
 
 
-def backtest(models: Mapping[str, Factory], demand, calendar: Calendar | None = None,
-             horizon: int = 13, origins: int = 4, *, step: int = 13, mase_season: int = 13,
-             products: Sequence[Hashable] | None = None, workers: int | None = None) -> BacktestResult:
+def backtest(
+    models: Mapping[str, Factory],
+    demand,
+    calendar: Calendar | None = None,
+    horizon: int = 13,
+    origins: int = 4,
+    *,
+    step: int = 13,
+    mase_season: int = 13,
+    products: Sequence[Hashable] | None = None,
+    workers: int | None = None,
+) -> BacktestResult:
     """Rolling-origin backtest: refit every model at each origin and forecast ``horizon`` weeks.
 
     The last origin's window ends at the last week of demand; earlier origins are ``step`` weeks
@@ -466,9 +497,10 @@ def backtest(models: Mapping[str, Factory], demand, calendar: Calendar | None = 
             f"backtest needs {need} weeks of history before the first origin plus "
             f"{h + (K - 1) * step} weeks for {K} origin(s) {step} weeks apart with a {h}-week "
             f"horizon, i.e. {need + h + (K - 1) * step} weeks; demand has {T}. Use a shorter "
-            "horizon, fewer origins or a smaller step")
+            "horizon, fewer origins or a smaller step"
+        )
 
-    actuals = np.stack([y[:, o:o + h] for o in starts])
+    actuals = np.stack([y[:, o : o + h] for o in starts])
 
     def fit_predict(factory: Factory, origin: int) -> np.ndarray:
         return _make(factory).fit(y[:, :origin], cal).predict(h)
@@ -477,26 +509,31 @@ def backtest(models: Mapping[str, Factory], demand, calendar: Calendar | None = 
         pending = {name: [pool.submit(fit_predict, f, int(o)) for o in starts] for name, f in models.items()}
         forecasts = {name: np.stack([job.result() for job in jobs]) for name, jobs in pending.items()}
     errors = {name: actuals - fc for name, fc in forecasts.items()}
-    mase_scale = np.stack([np.abs(y[:, m:o] - y[:, :o - m]).mean(axis=1) if o > m
-                           else np.full(P, np.nan) for o in starts])  # [K, P]
+    mase_scale = np.stack(
+        [np.abs(y[:, m:o] - y[:, : o - m]).mean(axis=1) if o > m else np.full(P, np.nan) for o in starts]
+    )  # [K, P]
 
     baseline = {name: bool(getattr(_make(f), "is_baseline", False)) for name, f in models.items()}
     rows = []
     for p, label in enumerate(labels):
         for name in models:
             for band, a, b in _bands(h):
-                e = errors[name][:, p, a - 1:b]
-                act = actuals[:, p, a - 1:b]
+                e = errors[name][:, p, a - 1 : b]
+                act = actuals[:, p, a - 1 : b]
                 total = act.sum()
                 scale = mase_scale[:, p, None]
-                rows.append({
-                    "Product": label, "Model": name, "HorizonWeeks": band,
-                    "WAPE": np.abs(e).sum() / total if total > 0 else np.nan,
-                    "Bias": -e.sum() / total if total > 0 else np.nan,
-                    "MASE": (np.abs(e) / scale).mean() if np.all(scale > 0) else np.nan,
-                    "MAE": np.abs(e).mean(),
-                    "Baseline": baseline[name],
-                })
+                rows.append(
+                    {
+                        "Product": label,
+                        "Model": name,
+                        "HorizonWeeks": band,
+                        "WAPE": np.abs(e).sum() / total if total > 0 else np.nan,
+                        "Bias": -e.sum() / total if total > 0 else np.nan,
+                        "MASE": (np.abs(e) / scale).mean() if np.all(scale > 0) else np.nan,
+                        "MAE": np.abs(e).mean(),
+                        "Baseline": baseline[name],
+                    }
+                )
     return BacktestResult(pd.DataFrame(rows), errors, forecasts, actuals, starts, labels)
 
 
@@ -542,9 +579,9 @@ def mark_chosen(metrics: pd.DataFrame, choices: Mapping[Hashable, str]) -> pd.Da
 class ForecastResult:
     """The forecast, which model made each product's, and the evidence for the choice."""
 
-    forecast: np.ndarray                       # [P, horizon] bytes per week
-    choices: dict[Hashable, str]               # product label -> model name
-    metrics: pd.DataFrame                      # backtest metrics with ``Chosen``
+    forecast: np.ndarray  # [P, horizon] bytes per week
+    choices: dict[Hashable, str]  # product label -> model name
+    metrics: pd.DataFrame  # backtest metrics with ``Chosen``
     backtest: BacktestResult
     models: dict[str, _Forecaster] = field(default_factory=dict)  # refitted on all history
 
@@ -559,9 +596,18 @@ class ForecastResult:
         return out
 
 
-def forecast(demand, calendar: Calendar | None = None, horizon: int = 13, seed: int = 0, *,
-             models: Mapping[str, Factory] | None = None, origins: int = 4, step: int = 13,
-             margin: float = 0.05, products: Sequence[Hashable] | None = None) -> ForecastResult:
+def forecast(
+    demand,
+    calendar: Calendar | None = None,
+    horizon: int = 13,
+    seed: int = 0,
+    *,
+    models: Mapping[str, Factory] | None = None,
+    origins: int = 4,
+    step: int = 13,
+    margin: float = 0.05,
+    products: Sequence[Hashable] | None = None,
+) -> ForecastResult:
     """Backtest the contenders, gate per product, refit the chosen ones on all history, predict.
 
     ``models`` defaults to ``default_models(seed)``.  The horizon must fit inside the history
@@ -570,8 +616,10 @@ def forecast(demand, calendar: Calendar | None = None, horizon: int = 13, seed: 
     y = _check_demand(demand)
     h = _check_horizon(horizon)
     if h >= y.shape[1]:
-        raise ValueError(f"a {h}-week horizon is not shorter than the {y.shape[1]} weeks of "
-                         "history: it cannot be backtested")
+        raise ValueError(
+            f"a {h}-week horizon is not shorter than the {y.shape[1]} weeks of "
+            "history: it cannot be backtested"
+        )
     cal = _check_calendar(calendar, y.shape[1])
     models = default_models(seed) if models is None else dict(models)
     bt = backtest(models, y, cal, h, origins, step=step, products=products)

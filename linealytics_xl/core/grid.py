@@ -25,7 +25,7 @@ def is_blank(value: Any) -> bool:
 class Cells:
     """The non-blank cells of one sheet, with its merged ranges."""
 
-    __slots__ = ("_rows", "merged", "n_rows", "n_cols")
+    __slots__ = ("_rows", "merged", "n_cols", "n_rows")
 
     def __init__(self, values: Mapping[tuple[int, int], Any] | None = None, merged: Iterable[Span] = ()):
         rows: dict[int, dict[int, Any]] = {}
@@ -39,8 +39,10 @@ class Cells:
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[Any]], merged: Iterable[Span] = ()) -> Cells:
-        return cls({(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row or ())
-                    if not is_blank(v)}, merged)
+        return cls(
+            {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row or ()) if not is_blank(v)},
+            merged,
+        )
 
     @classmethod
     def of(cls, grid: Cells | Iterable[Sequence[Any]]) -> Cells:

@@ -33,67 +33,115 @@ def _gb(x: float) -> str:
     return f"{x / 1e9:,.2f} GB"
 
 
-def find_insights(data: PlanningData, plan: PlanResult, summaries: list[ProductSummary],
-                  risk: RiskResult | None = None, backtest: pd.DataFrame | None = None,
-                  overstock_factor: float = 3.0, stockout_threshold: float = 0.2) -> list[Insight]:
+def find_insights(
+    data: PlanningData,
+    plan: PlanResult,
+    summaries: list[ProductSummary],
+    risk: RiskResult | None = None,
+    backtest: pd.DataFrame | None = None,
+    overstock_factor: float = 3.0,
+    stockout_threshold: float = 0.2,
+) -> list[Insight]:
     found: list[Insight] = []
     ends = data.quarter_end_weeks()
     valid = ends >= 0
     for p, s in enumerate(summaries):
         # counted above the solver's round-off (kpis.backlog_tolerance): a finding states only what is true
         if s.shortage_bytes > 0:
-            found.append(Insight(s.product, "shortage",
-                                 f"{s.product} cannot be served in full: {_gb(s.shortage_bytes)} "
-                                 f"({s.shortage_share:.0%} of its demand) is still unserved at the end of the plan, "
-                                 f"with backlog in {s.weeks_with_backlog} of {data.n_weeks} weeks.", s.shortage_bytes))
+            found.append(
+                Insight(
+                    s.product,
+                    "shortage",
+                    f"{s.product} cannot be served in full: {_gb(s.shortage_bytes)} "
+                    f"({s.shortage_share:.0%} of its demand) is still unserved at the end of the plan, "
+                    f"with backlog in {s.weeks_with_backlog} of {data.n_weeks} weeks.",
+                    s.shortage_bytes,
+                )
+            )
         elif s.weeks_with_backlog:
-            found.append(Insight(s.product, "shortage",
-                                 f"{s.product} is served late: backlog in {s.weeks_with_backlog} of {data.n_weeks} "
-                                 f"weeks (service level {s.service_level:.1%} on time), all of it caught up by "
-                                 f"the end of the plan.", float(s.weeks_with_backlog)))
+            found.append(
+                Insight(
+                    s.product,
+                    "shortage",
+                    f"{s.product} is served late: backlog in {s.weeks_with_backlog} of {data.n_weeks} "
+                    f"weeks (service level {s.service_level:.1%} on time), all of it caught up by "
+                    f"the end of the plan.",
+                    float(s.weeks_with_backlog),
+                )
+            )
             if np.isfinite(s.extra_wafers_per_week) and s.extra_wafers_per_week > 0:
                 mean_cap = float(data.capacity[p].mean())
-                found.append(Insight(s.product, "capacity",
-                                     f"{s.product}: {s.binding} binds in {s.weeks_at_capacity} weeks; "
-                                     f"{s.extra_wafers_per_week:,.0f} more wafers per week "
-                                     f"(+{s.extra_wafers_per_week / mean_cap:.0%} of its average capacity) "
-                                     f"would close the gap.", s.extra_wafers_per_week))
+                found.append(
+                    Insight(
+                        s.product,
+                        "capacity",
+                        f"{s.product}: {s.binding} binds in {s.weeks_at_capacity} weeks; "
+                        f"{s.extra_wafers_per_week:,.0f} more wafers per week "
+                        f"(+{s.extra_wafers_per_week / mean_cap:.0%} of its average capacity) "
+                        f"would close the gap.",
+                        s.extra_wafers_per_week,
+                    )
+                )
         stock_end = plan.stock[p, ends[valid]]
         target = data.safety_stock[p, valid]
         over = (target > 0) & (stock_end > overstock_factor * target)
         if over.any():
             excess = float((stock_end - overstock_factor * target)[over].max())
             q = np.array(data.quarters)[valid][over]
-            found.append(Insight(s.product, "overstock",
-                                 f"{s.product}: quarter-end stock exceeds {overstock_factor:g}x its safety stock target in "
-                                 f"{int(over.sum())} quarter(s) ({', '.join(q[:4])}{'...' if over.sum() > 4 else ''}); "
-                                 f"up to {_gb(excess)} above that.", excess))
+            found.append(
+                Insight(
+                    s.product,
+                    "overstock",
+                    f"{s.product}: quarter-end stock exceeds {overstock_factor:g}x its safety stock target in "
+                    f"{int(over.sum())} quarter(s) ({', '.join(q[:4])}{'...' if over.sum() > 4 else ''}); "
+                    f"up to {_gb(excess)} above that.",
+                    excess,
+                )
+            )
         if risk is not None:
             served = plan.backlog[p] <= 0
             risky = served & (risk.stockout_probability[p] > stockout_threshold)
             if risky.any():
-                found.append(Insight(s.product, "stockout_risk",
-                                     f"{s.product}: the plan covers demand, but in {int(risky.sum())} week(s) the chance of "
-                                     f"running out is above {stockout_threshold:.0%} (fill rate {risk.fill_rate[p]:.1%} "
-                                     f"across scenarios).", float(risk.stockout_probability[p][risky].max())))
+                found.append(
+                    Insight(
+                        s.product,
+                        "stockout_risk",
+                        f"{s.product}: the plan covers demand, but in {int(risky.sum())} week(s) the chance of "
+                        f"running out is above {stockout_threshold:.0%} (fill rate {risk.fill_rate[p]:.1%} "
+                        f"across scenarios).",
+                        float(risk.stockout_probability[p][risky].max()),
+                    )
+                )
             rec = float(np.mean(risk.safety_stock[p]))
             wos = float(np.mean(data.safety_stock[p, data.week_quarter]))
             if rec > 0 and wos < 0.8 * rec:
-                found.append(Insight(s.product, "safety_stock",
-                                     f"{s.product}: the WOS-based safety stock ({_gb(wos)} on average) is "
-                                     f"{wos / rec:.0%} of what a {risk.service_level:.0%} service level needs ({_gb(rec)}).",
-                                     rec - wos))
+                found.append(
+                    Insight(
+                        s.product,
+                        "safety_stock",
+                        f"{s.product}: the WOS-based safety stock ({_gb(wos)} on average) is "
+                        f"{wos / rec:.0%} of what a {risk.service_level:.0%} service level needs ({_gb(rec)}).",
+                        rec - wos,
+                    )
+                )
     if backtest is not None and len(backtest):
         chosen = backtest[(backtest["Chosen"]) & (backtest["HorizonWeeks"].astype(str) == "all")]
         for _, row in chosen.sort_values("WAPE", ascending=False).head(3).iterrows():
             if np.isfinite(row["WAPE"]) and row["WAPE"] > 0.1:
-                found.append(Insight(str(row["Product"]), "forecast",
-                                     f"{row['Product']}: the forecast is least reliable here: {row['Model']} misses by "
-                                     f"{row['WAPE']:.0%} of demand over the horizon in the backtest (bias {row['Bias']:+.0%}).",
-                                     float(row["WAPE"])))
+                found.append(
+                    Insight(
+                        str(row["Product"]),
+                        "forecast",
+                        f"{row['Product']}: the forecast is least reliable here: {row['Model']} misses by "
+                        f"{row['WAPE']:.0%} of demand over the horizon in the backtest (bias {row['Bias']:+.0%}).",
+                        float(row["WAPE"]),
+                    )
+                )
     return sorted(found, key=lambda i: (KIND_ORDER.index(i.kind), -abs(i.value)))
 
 
 def insights_table(found: list[Insight]) -> pd.DataFrame:
-    return pd.DataFrame([(k + 1, i.product, i.kind, i.message, float(i.value)) for k, i in enumerate(found)],
-                        columns=contract.INSIGHTS.names)
+    return pd.DataFrame(
+        [(k + 1, i.product, i.kind, i.message, float(i.value)) for k, i in enumerate(found)],
+        columns=contract.INSIGHTS.names,
+    )

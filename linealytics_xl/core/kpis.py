@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-SERVED_TOL_BYTES = 64.0   # backlog (bytes) below this is solver round-off, not a shortage
-SS_REL_TOL = 1e-6         # stock below its target by less than this share (and SERVED_TOL_BYTES)
-AT_CAPACITY = 1e-4        # relative tolerance for "runs at capacity" (solver round-off is ~1e-5)
+SERVED_TOL_BYTES = 64.0  # backlog (bytes) below this is solver round-off, not a shortage
+SS_REL_TOL = 1e-6  # stock below its target by less than this share (and SERVED_TOL_BYTES)
+AT_CAPACITY = 1e-4  # relative tolerance for "runs at capacity" (solver round-off is ~1e-5)
 
 
 def backlog_tolerance(total_demand: float) -> float:
@@ -33,7 +33,9 @@ def below_target(stock: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.asarray(stock) < np.asarray(target) * (1 - SS_REL_TOL) - SERVED_TOL_BYTES
 
 
-def without_round_off(stock: np.ndarray, backlog: np.ndarray, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def without_round_off(
+    stock: np.ndarray, backlog: np.ndarray, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Stock and backlog ([P, T]) as the tables show them: backlog within a product's round-off
     tolerance is exact 0, so a product served in full shows no backlog at all.
 
@@ -52,41 +54,113 @@ class Kpi:
 
     key: str
     name: str
-    short: str           # column heading where space is tight (the command line's summary)
-    unit: str            # share, probability, bytes, wafers, count
+    short: str  # column heading where space is tight (the command line's summary)
+    unit: str  # share, probability, bytes, wafers, count
     grain: str
     formula: str
     number_format: str
 
 
-KPIS: dict[str, Kpi] = {k.key: k for k in (
-    Kpi("wafers", "Wafers planned", "Wafers", "wafers", "product or all products, whole horizon",
-        "sum of LL_Plan.Wafers", "#,##0"),
-    Kpi("service_level", "Service level (on time)", "Service", "share", "product or all products, whole horizon",
-        "1 - sum over weeks of min(DemandBytes, BacklogBytes) / sum of DemandBytes: the share of each "
-        "week's demand delivered in that week (backlog is served first in first out)", "0.0%"),
-    Kpi("shortage_bytes", "Shortage at the end", "Short at end", "bytes", "product or all products, last week",
-        "LL_Plan.BacklogBytes of the last week; 0 where it is below the round-off tolerance", "#,##0"),
-    Kpi("weeks_with_backlog", "Weeks with backlog", "Wks backlog", "count", "product (all products: product-weeks)",
-        "weeks whose BacklogBytes exceed the round-off tolerance", "#,##0"),
-    Kpi("quarter_ends_below_ss", "Quarter ends below safety stock", "Qtr ends < SS", "count",
-        "product (all products: product-quarters)",
-        "quarters whose last week's StockBytes is below SafetyStockBytes (the target binds at quarter "
-        "ends)", "#,##0"),
-    Kpi("weeks_below_ss", "Weeks below safety stock", "Wks < SS", "count", "product (all products: product-weeks)",
-        "weeks whose StockBytes is below that quarter's SafetyStockBytes", "#,##0"),
-    Kpi("capacity_use", "Capacity use", "Cap. use", "share", "product or all products, whole horizon",
-        "sum of Wafers / sum of CapacityWafers", "0.0%"),
-    Kpi("fill_rate", "Fill rate (scenarios)", "Fill rate", "share", "product, whole horizon, mean over scenarios",
-        "LL_Risk.FillRate: served / demanded bytes in the bootstrapped demand scenarios, with weekly "
-        "re-planning (all products: weighted by planned demand)", "0.0%"),
-    Kpi("stockout_probability", "Peak stock-out probability", "Peak P(out)", "probability", "product or all products",
-        "the highest LL_Risk.StockoutProbability of any week", "0.0%"),
-)}
+KPIS: dict[str, Kpi] = {
+    k.key: k
+    for k in (
+        Kpi(
+            "wafers",
+            "Wafers planned",
+            "Wafers",
+            "wafers",
+            "product or all products, whole horizon",
+            "sum of LL_Plan.Wafers",
+            "#,##0",
+        ),
+        Kpi(
+            "service_level",
+            "Service level (on time)",
+            "Service",
+            "share",
+            "product or all products, whole horizon",
+            "1 - sum over weeks of min(DemandBytes, BacklogBytes) / sum of DemandBytes: the share of each "
+            "week's demand delivered in that week (backlog is served first in first out)",
+            "0.0%",
+        ),
+        Kpi(
+            "shortage_bytes",
+            "Shortage at the end",
+            "Short at end",
+            "bytes",
+            "product or all products, last week",
+            "LL_Plan.BacklogBytes of the last week; 0 where it is below the round-off tolerance",
+            "#,##0",
+        ),
+        Kpi(
+            "weeks_with_backlog",
+            "Weeks with backlog",
+            "Wks backlog",
+            "count",
+            "product (all products: product-weeks)",
+            "weeks whose BacklogBytes exceed the round-off tolerance",
+            "#,##0",
+        ),
+        Kpi(
+            "quarter_ends_below_ss",
+            "Quarter ends below safety stock",
+            "Qtr ends < SS",
+            "count",
+            "product (all products: product-quarters)",
+            "quarters whose last week's StockBytes is below SafetyStockBytes (the target binds at quarter "
+            "ends)",
+            "#,##0",
+        ),
+        Kpi(
+            "weeks_below_ss",
+            "Weeks below safety stock",
+            "Wks < SS",
+            "count",
+            "product (all products: product-weeks)",
+            "weeks whose StockBytes is below that quarter's SafetyStockBytes",
+            "#,##0",
+        ),
+        Kpi(
+            "capacity_use",
+            "Capacity use",
+            "Cap. use",
+            "share",
+            "product or all products, whole horizon",
+            "sum of Wafers / sum of CapacityWafers",
+            "0.0%",
+        ),
+        Kpi(
+            "fill_rate",
+            "Fill rate (scenarios)",
+            "Fill rate",
+            "share",
+            "product, whole horizon, mean over scenarios",
+            "LL_Risk.FillRate: served / demanded bytes in the bootstrapped demand scenarios, with weekly "
+            "re-planning (all products: weighted by planned demand)",
+            "0.0%",
+        ),
+        Kpi(
+            "stockout_probability",
+            "Peak stock-out probability",
+            "Peak P(out)",
+            "probability",
+            "product or all products",
+            "the highest LL_Risk.StockoutProbability of any week",
+            "0.0%",
+        ),
+    )
+}
 
 
-def product_kpis(demand: np.ndarray, backlog: np.ndarray, stock: np.ndarray, safety: np.ndarray,
-                 wafers: np.ndarray, capacity: np.ndarray, quarter_end: np.ndarray) -> dict[str, float]:
+def product_kpis(
+    demand: np.ndarray,
+    backlog: np.ndarray,
+    stock: np.ndarray,
+    safety: np.ndarray,
+    wafers: np.ndarray,
+    capacity: np.ndarray,
+    quarter_end: np.ndarray,
+) -> dict[str, float]:
     """The plan KPIs of one product from its weekly arrays ([T] each; ``safety`` is the week's
     quarter target, ``quarter_end`` a [T] bool mask of quarters' last weeks)."""
     total = float(demand.sum())
@@ -113,13 +187,16 @@ def products_kpis(plan: pd.DataFrame, products: list[str] | None = None) -> dict
     return _per_product(plan, products)[0]
 
 
-def _per_product(plan: pd.DataFrame, products: list[str] | None
-                 ) -> tuple[dict[str, dict[str, float]], dict[str, float], float]:
+def _per_product(
+    plan: pd.DataFrame, products: list[str] | None
+) -> tuple[dict[str, dict[str, float]], dict[str, float], float]:
     """(KPIs, demand) per product and the products' total capacity, each product's rows taken
     once from one groupby."""
-    frame = plan.assign(WeekIndex=pd.to_numeric(plan["WeekIndex"], errors="coerce"),
-                        Product=plan["Product"].astype(str),
-                        **{c: pd.to_numeric(plan[c], errors="coerce").fillna(0.0) for c in _PLAN_COLS})
+    frame = plan.assign(
+        WeekIndex=pd.to_numeric(plan["WeekIndex"], errors="coerce"),
+        Product=plan["Product"].astype(str),
+        **{c: pd.to_numeric(plan[c], errors="coerce").fillna(0.0) for c in _PLAN_COLS},
+    )
     frame = frame.sort_values(["Product", "WeekIndex"], kind="stable")
     last_week = frame.groupby("Quarter", sort=False)["WeekIndex"].transform("max")
     frame = frame.assign(_end=frame["WeekIndex"].eq(last_week))
@@ -127,7 +204,7 @@ def _per_product(plan: pd.DataFrame, products: list[str] | None
     frame = frame[frame["Product"].isin(names)]
     cols = {c: frame[c].to_numpy(float) for c in _PLAN_COLS}
     end = frame["_end"].to_numpy(bool)
-    groups = frame.groupby("Product", sort=False).indices   # positions of each product's rows, in week order
+    groups = frame.groupby("Product", sort=False).indices  # positions of each product's rows, in week order
     out, demand = {}, {}
     for name in names:
         rows = groups.get(name, np.array([], dtype=int))
@@ -136,8 +213,9 @@ def _per_product(plan: pd.DataFrame, products: list[str] | None
     return out, demand, float(cols["CapacityWafers"].sum())
 
 
-def plan_kpis(plan: pd.DataFrame, risk: pd.DataFrame | None = None,
-              product: str | None = None) -> dict[str, float]:
+def plan_kpis(
+    plan: pd.DataFrame, risk: pd.DataFrame | None = None, product: str | None = None
+) -> dict[str, float]:
     """The KPIs of one product (or all products, ``None``) from the ``LL_Plan`` and ``LL_Risk``
     tables as written: what every consumer of the tables can recompute."""
     each, demand_of, capacity = _per_product(plan, [str(product)] if product is not None else None)
@@ -150,8 +228,11 @@ def plan_kpis(plan: pd.DataFrame, risk: pd.DataFrame | None = None,
         out["stockout_probability"] = float(prob.max()) if len(r) else 0.0
         fill = pd.to_numeric(r.groupby("Product", sort=False)["FillRate"].first(), errors="coerce")
         weights = np.array([demand_of.get(n, 0.0) for n in fill.index])
-        out["fill_rate"] = (float(np.average(fill.to_numpy(float), weights=weights))
-                            if weights.sum() > 0 else float(fill.mean()))
+        out["fill_rate"] = (
+            float(np.average(fill.to_numpy(float), weights=weights))
+            if weights.sum() > 0
+            else float(fill.mean())
+        )
     return out
 
 
@@ -160,8 +241,10 @@ def _combine(per: list[dict[str, float]], demand: list[float], capacity: float) 
     if len(per) == 1:
         return dict(per[0])
     total = sum(demand)
-    out = {k: float(sum(p[k] for p in per)) for k in
-           ("wafers", "shortage_bytes", "weeks_with_backlog", "quarter_ends_below_ss", "weeks_below_ss")}
+    out = {
+        k: float(sum(p[k] for p in per))
+        for k in ("wafers", "shortage_bytes", "weeks_with_backlog", "quarter_ends_below_ss", "weeks_below_ss")
+    }
     late = sum((1.0 - p["service_level"]) * d for p, d in zip(per, demand))
     out["service_level"] = 1.0 - late / total if total > 0 else 1.0
     out["capacity_use"] = out["wafers"] / capacity if capacity > 0 else 0.0

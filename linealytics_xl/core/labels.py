@@ -55,6 +55,7 @@ def label_key(value: Any) -> str:
 
 # --- sheet names ----------------------------------------------------------------------------
 
+
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance (insertions, deletions, substitutions)."""
     prev = list(range(len(b) + 1))
@@ -70,8 +71,8 @@ def edit_distance(a: str, b: str) -> int:
 class SheetMatch:
     """How the workbook's sheets answer the names the tool looks for."""
 
-    found: dict[str, str]            # tool's name -> the workbook's own sheet name
-    missing: dict[str, list[str]]    # tool's name -> near misses (edit distance <= 2), maybe none
+    found: dict[str, str]  # tool's name -> the workbook's own sheet name
+    missing: dict[str, list[str]]  # tool's name -> near misses (edit distance <= 2), maybe none
     ambiguous: dict[str, list[str]]  # tool's name -> several sheets that differ only in case/spaces
 
 
@@ -98,8 +99,9 @@ def match_sheets(names: Iterable[str], wanted: Iterable[str] = KNOWN_SHEETS) -> 
     missing = {}
     for want in wanted:
         if want not in found and want not in ambiguous:
-            missing[want] = [n for n in names if n not in taken
-                             and edit_distance(label_key(n), label_key(want)) <= 2]
+            missing[want] = [
+                n for n in names if n not in taken and edit_distance(label_key(n), label_key(want)) <= 2
+            ]
     return SheetMatch(found, missing, ambiguous)
 
 
@@ -124,7 +126,9 @@ def parse_date(value: Any) -> date | None:
     s = value.strip()
     try:
         if m := _MDY.match(s):
-            year = int(m[4]) if len(m[4]) == 4 else (1900 + int(m[4]) if int(m[4]) >= 69 else 2000 + int(m[4]))
+            year = (
+                int(m[4]) if len(m[4]) == 4 else (1900 + int(m[4]) if int(m[4]) >= 69 else 2000 + int(m[4]))
+            )
             return date(year, int(m[1]), int(m[3]))
         if m := _YMD.match(s):
             return date(int(m[1]), int(m[3]), int(m[4]))
@@ -200,8 +204,14 @@ class Quarter:
 
 
 _QUARTER_FORMS = (
-    (re.compile(r"^F?Q([1-4])[\s'’_-]*(?:FY)?[\s'’]*(\d{2}|\d{4})$", re.I), lambda m: Quarter(full_year(m[2]), int(m[1]))),
-    (re.compile(r"^(?:FY)?[\s'’]*(\d{4}|\d{2})[\s_-]+F?Q([1-4])$", re.I), lambda m: Quarter(full_year(m[1]), int(m[2]))),
+    (
+        re.compile(r"^F?Q([1-4])[\s'’_-]*(?:FY)?[\s'’]*(\d{2}|\d{4})$", re.I),
+        lambda m: Quarter(full_year(m[2]), int(m[1])),
+    ),
+    (
+        re.compile(r"^(?:FY)?[\s'’]*(\d{4}|\d{2})[\s_-]+F?Q([1-4])$", re.I),
+        lambda m: Quarter(full_year(m[1]), int(m[2])),
+    ),
     (re.compile(r"^(\d{4})F?Q([1-4])$", re.I), lambda m: Quarter(full_year(m[1]), int(m[2]))),
 )
 

@@ -65,8 +65,8 @@ class WeekAxis:
     """
 
     labels: tuple[str, ...]
-    quarters: tuple[str, ...]            # fiscal quarter label of each week
-    starts: tuple[date | None, ...]      # week start date where the workbook gives one
+    quarters: tuple[str, ...]  # fiscal quarter label of each week
+    starts: tuple[date | None, ...]  # week start date where the workbook gives one
 
     def __post_init__(self) -> None:
         if not (len(self.labels) == len(self.quarters) == len(self.starts)):
@@ -82,19 +82,19 @@ class PlanningData:
 
     products: tuple[str, ...]
     weeks: WeekAxis
-    quarters: tuple[str, ...]                 # planning quarters, in order (opening quarter excluded)
-    week_quarter: np.ndarray                  # [T] int: index into ``quarters`` of each week
-    quarterly_demand: np.ndarray              # [P, Q] bytes (EffectiveDemand)
-    week_ratios: np.ndarray                   # [13] share of a quarter's demand in each week
-    demand: np.ndarray                        # [P, T] bytes per week
-    yields: np.ndarray                        # [P, T] fraction in (0, 1]
-    density: np.ndarray                       # [P] bytes per wafer
-    capacity: np.ndarray                      # [P, T] wafers per week
-    total_capacity: np.ndarray                # [T] wafers per week, inf where unconstrained
-    initial_stock: np.ndarray                 # [P] bytes at the start of the first week
-    wos: np.ndarray                           # [P, Q] safety stock target in weeks of supply
-    safety_stock: np.ndarray                  # [P, Q] bytes required at the end of each quarter
-    opening_quarter: str = ""                 # label of the opening-position quarter column
+    quarters: tuple[str, ...]  # planning quarters, in order (opening quarter excluded)
+    week_quarter: np.ndarray  # [T] int: index into ``quarters`` of each week
+    quarterly_demand: np.ndarray  # [P, Q] bytes (EffectiveDemand)
+    week_ratios: np.ndarray  # [13] share of a quarter's demand in each week
+    demand: np.ndarray  # [P, T] bytes per week
+    yields: np.ndarray  # [P, T] fraction in (0, 1]
+    density: np.ndarray  # [P] bytes per wafer
+    capacity: np.ndarray  # [P, T] wafers per week
+    total_capacity: np.ndarray  # [T] wafers per week, inf where unconstrained
+    initial_stock: np.ndarray  # [P] bytes at the start of the first week
+    wos: np.ndarray  # [P, Q] safety stock target in weeks of supply
+    safety_stock: np.ndarray  # [P, Q] bytes required at the end of each quarter
+    opening_quarter: str = ""  # label of the opening-position quarter column
     warnings: list[Issue] = field(default_factory=list)
 
     @property

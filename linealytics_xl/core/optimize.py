@@ -35,8 +35,8 @@ import math
 import os
 import sys
 import time
-from contextlib import contextmanager
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,20 +59,20 @@ class PlanOptions:
 
     solver: Solver | Literal["auto"] = "auto"  # HiGHS when highspy is installed (10x faster), else CBC
     cycle_time_weeks: int = 0
-    lot_size_wafers: float = 0.0          # 0: continuous wafers; >0: whole lots
-    band_low_bytes: float | None = None   # raises the end-of-quarter stock target
+    lot_size_wafers: float = 0.0  # 0: continuous wafers; >0: whole lots
+    band_low_bytes: float | None = None  # raises the end-of-quarter stock target
     band_high_bytes: float | None = None  # soft cap on end-of-quarter stock
     time_limit_s: float | None = None
-    tolerance: float = 1e-7               # relative slack when a stage's optimum is fixed (CBC reports
-                                          # about 8 significant digits; tighter turns feasible infeasible)
-    warm_start: bool = True               # HiGHS: each stage from the previous optimum (False: the
-                                          # basis is cleared, to check that only the time changes)
-    wafer_gap: float = 1e-3               # with lots: accepted relative MIP gap of the wafers stage
-                                          # (the wafer count has many equivalent optima; proving
-                                          # the last lot optimal costs minutes, not value)
-    ramp_wafers: float | None = None      # max change of a product's starts week to week; None/0: none
-    smooth: bool = False                  # fourth stage: least total week-to-week change
-    frozen_weeks: int = 0                 # first weeks fixed to the previous plan (``optimize(frozen=)``)
+    tolerance: float = 1e-7  # relative slack when a stage's optimum is fixed (CBC reports
+    # about 8 significant digits; tighter turns feasible infeasible)
+    warm_start: bool = True  # HiGHS: each stage from the previous optimum (False: the
+    # basis is cleared, to check that only the time changes)
+    wafer_gap: float = 1e-3  # with lots: accepted relative MIP gap of the wafers stage
+    # (the wafer count has many equivalent optima; proving
+    # the last lot optimal costs minutes, not value)
+    ramp_wafers: float | None = None  # max change of a product's starts week to week; None/0: none
+    smooth: bool = False  # fourth stage: least total week-to-week change
+    frozen_weeks: int = 0  # first weeks fixed to the previous plan (``optimize(frozen=)``)
 
 
 @dataclass
@@ -80,11 +80,11 @@ class PlanResult:
     """The plan and the figures needed to check and explain it (all [P, T] in base units)."""
 
     wafers: np.ndarray
-    supply: np.ndarray            # bytes arriving in week t
+    supply: np.ndarray  # bytes arriving in week t
     stock: np.ndarray
     backlog: np.ndarray
-    sst_shortfall: np.ndarray     # [P, Q] bytes below target at quarter end
-    status: str                   # "optimal", or the solver's word
+    sst_shortfall: np.ndarray  # [P, Q] bytes below target at quarter end
+    status: str  # "optimal", or the solver's word
     solver: str
     objectives: dict[str, float]  # per stage, base units (bytes, bytes, wafers)
     timings: dict[str, float] = field(default_factory=dict)
@@ -139,7 +139,9 @@ def _quiet_highs(name: str):
 def _make_solver(name: str, time_limit: float | None, gap: float | None = None) -> pulp.LpSolver:
     if name == "highs":
         if not solver_available("highs"):
-            raise RuntimeError("HiGHS was asked for but highspy is not installed: pip install 'linealytics-xl[highs]'")
+            raise RuntimeError(
+                "HiGHS was asked for but highspy is not installed: pip install 'linealytics-xl[highs]'"
+            )
         return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
     with warnings.catch_warnings():
         # PuLP 3.3 flags its bundled CBC as moving to an extra in 4.0; 3.x still ships it.
@@ -165,8 +167,9 @@ def _frozen_error(message: str) -> InputError:
     return InputError([Issue("error", "Settings", "", f"setting 'frozen_weeks': {message}")])
 
 
-def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lot: float,
-                   ramp: float | None) -> np.ndarray | None:
+def _frozen_starts(
+    data: PlanningData, frozen: np.ndarray | None, weeks: int, lot: float, ramp: float | None
+) -> np.ndarray | None:
     """The previous plan's starts of the frozen weeks, checked: a frozen week the data cannot
     hold (above capacity, negative, not whole lots) must stop the run, not be planned around:
     an InputError on the ``frozen_weeks`` setting, saying which product and week."""
@@ -178,15 +181,19 @@ def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lo
     F = weeks if weeks > 0 else frozen.shape[1]
     P, T = data.capacity.shape
     if frozen.ndim != 2 or frozen.shape[0] != P or frozen.shape[1] < F or F > T:
-        raise _frozen_error(f"the frozen wafer starts must be [{P} products, {F} weeks], found {frozen.shape}")
+        raise _frozen_error(
+            f"the frozen wafer starts must be [{P} products, {F} weeks], found {frozen.shape}"
+        )
     f = frozen[:, :F]
     if not np.isfinite(f).all() or (f < 0).any():
         raise _frozen_error("the frozen wafer starts must be finite and >= 0")
     over = f > data.capacity[:, :F] + 1e-6
     if over.any():
         p, t = np.argwhere(over)[0]
-        raise _frozen_error(f"frozen starts of {data.products[p]} in week {t + 1} ({f[p, t]:,.1f}) exceed its "
-                         f"capacity ({data.capacity[p, t]:,.1f})")
+        raise _frozen_error(
+            f"frozen starts of {data.products[p]} in week {t + 1} ({f[p, t]:,.1f}) exceed its "
+            f"capacity ({data.capacity[p, t]:,.1f})"
+        )
     tot = data.total_capacity[:F]
     if (np.isfinite(tot) & (f.sum(axis=0) > tot + 1e-6)).any():
         raise _frozen_error("frozen starts exceed the total capacity of a frozen week")
@@ -199,19 +206,27 @@ def _frozen_starts(data: PlanningData, frozen: np.ndarray | None, weeks: int, lo
         over = low > data.capacity[:, F:] + 1e-6
         if over.any():
             p, k = np.argwhere(over)[0]
-            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, {data.products[p]} cannot come down from its "
-                             f"frozen {f[p, -1]:,.1f} wafers to its capacity of week {F + k + 1} "
-                             f"({data.capacity[p, F + k]:,.1f}); freeze fewer weeks or raise the limit")
+            raise _frozen_error(
+                f"with the ramp limit of {ramp:g} wafers, {data.products[p]} cannot come down from its "
+                f"frozen {f[p, -1]:,.1f} wafers to its capacity of week {F + k + 1} "
+                f"({data.capacity[p, F + k]:,.1f}); freeze fewer weeks or raise the limit"
+            )
         tot = data.total_capacity[F:]
         over_t = np.isfinite(tot) & (low.sum(axis=0) > tot + 1e-6)
         if over_t.any():
-            raise _frozen_error(f"with the ramp limit of {ramp:g} wafers, the frozen starts cannot come down to the "
-                             f"total capacity of week {F + int(np.argmax(over_t)) + 1}")
+            raise _frozen_error(
+                f"with the ramp limit of {ramp:g} wafers, the frozen starts cannot come down to the "
+                f"total capacity of week {F + int(np.argmax(over_t)) + 1}"
+            )
     return f
 
 
-def optimize(data: PlanningData, demand: np.ndarray | None = None, options: PlanOptions = PlanOptions(),
-             frozen: np.ndarray | None = None) -> PlanResult:
+def optimize(
+    data: PlanningData,
+    demand: np.ndarray | None = None,
+    options: PlanOptions = PlanOptions(),
+    frozen: np.ndarray | None = None,
+) -> PlanResult:
     """Best plan for ``demand`` ([P, T] bytes; the data's weekly demand by default).
 
     ``frozen`` ([P, F] wafers, the previous plan's starts) fixes the first ``options.frozen_weeks``
@@ -248,16 +263,31 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     ramp = float(options.ramp_wafers) / scale_w if options.ramp_wafers else None
     if ramp is not None and ramp < 0:
         raise ValueError("the ramp limit must be >= 0 wafers")
-    fixed = _frozen_starts(data, frozen, int(options.frozen_weeks), lot, float(options.ramp_wafers or 0) or None)
-    lp = LPData(a=a * scale_w, d=d, i0=i0, cap=cap, target=target, ends=ends, band_high=band_high,
-                total=total, binding=binding, cycle_time=L, ramp=ramp, smooth=options.smooth,
-                fixed=None if fixed is None else fixed / scale_w)
+    fixed = _frozen_starts(
+        data, frozen, int(options.frozen_weeks), lot, float(options.ramp_wafers or 0) or None
+    )
+    lp = LPData(
+        a=a * scale_w,
+        d=d,
+        i0=i0,
+        cap=cap,
+        target=target,
+        ends=ends,
+        band_high=band_high,
+        total=total,
+        binding=binding,
+        cycle_time=L,
+        ramp=ramp,
+        smooth=options.smooth,
+        fixed=None if fixed is None else fixed / scale_w,
+    )
     if name == "highs" and lot == 0:
         # the fast path: one model built from arrays, stages warm-started (staged_lp)
         prepared = time.perf_counter() - t0
         with _quiet_highs(name):
-            raw, objectives, status, timings = solve_staged(lp, options.tolerance, FIX_ABS,
-                                                            options.time_limit_s, warm=options.warm_start)
+            raw, objectives, status, timings = solve_staged(
+                lp, options.tolerance, FIX_ABS, options.time_limit_s, warm=options.warm_start
+            )
         timings["build"] += prepared
     else:
         raw, objectives, status, timings = _solve_pulp(lp, name, options, t0)
@@ -270,18 +300,30 @@ def optimize(data: PlanningData, demand: np.ndarray | None = None, options: Plan
     valid = ends >= 0
     shortfall = np.zeros((P, Q))
     shortfall[:, valid] = np.maximum(target[:, valid] * unit - stock[:, ends[valid]], 0.0)
-    scaled = {"backlog": unit, "safety_stock": unit, "wafers": scale_w, SMOOTH_STAGE: scale_w,
-              "variation_before": scale_w}
+    scaled = {
+        "backlog": unit,
+        "safety_stock": unit,
+        "wafers": scale_w,
+        SMOOTH_STAGE: scale_w,
+        "variation_before": scale_w,
+    }
     return PlanResult(
-        wafers=wafers, supply=supply, stock=stock, backlog=backlog, sst_shortfall=shortfall,
-        status=status, solver=name,
+        wafers=wafers,
+        supply=supply,
+        stock=stock,
+        backlog=backlog,
+        sst_shortfall=shortfall,
+        status=status,
+        solver=name,
         objectives={k: v * scaled[k] for k, v in objectives.items()},
-        timings=timings, ramp_wafers=float(options.ramp_wafers) if options.ramp_wafers else None,
+        timings=timings,
+        ramp_wafers=float(options.ramp_wafers) if options.ramp_wafers else None,
     )
 
 
-def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
-                ) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
+def _solve_pulp(
+    lp: LPData, name: str, options: PlanOptions, t0: float
+) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
     """The reference path: the same LP modelled in PuLP, every stage solved from scratch by CBC
     (bundled with PuLP) or HiGHS; also the path of plans in whole lots (integer)."""
     a, d, i0, cap, target, ends, total = lp.a, lp.d, lp.i0, lp.cap, lp.target, lp.ends, lp.total
@@ -296,10 +338,15 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
     bkl = [[prob.add_variable(f"b_{p}_{t}", 0) for t in range(T)] for p in range(P)]
     # shortfall variables only where a target exists: a variable in no row would be dropped
     # from the model file while its fixed bound is not, which CBC rejects
-    short = [[prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q) if ends[q] >= 0 and target[p, q] > 0]
-             for p in range(P)]
-    excess = ([[prob.add_variable(f"e_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
-              if options.band_high_bytes is not None else None)
+    short = [
+        [prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q) if ends[q] >= 0 and target[p, q] > 0]
+        for p in range(P)
+    ]
+    excess = (
+        [[prob.add_variable(f"e_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
+        if options.band_high_bytes is not None
+        else None
+    )
 
     LpExpr = pulp.LpAffineExpression
     for p in range(P):
@@ -317,10 +364,13 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
             if t < 0:
                 continue
             if target[p, q] > 0:
-                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (next(short_p), 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}")
+                prob.addConstraint(
+                    LpExpr([(inv[p][t], 1.0), (next(short_p), 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}"
+                )
             if excess is not None:
-                prob.addConstraint(LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)])
-                                   <= float(lp.band_high), f"band_{p}_{q}")
+                prob.addConstraint(
+                    LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)]) <= float(lp.band_high), f"band_{p}_{q}"
+                )
     for t in np.flatnonzero(lp.binding):
         prob.addConstraint(LpExpr([(w[p][t], 1.0) for p in range(P)]) <= float(total[t]), f"tot_{t}")
     if lp.fixed is not None:
@@ -338,14 +388,20 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
         for p in range(P):
             row = [prob.add_variable(f"v_{p}_{t}", 0) for t in range(1, T)]
             for t, v in enumerate(row, start=1):
-                prob.addConstraint(LpExpr([(v, 1.0), (w[p][t], -1.0), (w[p][t - 1], 1.0)]) >= 0, f"vu_{p}_{t}")
-                prob.addConstraint(LpExpr([(v, 1.0), (w[p][t], 1.0), (w[p][t - 1], -1.0)]) >= 0, f"vd_{p}_{t}")
+                prob.addConstraint(
+                    LpExpr([(v, 1.0), (w[p][t], -1.0), (w[p][t - 1], 1.0)]) >= 0, f"vu_{p}_{t}"
+                )
+                prob.addConstraint(
+                    LpExpr([(v, 1.0), (w[p][t], 1.0), (w[p][t - 1], -1.0)]) >= 0, f"vd_{p}_{t}"
+                )
             change.append(row)
 
     stage_exprs = {
         "backlog": LpExpr([(v, 1.0) for row in bkl for v in row]),
-        "safety_stock": LpExpr([(v, 1.0) for row in short for v in row]
-                               + ([(v, 1.0) for row in excess for v in row] if excess is not None else [])),
+        "safety_stock": LpExpr(
+            [(v, 1.0) for row in short for v in row]
+            + ([(v, 1.0) for row in excess for v in row] if excess is not None else [])
+        ),
         "wafers": LpExpr([(v, 1.0) for row in w for v in row]),
         SMOOTH_STAGE: LpExpr([(v, 1.0) for row in change for v in row]),
     }
@@ -372,7 +428,9 @@ def _solve_pulp(lp: LPData, name: str, options: PlanOptions, t0: float
         value = float(pulp.value(prob.objective) or 0.0)
         objectives[stage] = value
         if stage == "wafers" and lp.smooth:
-            objectives["variation_before"] = total_variation(np.array([[v.varValue or 0.0 for v in r] for r in w]))
+            objectives["variation_before"] = total_variation(
+                np.array([[v.varValue or 0.0 for v in r] for r in w])
+            )
         if stage != stages[-1]:
             slack = options.tolerance * abs(value) + FIX_ABS
             prob.addConstraint(stage_exprs[stage] <= value + slack, f"fix_{stage}")

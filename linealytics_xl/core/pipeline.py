@@ -39,7 +39,7 @@ class Outcome:
     tables: dict[str, pd.DataFrame]
     fingerprint: str
     warnings: list[Issue] = field(default_factory=list)
-    demand: "DemandView | None" = None
+    demand: DemandView | None = None
     risk: RiskResult | None = None
     insights: list[Insight] = field(default_factory=list)
 
@@ -52,8 +52,16 @@ def fingerprint(data: PlanningData) -> str:
     """SHA-256 of every input the plan depends on (not of the file, which outputs change)."""
     h = hashlib.sha256()
     h.update(json.dumps([data.products, data.weeks.labels, data.weeks.quarters, data.quarters]).encode())
-    for arr in (data.quarterly_demand, data.week_ratios, data.yields, data.density, data.capacity,
-                data.total_capacity, data.initial_stock, data.wos):
+    for arr in (
+        data.quarterly_demand,
+        data.week_ratios,
+        data.yields,
+        data.density,
+        data.capacity,
+        data.total_capacity,
+        data.initial_stock,
+        data.wos,
+    ):
         h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
     return h.hexdigest()[:16]
 
@@ -61,11 +69,17 @@ def fingerprint(data: PlanningData) -> str:
 def released_starts(previous_plan: pd.DataFrame | None, data: PlanningData, weeks: int) -> np.ndarray | None:
     """[P, weeks] wafer starts of the first ``weeks`` weeks in the previous ``LL_Plan`` (None when
     there is no previous plan, or it lacks a product or week: the optimiser then says so)."""
-    if previous_plan is None or previous_plan.empty or not {"Product", "WeekIndex", "Wafers"} <= set(previous_plan):
+    if (
+        previous_plan is None
+        or previous_plan.empty
+        or not {"Product", "WeekIndex", "Wafers"} <= set(previous_plan)
+    ):
         return None
-    frame = previous_plan.assign(Product=previous_plan["Product"].astype(str),
-                                 WeekIndex=pd.to_numeric(previous_plan["WeekIndex"], errors="coerce"),
-                                 Wafers=pd.to_numeric(previous_plan["Wafers"], errors="coerce"))
+    frame = previous_plan.assign(
+        Product=previous_plan["Product"].astype(str),
+        WeekIndex=pd.to_numeric(previous_plan["WeekIndex"], errors="coerce"),
+        Wafers=pd.to_numeric(previous_plan["Wafers"], errors="coerce"),
+    )
     grid = frame.pivot_table(index="Product", columns="WeekIndex", values="Wafers", aggfunc="first")
     try:
         return grid.loc[list(data.products), list(range(1, weeks + 1))].to_numpy(float)
@@ -73,9 +87,15 @@ def released_starts(previous_plan: pd.DataFrame | None, data: PlanningData, week
         return None
 
 
-def run(data: PlanningData, settings: Settings, progress: Progress | None = None, *,
-        previous_alerts: pd.DataFrame | None = None, now: datetime | None = None,
-        previous_plan: pd.DataFrame | None = None) -> Outcome:
+def run(
+    data: PlanningData,
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    previous_alerts: pd.DataFrame | None = None,
+    now: datetime | None = None,
+    previous_plan: pd.DataFrame | None = None,
+) -> Outcome:
     """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables.
 
     ``previous_alerts`` is the ``LL_Alerts`` table of the previous run (read back from the
@@ -97,15 +117,28 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
     risk = None
     if view is not None and view.scenarios is not None:
         say("Measuring stock-out risk")
-        risk = simulate_plan(result.supply, data.initial_stock, view.scenarios,
-                             data.safety_stock[:, data.week_quarter], settings.service_level,
-                             lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)), replan=True,
-                             planned_demand=plan_demand)
+        risk = simulate_plan(
+            result.supply,
+            data.initial_stock,
+            view.scenarios,
+            data.safety_stock[:, data.week_quarter],
+            settings.service_level,
+            lead_weeks=max(1, min(settings.risk_lead_weeks, data.n_weeks)),
+            replan=True,
+            planned_demand=plan_demand,
+        )
     say("Building output tables")
     summaries = summarize(data, result, settings.cycle_time_weeks, plan_demand)
     backtest = backtest_table(view) if view is not None else None
-    found = find_insights(data, result, summaries, risk, backtest, settings.overstock_factor,
-                          settings.stockout_probability_alert)
+    found = find_insights(
+        data,
+        result,
+        summaries,
+        risk,
+        backtest,
+        settings.overstock_factor,
+        settings.stockout_probability_alert,
+    )
     out = {tables.PLAN: tables.plan_table(data, result, plan_demand)}
     if view is not None and view.forecast is not None:
         out[tables.FORECAST] = forecast_table(data, view)
@@ -114,14 +147,31 @@ def run(data: PlanningData, settings: Settings, progress: Progress | None = None
         out[tables.RISK] = tables.risk_table(data, risk)
     out[tables.INSIGHTS] = insights_table(found)
     conditions = alerts.find_conditions(
-        data, result, settings, summaries=summaries, risk=risk,
+        data,
+        result,
+        settings,
+        summaries=summaries,
+        risk=risk,
         forecast_result=view.forecast if view is not None else None,
-        forecast=out.get(tables.FORECAST), warnings=data.warnings)
-    checked = alerts.evaluated_types(risk=risk is not None,
-                                     forecast=view is not None and view.forecast is not None)
-    out[tables.ALERTS] = alerts.reconcile(previous_alerts, conditions,
-                                          now or datetime.now().replace(microsecond=0), checked)
+        forecast=out.get(tables.FORECAST),
+        warnings=data.warnings,
+    )
+    checked = alerts.evaluated_types(
+        risk=risk is not None, forecast=view is not None and view.forecast is not None
+    )
+    out[tables.ALERTS] = alerts.reconcile(
+        previous_alerts, conditions, now or datetime.now().replace(microsecond=0), checked
+    )
     out[tables.DATA_QUALITY] = tables.data_quality_table(data.warnings)
-    return Outcome(data=data, settings=settings, result=result, summaries=summaries, tables=out,
-                   fingerprint=fingerprint(data), warnings=list(data.warnings), demand=view, risk=risk,
-                   insights=found)
+    return Outcome(
+        data=data,
+        settings=settings,
+        result=result,
+        summaries=summaries,
+        tables=out,
+        fingerprint=fingerprint(data),
+        warnings=list(data.warnings),
+        demand=view,
+        risk=risk,
+        insights=found,
+    )

@@ -22,8 +22,22 @@ import numpy as np
 
 from .cells import address, shown
 from .grid import Cells
-from .labels import ATTR_OVER_UNDER, ATTR_SCHEDULED, ATTR_SUPPLY, ATTRIBUTE, BOUNDARY, KNOWN_SHEETS, PRODUCT_ID, \
-    SUPPLY_DEMAND, TOTAL, WAFER_PLAN, label_key, match_sheets, parse_quarter, parse_week
+from .labels import (
+    ATTR_OVER_UNDER,
+    ATTR_SCHEDULED,
+    ATTR_SUPPLY,
+    ATTRIBUTE,
+    BOUNDARY,
+    KNOWN_SHEETS,
+    PRODUCT_ID,
+    SUPPLY_DEMAND,
+    TOTAL,
+    WAFER_PLAN,
+    label_key,
+    match_sheets,
+    parse_quarter,
+    parse_week,
+)
 from .model import Issue, PlanningData
 from .read_weeks import quarter_labels
 from .sheet import Sheet, cell_text
@@ -50,8 +64,8 @@ class Target:
     sheet: str
     row: int
     cols: tuple[int, ...]
-    series: str          # "wafers", "scheduled", "over_under" (by week) or "supply" (by quarter)
-    name: str            # product, or Total
+    series: str  # "wafers", "scheduled", "over_under" (by week) or "supply" (by quarter)
+    name: str  # product, or Total
 
 
 class _Output:
@@ -70,8 +84,12 @@ class _Output:
         for c in cols:
             m = self.sheet.cells.merged_at(row, c)
             if m is not None:
-                self.refuse(row, c, f"{address(row, c)} is part of the merged range "
-                                    f"{address(m[0], m[1])}:{address(m[2], m[3])}")
+                self.refuse(
+                    row,
+                    c,
+                    f"{address(row, c)} is part of the merged range "
+                    f"{address(m[0], m[1])}:{address(m[2], m[3])}",
+                )
                 return
         self.targets.append(Target(self.sheet.name, row, tuple(cols), series, name))
 
@@ -79,8 +97,15 @@ class _Output:
         if self.problem is None:
             return self.targets
         cell, why = self.problem
-        issues.append(Issue("warning", self.sheet.name, cell, f"{self.what} not written, the sheet's cells were left "
-                                                              f"untouched ({why}); the plan is in the LL_Plan table"))
+        issues.append(
+            Issue(
+                "warning",
+                self.sheet.name,
+                cell,
+                f"{self.what} not written, the sheet's cells were left "
+                f"untouched ({why}); the plan is in the LL_Plan table",
+            )
+        )
         return []
 
 
@@ -95,8 +120,14 @@ def output_targets(sheets: Mapping[str, Any], data: PlanningData) -> tuple[list[
     else:
         near = match.missing.get(WAFER_PLAN) or []
         hint = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
-        issues.append(Issue("warning", WAFER_PLAN, "", f"no sheet {WAFER_PLAN!r}{hint}: the weekly wafer starts are "
-                                                       f"in the LL_Plan table only"))
+        issues.append(
+            Issue(
+                "warning",
+                WAFER_PLAN,
+                "",
+                f"no sheet {WAFER_PLAN!r}{hint}: the weekly wafer starts are in the LL_Plan table only",
+            )
+        )
     if BOUNDARY in found:
         targets += _capacity_rows(found[BOUNDARY], data, issues)
     if SUPPLY_DEMAND in found:
@@ -114,11 +145,18 @@ def _wafer_plan(wp: Sheet, data: PlanningData, issues: list[Issue]) -> list[Targ
     cols = sorted(hits)
     labels = [hits[c].label for c in cols]
     if labels != list(data.weeks.labels):
-        bad = next((i for i, (a, b) in enumerate(zip(labels, data.weeks.labels)) if a != b), min(len(labels), len(data.weeks.labels)))
+        bad = next(
+            (i for i, (a, b) in enumerate(zip(labels, data.weeks.labels)) if a != b),
+            min(len(labels), len(data.weeks.labels)),
+        )
         c = cols[bad] if bad < len(cols) else cols[-1]
-        out.refuse(r, c, f"its {len(cols)} week labels are not the {data.n_weeks} weeks of {BOUNDARY!r}: "
-                         f"{address(r, c)} holds {shown(wp.get(r, c))}"
-                         + (f", expected {data.weeks.labels[bad]}" if bad < data.n_weeks else ""))
+        out.refuse(
+            r,
+            c,
+            f"its {len(cols)} week labels are not the {data.n_weeks} weeks of {BOUNDARY!r}: "
+            f"{address(r, c)} holds {shown(wp.get(r, c))}"
+            + (f", expected {data.weeks.labels[bad]}" if bad < data.n_weeks else ""),
+        )
         return out.result(issues)
     if cols != list(range(cols[0], cols[0] + len(cols))):
         out.refuse(r, cols[0], "its week columns are not side by side")
@@ -127,14 +165,24 @@ def _wafer_plan(wp: Sheet, data: PlanningData, issues: list[Issue]) -> list[Targ
     if qfound is not None:
         for t, (c, q) in enumerate(zip(cols, quarter_labels(wp, qfound[0], cols, strict=False))):
             if q is not None and q.label != data.weeks.quarters[t]:
-                wp.warn(qfound[0], c, f"quarter label {q.label!r} disagrees with {BOUNDARY!r} "
-                                      f"({data.weeks.quarters[t]!r}) for week {t + 1}; using {BOUNDARY!r}")
+                wp.warn(
+                    qfound[0],
+                    c,
+                    f"quarter label {q.label!r} disagrees with {BOUNDARY!r} "
+                    f"({data.weeks.quarters[t]!r}) for week {t + 1}; using {BOUNDARY!r}",
+                )
     rows: dict[str, int] = {}
     for rr in wp.cells.row_indices():
         if rr <= r:
             continue
-        name = next((cell_text(v) for c, v in wp.cells.row(rr).items() if c < cols[0] and cell_text(v) in data.products),
-                    None)
+        name = next(
+            (
+                cell_text(v)
+                for c, v in wp.cells.row(rr).items()
+                if c < cols[0] and cell_text(v) in data.products
+            ),
+            None,
+        )
         if name is not None and name not in rows:
             rows[name] = rr
     for product in data.products:
@@ -212,11 +260,15 @@ def _runs(sheet: str, row: int, cols: Sequence[int], values: Sequence[float]) ->
     return blocks
 
 
-def output_blocks(sheets: Mapping[str, Any], data: PlanningData, wafers: np.ndarray, supply: np.ndarray) -> list[Block]:
+def output_blocks(
+    sheets: Mapping[str, Any], data: PlanningData, wafers: np.ndarray, supply: np.ndarray
+) -> list[Block]:
     """The values to write into the workbook's own sheets (outputs it cannot take are skipped;
     `output_targets` gives the warnings, which reading already added to ``data.warnings``)."""
     products = list(data.products)
-    available_total = np.where(np.isfinite(data.total_capacity), data.total_capacity, data.capacity.sum(axis=0))
+    available_total = np.where(
+        np.isfinite(data.total_capacity), data.total_capacity, data.capacity.sum(axis=0)
+    )
     per_quarter = np.zeros((len(products), len(data.quarters)))
     np.add.at(per_quarter.T, data.week_quarter, supply.T)
 
@@ -224,8 +276,12 @@ def output_blocks(sheets: Mapping[str, Any], data: PlanningData, wafers: np.ndar
         i = products.index(t.name) if t.name in products else None
         scheduled = wafers[i] if i is not None else wafers.sum(axis=0)
         available = data.capacity[i] if i is not None else available_total
-        return {"wafers": lambda: wafers[i], "scheduled": lambda: scheduled,
-                "over_under": lambda: available - scheduled, "supply": lambda: per_quarter[i]}[t.series]()
+        return {
+            "wafers": lambda: wafers[i],
+            "scheduled": lambda: scheduled,
+            "over_under": lambda: available - scheduled,
+            "supply": lambda: per_quarter[i],
+        }[t.series]()
 
     blocks: list[Block] = []
     for t in output_targets(sheets, data)[0]:

@@ -16,8 +16,17 @@ import numpy as np
 
 from . import bounds
 from .cells import address, shown
-from .labels import ATTR_CAPACITY, ATTRIBUTE, BOUNDARY, TOTAL, Quarter, Week, label_key, parse_quarter, \
-    parse_week
+from .labels import (
+    ATTR_CAPACITY,
+    ATTRIBUTE,
+    BOUNDARY,
+    TOTAL,
+    Quarter,
+    Week,
+    label_key,
+    parse_quarter,
+    parse_week,
+)
 from .sheet import Sheet, cell_list
 
 
@@ -68,8 +77,12 @@ def week_axis(bc: Sheet) -> WeekGrid | None:
     qfound = bc.best_row(parse_quarter, min_hits=1, exclude=(r,), cols=set(cols))
     qrow = qfound[0] if qfound else None
     if qrow is None:
-        bc.error(r, first, "expected quarter labels such as 'Q3 95' on a header row above or below the week "
-                           "labels; none found")
+        bc.error(
+            r,
+            first,
+            "expected quarter labels such as 'Q3 95' on a header row above or below the week "
+            "labels; none found",
+        )
         return WeekGrid(r, cols, weeks, [None] * len(cols), None)
     quarters = quarter_labels(bc, qrow, cols, strict=True)
     if quarters and quarters[0] is None:
@@ -77,24 +90,38 @@ def week_axis(bc: Sheet) -> WeekGrid | None:
     for i in range(1, len(weeks)):
         a, b = weeks[i - 1].number, weeks[i].number
         if b != a + 1 and not (b == 1 and a >= 52):
-            bc.warn(r, cols[i], f"expected the week label after {weeks[i - 1].label}, found {shown(bc.get(r, cols[i]))}")
+            bc.warn(
+                r,
+                cols[i],
+                f"expected the week label after {weeks[i - 1].label}, found {shown(bc.get(r, cols[i]))}",
+            )
     _check_years(bc, r, cols, weeks, quarters)
     return WeekGrid(r, cols, weeks, quarters, qrow)
 
 
-def _check_years(sheet: Sheet, r: int, cols: list[int], weeks: list[Week], quarters: list[Quarter | None]) -> None:
+def _check_years(
+    sheet: Sheet, r: int, cols: list[int], weeks: list[Week], quarters: list[Quarter | None]
+) -> None:
     """A label with a year (``WW1995_09``, a date) must fall in its fiscal quarter's year or the
     calendar year before (a fiscal year starts before its calendar year: FY96 Q1 lies in 1995).
     A mismatch is a warning: the quarter row decides where demand goes, the label only names the week."""
-    off = [c for c, w, q in zip(cols, weeks, quarters)
-           if w.year is not None and q is not None and w.year not in (q.year - 1, q.year)]
+    off = [
+        c
+        for c, w, q in zip(cols, weeks, quarters)
+        if w.year is not None and q is not None and w.year not in (q.year - 1, q.year)
+    ]
     if off:
-        sheet.warn(r, off[0], f"the year in {len(off)} week label(s) ({cell_list([address(r, c) for c in off], 5)}) "
-                              f"does not fit the quarter labels; the quarter labels were used")
+        sheet.warn(
+            r,
+            off[0],
+            f"the year in {len(off)} week label(s) ({cell_list([address(r, c) for c in off], 5)}) "
+            f"does not fit the quarter labels; the quarter labels were used",
+        )
 
 
-def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], dict[tuple[str, str], int],
-                                                              tuple[int, int | None]]:
+def capacity_rows(
+    bc: Sheet, grid: WeekGrid | None
+) -> tuple[tuple[str, ...], dict[tuple[str, str], int], tuple[int, int | None]]:
     """Products (rows with attribute `Available Capacity`, `Total` aside), every labelled row,
     and the product and attribute columns."""
     hdr = bc.product_header(grid.row if grid else None)
@@ -111,31 +138,46 @@ def capacity_rows(bc: Sheet, grid: WeekGrid | None) -> tuple[tuple[str, ...], di
     return products, rows, (hdr[1], ac)
 
 
-def read_capacity(bc: Sheet, grid: WeekGrid, products, rows, label_cols: tuple[int, int | None]
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def read_capacity(
+    bc: Sheet, grid: WeekGrid, products, rows, label_cols: tuple[int, int | None]
+) -> tuple[np.ndarray, np.ndarray]:
     """[P, T] capacity and [T] total capacity (inf where the sheet has no total)."""
     key = label_key(ATTR_CAPACITY)
     capacity = np.full((len(products), len(grid.cols)), np.nan)
     for p, product in enumerate(products):
         r = rows[(product, key)]
-        capacity[p] = [bc.number(r, c, bounds.CAPACITY, blank=0.0, blank_note="0 wafers used (no capacity)")
-                       for c in grid.cols]
+        capacity[p] = [
+            bc.number(r, c, bounds.CAPACITY, blank=0.0, blank_note="0 wafers used (no capacity)")
+            for c in grid.cols
+        ]
     for c in (grid.cols[0] - 1, grid.cols[-1] + 1):  # capacities next to the axis have lost their week label
         held = [r for (p, a), r in rows.items() if a == key and bc.get(r, c) is not None]
         if c >= 0 and c not in label_cols and held:
-            bc.error(grid.row, c, f"expected a week label such as 'WW_09' above {address(held[0], c)} "
-                                  f"({shown(bc.get(held[0], c))}), found {shown(bc.get(grid.row, c))}")
+            bc.error(
+                grid.row,
+                c,
+                f"expected a week label such as 'WW_09' above {address(held[0], c)} "
+                f"({shown(bc.get(held[0], c))}), found {shown(bc.get(grid.row, c))}",
+            )
     total = np.full(len(grid.cols), np.inf)
     r = rows.get((TOTAL, key))
     if r is not None:
-        total[:] = [bc.number(r, c, bounds.TOTAL_CAPACITY, blank=math.inf,
-                              blank_note="no total limit used for those weeks") for c in grid.cols]
+        total[:] = [
+            bc.number(
+                r, c, bounds.TOTAL_CAPACITY, blank=math.inf, blank_note="no total limit used for those weeks"
+            )
+            for c in grid.cols
+        ]
     return capacity, total
 
 
-def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quarter | None],
-               origin: dict[str, str] | None = None
-               ) -> tuple[np.ndarray, list[date | None], tuple[int, int, int, int]] | None:
+def read_yield(
+    ys: Sheet,
+    products,
+    n_weeks: int | None,
+    bc_quarters: list[Quarter | None],
+    origin: dict[str, str] | None = None,
+) -> tuple[np.ndarray, list[date | None], tuple[int, int, int, int]] | None:
     """[P, T] yields, week start dates, and the area read; blank yields take the nearest week's."""
     P = len(products)
     dates = ys.best_row(lambda v: parse_week(v) if not isinstance(v, str) or v[:1].isdigit() else None)
@@ -148,9 +190,16 @@ def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quart
     qrow = qfound[0] if qfound else None
     below = max(hdr[0], date_row if date_row is not None else -1, qrow if qrow is not None else -1)
     rows = {p: r for (p, _a), r in ys.product_rows(below, pc, None).items()}
-    numeric = [c for p in products if p in rows for c, v in ys.cells.row(rows[p]).items()
-               if c > pc and isinstance(v, (int, float)) and not isinstance(v, bool)]
-    starts_at = [c for c in ([min(dates[1])] if dates else []) + ([min(numeric)] if numeric else []) if c > pc]
+    numeric = [
+        c
+        for p in products
+        if p in rows
+        for c, v in ys.cells.row(rows[p]).items()
+        if c > pc and isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
+    starts_at = [
+        c for c in ([min(dates[1])] if dates else []) + ([min(numeric)] if numeric else []) if c > pc
+    ]
     if not starts_at:
         ys.error(hdr[0], pc + 1, "expected yield columns, one per week; none found")
         return None
@@ -161,23 +210,40 @@ def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quart
     for c in (last + 1,):
         extra = [ys.get(r, c) for r in [date_row, *rows.values()] if r is not None]
         if any(v is not None for v in extra):
-            ys.error(date_row if date_row is not None else hdr[0], c,
-                     f"expected {T} week columns as in {BOUNDARY!r} ({shown(extra[0]) if extra[0] is not None else 'a value'} "
-                     f"found after the last one)")
+            ys.error(
+                date_row if date_row is not None else hdr[0],
+                c,
+                f"expected {T} week columns as in {BOUNDARY!r} ({shown(extra[0]) if extra[0] is not None else 'a value'} "
+                f"found after the last one)",
+            )
     quarters = quarter_labels(ys, qrow, cols, strict=False)
     for t, c in enumerate(cols):
-        if t < len(bc_quarters) and quarters[t] is not None and bc_quarters[t] is not None \
-                and quarters[t] != bc_quarters[t]:
-            ys.warn(qrow, c, f"quarter label {quarters[t].label!r} disagrees with {BOUNDARY!r} "
-                             f"({bc_quarters[t].label!r}) for week {t + 1}; using {BOUNDARY!r}")
+        if (
+            t < len(bc_quarters)
+            and quarters[t] is not None
+            and bc_quarters[t] is not None
+            and quarters[t] != bc_quarters[t]
+        ):
+            ys.warn(
+                qrow,
+                c,
+                f"quarter label {quarters[t].label!r} disagrees with {BOUNDARY!r} "
+                f"({bc_quarters[t].label!r}) for week {t + 1}; using {BOUNDARY!r}",
+            )
     starts = _week_starts(ys, date_row, cols)
     yields = np.full((P, T), np.nan)
     for p, product in enumerate(products):
         r = rows.get(product)
         if r is None:
-            hint = ys.row_hint({(p, ""): rr for p, rr in rows.items()}, product, set(products), pc, None, set())
-            ys.error(hdr[0], pc, f"expected a yield row for product {product!r}{(origin or {}).get(product, '')}; "
-                                 f"none found{hint}")
+            hint = ys.row_hint(
+                {(p, ""): rr for p, rr in rows.items()}, product, set(products), pc, None, set()
+            )
+            ys.error(
+                hdr[0],
+                pc,
+                f"expected a yield row for product {product!r}{(origin or {}).get(product, '')}; "
+                f"none found{hint}",
+            )
             continue
         blank = [t for t, c in enumerate(cols) if ys.get(r, c) is None]
         yields[p] = [ys.number(r, c, bounds.YIELD) if ys.get(r, c) is not None else np.nan for c in cols]
@@ -186,10 +252,15 @@ def read_yield(ys: Sheet, products, n_weeks: int | None, bc_quarters: list[Quart
             for t in blank:
                 prev = [k for k in known if k < t]
                 yields[p, t] = yields[p, prev[-1] if prev else known[0]]
-            ys.blanks.setdefault("the yield of the nearest earlier week used (the next week's for the first)",
-                                 []).extend(address(r, cols[t]) for t in blank)
+            ys.blanks.setdefault(
+                "the yield of the nearest earlier week used (the next week's for the first)", []
+            ).extend(address(r, cols[t]) for t in blank)
         elif blank:
-            ys.error(r, cols[blank[0]], f"expected a yield between 0 and 1, found blank (the row has no yield at all)")
+            ys.error(
+                r,
+                cols[blank[0]],
+                "expected a yield between 0 and 1, found blank (the row has no yield at all)",
+            )
     area = (min(hdr[0], qrow if qrow is not None else hdr[0]), pc, max([below, *rows.values()]), last)
     return yields, starts, area
 
@@ -201,7 +272,11 @@ def _week_starts(ys: Sheet, row: int | None, cols: list[int]) -> list[date | Non
         raw = ys.get(row, c) if row is not None else None
         week = parse_week(raw) if raw is not None else None
         if raw is not None and (week is None or week.start is None):
-            ys.warn(row, c, f"expected a week start date (a date or mm-dd-yy), found {shown(raw)}; date left unknown")
+            ys.warn(
+                row,
+                c,
+                f"expected a week start date (a date or mm-dd-yy), found {shown(raw)}; date left unknown",
+            )
         starts.append(week.start if week else None)
     previous = None
     for t, d in enumerate(starts):
@@ -210,13 +285,20 @@ def _week_starts(ys: Sheet, row: int | None, cols: list[int]) -> list[date | Non
         if previous is not None:
             gap = (d - previous[1]).days
             if gap <= 0 or gap > 7 * (t - previous[0]) + 7:
-                ys.warn(row, cols[t], f"week start {d.isoformat()} does not follow {previous[1].isoformat()} "
-                                      f"(expected about {(previous[1] + timedelta(days=7 * (t - previous[0]))).isoformat()}); "
-                                      f"date left unknown")
+                ys.warn(
+                    row,
+                    cols[t],
+                    f"week start {d.isoformat()} does not follow {previous[1].isoformat()} "
+                    f"(expected about {(previous[1] + timedelta(days=7 * (t - previous[0]))).isoformat()}); "
+                    f"date left unknown",
+                )
                 starts[t] = None
                 continue
             if gap != 7 * (t - previous[0]):
-                ys.warn(row, cols[t], f"week start {d.isoformat()} is {gap} days after the previous one, expected 7")
+                ys.warn(
+                    row,
+                    cols[t],
+                    f"week start {d.isoformat()} is {gap} days after the previous one, expected 7",
+                )
         previous = (t, d)
     return starts
-

@@ -16,12 +16,40 @@ import numpy as np
 
 from . import bounds
 from .cells import address, shown
-from .checks import QuarterTable, check_quarter_axis, check_supply_demand_quarters, compare_pasted_sst, \
-    safety_stock_targets, warn_sst_horizon
+from .checks import (
+    QuarterTable,
+    check_quarter_axis,
+    check_supply_demand_quarters,
+    compare_pasted_sst,
+    safety_stock_targets,
+    warn_sst_horizon,
+)
 from .grid import Cells
-from .labels import ATTR_CAPACITY, ATTR_DEMAND, ATTR_EXCESS, ATTR_INVENTORY, ATTR_OVER_UNDER, ATTR_SCHEDULED, \
-    ATTR_SST, ATTR_SUPPLY, ATTR_WOS, ATTRIBUTE, BOUNDARY, DENSITY, TOTAL, RATIOS, REQUIRED_SHEETS, SUPPLY_DEMAND, WEEKS_PER_QUARTER, YIELD, Quarter, label_key, match_sheets, \
-    parse_quarter, parse_ratio_label
+from .labels import (
+    ATTR_CAPACITY,
+    ATTR_DEMAND,
+    ATTR_EXCESS,
+    ATTR_INVENTORY,
+    ATTR_OVER_UNDER,
+    ATTR_SCHEDULED,
+    ATTR_SST,
+    ATTR_SUPPLY,
+    ATTR_WOS,
+    ATTRIBUTE,
+    BOUNDARY,
+    DENSITY,
+    RATIOS,
+    REQUIRED_SHEETS,
+    SUPPLY_DEMAND,
+    TOTAL,
+    WEEKS_PER_QUARTER,
+    YIELD,
+    Quarter,
+    label_key,
+    match_sheets,
+    parse_quarter,
+    parse_ratio_label,
+)
 from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
@@ -29,7 +57,9 @@ from .sheet import Sheet, cell_list, cell_text
 from .weekly import weekly_demand
 
 Grid = Cells | Sequence[Sequence[Any]]
-_SD_ATTRS = {label_key(a) for a in (ATTR_SUPPLY, ATTR_SST, ATTR_WOS, ATTR_DEMAND, ATTR_INVENTORY, ATTR_EXCESS)}
+_SD_ATTRS = {
+    label_key(a) for a in (ATTR_SUPPLY, ATTR_SST, ATTR_WOS, ATTR_DEMAND, ATTR_INVENTORY, ATTR_EXCESS)
+}
 _BC_ATTRS = {label_key(a) for a in (ATTR_CAPACITY, ATTR_SCHEDULED, ATTR_OVER_UNDER)}
 
 
@@ -39,11 +69,21 @@ def open_sheets(sheets: Mapping[str, Grid], issues: list[Issue], wanted=REQUIRED
     match = match_sheets(sheets, wanted)
     present = ", ".join(f"'{n}'" for n in sheets) or "none"
     for name, near in match.missing.items():
-        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else f" (sheets present: {present})"
+        hint = (
+            f"; did you mean {' or '.join(repr(n) for n in near)}?"
+            if near
+            else f" (sheets present: {present})"
+        )
         issues.append(Issue("error", name, "", f"no sheet {name!r}{hint}"))
     for name, hits in match.ambiguous.items():
-        issues.append(Issue("error", name, "", f"several sheets could be {name!r}: {', '.join(map(repr, hits))}; "
-                                               f"rename all but one"))
+        issues.append(
+            Issue(
+                "error",
+                name,
+                "",
+                f"several sheets could be {name!r}: {', '.join(map(repr, hits))}; rename all but one",
+            )
+        )
     return {name: Sheet(real, Cells.of(sheets[real]), issues) for name, real in match.found.items()}
 
 
@@ -55,8 +95,14 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
 
     grid = week_axis(bc) if bc else None
     products, bc_rows, (pcol, acol) = capacity_rows(bc, grid) if bc else ((), {}, (0, None))
-    origin = {p: f" (from {quote_sheet(bc.name)}!{address(bc_rows[(p, label_key(ATTR_CAPACITY))], pcol)})"
-              for p in products} if bc else {}
+    origin = (
+        {
+            p: f" (from {quote_sheet(bc.name)}!{address(bc_rows[(p, label_key(ATTR_CAPACITY))], pcol)})"
+            for p in products
+        }
+        if bc
+        else {}
+    )
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
     if sdl is not None:
@@ -75,15 +121,23 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
         check_supply_demand_quarters(sd, sdl, planned, values["demand_cells"])
     if bc and grid:
         last_row = max([grid.header_bottom, *bc_rows.values()])
-        bc.finish((min(grid.row, grid.quarter_row if grid.quarter_row is not None else grid.row), 0,
-                   last_row, grid.cols[-1]))
+        bc.finish(
+            (
+                min(grid.row, grid.quarter_row if grid.quarter_row is not None else grid.row),
+                0,
+                last_row,
+                grid.cols[-1],
+            )
+        )
     if sd and sdl:
         sd.finish(sdl.area)
     for sheet, result in ((ys, yields), (ds, density), (rs, ratios)):
         if sheet:
             sheet.finish(result[-1] if result else None)
 
-    if any(i.severity == "error" for i in issues) or any(x is None for x in (grid, values, density, ratios, yields, capacity)):
+    if any(i.severity == "error" for i in issues) or any(
+        x is None for x in (grid, values, density, ratios, yields, capacity)
+    ):
         raise InputError(issues)
     qlabels = tuple(q.label for q in planned)
     qdemand = values["demand"]
@@ -92,15 +146,29 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     compare_pasted_sst(sd, products, qlabels, values["sst_given"], safety)
     ys_values, starts, _ = yields
     bc_starts = [w.start for w in grid.weeks]
-    weeks = WeekAxis(tuple(w.label for w in grid.weeks), tuple(q.label for q in grid.quarters),
-                     tuple(s or b for s, b in zip(starts, bc_starts)))
+    weeks = WeekAxis(
+        tuple(w.label for w in grid.weeks),
+        tuple(q.label for q in grid.quarters),
+        tuple(s or b for s, b in zip(starts, bc_starts)),
+    )
     capacity_pt, total = capacity
     data = PlanningData(
-        products=products, weeks=weeks, quarters=qlabels, week_quarter=week_quarter,
-        quarterly_demand=qdemand, week_ratios=ratios[0], demand=weekly_demand(qdemand, week_quarter, ratios[0]),
-        yields=ys_values, density=density[0], capacity=capacity_pt, total_capacity=total,
-        initial_stock=values["initial"], wos=values["wos"], safety_stock=safety,
-        opening_quarter=sdl.opening.label, warnings=[i for i in issues if i.severity == "warning"],
+        products=products,
+        weeks=weeks,
+        quarters=qlabels,
+        week_quarter=week_quarter,
+        quarterly_demand=qdemand,
+        week_ratios=ratios[0],
+        demand=weekly_demand(qdemand, week_quarter, ratios[0]),
+        yields=ys_values,
+        density=density[0],
+        capacity=capacity_pt,
+        total_capacity=total,
+        initial_stock=values["initial"],
+        wos=values["wos"],
+        safety_stock=safety,
+        opening_quarter=sdl.opening.label,
+        warnings=[i for i in issues if i.severity == "warning"],
     )
     # the outputs are checked on reading, so validate and plan (and the add-in) say the same
     data.warnings.extend(output_targets(sheets, data)[1])
@@ -109,15 +177,22 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
 
 # --- Supply_Demand --------------------------------------------------------------------------
 
-def _unplanned_products(sd: Sheet, lay: QuarterTable, sd_products, products, bc: Sheet, bc_rows, pcol, acol) -> None:
+
+def _unplanned_products(
+    sd: Sheet, lay: QuarterTable, sd_products, products, bc: Sheet, bc_rows, pcol, acol
+) -> None:
     """A product with demand but no capacity row would silently drop out of the plan."""
     for p in sd_products:
         if p in products:
             continue
         r = lay.rows[(p, label_key(ATTR_DEMAND))]
         hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS, ATTR_CAPACITY)
-        sd.error(r, lay.header[1], f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
-                                      f"{bc.name!r}, so it would not be planned{hint}")
+        sd.error(
+            r,
+            lay.header[1],
+            f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
+            f"{bc.name!r}, so it would not be planned{hint}",
+        )
 
 
 def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
@@ -138,27 +213,40 @@ def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
     rows = sd.product_rows(below, hdr[1], ac)
     for c in (min(hits) - 1, max(hits) + 1):  # a column of numbers next to the quarters lost its label
         if c not in (hdr[1], ac) and c >= 0 and any(sd.get(r, c) is not None for r in rows.values()):
-            sd.error(qr, c, f"expected a quarter label such as 'Q3 95' above the values in this column, "
-                            f"found {shown(sd.get(qr, c))}")
+            sd.error(
+                qr,
+                c,
+                f"expected a quarter label such as 'Q3 95' above the values in this column, "
+                f"found {shown(sd.get(qr, c))}",
+            )
     for c in range(min(hits), max(hits) + 1):
         q = hits.get(c)
         if q is None:
             sd.error(qr, c, f"expected a quarter label such as 'Q3 95', found {shown(sd.get(qr, c))}")
             continue
         if q in qcols:
-            sd.error(qr, c, f"quarter {q.label} appears twice, in {address(qr, qcols[q])} and {address(qr, c)}")
+            sd.error(
+                qr, c, f"quarter {q.label} appears twice, in {address(qr, qcols[q])} and {address(qr, c)}"
+            )
             continue
         if previous is not None and q.index <= previous[0].index:
-            sd.error(qr, c, f"expected the quarter columns in order, found {q.label} after {previous[0].label} "
-                            f"({address(qr, previous[1])})")
+            sd.error(
+                qr,
+                c,
+                f"expected the quarter columns in order, found {q.label} after {previous[0].label} "
+                f"({address(qr, previous[1])})",
+            )
         qcols[q] = c
         previous = (q, c)
     last_row = max([below, *rows.values()])
-    return QuarterTable(hdr, ac, qr, qcols, rows, (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values())))
+    return QuarterTable(
+        hdr, ac, qr, qcols, rows, (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values()))
+    )
 
 
-def supply_demand_values(sd: Sheet, lay: QuarterTable, products: Sequence[str], planned: list[Quarter],
-                         origin: dict[str, str]) -> dict:
+def supply_demand_values(
+    sd: Sheet, lay: QuarterTable, products: Sequence[str], planned: list[Quarter], origin: dict[str, str]
+) -> dict:
     """Demand, WOS, opening stock and pasted SSTs per product and planned quarter."""
     qcols, rows, (hr, pc) = lay.qcols, lay.rows, lay.header
     opening = lay.opening
@@ -171,8 +259,12 @@ def supply_demand_values(sd: Sheet, lay: QuarterTable, products: Sequence[str], 
         for attr in (ATTR_DEMAND, ATTR_WOS, ATTR_INVENTORY):
             if (product, label_key(attr)) not in rows:
                 hint = sd.row_hint(rows, product, set(products), pc, lay.attr_col, _SD_ATTRS, attr)
-                sd.error(hr, pc, f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
-                                 f"{attr!r}; none found{hint}")
+                sd.error(
+                    hr,
+                    pc,
+                    f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
+                    f"{attr!r}; none found{hint}",
+                )
         r = rows.get((product, label_key(ATTR_DEMAND)))
         if r is not None:
             for q, c in qcols.items():
@@ -180,13 +272,16 @@ def supply_demand_values(sd: Sheet, lay: QuarterTable, products: Sequence[str], 
                     demand_cells.setdefault(q, []).append((r, c))
             for k, q in enumerate(read_q):
                 if q in qcols:
-                    demand[p, k] = sd.number(r, qcols[q], bounds.DEMAND, blank=0.0, blank_note="0 bytes of demand used")
+                    demand[p, k] = sd.number(
+                        r, qcols[q], bounds.DEMAND, blank=0.0, blank_note="0 bytes of demand used"
+                    )
         r = rows.get((product, label_key(ATTR_WOS)))
         if r is not None:
             for k, q in enumerate(read_q):
                 if q in qcols:
-                    wos[p, k] = sd.number(r, qcols[q], bounds.WOS, blank=0.0,
-                                          blank_note="0 weeks of safety stock used")
+                    wos[p, k] = sd.number(
+                        r, qcols[q], bounds.WOS, blank=0.0, blank_note="0 weeks of safety stock used"
+                    )
         r = rows.get((product, label_key(ATTR_INVENTORY)))
         if r is not None:
             initial[p] = sd.number(r, qcols[opening], bounds.OPENING_STOCK)
@@ -196,37 +291,64 @@ def supply_demand_values(sd: Sheet, lay: QuarterTable, products: Sequence[str], 
                 v = sd.get(r, qcols.get(q, -1))
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
                     sst_given[(p, k)] = (r, qcols[q], float(v))
-    return {"demand": demand, "wos": wos, "initial": initial, "sst_given": sst_given, "demand_cells": demand_cells}
+    return {
+        "demand": demand,
+        "wos": wos,
+        "initial": initial,
+        "sst_given": sst_given,
+        "demand_cells": demand_cells,
+    }
 
 
 # --- Density per Wafer, Weekly Demand Ratio -------------------------------------------------
 
-def read_density(ds: Sheet, products: Sequence[str], origin: dict[str, str]
-                 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+
+def read_density(
+    ds: Sheet, products: Sequence[str], origin: dict[str, str]
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """[P] bytes per wafer from the row under the row of product ids; area read."""
     wanted = set(products)
     found = ds.best_row(lambda v: cell_text(v) if cell_text(v) in wanted else None, min_hits=1)
     if found is None:
-        ds.error(None, None, f"expected a row of product ids ({', '.join(products)}) above their bytes per wafer; "
-                             f"none found")
+        ds.error(
+            None,
+            None,
+            f"expected a row of product ids ({', '.join(products)}) above their bytes per wafer; none found",
+        )
         return None
     r, hits = found
     cols: dict[str, int] = {}
     for c, product in sorted(hits.items()):
         if product in cols:
-            ds.error(r, c, f"product {product!r} appears twice, in {address(r, cols[product])} and {address(r, c)}; "
-                           f"delete one of the columns")
+            ds.error(
+                r,
+                c,
+                f"product {product!r} appears twice, in {address(r, cols[product])} and {address(r, c)}; "
+                f"delete one of the columns",
+            )
             continue
         cols[product] = c
     for c, v in ds.cells.row(r + 1).items():  # a density without its product id above it
         if c not in hits and abs(c - min(hits)) <= len(products) + 1 and not isinstance(ds.get(r, c), str):
-            ds.error(r, c, f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}")
+            ds.error(
+                r,
+                c,
+                f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}",
+            )
     density = np.full(len(products), np.nan)
     for p, product in enumerate(products):
         if product not in cols:
-            others = [f"{address(r, c)} holds {shown(v)}" for c, v in ds.cells.row(r).items() if cell_text(v) not in wanted]
-            ds.error(r, min(hits), f"expected product {product!r}{origin.get(product, '')} in the row of product "
-                                   f"ids; not found" + (f" ({cell_list(others, 5)})" if others else ""))
+            others = [
+                f"{address(r, c)} holds {shown(v)}"
+                for c, v in ds.cells.row(r).items()
+                if cell_text(v) not in wanted
+            ]
+            ds.error(
+                r,
+                min(hits),
+                f"expected product {product!r}{origin.get(product, '')} in the row of product "
+                f"ids; not found" + (f" ({cell_list(others, 5)})" if others else ""),
+            )
             continue
         density[p] = ds.number(r + 1, cols[product], bounds.DENSITY)
     return density, (0, min(hits), r + 1, max(hits))
@@ -261,8 +383,14 @@ def read_ratios(rs: Sheet) -> tuple[np.ndarray, tuple[int, int, int, int]] | Non
     values = np.array([rs.number(r + 1, cols[k], bounds.RATIO) for k in range(1, WEEKS_PER_QUARTER + 1)])
     if np.all(np.isfinite(values)) and abs(values.sum() - 1.0) > 1e-6:
         span = f"{address(r + 1, lo)}:{address(r + 1, hi)}"
-        rs.issues.append(Issue("error", rs.name, span, f"expected the weekly ratios {span} to sum to 1, found "
-                                                       f"{values.sum():.6g}"))
+        rs.issues.append(
+            Issue(
+                "error",
+                rs.name,
+                span,
+                f"expected the weekly ratios {span} to sum to 1, found {values.sum():.6g}",
+            )
+        )
     if not np.all(np.isfinite(values)):
         return None
     return values, (r, lo, r + 1, hi)

@@ -26,11 +26,11 @@ from .scenarios import quantile_last
 class RiskResult:
     """Risk figures per product and week ([P, T]) and per product ([P])."""
 
-    stockout_probability: np.ndarray      # [P, T] share of scenarios with backlog > 0 at week end
-    expected_shortage: np.ndarray         # [P, T] mean backlog at week end, bytes
-    expected_stock: np.ndarray            # [P, T] mean stock on hand at week end, bytes
-    fill_rate: np.ndarray                 # [P] demand served on time / demand, over all scenarios
-    safety_stock: np.ndarray              # [P, T] recommended, bytes (see ``simulate_plan``)
+    stockout_probability: np.ndarray  # [P, T] share of scenarios with backlog > 0 at week end
+    expected_shortage: np.ndarray  # [P, T] mean backlog at week end, bytes
+    expected_stock: np.ndarray  # [P, T] mean stock on hand at week end, bytes
+    fill_rate: np.ndarray  # [P] demand served on time / demand, over all scenarios
+    safety_stock: np.ndarray  # [P, T] recommended, bytes (see ``simulate_plan``)
     below_safety_probability: np.ndarray | None  # [P, T] share ending below the planned target
     service_level: float
     lead_weeks: int
@@ -71,8 +71,9 @@ def _check(supply, initial_stock, scenarios, safety_stock_weekly, service_level,
     if safety_stock_weekly is not None:
         safety_stock_weekly = np.asarray(safety_stock_weekly, dtype=float)
         if safety_stock_weekly.shape != (P, T):
-            raise ValueError(f"safety_stock_weekly must be [P, T] = {(P, T)}, "
-                             f"got {safety_stock_weekly.shape}")
+            raise ValueError(
+                f"safety_stock_weekly must be [P, T] = {(P, T)}, got {safety_stock_weekly.shape}"
+            )
     if not 0 < service_level < 1:
         raise ValueError(f"service_level must be in (0, 1), got {service_level}")
     if isinstance(lead_weeks, bool) or int(lead_weeks) != lead_weeks or lead_weeks < 1:
@@ -80,10 +81,18 @@ def _check(supply, initial_stock, scenarios, safety_stock_weekly, service_level,
     return supply, init, scen, safety_stock_weekly
 
 
-def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
-                  service_level: float = 0.95, *, lead_weeks: int = 13, replan: bool = False,
-                  planned_demand=None,
-                  chunk_bytes: int = 256 * 2**20) -> RiskResult:
+def simulate_plan(
+    supply,
+    initial_stock,
+    scenarios,
+    safety_stock_weekly=None,
+    service_level: float = 0.95,
+    *,
+    lead_weeks: int = 13,
+    replan: bool = False,
+    planned_demand=None,
+    chunk_bytes: int = 256 * 2**20,
+) -> RiskResult:
     """Run the plan ``supply`` [P, T] (bytes arriving per week) against demand ``scenarios``.
 
     Recommended safety stock for week t: the ``service_level`` quantile over scenarios of the
@@ -111,8 +120,9 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
     few products at a time, so temporaries stay near ``chunk_bytes`` (S=1000, P=500, T=443 runs
     without holding more than the scenarios themselves).
     """
-    supply, init, scen, target = _check(supply, initial_stock, scenarios, safety_stock_weekly,
-                                        service_level, lead_weeks)
+    supply, init, scen, target = _check(
+        supply, initial_stock, scenarios, safety_stock_weekly, service_level, lead_weeks
+    )
     S, P, T = scen.shape
     L = int(lead_weeks)
     out = {k: np.empty((P, T)) for k in ("stockout", "shortage", "stock", "ss", "below")}
@@ -122,7 +132,7 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
     chunk = max(1, int(chunk_bytes // (8 * 8 * S * T)))
     for p0 in range(0, P, chunk):
         sl = slice(p0, min(p0 + chunk, P))
-        d = scen[:, sl].astype(float)                       # [S, c, T]
+        d = scen[:, sl].astype(float)  # [S, c, T]
         if not np.all(np.isfinite(d)) or np.any(d < 0):
             raise ValueError("scenarios must be finite and >= 0")
         centre = d.mean(axis=0) if planned_demand is None else np.asarray(planned_demand, float)[sl]
@@ -150,12 +160,13 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
             out["stockout"][sl] = np.mean(backlog > 0, axis=0)
             out["shortage"][sl] = backlog.mean(axis=0)
             out["stock"][sl] = stock.mean(axis=0)
-            net = stock - backlog                           # exact: one of the two is zero
+            net = stock - backlog  # exact: one of the two is zero
             del stock, backlog
             if target is not None:
                 out["below"][sl] = np.mean(net < target[sl], axis=0)
-            net_before = np.concatenate([np.broadcast_to(init[sl, None], (S, d.shape[1], 1)),
-                                         net[:, :, :-1]], axis=2)
+            net_before = np.concatenate(
+                [np.broadcast_to(init[sl, None], (S, d.shape[1], 1)), net[:, :, :-1]], axis=2
+            )
             on_time = np.clip(net_before + supply[sl], 0.0, d)
             del net, net_before
         served, asked = on_time.sum(axis=(0, 2)), d.sum(axis=(0, 2))
@@ -164,5 +175,13 @@ def simulate_plan(supply, initial_stock, scenarios, safety_stock_weekly=None,
         out["ss"][sl] = np.maximum(quantile_last(np.moveaxis(surprise, 0, -1), service_level), 0.0)
         del surprise
 
-    return RiskResult(out["stockout"], out["shortage"], out["stock"], fill, out["ss"],
-                      out["below"] if target is not None else None, float(service_level), L)
+    return RiskResult(
+        out["stockout"],
+        out["shortage"],
+        out["stock"],
+        fill,
+        out["ss"],
+        out["below"] if target is not None else None,
+        float(service_level),
+        L,
+    )

@@ -29,7 +29,7 @@ def _horizon_spread(errors: np.ndarray, width: int) -> np.ndarray:
 
     Smoothing because a few origins give a noisy spread for each single step.
     """
-    ms = np.mean(errors ** 2, axis=0)                       # [P, H]
+    ms = np.mean(errors**2, axis=0)  # [P, H]
     H = ms.shape[1]
     csum = np.concatenate([np.zeros((ms.shape[0], 1)), np.cumsum(ms, axis=1)], axis=1)
     lo = np.clip(np.arange(H) - width // 2, 0, H)
@@ -37,9 +37,17 @@ def _horizon_spread(errors: np.ndarray, width: int) -> np.ndarray:
     return np.sqrt((csum[:, hi] - csum[:, lo]) / (hi - lo))
 
 
-def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int = 0, *,
-                        relative: bool = True, extend: bool = False,
-                        dtype: type = np.float64) -> np.ndarray:
+def bootstrap_scenarios(
+    base,
+    errors,
+    n: int = 1000,
+    block: int = 13,
+    seed: int = 0,
+    *,
+    relative: bool = True,
+    extend: bool = False,
+    dtype: type = np.float64,
+) -> np.ndarray:
     """``n`` demand scenarios [n, P, H] around ``base`` [P, H] by a moving-block bootstrap.
 
     ``errors`` [origin, P, H_e] with H_e >= H: out-of-sample errors by horizon step (step h of
@@ -56,8 +64,10 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     if e.ndim != 3 or e.shape[0] < 1 or e.shape[1] != P:
         raise ValueError(f"errors must be [origins, {P}, steps], got shape {e.shape}")
     if e.shape[2] < H and not extend:
-        raise ValueError(f"errors cover {e.shape[2]} steps but base has {H}: backtest with a "
-                         "horizon at least as long as the scenarios, or pass extend=True")
+        raise ValueError(
+            f"errors cover {e.shape[2]} steps but base has {H}: backtest with a "
+            "horizon at least as long as the scenarios, or pass extend=True"
+        )
     if not (np.all(np.isfinite(base)) and np.all(np.isfinite(e))):
         raise ValueError("base and errors must be finite")
     if np.any(base < 0):
@@ -69,7 +79,7 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     He = min(e.shape[2], H)
     e = e[:, :, :He]
     K, L = e.shape[0], min(int(block), He)
-    sigma_e = _horizon_spread(e, L)                         # [P, He]
+    sigma_e = _horizon_spread(e, L)  # [P, He]
     z = np.divide(e, sigma_e, out=np.zeros_like(e), where=sigma_e > 0)
     sigma = np.concatenate([sigma_e, np.repeat(sigma_e[:, -1:], H - He, axis=1)], axis=1)
 
@@ -78,9 +88,9 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     origin = rng.integers(0, K, size=(int(n), n_blocks))
     start = rng.integers(0, He - L + 1, size=(int(n), n_blocks))
     steps = np.arange(H)
-    src_origin = origin[:, steps // L]                      # [n, H]
-    src_step = start[:, steps // L] + steps % L             # [n, H]
-    z_t = z.astype(dtype).transpose(0, 2, 1)                # [K, He, P]
+    src_origin = origin[:, steps // L]  # [n, H]
+    src_step = start[:, steps // L] + steps % L  # [n, H]
+    z_t = z.astype(dtype).transpose(0, 2, 1)  # [K, He, P]
     sigma_t = sigma.astype(dtype)
     level = base.mean(axis=1)[:, None].astype(dtype) if relative else None
     base_t = base.astype(dtype)
@@ -91,8 +101,8 @@ def bootstrap_scenarios(base, errors, n: int = 1000, block: int = 13, seed: int 
     chunk = max(1, int(CHUNK_BYTES // max(1, P * H * np.dtype(dtype).itemsize)))
     for s0 in range(0, int(n), chunk):
         c = slice(s0, min(s0 + chunk, int(n)))
-        scen = z_t[src_origin[c], src_step[c]]              # [c, H, P]
-        scen = scen.transpose(0, 2, 1) * sigma_t            # [c, P, H]
+        scen = z_t[src_origin[c], src_step[c]]  # [c, H, P]
+        scen = scen.transpose(0, 2, 1) * sigma_t  # [c, P, H]
         if relative:
             scen *= level
         scen += base_t
@@ -152,7 +162,7 @@ def quantiles(scenarios, q: Sequence[float] = (0.1, 0.5, 0.9)) -> np.ndarray:
     row_bytes = 8 * s.size // s.shape[1]
     chunk = max(1, int(CHUNK_BYTES // max(1, row_bytes)))
     for i in range(0, s.shape[1], chunk):
-        out[:, i:i + chunk] = quantile_last(np.moveaxis(s[:, i:i + chunk], 0, -1), q)
+        out[:, i : i + chunk] = quantile_last(np.moveaxis(s[:, i : i + chunk], 0, -1), q)
     return out
 
 

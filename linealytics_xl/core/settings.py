@@ -20,29 +20,78 @@ SETTINGS_SHEET = "Settings"
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    solver: Literal["auto", "cbc", "highs"] = Field("auto", description="LP solver: auto (highs when highspy is installed, else cbc), cbc (bundled with PuLP) or highs (needs highspy; builds the model once and warm-starts each priority stage)")
-    cycle_time_weeks: int = Field(0, ge=0, le=52, description="Weeks from a wafer start to its yielded output")
+    solver: Literal["auto", "cbc", "highs"] = Field(
+        "auto",
+        description="LP solver: auto (highs when highspy is installed, else cbc), cbc (bundled with PuLP) or highs (needs highspy; builds the model once and warm-starts each priority stage)",
+    )
+    cycle_time_weeks: int = Field(
+        0, ge=0, le=52, description="Weeks from a wafer start to its yielded output"
+    )
     lot_size_wafers: float = Field(0.0, ge=0, description="Wafers per lot; 0 plans continuous wafer counts")
-    band_low_bytes: float | None = Field(None, ge=0, description="Lower end of the end-of-quarter stock band (bytes); blank for none")
-    band_high_bytes: float | None = Field(None, ge=0, description="Upper end of the end-of-quarter stock band (bytes); blank for none")
-    ramp_wafers: float | None = Field(None, ge=0, description="Most a product's wafer starts may change from one week to the next (wafers); blank or 0 for no limit")
-    smooth: bool = Field(False, description="After the priorities, make the week-to-week changes of the starts as small as possible (no backlog, safety stock or wafers traded for it)")
-    frozen_weeks: int = Field(0, ge=0, le=156, description="First weeks whose starts stay those of the previous plan (already released to the line); 0 for none")
-    solver_time_limit_s: float | None = Field(None, gt=0, description="Time limit per solver stage in seconds; blank for none")
+    band_low_bytes: float | None = Field(
+        None, ge=0, description="Lower end of the end-of-quarter stock band (bytes); blank for none"
+    )
+    band_high_bytes: float | None = Field(
+        None, ge=0, description="Upper end of the end-of-quarter stock band (bytes); blank for none"
+    )
+    ramp_wafers: float | None = Field(
+        None,
+        ge=0,
+        description="Most a product's wafer starts may change from one week to the next (wafers); blank or 0 for no limit",
+    )
+    smooth: bool = Field(
+        False,
+        description="After the priorities, make the week-to-week changes of the starts as small as possible (no backlog, safety stock or wafers traded for it)",
+    )
+    frozen_weeks: int = Field(
+        0,
+        ge=0,
+        le=156,
+        description="First weeks whose starts stay those of the previous plan (already released to the line); 0 for none",
+    )
+    solver_time_limit_s: float | None = Field(
+        None, gt=0, description="Time limit per solver stage in seconds; blank for none"
+    )
     seed: int = Field(0, ge=0, description="Seed of every random step (forecast model, scenarios)")
     forecast: bool = Field(True, description="Run the demand forecast and backtest")
-    simulate: bool = Field(True, description="Bootstrap demand scenarios and measure the plan's stock-out risk")
-    demand_source: Literal["workbook", "forecast"] = Field("workbook", description="workbook: plan on EffectiveDemand; forecast: plan on the forecast from history_end")
-    history_end_week: int | None = Field(None, ge=1, description="With demand_source=forecast: last week (1-based index) of known demand")
+    simulate: bool = Field(
+        True, description="Bootstrap demand scenarios and measure the plan's stock-out risk"
+    )
+    demand_source: Literal["workbook", "forecast"] = Field(
+        "workbook",
+        description="workbook: plan on EffectiveDemand; forecast: plan on the forecast from history_end",
+    )
+    history_end_week: int | None = Field(
+        None, ge=1, description="With demand_source=forecast: last week (1-based index) of known demand"
+    )
     horizon_weeks: int = Field(13, ge=1, le=156, description="Forecast horizon and backtest horizon in weeks")
     scenarios: int = Field(1000, ge=10, le=100000, description="Number of bootstrapped demand scenarios")
-    service_level: float = Field(0.95, gt=0, lt=1, description="Target probability of no stock-out, for recommended safety stock")
-    risk_lead_weeks: int = Field(13, ge=1, le=104, description="Weeks before a demand surprise can be answered by new wafer starts (cycle time plus replanning delay); sizes the recommended safety stock")
-    plan_for: str = Field("P50", description="P50 plans on median demand; a level such as 0.95 plans on the demand reached with that probability")
-    stockout_probability_alert: float = Field(0.2, ge=0, le=1, description="Alert when a week's stock-out probability exceeds this")
-    overstock_factor: float = Field(3.0, gt=0, description="Alert when quarter-end stock exceeds this many times its safety stock target")
-    capacity_alert_weeks: int = Field(8, ge=1, description="Alert when a product runs at capacity this many weeks in a row")
-    mail_to: str = Field("", description="Report recipients, separated by ';' (SMTP server and credentials come from the environment)")
+    service_level: float = Field(
+        0.95, gt=0, lt=1, description="Target probability of no stock-out, for recommended safety stock"
+    )
+    risk_lead_weeks: int = Field(
+        13,
+        ge=1,
+        le=104,
+        description="Weeks before a demand surprise can be answered by new wafer starts (cycle time plus replanning delay); sizes the recommended safety stock",
+    )
+    plan_for: str = Field(
+        "P50",
+        description="P50 plans on median demand; a level such as 0.95 plans on the demand reached with that probability",
+    )
+    stockout_probability_alert: float = Field(
+        0.2, ge=0, le=1, description="Alert when a week's stock-out probability exceeds this"
+    )
+    overstock_factor: float = Field(
+        3.0, gt=0, description="Alert when quarter-end stock exceeds this many times its safety stock target"
+    )
+    capacity_alert_weeks: int = Field(
+        8, ge=1, description="Alert when a product runs at capacity this many weeks in a row"
+    )
+    mail_to: str = Field(
+        "",
+        description="Report recipients, separated by ';' (SMTP server and credentials come from the environment)",
+    )
 
     @field_validator("solver", "demand_source", mode="before")
     @classmethod
@@ -70,15 +119,22 @@ class Settings(BaseModel):
     def plan_options(self) -> PlanOptions:
         """The optimiser's options from these settings (one mapping for every entry point)."""
         return PlanOptions(
-            solver=self.solver, cycle_time_weeks=self.cycle_time_weeks,
-            lot_size_wafers=self.lot_size_wafers, band_low_bytes=self.band_low_bytes,
-            band_high_bytes=self.band_high_bytes, time_limit_s=self.solver_time_limit_s,
-            ramp_wafers=self.ramp_wafers or None, smooth=self.smooth, frozen_weeks=self.frozen_weeks,
+            solver=self.solver,
+            cycle_time_weeks=self.cycle_time_weeks,
+            lot_size_wafers=self.lot_size_wafers,
+            band_low_bytes=self.band_low_bytes,
+            band_high_bytes=self.band_high_bytes,
+            time_limit_s=self.solver_time_limit_s,
+            ramp_wafers=self.ramp_wafers or None,
+            smooth=self.smooth,
+            frozen_weeks=self.frozen_weeks,
         )
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(name, value, description) rows for the `Settings` sheet."""
-        return [(name, getattr(self, name), f.description or "") for name, f in type(self).model_fields.items()]
+        return [
+            (name, getattr(self, name), f.description or "") for name, f in type(self).model_fields.items()
+        ]
 
 
 def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list[Issue]]:
@@ -94,9 +150,9 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list
         if name not in fields:
             issues.append(Issue("warning", SETTINGS_SHEET, f"A{r + 1}", f"unknown setting {name!r}; ignored"))
             continue
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if fields[name].is_required() or fields[name].default is not None:
-                continue  # blank keeps the default
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if blank and (fields[name].is_required() or fields[name].default is not None):
+            continue  # blank keeps the default
         values[name] = value
         where[name] = r
     try:
@@ -105,6 +161,12 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
             cell = f"B{where[name] + 1}" if name in where else ""
-            issues.append(Issue("error", SETTINGS_SHEET, cell,
-                                f"setting {name!r}: {str(err['msg']).removeprefix('Value error, ')}, found {values.get(name)!r}"))
+            issues.append(
+                Issue(
+                    "error",
+                    SETTINGS_SHEET,
+                    cell,
+                    f"setting {name!r}: {str(err['msg']).removeprefix('Value error, ')}, found {values.get(name)!r}",
+                )
+            )
         return Settings(), issues

@@ -72,8 +72,14 @@ class Sheet:
                     return r, c
         return None
 
-    def best_row(self, parse: Callable[[Any], T | None], *, min_hits: int = 2, exclude: tuple[int, ...] = (),
-                 cols: set[int] | None = None) -> tuple[int, dict[int, T]] | None:
+    def best_row(
+        self,
+        parse: Callable[[Any], T | None],
+        *,
+        min_hits: int = 2,
+        exclude: tuple[int, ...] = (),
+        cols: set[int] | None = None,
+    ) -> tuple[int, dict[int, T]] | None:
         """The header row with the most cells ``parse`` understands (ties: the upper one)."""
         best: tuple[int, dict[int, T]] | None = None
         for r in self.cells.row_indices():
@@ -81,8 +87,11 @@ class Sheet:
                 break
             if r in exclude:
                 continue
-            hits = {c: p for c, v in self.cells.row(r).items()
-                    if (cols is None or c in cols) and (p := parse(v)) is not None}
+            hits = {
+                c: p
+                for c, v in self.cells.row(r).items()
+                if (cols is None or c in cols) and (p := parse(v)) is not None
+            }
             if len(hits) >= min_hits and (best is None or len(hits) > len(best[1])):
                 best = (r, hits)
         return best
@@ -95,17 +104,33 @@ class Sheet:
             return hdr
         attr = self.find(ATTRIBUTE)
         if attr is not None and attr[1] > 0:
-            self.warn(attr[0], attr[1] - 1, f"expected the header {PRODUCT_ID!r}, found "
-                                            f"{shown(self.get(attr[0], attr[1] - 1))}; the column left of "
-                                            f"{ATTRIBUTE!r} was read as product ids")
+            self.warn(
+                attr[0],
+                attr[1] - 1,
+                f"expected the header {PRODUCT_ID!r}, found "
+                f"{shown(self.get(attr[0], attr[1] - 1))}; the column left of "
+                f"{ATTRIBUTE!r} was read as product ids",
+            )
             return attr[0], attr[1] - 1
         r = guess_row if guess_row is not None else 0
-        self.error(r, 0, f"expected a header cell {PRODUCT_ID!r} (as in {address(r, 0)}), found "
-                         f"{shown(self.get(r, 0))}; no such header in the first rows")
+        self.error(
+            r,
+            0,
+            f"expected a header cell {PRODUCT_ID!r} (as in {address(r, 0)}), found "
+            f"{shown(self.get(r, 0))}; no such header in the first rows",
+        )
         return None
 
-    def row_hint(self, rows: dict[tuple[str, str], int], product: str, known: set[str], product_col: int,
-                 attr_col: int | None, attrs: set[str], attr: str = "") -> str:
+    def row_hint(
+        self,
+        rows: dict[tuple[str, str], int],
+        product: str,
+        known: set[str],
+        product_col: int,
+        attr_col: int | None,
+        attrs: set[str],
+        attr: str = "",
+    ) -> str:
         """Rows a missing row may have become: unknown product ids, unknown attributes of
         ``product``, and rows with data (or with attribute ``attr``) whose product id is blank."""
         cells = []
@@ -119,8 +144,9 @@ class Sheet:
             if r < first or self.get(r, product_col) is not None:
                 continue
             row = self.cells.row(r)
-            if (attr and attr_col is not None and label_key(row.get(attr_col)) == label_key(attr)) or \
-                    (not attr and any(isinstance(v, (int, float)) for c, v in row.items() if c > product_col)):
+            if (attr and attr_col is not None and label_key(row.get(attr_col)) == label_key(attr)) or (
+                not attr and any(isinstance(v, (int, float)) for c, v in row.items() if c > product_col)
+            ):
                 cells.append(f"{address(r, product_col)} is blank")
         return f" (rows with labels the tool does not know: {cell_list(cells, 5)})" if cells else ""
 
@@ -137,18 +163,24 @@ class Sheet:
             attr = text(self.get(r, attr_col)) if attr_col is not None else ""
             key = (product, label_key(attr))
             if key in found:
-                where = [f"{address(rr, product_col)}" + (f":{address(rr, attr_col)}" if attr else "")
-                         for rr in (found[key], r)]
+                where = [
+                    f"{address(rr, product_col)}" + (f":{address(rr, attr_col)}" if attr else "")
+                    for rr in (found[key], r)
+                ]
                 what = f"product {product!r}" + (f" with attribute {attr!r}" if attr else "")
-                self.error(r, product_col, f"{what} appears twice, in {where[0]} and {where[1]}; "
-                                           f"delete or rename one of the rows")
+                self.error(
+                    r,
+                    product_col,
+                    f"{what} appears twice, in {where[0]} and {where[1]}; delete or rename one of the rows",
+                )
                 continue
             found[key] = r
         return found
 
     # -- values ---------------------------------------------------------------------------------
-    def number(self, r: int, c: int, bounds: Bounds, *, blank: float | None = None,
-               blank_note: str = "") -> float:
+    def number(
+        self, r: int, c: int, bounds: Bounds, *, blank: float | None = None, blank_note: str = ""
+    ) -> float:
         """The number in (r, c), checked; NaN (and an error) when it is not ``bounds.what``.
 
         ``blank``: None refuses a blank cell; a number is used for it, and the cell is listed in
@@ -178,7 +210,7 @@ class Sheet:
                 return math.nan
             self.text_numbers.append(f"{address(r, c)} ({shown(v)})")
             v = parsed
-        if isinstance(v, bool) or isinstance(v, (date, time, timedelta)) or not isinstance(v, (int, float)):
+        if isinstance(v, (bool, date, time, timedelta)) or not isinstance(v, (int, float)):
             self.error(r, c, f"{expected}, found {shown(raw)}")
             return math.nan
         v = float(v)
@@ -190,8 +222,12 @@ class Sheet:
             self.error(r, c, f"{expected}, found {shown(raw if is_formula(raw) else v)} ({why})")
             return math.nan
         if v > bounds.hi:
-            self.error(r, c, f"{expected}, found {shown(v)}, beyond the sane bound of {bounds.hi:g}"
-                             f"{' ' + bounds.unit if bounds.unit else ''}; is the unit right?")
+            self.error(
+                r,
+                c,
+                f"{expected}, found {shown(v)}, beyond the sane bound of {bounds.hi:g}"
+                f"{' ' + bounds.unit if bounds.unit else ''}; is the unit right?",
+            )
             return math.nan
         return v
 
@@ -203,21 +239,39 @@ class Sheet:
         """
         if self.text_numbers:
             first = self.text_numbers[0].split(" ")[0]
-            self.issues.append(Issue("warning", self.name, first,
-                                     f"{len(self.text_numbers)} number(s) stored as text read as numbers: "
-                                     f"{cell_list(self.text_numbers)}; retype them as numbers"))
+            self.issues.append(
+                Issue(
+                    "warning",
+                    self.name,
+                    first,
+                    f"{len(self.text_numbers)} number(s) stored as text read as numbers: "
+                    f"{cell_list(self.text_numbers)}; retype them as numbers",
+                )
+            )
         for note, cells in self.blanks.items():
-            self.issues.append(Issue("warning", self.name, cells[0],
-                                     f"blank cell(s) inside the data area: {cell_list(cells)}; {note}"))
+            self.issues.append(
+                Issue(
+                    "warning",
+                    self.name,
+                    cells[0],
+                    f"blank cell(s) inside the data area: {cell_list(cells)}; {note}",
+                )
+            )
         if area is None:
             return
         r0, c0, r1, c1 = area
         outside = [(r, c) for r, c, _ in self.cells.items() if not (r0 <= r <= r1 and c0 <= c <= c1)]
         if outside:
             shown_cells = [address(r, c) for r, c in outside]
-            self.issues.append(Issue("warning", self.name, shown_cells[0],
-                                     f"{len(outside)} cell(s) outside the labelled area "
-                                     f"{address(r0, c0)}:{address(r1, c1)} were not read: {cell_list(shown_cells, 5)}"))
+            self.issues.append(
+                Issue(
+                    "warning",
+                    self.name,
+                    shown_cells[0],
+                    f"{len(outside)} cell(s) outside the labelled area "
+                    f"{address(r0, c0)}:{address(r1, c1)} were not read: {cell_list(shown_cells, 5)}",
+                )
+            )
 
 
 def cell_text(value: Any) -> str:

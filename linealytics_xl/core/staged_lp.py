@@ -39,19 +39,19 @@ DUAL, PRIMAL = 1, 4  # HiGHS option simplex_strategy
 class LPData:
     """The scaled inputs of the plan LP for all products (see ``optimize`` for the units)."""
 
-    a: np.ndarray            # [P, T] scaled bytes per wafer started
-    d: np.ndarray            # [P, T] scaled demand
-    i0: np.ndarray           # [P] scaled initial stock
-    cap: np.ndarray          # [P, T] wafers
-    target: np.ndarray       # [P, Q] scaled end-of-quarter stock target
-    ends: np.ndarray         # [Q] last week of each quarter (-1: none)
+    a: np.ndarray  # [P, T] scaled bytes per wafer started
+    d: np.ndarray  # [P, T] scaled demand
+    i0: np.ndarray  # [P] scaled initial stock
+    cap: np.ndarray  # [P, T] wafers
+    target: np.ndarray  # [P, Q] scaled end-of-quarter stock target
+    ends: np.ndarray  # [Q] last week of each quarter (-1: none)
     band_high: float | None  # scaled soft cap on quarter-end stock
-    total: np.ndarray        # [T] wafers, total capacity
-    binding: np.ndarray      # [T] bool: weeks whose total capacity row is in the model
+    total: np.ndarray  # [T] wafers, total capacity
+    binding: np.ndarray  # [T] bool: weeks whose total capacity row is in the model
     cycle_time: int
-    ramp: float | None = None          # max |w[t] - w[t-1]| per product (scaled wafers); None: none
-    smooth: bool = False               # fourth stage: least sum of |w[t] - w[t-1]|
-    fixed: np.ndarray | None = None    # [P, F] wafers of the frozen first weeks
+    ramp: float | None = None  # max |w[t] - w[t-1]| per product (scaled wafers); None: none
+    smooth: bool = False  # fourth stage: least sum of |w[t] - w[t-1]|
+    fixed: np.ndarray | None = None  # [P, F] wafers of the frozen first weeks
 
 
 @dataclass
@@ -60,8 +60,8 @@ class _Block:
 
     rows: np.ndarray
     n_cols: int
-    w: np.ndarray            # column index of w[p, t], [n, T]
-    b: np.ndarray            # column index of backlog[p, t], [n, T]
+    w: np.ndarray  # column index of w[p, t], [n, T]
+    b: np.ndarray  # column index of backlog[p, t], [n, T]
     stage_cols: dict[str, np.ndarray]
 
 
@@ -74,7 +74,7 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     idx = np.arange(nT).reshape(n, T)
     w, inv, bkl = idx, nT + idx, 2 * nT + idx
     valid_q = np.flatnonzero(lp.ends >= 0)
-    sp, sq = np.nonzero(target[:, valid_q] > 0)          # shortfall variables: only where a target exists
+    sp, sq = np.nonzero(target[:, valid_q] > 0)  # shortfall variables: only where a target exists
     sq = valid_q[sq]
     n_u = len(sp)
     u = 3 * nT + np.arange(n_u)
@@ -137,9 +137,14 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     rhs[:, 0] += lp.i0[rows]
     inf = np.inf
     row_lo = np.concatenate([rhs.ravel(), target[sp, sq], np.full(len(ep) + len(weeks), -inf)])
-    row_hi = np.concatenate([rhs.ravel(), np.full(n_u, inf),
-                             np.full(len(ep), lp.band_high if lp.band_high is not None else inf),
-                             lp.total[weeks]])
+    row_hi = np.concatenate(
+        [
+            rhs.ravel(),
+            np.full(n_u, inf),
+            np.full(len(ep), lp.band_high if lp.band_high is not None else inf),
+            lp.total[weeks],
+        ]
+    )
     ramp = np.full((n, T - 1), lp.ramp if lp.ramp is not None else 0.0)
     if lp.fixed is not None:
         ramp[:, : lp.fixed.shape[1] - 1] = inf  # not between frozen weeks: released starts are what they are
@@ -152,13 +157,31 @@ def _build(h, lp: LPData, rows: np.ndarray, highspy) -> _Block:
     if lp.fixed is not None:
         F = lp.fixed.shape[1]
         col_lo[w[:, :F].ravel()] = col_hi[w[:, :F].ravel()] = lp.fixed[rows].ravel()
-    status = h.passModel(n_cols, n_rows, len(val), int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
-                0.0, np.zeros(n_cols), col_lo, col_hi, row_lo, row_hi, start, row, val,
-                np.zeros(n_cols, dtype=np.int32))  # all continuous (an empty array is read as garbage)
+    status = h.passModel(
+        n_cols,
+        n_rows,
+        len(val),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        np.zeros(n_cols),
+        col_lo,
+        col_hi,
+        row_lo,
+        row_hi,
+        start,
+        row,
+        val,
+        np.zeros(n_cols, dtype=np.int32),
+    )  # all continuous (an empty array is read as garbage)
     if status != highspy.HighsStatus.kOk:
         raise RuntimeError(f"HiGHS rejected the plan model ({status})")
-    stage_cols = {"backlog": bkl.ravel(), "safety_stock": np.concatenate([u, e]), "wafers": w.ravel(),
-                  SMOOTH_STAGE: v.ravel()}
+    stage_cols = {
+        "backlog": bkl.ravel(),
+        "safety_stock": np.concatenate([u, e]),
+        "wafers": w.ravel(),
+        SMOOTH_STAGE: v.ravel(),
+    }
     return _Block(rows, n_cols, w, bkl, stage_cols)
 
 
@@ -184,8 +207,9 @@ def blocks_of(lp: LPData) -> list[np.ndarray]:
     return blocks + [np.array([p]) for p in np.flatnonzero(~shared)]
 
 
-def solve_staged(lp: LPData, tolerance: float, fix_abs: float, time_limit: float | None, *,
-                 warm: bool = True) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
+def solve_staged(
+    lp: LPData, tolerance: float, fix_abs: float, time_limit: float | None, *, warm: bool = True
+) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
     """Raw wafers [P, T], stage objectives (scaled units, summed over blocks), status, timings.
 
     ``warm=False`` clears the solver's basis before every stage (each solved from scratch, as

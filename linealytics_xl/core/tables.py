@@ -20,8 +20,8 @@ from .risk import RiskResult
 # Names and columns come from the contract (core.contract), defined once.
 PLAN, RUNS, DATA_QUALITY = contract.PLAN.name, contract.RUNS.name, contract.DATA_QUALITY.name
 FORECAST, BACKTEST, RISK = contract.FORECAST.name, contract.BACKTEST.name, contract.RISK.name
-INSIGHTS, ALERTS = contract.INSIGHTS.name, contract.ALERTS.name   # LL_Alerts is built by core.alerts.reconcile
-WHATIF = contract.WHATIF.name                                     # built by core.cases.whatif_table
+INSIGHTS, ALERTS = contract.INSIGHTS.name, contract.ALERTS.name  # LL_Alerts is built by core.alerts.reconcile
+WHATIF = contract.WHATIF.name  # built by core.cases.whatif_table
 PLAN_COLUMNS = contract.PLAN.names
 RUNS_COLUMNS = contract.RUNS.names
 DATA_QUALITY_COLUMNS = contract.DATA_QUALITY.names
@@ -61,46 +61,69 @@ def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None
     stock, backlog = without_round_off(result.stock, result.backlog, demand)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(cap > 0, result.wafers / np.where(cap > 0, cap, 1.0), 0.0)
-    frame = pd.DataFrame({
-        **product_week_keys(data),
-        "DemandBytes": _long(demand),
-        "Wafers": _long(result.wafers),
-        "SupplyBytes": _long(result.supply),
-        "StockBytes": _long(stock),
-        "BacklogBytes": _long(backlog),
-        "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
-        "CapacityWafers": _long(cap),
-        "Utilization": _long(util),
-    })
+    frame = pd.DataFrame(
+        {
+            **product_week_keys(data),
+            "DemandBytes": _long(demand),
+            "Wafers": _long(result.wafers),
+            "SupplyBytes": _long(result.supply),
+            "StockBytes": _long(stock),
+            "BacklogBytes": _long(backlog),
+            "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
+            "CapacityWafers": _long(cap),
+            "Utilization": _long(util),
+        }
+    )
     return frame[PLAN_COLUMNS]
 
 
 def risk_table(data: PlanningData, risk: RiskResult) -> pd.DataFrame:
     """One row per product and week; ``FillRate`` is the product's, repeated on its rows, and
     ``SafetyStockBytes`` the WOS-based target beside the recommended one."""
-    frame = pd.DataFrame({
-        **product_week_keys(data),
-        "StockoutProbability": _long(risk.stockout_probability),
-        "ExpectedShortageBytes": _long(risk.expected_shortage),
-        "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), data.n_weeks),
-        "RecommendedSafetyStockBytes": _long(risk.safety_stock),
-        "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
-    })
+    frame = pd.DataFrame(
+        {
+            **product_week_keys(data),
+            "StockoutProbability": _long(risk.stockout_probability),
+            "ExpectedShortageBytes": _long(risk.expected_shortage),
+            "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), data.n_weeks),
+            "RecommendedSafetyStockBytes": _long(risk.safety_stock),
+            "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
+        }
+    )
     return frame[RISK_COLUMNS]
 
 
 def data_quality_table(issues: list[Issue]) -> pd.DataFrame:
-    return pd.DataFrame([(i.severity, i.sheet, i.cell, i.message) for i in issues], columns=DATA_QUALITY_COLUMNS)
+    return pd.DataFrame(
+        [(i.severity, i.sheet, i.cell, i.message) for i in issues], columns=DATA_QUALITY_COLUMNS
+    )
 
 
-def runs_row(*, run_id: str, time: datetime, workbook: str, fingerprint: str, settings_json: str,
-             result: PlanResult, wall_time_s: float, warnings: int, version: str) -> dict:
+def runs_row(
+    *,
+    run_id: str,
+    time: datetime,
+    workbook: str,
+    fingerprint: str,
+    settings_json: str,
+    result: PlanResult,
+    wall_time_s: float,
+    warnings: int,
+    version: str,
+) -> dict:
     return {
-        "RunId": run_id, "Time": time, "Workbook": workbook, "InputFingerprint": fingerprint,
-        "Settings": settings_json, "Solver": result.solver, "Status": result.status,
+        "RunId": run_id,
+        "Time": time,
+        "Workbook": workbook,
+        "InputFingerprint": fingerprint,
+        "Settings": settings_json,
+        "Solver": result.solver,
+        "Status": result.status,
         "BacklogByteWeeks": result.objectives.get("backlog", float("nan")),
         "SafetyStockShortfallBytes": result.objectives.get("safety_stock", float("nan")),
         "Wafers": result.objectives.get("wafers", float("nan")),
         "ShortageBytes": float(result.total_shortage.sum()),
-        "WallTimeS": round(wall_time_s, 3), "Warnings": warnings, "Version": version,
+        "WallTimeS": round(wall_time_s, 3),
+        "Warnings": warnings,
+        "Version": version,
     }

@@ -30,14 +30,26 @@ HEADER = ("Case", "Input", "Product", "From", "To", "Operation", "Value")
 #: input name -> (grain, what the value means); weekly inputs take week or quarter bounds,
 #: quarterly ones quarter bounds (a week selects its quarter), per-product ones none.
 INPUTS = {
-    "capacity": "week", "total_capacity": "week", "yield": "week",
-    "demand": "quarter", "wos": "quarter",
-    "density": "product", "initial_stock": "product",
+    "capacity": "week",
+    "total_capacity": "week",
+    "yield": "week",
+    "demand": "quarter",
+    "wos": "quarter",
+    "density": "product",
+    "initial_stock": "product",
 }
 #: spelling -> operation; "=" and "+" start a formula when typed in Excel, so words are accepted too
-OPERATIONS = {"x": "x", "*": "x", "times": "x", "factor": "x",
-              "+": "+", "add": "+", "plus": "+",
-              "=": "=", "set": "="}
+OPERATIONS = {
+    "x": "x",
+    "*": "x",
+    "times": "x",
+    "factor": "x",
+    "+": "+",
+    "add": "+",
+    "plus": "+",
+    "=": "=",
+    "set": "=",
+}
 ALL = "all"
 
 
@@ -46,20 +58,22 @@ def example_rows(data: PlanningData) -> list[list[Any]]:
     this workbook (capacity +10 % from the middle quarter on; the first product yielding 5 % less)."""
     middle = data.quarters[len(data.quarters) // 2]
     first = data.products[0]
-    return [list(HEADER),
-            [f"Capacity +10% from {middle}", "capacity", ALL, middle, "", "times", 1.1],
-            [f"{first} yield -5%", "yield", first, "", "", "times", 0.95]]
+    return [
+        list(HEADER),
+        [f"Capacity +10% from {middle}", "capacity", ALL, middle, "", "times", 1.1],
+        [f"{first} yield -5%", "yield", first, "", "", "times", 0.95],
+    ]
 
 
 @dataclass(frozen=True)
 class Change:
     input: str
-    product: str | None          # None: every product
-    start: int                   # first index (week or quarter), inclusive
-    stop: int                    # last index + 1
-    operation: str               # "x", "+", "="
+    product: str | None  # None: every product
+    start: int  # first index (week or quarter), inclusive
+    stop: int  # last index + 1
+    operation: str  # "x", "+", "="
     value: float
-    cell: str                    # where the row starts, for messages
+    cell: str  # where the row starts, for messages
 
 
 @dataclass(frozen=True)
@@ -80,8 +94,15 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
     head = next((r for r, row in enumerate(rows[:20]) if text(row[0] if row else "").lower() == "case"), None)
     if head is None:
         if any(text(v) for row in rows for v in row):
-            issues.append(Issue("error", WHATIF_SHEET, "A1", "expected a header row starting with 'Case' "
-                                f"({', '.join(HEADER)}); none found in the first 20 rows"))
+            issues.append(
+                Issue(
+                    "error",
+                    WHATIF_SHEET,
+                    "A1",
+                    "expected a header row starting with 'Case' "
+                    f"({', '.join(HEADER)}); none found in the first 20 rows",
+                )
+            )
             raise InputError(issues)
         return []
     cols = {text(v).lower(): c for c, v in enumerate(rows[head])}
@@ -93,7 +114,7 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
     for r in range(head + 1, len(rows)):
         row = list(rows[r])
 
-        def cell(name: str) -> Any:
+        def cell(name: str, row: list[Any] = row) -> Any:
             c = cols[name.lower()]
             return row[c] if c < len(row) else None
 
@@ -111,8 +132,13 @@ def read_cases(grid: Cells | Sequence[Sequence[Any]], data: PlanningData) -> lis
     return [Case(name, tuple(changes)) for name, changes in cases.items()]
 
 
-def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: PlanningData,
-            err: Callable[[int, int, str], None]) -> Change | None:
+def _change(
+    r: int,
+    cell: Callable[[str], Any],
+    cols: dict[str, int],
+    data: PlanningData,
+    err: Callable[[int, int, str], None],
+) -> Change | None:
     ok = True
     what = text(cell("Input")).lower()
     if what not in INPUTS:
@@ -122,16 +148,27 @@ def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
     if product.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
-        err(r, cols["product"], f"expected '{ALL}' or an empty cell (the total capacity is not a product's); "
-                                f"found {shown(product)}")
+        err(
+            r,
+            cols["product"],
+            f"expected '{ALL}' or an empty cell (the total capacity is not a product's); "
+            f"found {shown(product)}",
+        )
         ok = False
     elif product not in data.products:
-        err(r, cols["product"], f"expected a product id ({', '.join(data.products)}) or '{ALL}'; found {shown(product)}")
+        err(
+            r,
+            cols["product"],
+            f"expected a product id ({', '.join(data.products)}) or '{ALL}'; found {shown(product)}",
+        )
         ok = False
     op = OPERATIONS.get(text(cell("Operation")).lower())
     if op is None:
-        err(r, cols["operation"], "expected an operation: times (x), add (+) or set (=); "
-                                  f"found {shown(cell('Operation'))}")
+        err(
+            r,
+            cols["operation"],
+            f"expected an operation: times (x), add (+) or set (=); found {shown(cell('Operation'))}",
+        )
         ok = False
     value = cell("Value")
     if isinstance(value, str):
@@ -154,8 +191,14 @@ def _change(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
     return Change(what, product, bounds[0], bounds[1], op, float(value), f"A{r + 1}")
 
 
-def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: PlanningData, grain: str,
-            err: Callable[[int, int, str], None]) -> tuple[int, int] | None:
+def _bounds(
+    r: int,
+    cell: Callable[[str], Any],
+    cols: dict[str, int],
+    data: PlanningData,
+    grain: str,
+    err: Callable[[int, int, str], None],
+) -> tuple[int, int] | None:
     """(start, stop) indices of the weeks or quarters a change covers; blank From/To: the ends."""
     n = data.n_weeks if grain == "week" else len(data.quarters)
     out = []
@@ -166,7 +209,11 @@ def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
             out.append(default)
             continue
         if grain == "product":
-            err(r, cols[name.lower()], f"expected an empty cell (this input has one value per product); found {shown(raw)}")
+            err(
+                r,
+                cols[name.lower()],
+                f"expected an empty cell (this input has one value per product); found {shown(raw)}",
+            )
             return None
         index = _position(raw, data, grain)
         if index is None:
@@ -175,7 +222,11 @@ def _bounds(r: int, cell: Callable[[str], Any], cols: dict[str, int], data: Plan
             return None
         out.append(index[0] if name == "From" else index[1])
     if out[0] > out[1]:
-        err(r, cols["to"], f"expected 'To' at or after 'From'; found {text(cell('To'))} before {text(cell('From'))}")
+        err(
+            r,
+            cols["to"],
+            f"expected 'To' at or after 'From'; found {text(cell('To'))} before {text(cell('From'))}",
+        )
         return None
     return out[0], out[1] + 1
 
@@ -184,7 +235,7 @@ def _position(raw: Any, data: PlanningData, grain: str) -> tuple[int, int] | Non
     """(first, last) index that a From/To cell names, in weeks or quarters."""
     s = re.sub(r"\s+", " ", text(raw)).upper()
     quarters = [q.upper() for q in data.quarters]
-    spelled = parse_quarter(text(raw))   # Q3 97, Q3'97, 1997 Q3, FQ3-97 ... as the reader accepts them
+    spelled = parse_quarter(text(raw))  # Q3 97, Q3'97, 1997 Q3, FQ3-97 ... as the reader accepts them
     if spelled is not None and spelled.label.upper() in quarters:
         s = spelled.label.upper()
     if s in quarters:
@@ -200,8 +251,11 @@ def _position(raw: Any, data: PlanningData, grain: str) -> tuple[int, int] | Non
         m = re.fullmatch(r"(WW_?\d{1,2}) (Q[1-4] \d{2,4})", s)
         if m:
             label = m.group(1).replace("WW", "WW_") if "_" not in m.group(1) else m.group(1)
-            hits = [t for t in range(data.n_weeks) if data.weeks.labels[t].upper() == label
-                    and data.weeks.quarters[t].upper() == m.group(2)]
+            hits = [
+                t
+                for t in range(data.n_weeks)
+                if data.weeks.labels[t].upper() == label and data.weeks.quarters[t].upper() == m.group(2)
+            ]
             week = hits[0] if hits else None
     if week is None or not 0 <= week < data.n_weeks:
         return None
@@ -223,8 +277,18 @@ def apply_case(data: PlanningData, case: Case) -> PlanningData:
     """The planning data of ``case``: ``data`` with the case's changes applied, in row order."""
     from .layout import safety_stock_targets  # the workbook's SST rule, defined once
 
-    arrays = {k: np.array(getattr(data, k), dtype=float, copy=True) for k in
-              ("capacity", "total_capacity", "yields", "quarterly_demand", "wos", "density", "initial_stock")}
+    arrays = {
+        k: np.array(getattr(data, k), dtype=float, copy=True)
+        for k in (
+            "capacity",
+            "total_capacity",
+            "yields",
+            "quarterly_demand",
+            "wos",
+            "density",
+            "initial_stock",
+        )
+    }
     follows = np.isclose(data.total_capacity, data.capacity.sum(axis=0), rtol=1e-9, atol=1e-9)
     for ch in case.changes:
         rows = slice(None) if ch.product is None else data.products.index(ch.product)
@@ -235,18 +299,28 @@ def apply_case(data: PlanningData, case: Case) -> PlanningData:
             arrays["total_capacity"][span] = _apply(arrays["total_capacity"][span], ch.operation, ch.value)
             follows[span] = False
         elif ch.input == "yield":
-            arrays["yields"][rows, span] = np.minimum(_apply(arrays["yields"][rows, span], ch.operation, ch.value), 1.0)
+            arrays["yields"][rows, span] = np.minimum(
+                _apply(arrays["yields"][rows, span], ch.operation, ch.value), 1.0
+            )
         elif ch.input == "demand":
-            arrays["quarterly_demand"][rows, span] = _apply(arrays["quarterly_demand"][rows, span], ch.operation, ch.value)
+            arrays["quarterly_demand"][rows, span] = _apply(
+                arrays["quarterly_demand"][rows, span], ch.operation, ch.value
+            )
         elif ch.input == "wos":
             arrays["wos"][rows, span] = _apply(arrays["wos"][rows, span], ch.operation, ch.value)
         elif ch.input in ("density", "initial_stock"):
             arrays[ch.input][rows] = _apply(np.atleast_1d(arrays[ch.input][rows]), ch.operation, ch.value)
     total = np.where(follows, arrays["capacity"].sum(axis=0), arrays["total_capacity"])
     return dataclasses.replace(
-        data, capacity=arrays["capacity"], total_capacity=total, yields=arrays["yields"],
-        quarterly_demand=arrays["quarterly_demand"], wos=arrays["wos"], density=arrays["density"],
+        data,
+        capacity=arrays["capacity"],
+        total_capacity=total,
+        yields=arrays["yields"],
+        quarterly_demand=arrays["quarterly_demand"],
+        wos=arrays["wos"],
+        density=arrays["density"],
         initial_stock=arrays["initial_stock"],
         demand=weekly_demand(arrays["quarterly_demand"], data.week_quarter, data.week_ratios),
         safety_stock=safety_stock_targets(arrays["wos"], arrays["quarterly_demand"]),
-        warnings=list(data.warnings))
+        warnings=list(data.warnings),
+    )

@@ -22,15 +22,28 @@ REL_WORKSHEET = f"{NS_R}/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _M = f"{{{NS_MAIN}}}"
 #: The children of ``<workbook>`` in schema order (ECMA-376 Part 1, CT_Workbook), from sheets on.
-_WORKBOOK_ORDER = ("sheets", "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
-                   "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
-                   "fileRecoveryPr", "webPublishObjects", "extLst")
+_WORKBOOK_ORDER = (
+    "sheets",
+    "functionGroups",
+    "externalReferences",
+    "definedNames",
+    "calcPr",
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+)
 
 
 @dataclass
 class SheetEntry:
     name: str
-    part: str | None       # the sheet's part (None for a missing relationship)
+    part: str | None  # the sheet's part (None for a missing relationship)
     element: etree._Element
 
 
@@ -44,7 +57,7 @@ class Book:
         self.rels_part = rels_name(self.part)
         self.rels_root = etree.fromstring(package.read(self.rels_part))
         self._rels = {r.id: r for r in package.rels(self.part)}
-        self.replaced: set[str] = set()     # sheet parts the writer replaced
+        self.replaced: set[str] = set()  # sheet parts the writer replaced
 
     def sheets(self) -> list[SheetEntry]:
         out = []
@@ -67,8 +80,13 @@ class Book:
         sheets = self.root.find(f"{_M}sheets")
         ids = [int(e.get("sheetId")) for e in sheets]
         rid = self._new_rel_id()
-        etree.SubElement(self.rels_root, f"{{{NS_PKG_REL}}}Relationship", Id=rid, Type=REL_WORKSHEET,
-                         Target=relative(self.part, part))
+        etree.SubElement(
+            self.rels_root,
+            f"{{{NS_PKG_REL}}}Relationship",
+            Id=rid,
+            Type=REL_WORKSHEET,
+            Target=relative(self.part, part),
+        )
         self._rels[rid] = Rel(rid, REL_WORKSHEET, relative(self.part, part), part)
         e = etree.SubElement(sheets, f"{_M}sheet", name=name, sheetId=str(max(ids, default=0) + 1))
         e.set(f"{{{NS_R}}}id", rid)
@@ -115,7 +133,7 @@ class Book:
     def _insert(self, element: etree._Element) -> None:
         """Insert a new child of ``<workbook>`` where the schema's sequence puts it."""
         tag = etree.QName(element).localname
-        later = _WORKBOOK_ORDER[_WORKBOOK_ORDER.index(tag) + 1:]
+        later = _WORKBOOK_ORDER[_WORKBOOK_ORDER.index(tag) + 1 :]
         for child in self.root:
             if isinstance(child.tag, str) and etree.QName(child).localname in later:
                 child.addprevious(element)

@@ -77,7 +77,9 @@ class Package:
 
     # -- parts ------------------------------------------------------------------------------
     def names(self) -> list[str]:
-        return [n for n in self._order if n not in self._removed] + [n for n in self._new if n not in self._infos]
+        return [n for n in self._order if n not in self._removed] + [
+            n for n in self._new if n not in self._infos
+        ]
 
     def exists(self, name: str) -> bool:
         return name not in self._removed and (name in self._new or name in self._infos)
@@ -92,7 +94,9 @@ class Package:
             return content
         raise ValueError(f"{name} is streamed; it cannot be read back before saving")
 
-    def write(self, name: str, content: Content, content_type: str | None = None, level: int | None = None) -> None:
+    def write(
+        self, name: str, content: Content, content_type: str | None = None, level: int | None = None
+    ) -> None:
         """Replace or add part ``name``; ``content_type`` adds an Override for a new part."""
         self._removed.discard(name)
         self._new[name] = content
@@ -142,7 +146,9 @@ class Package:
                 self._ct_changed = True
 
     def ensure_default(self, extension: str, content_type: str) -> None:
-        if not any((e.get("Extension") or "").lower() == extension for e in self._ct.iterfind(f"{{{NS_CT}}}Default")):
+        if not any(
+            (e.get("Extension") or "").lower() == extension for e in self._ct.iterfind(f"{{{NS_CT}}}Default")
+        ):
             e = etree.Element(f"{{{NS_CT}}}Default", Extension=extension, ContentType=content_type)
             self._ct.insert(0, e)
             self._ct_changed = True
@@ -215,7 +221,7 @@ class Package:
         info.external_attr = like.external_attr if like else 0o600 << 16
         level = self._levels.get(name)
         if level is not None:
-            for attr in ("compress_level", "_compresslevel"):   # Python >= 3.13, <= 3.12
+            for attr in ("compress_level", "_compresslevel"):  # Python >= 3.13, <= 3.12
                 if attr in zipfile.ZipInfo.__slots__:
                     setattr(info, attr, level)
         # zip64 headers only where a part may pass 2 GiB: Excel 2007 warns about them otherwise
@@ -265,6 +271,6 @@ def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     clone.external_attr = info.external_attr
     clone.internal_attr = info.internal_attr
     clone.create_system = info.create_system
-    clone.flag_bits = info.flag_bits & 0x800     # keep only the UTF-8 name flag
+    clone.flag_bits = info.flag_bits & 0x800  # keep only the UTF-8 name flag
     clone.comment = info.comment
     return clone

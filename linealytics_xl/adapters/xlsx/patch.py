@@ -29,7 +29,7 @@ _ENTITIES = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|quot|apos|amp);")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _letters(col: int) -> str:
     return column_letter(col)
 
@@ -59,8 +59,8 @@ class Cell:
     start: int
     end: int
     attrs: dict[str, str]
-    f_attrs: dict[str, str] | None = None     # None: no formula
-    f_text: str | None = None                # formula as stored (XML-escaped), None for a shared dependant
+    f_attrs: dict[str, str] | None = None  # None: no formula
+    f_text: str | None = None  # formula as stored (XML-escaped), None for a shared dependant
     v: str | None = None
 
     @property
@@ -73,11 +73,11 @@ class Row:
     number: int
     start: int
     end: int
-    open_tag: str               # ``<row ...>`` (or the whole self-closing element)
+    open_tag: str  # ``<row ...>`` (or the whole self-closing element)
     cells: list[Cell] | None = None
     by_col: dict[int, Cell] | None = None
-    style: str | None = None                 # the row's own style, for new cells (customFormat)
-    edits: dict[int, str | None] = field(default_factory=dict)   # col -> new cell XML
+    style: str | None = None  # the row's own style, for new cells (customFormat)
+    edits: dict[int, str | None] = field(default_factory=dict)  # col -> new cell XML
 
 
 class SheetText:
@@ -95,7 +95,9 @@ class SheetText:
         if sd is None:
             raise ValueError("not a worksheet: no sheetData")
         if sd.group().endswith("/>"):
-            self.text = self.text[:sd.start()] + f"<{self.p}sheetData></{self.p}sheetData>" + self.text[sd.end():]
+            self.text = (
+                self.text[: sd.start()] + f"<{self.p}sheetData></{self.p}sheetData>" + self.text[sd.end() :]
+            )
             sd = re.search(rf"<{p}sheetData\b[^>]*>", self.text)
         self.data_start = sd.end()
         self.data_end = self.text.index(f"</{self.p}sheetData>", self.data_start)
@@ -113,9 +115,9 @@ class SheetText:
             self.rows[number] = Row(number, m.start(), end, m.group())
             pos = end
         self.formula_removed = False
-        self.removed_formulas: set[tuple[int, int]] = set()   # (row, col) of formulas replaced by values
+        self.removed_formulas: set[tuple[int, int]] = set()  # (row, col) of formulas replaced by values
         self._col_styles: dict[int, str] | None = None
-        self._added: dict[int, dict[int, str]] = {}        # rows the sheet did not have
+        self._added: dict[int, dict[int, str]] = {}  # rows the sheet did not have
 
     # -- reading ------------------------------------------------------------------------------
     def cells(self, number: int) -> list[Cell]:
@@ -153,7 +155,7 @@ class SheetText:
 
     def has_formulas(self, number: int) -> bool:
         row = self.rows[number]
-        return f"<{self.p}f" in self.text[row.start:row.end]
+        return f"<{self.p}f" in self.text[row.start : row.end]
 
     @staticmethod
     def plain_value(cell: Cell | None) -> Any:
@@ -182,7 +184,7 @@ class SheetText:
                 return row.style
         if self._col_styles is None:
             self._col_styles = {}
-            for m in re.finditer(rf"<{re.escape(self.p)}col\b([^>]*)/?>", self.text[:self.data_start]):
+            for m in re.finditer(rf"<{re.escape(self.p)}col\b([^>]*)/?>", self.text[: self.data_start]):
                 a = dict(_ATTR.findall(m.group(1)))
                 if "style" in a and "min" in a and "max" in a:
                     for c in range(int(a["min"]) - 1, min(int(a["max"]), 16384)):
@@ -197,7 +199,9 @@ class SheetText:
         if old is None:
             style = style if style is not None else self.default_style(number, col)
             s_attr = f' s="{style}"' if style is not None else ""
-            self._edit(number, col, f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>')
+            self._edit(
+                number, col, f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>'
+            )
             return
         attrs = {"r": f"{_letters(col)}{number}"}
         attrs.update({k: v for k, v in old.attrs.items() if k not in ("r", "t", "cm", "vm")})
@@ -231,7 +235,11 @@ class SheetText:
         cell = self.cell(number, col)
         attrs = {k: v for k, v in cell.attrs.items() if not (k == "t" and v in ("str", "b", "e", "n"))}
         f_attrs = "".join(f' {k}="{v}"' for k, v in (cell.f_attrs or {}).items())
-        f = f"<{self.p}f{f_attrs}/>" if cell.f_text is None else f"<{self.p}f{f_attrs}>{cell.f_text}</{self.p}f>"
+        f = (
+            f"<{self.p}f{f_attrs}/>"
+            if cell.f_text is None
+            else f"<{self.p}f{f_attrs}>{cell.f_text}</{self.p}f>"
+        )
         v = "" if value is None else f"<{self.p}v>{value!r}</{self.p}v>"
         text = "".join(f' {k}="{v_}"' for k, v_ in attrs.items())
         self._edit(number, col, f"<{self.p}c{text}>{f}{v}</{self.p}c>")
@@ -242,7 +250,6 @@ class SheetText:
         else:
             self._added.setdefault(number, {})[col] = xml
 
-
     def _unshare(self, number: int, col: int, master: Cell) -> None:
         """Give every cell sharing ``master``'s formula its own formula text."""
         formula = "=" + unescape(master.f_text or "")
@@ -252,7 +259,12 @@ class SheetText:
         r0, r1 = int(_REF.match(first).group(2)), int(_REF.match(last or first).group(2))
         for rn in range(r0, r1 + 1):
             for c in self.cells(rn):
-                if c.formula and c.f_text is None and c.f_attrs.get("si") == si and (rn, c.col) != (number, col):
+                if (
+                    c.formula
+                    and c.f_text is None
+                    and c.f_attrs.get("si") == si
+                    and (rn, c.col) != (number, col)
+                ):
                     text = Translator(formula, origin=origin).translate_formula(address(rn - 1, c.col))[1:]
                     c.f_attrs = {k: v for k, v in c.f_attrs.items() if k not in ("t", "si", "ref")}
                     c.f_text = xml_escape(text)
@@ -266,7 +278,7 @@ class SheetText:
         r1 = max(int(m.group(4) or m.group(2)), max_row)
         new = f'<{self.p}dimension ref="{m.group(1)}{m.group(2)}:{address(r1 - 1, c1)}"'
         if new != m.group():
-            self.text = self.text[:m.start()] + new + self.text[m.end():]
+            self.text = self.text[: m.start()] + new + self.text[m.end() :]
             shift = len(new) - len(m.group())
             self.data_start += shift
             self.data_end += shift
@@ -279,7 +291,7 @@ class SheetText:
 
     # -- output -------------------------------------------------------------------------------
     def render(self) -> bytes:
-        out = [self.text[:self.data_start]]
+        out = [self.text[: self.data_start]]
         pos = self.data_start
         added = sorted(self._added.items())
         for number in sorted(self.rows):
@@ -288,12 +300,12 @@ class SheetText:
                 out.append(self._new_row(*added.pop(0)))
             if not row.edits:
                 continue
-            out.append(self.text[pos:row.start])
+            out.append(self.text[pos : row.start])
             out.append(self._rebuilt(row))
             pos = row.end
-        out.append(self.text[pos:self.data_end])
+        out.append(self.text[pos : self.data_end])
         out += [self._new_row(n, cells) for n, cells in added]
-        out.append(self.text[self.data_end:])
+        out.append(self.text[self.data_end :])
         return "".join(out).encode("utf-8")
 
     def _new_row(self, number: int, cells: dict[int, str]) -> str:
@@ -319,9 +331,9 @@ class SheetText:
             while k < len(new) and new[k] < cell.col:
                 parts.append(edits[new[k]])
                 k += 1
-            parts.append(self.text[pos:cell.start])
+            parts.append(self.text[pos : cell.start])
             edited = edits.get(cell.col)
-            parts.append(edited if edited is not None else self.text[cell.start:cell.end])
+            parts.append(edited if edited is not None else self.text[cell.start : cell.end])
             pos = cell.end
         end = row.end if row.open_tag.endswith("/>") else row.end - len(f"</{self.p}row>")
         parts.append(self.text[pos:end] if pos <= end else "")

@@ -29,8 +29,11 @@ from .package import Package
 from .patch import unescape
 
 _M = f"{{{NS_MAIN}}}"
-_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?><v>([^<]*)</v></c>'
-                   r'|<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL = re.compile(
+    r'<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?><v>([^<]*)</v></c>'
+    r"|<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>",
+    re.S,
+)
 _R = re.compile(r'\br="([A-Z]+)(\d+)"')
 _T = re.compile(r'\bt="(\w+)"')
 _S = re.compile(r'\bs="(\d+)"')
@@ -81,8 +84,10 @@ def _shared_strings(package: Package, book: Book) -> list[str]:
     if rel is None or not package.exists(rel.part):
         return []
     root = etree.fromstring(package.read(rel.part))
-    return ["".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh")
-            for si in root.iterfind(f"{_M}si")]
+    return [
+        "".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh")
+        for si in root.iterfind(f"{_M}si")
+    ]
 
 
 def _number(text: str) -> int | float:
@@ -100,7 +105,7 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
     cols: dict[str, int] = {}
     for m in _CELL.finditer(text):
         letters, number, style, kind, raw = m.group(1, 2, 3, 4, 5)
-        if letters is not None:            # the common shape: <c r= s= t=><v>..</v></c>
+        if letters is not None:  # the common shape: <c r= s= t=><v>..</v></c>
             col = cols.get(letters)
             if col is None:
                 col = cols[letters] = column_index(letters)
@@ -119,16 +124,19 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
     for m in _MERGE.finditer(text):
         a, _, b = m.group(1).partition(":")
         ra, rb = re.match(r"([A-Z]+)(\d+)", a), re.match(r"([A-Z]+)(\d+)", b or a)
-        out.merged.append((int(ra.group(2)) - 1, column_index(ra.group(1)), int(rb.group(2)) - 1,
-                           column_index(rb.group(1))))
+        out.merged.append(
+            (int(ra.group(2)) - 1, column_index(ra.group(1)), int(rb.group(2)) - 1, column_index(rb.group(1)))
+        )
     return out
 
 
-def _other_cell(attrs: str, inner: str, cells: dict, masters: dict, strings: list[str], date_styles: set[int]) -> None:
+def _other_cell(
+    attrs: str, inner: str, cells: dict, masters: dict, strings: list[str], date_styles: set[int]
+) -> None:
     """A cell of any other shape: a formula, an inline string, other attributes or prefixes."""
     ref = _R.search(attrs)
     if ref is None:
-        return                             # cells without a reference: not written by Excel
+        return  # cells without a reference: not written by Excel
     row, col = int(ref.group(2)) - 1, column_index(ref.group(1))
     f = _F.search(inner) if "<f" in inner or ":f" in inner else None
     if f is not None:
@@ -161,7 +169,7 @@ def _other_cell(attrs: str, inner: str, cells: dict, masters: dict, strings: lis
         cells[(row, col)] = strings[int(raw)]
     elif kind == "b":
         cells[(row, col)] = raw.strip() in ("1", "true")
-    else:                                  # str, e (errors as their text)
+    else:  # str, e (errors as their text)
         cells[(row, col)] = unescape(raw)
 
 
@@ -184,8 +192,12 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
         dates = _date_styles(package)
         out = {}
         for s in book.sheets():
-            if not (s.part and s.part.endswith(".xml") and package.exists(s.part)
-                    and package.content_type(s.part) == _WORKSHEET):
+            if not (
+                s.part
+                and s.part.endswith(".xml")
+                and package.exists(s.part)
+                and package.content_type(s.part) == _WORKSHEET
+            ):
                 continue
             xml = package.read(s.part)
             if check:
@@ -209,7 +221,12 @@ def sheets_with_tables(path: str | Path) -> set[str]:
     part): the dashboard's formulas can refer to those tables by name."""
     package = Package(Path(path))
     try:
-        return {s.name for s in Book(package).sheets()
-                if s.part and package.exists(s.part) and any(r.type.endswith("/table") for r in package.rels(s.part))}
+        return {
+            s.name
+            for s in Book(package).sheets()
+            if s.part
+            and package.exists(s.part)
+            and any(r.type.endswith("/table") for r in package.rels(s.part))
+        }
     finally:
         package.close()

@@ -26,7 +26,9 @@ from ...core.cells import address, column_index
 from .patch import SheetText, unescape
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-_QUALIFIED = re.compile(r"(?:'((?:[^']|'')+)'|([A-Za-z_][\w.]*))!(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)")
+_QUALIFIED = re.compile(
+    r"(?:'((?:[^']|'')+)'|([A-Za-z_][\w.]*))!(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)"
+)
 _LOCAL = re.compile(r"(?<![\w!:.$])(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)(?![\w(!])")
 _FUNCTION = re.compile(r"[A-Za-z_][\w.]*\(")
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[Ee][+-]?\d+)?")
@@ -34,11 +36,13 @@ _BOUND = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
 _TERM = r"(?:\$?[A-Z]{1,3}\$?\d+|SUM\(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+\)|\d+(?:\.\d*)?)"
 _SIMPLE = re.compile(rf"[+-]?{_TERM}(?:[+-]{_TERM})*$")
-_SIMPLE_TERM = re.compile(r"([+-]?)(?:\$?([A-Z]{1,3})\$?(\d+)|SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)"
-                          r"|(\d+(?:\.\d*)?))")
+_SIMPLE_TERM = re.compile(
+    r"([+-]?)(?:\$?([A-Z]{1,3})\$?(\d+)|SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)"
+    r"|(\d+(?:\.\d*)?))"
+)
 _COLUMNS: dict[str, int] = {}
 
-Range = tuple[int, int, int, int]      # 1-based rows, 0-based columns, inclusive
+Range = tuple[int, int, int, int]  # 1-based rows, 0-based columns, inclusive
 
 
 def _range(text: str) -> Range:
@@ -70,7 +74,9 @@ def compile_sum(formula: str) -> list[Term] | None:
             r, c = int(m.group(3)), _col(m.group(2))
             terms.append((sign, r, c, r, c, False, 0.0))
         elif m.group(4):
-            terms.append((sign, int(m.group(5)), _col(m.group(4)), int(m.group(7)), _col(m.group(6)), True, 0.0))
+            terms.append(
+                (sign, int(m.group(5)), _col(m.group(4)), int(m.group(7)), _col(m.group(6)), True, 0.0)
+            )
         else:
             terms.append((sign, 0, -1, -1, -1, False, float(m.group(8))))
     return terms
@@ -81,7 +87,7 @@ def evaluate(terms: list[Term], lookup) -> float | None:
     anything else for a cell that is not a number.  As in Excel (and `core.cells`), a blank counts
     0, in ``SUM`` and in ``+``/``-`` alike; any non-number makes the value unknown (None)."""
     total = 0.0
-    for sign, r0, c0, r1, c1, in_sum, number in terms:
+    for sign, r0, c0, r1, c1, _in_sum, number in terms:
         if c0 < 0:
             total += sign * number
             continue
@@ -108,7 +114,7 @@ def references(formula: str, sheet: str) -> tuple[list[tuple[str, Range]], bool]
     refs = []
     for m in _QUALIFIED.finditer(body):
         name = (m.group(1) or m.group(2)).replace("''", "'")
-        if "[" in name:                        # another workbook: not ours to follow
+        if "[" in name:  # another workbook: not ours to follow
             continue
         refs.append((name, _range(m.group(3))))
     body = _QUALIFIED.sub(" ", body)
@@ -119,7 +125,7 @@ def references(formula: str, sheet: str) -> tuple[list[tuple[str, Range]], bool]
 
 
 class _Formula:
-    __slots__ = ("sheet", "row", "col", "text", "refs", "unknown", "terms")
+    __slots__ = ("col", "refs", "row", "sheet", "terms", "text", "unknown")
 
     def __init__(self, sheet: str, row: int, col: int, text: str):
         self.sheet, self.row, self.col, self.text = sheet, row, col, text
@@ -146,9 +152,11 @@ def _formulas(name: str, sheet: SheetText) -> list[_Formula]:
                     masters[si] = (address(number - 1, cell.col), text)
             elif si in masters:
                 origin, master = masters[si]
-                text = Translator("=" + master, origin=origin).translate_formula(address(number - 1, cell.col))[1:]
+                text = Translator("=" + master, origin=origin).translate_formula(
+                    address(number - 1, cell.col)
+                )[1:]
             else:
-                text = ""                      # a dependant without its master: unknown
+                text = ""  # a dependant without its master: unknown
             f = _Formula(name, number, cell.col, text)
             f.unknown = f.unknown or not text
             out.append(f)
@@ -183,7 +191,7 @@ def refresh(sheets: Mapping[str, SheetText], written: Mapping[str, Mapping[tuple
 
     dirty: list[_Formula] = []
     pending = formulas
-    while True:                                 # document order: one pass for left-to-right chains
+    while True:  # document order: one pass for left-to-right chains
         rest = []
         for f in pending:
             if f.unknown or any(hits(s, rng) for s, rng in f.refs):
@@ -215,7 +223,7 @@ def refresh(sheets: Mapping[str, SheetText], written: Mapping[str, Mapping[tuple
                 return None
             v = SheetText.plain_value(cell)
             return v if type(v) is float else unknown
-        memo[key] = None                        # a cycle reads as unknown
+        memo[key] = None  # a cycle reads as unknown
         memo[key] = None if f.terms is None else evaluate(f.terms, lambda r, c: value(sheet, r, c))
         return unknown if memo[key] is None else memo[key]
 

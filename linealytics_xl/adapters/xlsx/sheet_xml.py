@@ -20,8 +20,10 @@ import pandas as pd
 
 from ...core.cells import column_letter
 
-NS_DECL = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+NS_DECL = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
 SLICE_ROWS = 20_000
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 DAY_NS = 86_400 * 10**9
@@ -73,8 +75,10 @@ def _is_date(v: Any) -> bool:
 
 
 def is_date_column(series: pd.Series) -> bool:
-    return bool(pd.api.types.is_datetime64_any_dtype(series)
-                or (series.dtype == object and series.map(_is_date).any()))
+    return bool(
+        pd.api.types.is_datetime64_any_dtype(series)
+        or (series.dtype == object and series.map(_is_date).any())
+    )
 
 
 def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
@@ -93,27 +97,37 @@ def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
     return string_cell(ref, str(v), style)
 
 
-def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = "") -> list[str]:
+def _column_cells(
+    letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = ""
+) -> list[str]:
     """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text,
     ``style`` the column's `` s="N"`` attribute (or ''), ``date_style`` that of the dates in a
     column of mixed values."""
     if pd.api.types.is_bool_dtype(col):
         return [f'<c r="{letter}{r}"{style} t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
-    if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:
+    if (
+        pd.api.types.is_integer_dtype(col)
+        and not isinstance(col.dtype, pd.CategoricalDtype)
+        and not col.hasnans
+    ):
         return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in zip(rows, col.tolist())]
     if pd.api.types.is_float_dtype(col):
         arr = col.to_numpy(dtype=float)
         finite = np.isfinite(arr).tolist()
-        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if ok else ""
-                for r, v, ok in zip(rows, arr.tolist(), finite)]
+        return [
+            f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if ok else ""
+            for r, v, ok in zip(rows, arr.tolist(), finite)
+        ]
     if pd.api.types.is_datetime64_any_dtype(col):
         values = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
         ns = values.to_numpy(dtype="datetime64[ns]")
         ok = (~np.isnat(ns)).tolist()
         serial = ((ns - EXCEL_EPOCH).astype(np.int64) / DAY_NS).tolist()
         style = date_style or style
-        return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
-                for r, v, good in zip(rows, serial, ok)]
+        return [
+            f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
+            for r, v, good in zip(rows, serial, ok)
+        ]
     cache: dict[Any, str] = {}
     out = []
     for r, v in zip(rows, col.tolist()):
@@ -127,9 +141,17 @@ def _column_cells(letter: str, col: pd.Series, rows: Sequence[str], style: str, 
     return out
 
 
-def sheet_writer(frame: pd.DataFrame, *, column_styles: dict[int, int], widths: Sequence[float],
-                 freeze_header: bool, table_rel: str | None, min_rows: int = 1, header: bool = True,
-                 date_styles: dict[int, int] | None = None) -> Callable[[IO[bytes]], None]:
+def sheet_writer(
+    frame: pd.DataFrame,
+    *,
+    column_styles: dict[int, int],
+    widths: Sequence[float],
+    freeze_header: bool,
+    table_rel: str | None,
+    min_rows: int = 1,
+    header: bool = True,
+    date_styles: dict[int, int] | None = None,
+) -> Callable[[IO[bytes]], None]:
     """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
     worksheet part.
 
@@ -142,15 +164,26 @@ def sheet_writer(frame: pd.DataFrame, *, column_styles: dict[int, int], widths: 
     dimension = f"A1:{column_letter(max(k, 1) - 1)}{last_row}"
 
     def write(stream: IO[bytes]) -> None:
-        head = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
-                f'<dimension ref="{dimension}"/>', '<sheetViews><sheetView workbookViewId="0">']
+        head = [
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
+            f'<dimension ref="{dimension}"/>',
+            '<sheetViews><sheetView workbookViewId="0">',
+        ]
         if freeze_header:
-            head.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
+            head.append(
+                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            )
         head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
         if widths:
-            head.append("<cols>" + "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
-                                           for i, w in enumerate(widths)) + "</cols>")
+            head.append(
+                "<cols>"
+                + "".join(
+                    f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
+                    for i, w in enumerate(widths)
+                )
+                + "</cols>"
+            )
         head.append("<sheetData>")
         if header:
             head.append('<row r="1">')
@@ -162,17 +195,20 @@ def sheet_writer(frame: pd.DataFrame, *, column_styles: dict[int, int], widths: 
         dates = [f' s="{date_styles[i]}"' if date_styles and i in date_styles else "" for i in range(k)]
         first = 2 if header else 1
         for start in range(0, n, SLICE_ROWS):
-            part = frame.iloc[start:start + SLICE_ROWS]
+            part = frame.iloc[start : start + SLICE_ROWS]
             rows = [str(r) for r in range(start + first, start + first + len(part))]
             cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i]) for i in range(k)]
-            body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols))
-                           if any(cells))
+            body = "".join(
+                f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols)) if any(cells)
+            )
             stream.write(body.encode("utf-8"))
-        tail = ['</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
+        tail = [
+            '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        ]
         if table_rel:
             tail.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
-    write.estimated_bytes = 64 * (n + 1) * max(k, 1) + 4096      # for the zip64 decision
+    write.estimated_bytes = 64 * (n + 1) * max(k, 1) + 4096  # for the zip64 decision
     return write

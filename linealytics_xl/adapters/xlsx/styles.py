@@ -17,11 +17,28 @@ from .package import XML_DECL, Package
 _M = f"{{{NS_MAIN}}}"
 FIRST_CUSTOM_NUMFMT = 164
 #: Built-in number formats of SpreadsheetML (ECMA-376 Part 1, 18.8.30) the tool uses by id.
-BUILTIN_NUMFMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
-                   "0.00E+00": 11, "@": 49}
+BUILTIN_NUMFMTS = {
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    "0%": 9,
+    "0.00%": 10,
+    "0.00E+00": 11,
+    "@": 49,
+}
 _CHILD_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs")
-_XF_ATTRS = ("applyNumberFormat", "applyFont", "applyFill", "applyBorder", "applyAlignment",
-             "applyProtection", "quotePrefix", "pivotButton")
+_XF_ATTRS = (
+    "applyNumberFormat",
+    "applyFont",
+    "applyFill",
+    "applyBorder",
+    "applyAlignment",
+    "applyProtection",
+    "quotePrefix",
+    "pivotButton",
+)
 
 
 def _canon(e: etree._Element | None) -> bytes:
@@ -38,8 +55,10 @@ class Styles:
         self.root = etree.fromstring(package.read(part))
         self.changed = False
         self._lists = {tag: self._container(tag) for tag in _CHILD_ORDER}
-        self._index = {tag: {_canon(e): i for i, e in reversed(list(enumerate(self._lists[tag])))}
-                       for tag in ("fonts", "fills", "borders")}
+        self._index = {
+            tag: {_canon(e): i for i, e in reversed(list(enumerate(self._lists[tag])))}
+            for tag in ("fonts", "fills", "borders")
+        }
         self._numfmts = {e.get("formatCode"): int(e.get("numFmtId")) for e in self._lists["numFmts"]}
         self._xfs = {self._xf_key(e): i for i, e in reversed(list(enumerate(self._lists["cellXfs"])))}
 
@@ -47,7 +66,7 @@ class Styles:
         e = self.root.find(f"{_M}{tag}")
         if e is None:
             e = etree.Element(f"{_M}{tag}", count="0")
-            later = [self.root.find(f"{_M}{t}") for t in _CHILD_ORDER[_CHILD_ORDER.index(tag) + 1:]]
+            later = [self.root.find(f"{_M}{t}") for t in _CHILD_ORDER[_CHILD_ORDER.index(tag) + 1 :]]
             anchor = next((a for a in later if a is not None), None)
             if anchor is not None:
                 anchor.addprevious(e)
@@ -56,10 +75,15 @@ class Styles:
         return e
 
     def _xf_key(self, xf: etree._Element) -> tuple:
-        return (int(xf.get("numFmtId", "0")), int(xf.get("fontId", "0")), int(xf.get("fillId", "0")),
-                int(xf.get("borderId", "0")), xf.get("xfId", "0"),
-                tuple(xf.get(a) == "1" or xf.get(a) == "true" for a in _XF_ATTRS),
-                b"".join(_canon(c) for c in xf))
+        return (
+            int(xf.get("numFmtId", "0")),
+            int(xf.get("fontId", "0")),
+            int(xf.get("fillId", "0")),
+            int(xf.get("borderId", "0")),
+            xf.get("xfId", "0"),
+            tuple(xf.get(a) == "1" or xf.get(a) == "true" for a in _XF_ATTRS),
+            b"".join(_canon(c) for c in xf),
+        )
 
     def _append(self, tag: str, element: etree._Element) -> int:
         element = _in_main(element)
@@ -89,15 +113,27 @@ class Styles:
         self.changed = True
         return new
 
-    def cell_format(self, *, number_format: str | int = "General", font: etree._Element | None = None,
-                    fill: etree._Element | None = None, border: etree._Element | None = None,
-                    children: list[etree._Element] = (), flags: dict[str, str] | None = None) -> int:
+    def cell_format(
+        self,
+        *,
+        number_format: str | int = "General",
+        font: etree._Element | None = None,
+        fill: etree._Element | None = None,
+        border: etree._Element | None = None,
+        children: list[etree._Element] = (),
+        flags: dict[str, str] | None = None,
+    ) -> int:
         """The ``cellXfs`` index of a format (reused when present, appended otherwise)."""
         fmt_id = number_format if isinstance(number_format, int) else self.number_format(number_format)
-        xf = etree.Element(f"{_M}xf", nsmap={None: NS_MAIN}, numFmtId=str(fmt_id),
-                           fontId=str(self._append("fonts", font) if font is not None else 0),
-                           fillId=str(self._append("fills", fill) if fill is not None else 0),
-                           borderId=str(self._append("borders", border) if border is not None else 0), xfId="0")
+        xf = etree.Element(
+            f"{_M}xf",
+            nsmap={None: NS_MAIN},
+            numFmtId=str(fmt_id),
+            fontId=str(self._append("fonts", font) if font is not None else 0),
+            fillId=str(self._append("fills", fill) if fill is not None else 0),
+            borderId=str(self._append("borders", border) if border is not None else 0),
+            xfId="0",
+        )
         for name, value in (flags or {}).items():
             xf.set(name, value)
         if fmt_id != 0:

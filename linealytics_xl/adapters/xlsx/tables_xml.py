@@ -25,13 +25,19 @@ def table_xml(table_id: int, name: str, columns: Sequence[str], n_rows: int) -> 
     """The table part over ``A1`` .. last column, header plus ``n_rows`` rows (at least one)."""
     ref = f"A1:{column_letter(max(1, len(columns)) - 1)}{max(2, n_rows + 1)}"
     name = escape_text(name).replace('"', "&quot;")
-    cols = "".join(f'<tableColumn id="{i + 1}" name="{escape_text(str(c)).replace(chr(34), "&quot;")}"/>'
-                   for i, c in enumerate(columns))
-    return XML_DECL + (
-        f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{name}" displayName="{name}" ref="{ref}" '
-        f'totalsRowShown="0"><autoFilter ref="{ref}"/><tableColumns count="{len(columns)}">{cols}'
-        f'</tableColumns><tableStyleInfo name="{STYLE}" showFirstColumn="0" showLastColumn="0" '
-        f'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
+    cols = "".join(
+        f'<tableColumn id="{i + 1}" name="{escape_text(str(c)).replace(chr(34), "&quot;")}"/>'
+        for i, c in enumerate(columns)
+    )
+    return (
+        XML_DECL
+        + (
+            f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{name}" displayName="{name}" ref="{ref}" '
+            f'totalsRowShown="0"><autoFilter ref="{ref}"/><tableColumns count="{len(columns)}">{cols}'
+            f'</tableColumns><tableStyleInfo name="{STYLE}" showFirstColumn="0" showLastColumn="0" '
+            f'showRowStripes="1" showColumnStripes="0"/></table>'
+        ).encode()
+    )
 
 
 def table_ids(package: Package, skip: set[str] = frozenset()) -> dict[str, int]:

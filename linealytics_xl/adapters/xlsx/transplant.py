@@ -33,8 +33,15 @@ from .styles import FIRST_CUSTOM_NUMFMT, Styles
 _M = f"{{{NS_MAIN}}}"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-_FLAGS = ("applyNumberFormat", "applyFont", "applyFill", "applyBorder", "applyAlignment", "applyProtection",
-          "quotePrefix")
+_FLAGS = (
+    "applyNumberFormat",
+    "applyFont",
+    "applyFill",
+    "applyBorder",
+    "applyAlignment",
+    "applyProtection",
+    "quotePrefix",
+)
 
 
 @dataclass
@@ -42,16 +49,19 @@ class Scratch:
     """The parts of a Dashboard built in a scratch workbook."""
 
     sheet: etree._Element
-    part: str                            # the sheet's part name in the scratch package
-    parts: dict[str, bytes]              # scratch part name -> bytes (drawing, charts, their rels)
+    part: str  # the sheet's part name in the scratch package
+    parts: dict[str, bytes]  # scratch part name -> bytes (drawing, charts, their rels)
     sheet_rels: bytes | None
-    names: list[etree._Element]          # defined names local to the sheet (print area)
+    names: list[etree._Element]  # defined names local to the sheet (print area)
     styles: etree._Element
-    strings: list[etree._Element]        # shared string items
+    strings: list[etree._Element]  # shared string items
 
 
-def build(frames: Mapping[str, pd.DataFrame], sheet_name: str,
-          write_dashboard: Callable[[openpyxl.Workbook, dict[str, pd.DataFrame]], None]) -> Scratch:
+def build(
+    frames: Mapping[str, pd.DataFrame],
+    sheet_name: str,
+    write_dashboard: Callable[[openpyxl.Workbook, dict[str, pd.DataFrame]], None],
+) -> Scratch:
     """Build the dashboard over ``frames`` (output tables by name) in a scratch workbook."""
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -74,7 +84,9 @@ def build(frames: Mapping[str, pd.DataFrame], sheet_name: str,
     sheets = list(wb.iterfind(f"{_M}sheets/{_M}sheet"))
     index = [s.get("name") for s in sheets].index(sheet_name)
     part = resolve("xl/workbook.xml", rels[sheets[index].get(f"{{{NS_R}}}id")])
-    names = [e for e in wb.iterfind(f"{_M}definedNames/{_M}definedName") if e.get("localSheetId") == str(index)]
+    names = [
+        e for e in wb.iterfind(f"{_M}definedNames/{_M}definedName") if e.get("localSheetId") == str(index)
+    ]
     parts: dict[str, bytes] = {}
     todo = [part]
     while todo:
@@ -91,8 +103,15 @@ def build(frames: Mapping[str, pd.DataFrame], sheet_name: str,
                     parts[target] = files[target]
                     todo.append(target)
     strings = list(etree.fromstring(files["xl/sharedStrings.xml"])) if "xl/sharedStrings.xml" in files else []
-    return Scratch(etree.fromstring(files[part]), part, parts, files.get(rels_name(part)), names,
-                   etree.fromstring(files["xl/styles.xml"]), strings)
+    return Scratch(
+        etree.fromstring(files[part]),
+        part,
+        parts,
+        files.get(rels_name(part)),
+        names,
+        etree.fromstring(files["xl/styles.xml"]),
+        strings,
+    )
 
 
 class _StyleMap:
@@ -100,8 +119,10 @@ class _StyleMap:
 
     def __init__(self, scratch: etree._Element, styles: Styles):
         self.styles = styles
-        lists = {tag: list(scratch.find(f"{_M}{tag}") if scratch.find(f"{_M}{tag}") is not None else [])
-                 for tag in ("numFmts", "fonts", "fills", "borders", "cellXfs")}
+        lists = {
+            tag: list(scratch.find(f"{_M}{tag}") if scratch.find(f"{_M}{tag}") is not None else [])
+            for tag in ("numFmts", "fonts", "fills", "borders", "cellXfs")
+        }
         self.codes = {int(e.get("numFmtId")): e.get("formatCode") for e in lists["numFmts"]}
         self.lists = lists
         self.done: dict[str, str] = {}
@@ -118,15 +139,20 @@ class _StyleMap:
             return self.lists[tag][k] if k else None
 
         out = self.styles.cell_format(
-            number_format=fmt, font=pick("fonts", "fontId"), fill=pick("fills", "fillId"),
-            border=pick("borders", "borderId"), children=list(xf),
-            flags={k: xf.get(k) for k in _FLAGS if xf.get(k) is not None and k != "applyNumberFormat"})
+            number_format=fmt,
+            font=pick("fonts", "fontId"),
+            fill=pick("fills", "fillId"),
+            border=pick("borders", "borderId"),
+            children=list(xf),
+            flags={k: xf.get(k) for k in _FLAGS if xf.get(k) is not None and k != "applyNumberFormat"},
+        )
         self.done[index] = str(out)
         return self.done[index]
 
 
-def transplant(scratch: Scratch, package: Package, styles: Styles, sheet_part: str,
-               tab_selected: bool) -> list[etree._Element]:
+def transplant(
+    scratch: Scratch, package: Package, styles: Styles, sheet_part: str, tab_selected: bool
+) -> list[etree._Element]:
     """Write the scratch dashboard into ``package`` as ``sheet_part``; returns its local names."""
     sheet = scratch.sheet
     style = _StyleMap(scratch.styles, styles)
@@ -178,6 +204,9 @@ def transplant(scratch: Scratch, package: Package, styles: Styles, sheet_part: s
             package.write(rels_name(new), rewrite_rels(scratch.parts[rels_name(old)], old, new))
     if scratch.sheet_rels is not None:
         package.write(rels_name(sheet_part), rewrite_rels(scratch.sheet_rels, scratch.part, sheet_part))
-    package.write(sheet_part, XML_DECL + etree.tostring(sheet, encoding="UTF-8"),
-                  "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+    package.write(
+        sheet_part,
+        XML_DECL + etree.tostring(sheet, encoding="UTF-8"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    )
     return scratch.names

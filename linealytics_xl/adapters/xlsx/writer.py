@@ -26,6 +26,7 @@ from ...core.cells import column_index
 from ...core.contract import TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
+from . import transplant
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
@@ -33,12 +34,11 @@ from .recalc import refresh
 from .sheet_xml import is_date_column, sheet_writer
 from .styles import Styles
 from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
-from . import transplant
 
 REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
 REL_SHARED_STRINGS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 DATE_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
-TABLE_LEVEL = 1          # deflate level of the streamed tables: large, regular XML; speed matters
+TABLE_LEVEL = 1  # deflate level of the streamed tables: large, regular XML; speed matters
 
 
 @dataclass
@@ -50,12 +50,19 @@ class Written:
     dashboard_error: str | None = None
 
 
-def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mapping[str, pd.DataFrame],
-                  settings_rows: list[tuple] | None, dashboard: Callable | None = None,
-                  dashboard_frames: Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
-                  dashboard_sheet: str = "Dashboard", dashboard_title: str = "",
-                  number_formats: Callable[[str, list[str]], list[str]] | None = None,
-                  new_sheets: Mapping[str, list[list]] | None = None) -> Written:
+def write_package(
+    src: Path,
+    dest: Path,
+    blocks: Iterable[Block],
+    tables: Mapping[str, pd.DataFrame],
+    settings_rows: list[tuple] | None,
+    dashboard: Callable | None = None,
+    dashboard_frames: Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+    dashboard_sheet: str = "Dashboard",
+    dashboard_title: str = "",
+    number_formats: Callable[[str, list[str]], list[str]] | None = None,
+    new_sheets: Mapping[str, list[list]] | None = None,
+) -> Written:
     """Write ``src`` with the plan to ``dest`` (a new file; ``src`` is only read).
 
     ``number_formats(table, columns)`` gives each column's Excel number format ("General" for
@@ -78,19 +85,37 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
         migrate_table_names(package)
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
-            _write_sheet(package, book, SETTINGS, sheet_writer(
-                frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None))
+            _write_sheet(
+                package,
+                book,
+                SETTINGS,
+                sheet_writer(
+                    frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None
+                ),
+            )
         for name, rows in (new_sheets or {}).items():
             if book.sheet(name) is None:
                 width = max((len(r) for r in rows), default=0)
                 frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
-                _write_sheet(package, book, name, sheet_writer(
-                    frame, column_styles={}, widths=(28,), freeze_header=False, table_rel=None, header=False))
+                _write_sheet(
+                    package,
+                    book,
+                    name,
+                    sheet_writer(
+                        frame,
+                        column_styles={},
+                        widths=(28,),
+                        freeze_header=False,
+                        table_rel=None,
+                        header=False,
+                    ),
+                )
         if dashboard is not None:
-            try:            # a view: a failure to build it never blocks the plan (nothing changed yet)
-                scratch = _build_dashboard(package, book, dashboard, dashboard_frames(tables), dashboard_sheet,
-                                           dashboard_title)
-            except Exception as exc:  # noqa: BLE001
+            try:  # a view: a failure to build it never blocks the plan (nothing changed yet)
+                scratch = _build_dashboard(
+                    package, book, dashboard, dashboard_frames(tables), dashboard_sheet, dashboard_title
+                )
+            except Exception as exc:
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
             else:
@@ -108,7 +133,10 @@ def write_package(src: Path, dest: Path, blocks: Iterable[Block], tables: Mappin
 
 # -- the planner's sheets ---------------------------------------------------------------------
 
-def _patch_cells(package: Package, book: Book, blocks: Iterable[Block], result: Written) -> set[tuple[str, int, int]]:
+
+def _patch_cells(
+    package: Package, book: Book, blocks: Iterable[Block], result: Written
+) -> set[tuple[str, int, int]]:
     """Write the blocks' values; returns (sheet id, row, col) of cells whose formula went away."""
     by_sheet: dict[str, list[Block]] = {}
     for b in blocks:
@@ -147,23 +175,23 @@ def _calc_chain(package: Package, book: Book, removed: set[tuple[str, int, int]]
     replaced = {s.element.get("sheetId") for s in book.sheets() if s.part in book.replaced}
     stale = False
     sheet = None
-    for m in re.finditer(r'<c\b([^>]*)/?>', package.read(rel.part).decode("utf-8")):
+    for m in re.finditer(r"<c\b([^>]*)/?>", package.read(rel.part).decode("utf-8")):
         attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
         sheet = attrs.get("i", sheet)
         ref = re.match(r"([A-Z]+)(\d+)", attrs.get("r", ""))
         if sheet in replaced:
             stale = True
             break
-        if ref and removed:
-            if (sheet, int(ref.group(2)), column_index(ref.group(1))) in removed:
-                stale = True
-                break
+        if ref and removed and (sheet, int(ref.group(2)), column_index(ref.group(1))) in removed:
+            stale = True
+            break
     if stale:
         package.remove(rel.part)
         book.remove_rel(REL_CALC_CHAIN)
 
 
 # -- the tool's sheets --------------------------------------------------------------------------
+
 
 def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
     """Remove the parts only this sheet uses (tables, drawings, charts, comments...); returns
@@ -180,7 +208,7 @@ def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
             continue
         seen.add(r.part)
         if referrers.get(r.part, set()) - seen:
-            continue                      # another part uses it too: keep it
+            continue  # another part uses it too: keep it
         todo.extend(x for x in package.rels(r.part) if x.part)
         package.remove(r.part)
     if package.exists(rels_name(part)):
@@ -204,8 +232,15 @@ def _write_sheet(package: Package, book: Book, name: str, writer) -> str:
     return part
 
 
-def _write_table(package: Package, book: Book, styles: Styles, name: str, frame: pd.DataFrame,
-                 ids_before: dict[str, int], formats: list[str] | None = None) -> None:
+def _write_table(
+    package: Package,
+    book: Book,
+    styles: Styles,
+    name: str,
+    frame: pd.DataFrame,
+    ids_before: dict[str, int],
+    formats: list[str] | None = None,
+) -> None:
     part, had = _sheet_part(package, book, name)
     table_part = had.get(REL_TABLE)
     if table_part is not None and table_part in ids_before:
@@ -218,14 +253,31 @@ def _write_table(package: Package, book: Book, styles: Styles, name: str, frame:
         code = formats[i] if formats else "General"
         if code != "General":
             column_styles[i] = styles.cell_format(number_format=code)
-        elif is_date_column(frame.iloc[:, i]):          # dates without a contract format
-            date_styles[i] = styles.cell_format(number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT)
+        elif is_date_column(frame.iloc[:, i]):  # dates without a contract format
+            date_styles[i] = styles.cell_format(
+                number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT
+            )
     widths = [max(10, min(40, len(str(c)) + 4)) for c in frame.columns]
-    package.write(part, sheet_writer(frame, column_styles=column_styles, date_styles=date_styles, widths=widths,
-                                     freeze_header=True,
-                                     table_rel="rId1", min_rows=2), CT_WORKSHEET, level=TABLE_LEVEL)
+    package.write(
+        part,
+        sheet_writer(
+            frame,
+            column_styles=column_styles,
+            date_styles=date_styles,
+            widths=widths,
+            freeze_header=True,
+            table_rel="rId1",
+            min_rows=2,
+        ),
+        CT_WORKSHEET,
+        level=TABLE_LEVEL,
+    )
     package.write(rels_name(part), _rels([("rId1", REL_TABLE, relative(part, table_part))]))
-    package.write(table_part, table_xml(table_id, table_name(name), [str(c) for c in frame.columns], len(frame)), CT_TABLE)
+    package.write(
+        table_part,
+        table_xml(table_id, table_name(name), [str(c) for c in frame.columns], len(frame)),
+        CT_TABLE,
+    )
 
 
 def migrate_table_names(package: Package) -> list[str]:
@@ -238,7 +290,7 @@ def migrate_table_names(package: Package) -> list[str]:
     renamed = []
     for part, root in roots.items():
         new = old.get((root.get("displayName") or "").lower())
-        if new is None or new.lower() in taken:   # never two tables of one name (a planner's own)
+        if new is None or new.lower() in taken:  # never two tables of one name (a planner's own)
             continue
         taken.add(new.lower())
         root.set("name", new)
@@ -257,6 +309,7 @@ def _rels(items: list[tuple[str, str, str]]) -> bytes:
 
 # -- the dashboard ------------------------------------------------------------------------------
 
+
 def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> str | None:
     """The text of one cell of a sheet (inline or shared string), None for anything else."""
     entry = book.sheet(sheet)
@@ -268,7 +321,7 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
         return None
     kind = cell.attrs.get("t")
     if kind == "inlineStr":
-        inner = text.text[cell.start:cell.end]
+        inner = text.text[cell.start : cell.end]
         return unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S)))
     if kind == "s" and cell.v is not None:
         rel = book.rel_of_type(REL_SHARED_STRINGS)
@@ -282,16 +335,21 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
     return None
 
 
-def _build_dashboard(package: Package, book: Book, build: Callable, frames: dict[str, pd.DataFrame],
-                     name: str, title: str) -> transplant.Scratch:
+def _build_dashboard(
+    package: Package, book: Book, build: Callable, frames: dict[str, pd.DataFrame], name: str, title: str
+) -> transplant.Scratch:
     """The dashboard built in a scratch workbook; raises (changing nothing) when it cannot be."""
     if book.sheet(name) is not None and cell_text(package, book, name, 1, 0) != title:
-        raise ValueError(f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
-                         "it was left untouched and no dashboard was written")
+        raise ValueError(
+            f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
+            "it was left untouched and no dashboard was written"
+        )
     return transplant.build(frames, name, build)
 
 
-def _place_dashboard(package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str) -> None:
+def _place_dashboard(
+    package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str
+) -> None:
     entry = book.sheet(name)
     selected = entry is not None and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
     part, _ = _sheet_part(package, book, name)
