@@ -10,6 +10,7 @@ the checks of the others: every error is collected, then `InputError` is raised 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,6 @@ from .checks import (
     check_quarter_axis,
     check_supply_demand_quarters,
     compare_pasted_sst,
-    safety_stock_targets,
     warn_sst_horizon,
 )
 from .grid import Cells
@@ -54,7 +54,6 @@ from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
 from .sheet import Sheet, cell_list, cell_text
-from .weekly import weekly_demand
 
 Grid = Cells | Sequence[Sequence[Any]]
 _SD_ATTRS = {
@@ -94,7 +93,11 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     bc, sd, ys, ds, rs = (found.get(n) for n in (BOUNDARY, SUPPLY_DEMAND, YIELD, DENSITY, RATIOS))
 
     grid = week_axis(bc) if bc else None
-    products, bc_rows, (pcol, acol) = capacity_rows(bc, grid) if bc else ((), {}, (0, None))
+    products: tuple[str, ...] = ()
+    bc_rows: dict[tuple[str, str], int] = {}
+    pcol, acol = 0, None
+    if bc:
+        products, bc_rows, (pcol, acol) = capacity_rows(bc, grid)
     origin = (
         {
             p: f" (from {quote_sheet(bc.name)}!{address(bc_rows[(p, label_key(ATTR_CAPACITY))], pcol)})"
@@ -105,20 +108,20 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     )
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
-    if sdl is not None:
+    if sd and sdl is not None:
         sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND))
         if bc and products:
             _unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
         elif not products:  # Boundary Conditions unusable: still check the other sheets
             products = sd_products
-    values = supply_demand_values(sd, sdl, products, planned, origin) if sdl else None
+    values = supply_demand_values(sd, sdl, products, planned, origin) if sd and sdl else None
     density = read_density(ds, products, origin) if ds else None
     ratios = read_ratios(rs) if rs else None
     T = len(grid.cols) if grid else None
     yields = read_yield(ys, products, T, grid.quarters if grid else [], origin) if ys else None
     capacity = read_capacity(bc, grid, products, bc_rows, (pcol, acol)) if bc and grid and products else None
-    if sdl and planned:
-        check_supply_demand_quarters(sd, sdl, planned, values["demand_cells"])
+    if sd and sdl and values and planned:
+        check_supply_demand_quarters(sd, sdl, planned, values.demand_cells)
     if bc and grid:
         last_row = max([grid.header_bottom, *bc_rows.values()])
         bc.finish(
@@ -131,48 +134,59 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
         )
     if sd and sdl:
         sd.finish(sdl.area)
-    for sheet, result in ((ys, yields), (ds, density), (rs, ratios)):
+    for sheet, area in (
+        (ys, yields and yields[-1]),
+        (ds, density and density[-1]),
+        (rs, ratios and ratios[-1]),
+    ):
         if sheet:
-            sheet.finish(result[-1] if result else None)
+            sheet.finish(area or None)
 
-    if any(i.severity == "error" for i in issues) or any(
-        x is None for x in (grid, values, density, ratios, yields, capacity)
+    if (
+        any(i.severity == "error" for i in issues)
+        or grid is None
+        or sd is None
+        or sdl is None
+        or values is None
+        or density is None
+        or ratios is None
+        or yields is None
+        or capacity is None
     ):
         raise InputError(issues)
-    qlabels = tuple(q.label for q in planned)
-    qdemand = values["demand"]
-    safety = safety_stock_targets(values["wos"], qdemand)
-    warn_sst_horizon(sd, sdl, products, planned, values["wos"])
-    compare_pasted_sst(sd, products, qlabels, values["sst_given"], safety)
     ys_values, starts, _ = yields
-    bc_starts = [w.start for w in grid.weeks]
-    weeks = WeekAxis(
-        tuple(w.label for w in grid.weeks),
-        tuple(q.label for q in grid.quarters),
-        tuple(s or b for s, b in zip(starts, bc_starts)),
-    )
     capacity_pt, total = capacity
-    data = PlanningData(
+    data = PlanningData.build(
         products=products,
-        weeks=weeks,
-        quarters=qlabels,
+        weeks=WeekAxis(
+            tuple(w.label for w in grid.weeks),
+            tuple(_label(q) for q in grid.quarters),
+            tuple(s or w.start for s, w in zip(starts, grid.weeks)),
+        ),
+        quarters=tuple(q.label for q in planned),
         week_quarter=week_quarter,
-        quarterly_demand=qdemand,
+        quarterly_demand=values.demand,
         week_ratios=ratios[0],
-        demand=weekly_demand(qdemand, week_quarter, ratios[0]),
         yields=ys_values,
         density=density[0],
         capacity=capacity_pt,
         total_capacity=total,
-        initial_stock=values["initial"],
-        wos=values["wos"],
-        safety_stock=safety,
+        initial_stock=values.initial,
+        wos=values.wos,
         opening_quarter=sdl.opening.label,
-        warnings=[i for i in issues if i.severity == "warning"],
     )
+    warn_sst_horizon(sd, sdl, products, planned, values.wos)
+    compare_pasted_sst(sd, products, data.quarters, values.sst_given, data.safety_stock)
+    data = data.with_warnings(i for i in issues if i.severity == "warning")
     # the outputs are checked on reading, so validate and plan (and the add-in) say the same
-    data.warnings.extend(output_targets(sheets, data)[1])
-    return data
+    return data.with_warnings(output_targets(sheets, data)[1])
+
+
+def _label(quarter: Quarter | None) -> str:
+    """A week's quarter label; every week has one once the quarter axis passed its checks."""
+    if quarter is None:
+        raise ValueError("a week without a quarter passed the quarter-axis check")
+    return quarter.label
 
 
 # --- Supply_Demand --------------------------------------------------------------------------
@@ -244,9 +258,20 @@ def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
     )
 
 
+@dataclass(frozen=True)
+class SupplyDemandValues:
+    """What the Supply_Demand sheet gives per product and planned quarter, and where it was."""
+
+    demand: np.ndarray  # [P, Q] bytes
+    wos: np.ndarray  # [P, Q] weeks of supply
+    initial: np.ndarray  # [P] opening stock in bytes
+    sst_given: dict[tuple[int, int], tuple[int, int, float]]  # (p, q) -> (row, col, pasted SST)
+    demand_cells: dict[Quarter, list[tuple[int, int]]]  # every demand cell of each quarter column
+
+
 def supply_demand_values(
     sd: Sheet, lay: QuarterTable, products: Sequence[str], planned: list[Quarter], origin: dict[str, str]
-) -> dict:
+) -> SupplyDemandValues:
     """Demand, WOS, opening stock and pasted SSTs per product and planned quarter."""
     qcols, rows, (hr, pc) = lay.qcols, lay.rows, lay.header
     opening = lay.opening
@@ -291,13 +316,7 @@ def supply_demand_values(
                 v = sd.get(r, qcols.get(q, -1))
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
                     sst_given[(p, k)] = (r, qcols[q], float(v))
-    return {
-        "demand": demand,
-        "wos": wos,
-        "initial": initial,
-        "sst_given": sst_given,
-        "demand_cells": demand_cells,
-    }
+    return SupplyDemandValues(demand, wos, initial, sst_given, demand_cells)
 
 
 # --- Density per Wafer, Weekly Demand Ratio -------------------------------------------------
