@@ -84,6 +84,12 @@ class WeekAxis:
         return len(self.labels)
 
 
+def _check_week_quarter(week_quarter: IntArray, n_quarters: int) -> None:
+    """Every week must belong to one of the quarters (an index into them)."""
+    if week_quarter.size and (week_quarter.min() < 0 or week_quarter.max() >= n_quarters):
+        raise ValueError("PlanningData.week_quarter must index into quarters")
+
+
 @dataclass(frozen=True)
 class PlanningData:
     """Everything the planning stages need, already checked and in base units.
@@ -138,8 +144,7 @@ class PlanningData:
                 raise ValueError(f"PlanningData.{name} must have shape {shape}, found {found}")
         if self.week_ratios.ndim != 1:
             raise ValueError("PlanningData.week_ratios must be one row of weekly shares")
-        if T and (self.week_quarter.min() < 0 or self.week_quarter.max() >= Q):
-            raise ValueError("PlanningData.week_quarter must index into quarters")
+        _check_week_quarter(self.week_quarter, Q)
         if len(self.weeks.quarters) != T:
             raise ValueError("PlanningData.weeks must have one quarter label per week")
         for name in (*shapes, "week_ratios"):
@@ -177,6 +182,7 @@ class PlanningData:
         """
         wq = np.asarray(week_quarter, dtype=int)
         Q = len(quarters)
+        _check_week_quarter(wq, Q)  # before deriving from it
         if demand is None:
             if quarterly_demand is None or week_ratios is None:
                 raise ValueError("PlanningData.build needs weekly demand or quarterly demand and ratios")
@@ -202,8 +208,10 @@ class PlanningData:
             else np.asarray(safety_stock, dtype=float)
         )
         T = len(weeks)
-        if total_capacity is None or np.ndim(total_capacity) == 0:
-            total = np.full(T, np.inf if total_capacity is None else float(total_capacity))  # type: ignore[arg-type]
+        if total_capacity is None:
+            total = np.full(T, np.inf)
+        elif np.ndim(total_capacity) == 0:
+            total = np.full(T, float(np.asarray(total_capacity)))
         else:
             total = np.asarray(total_capacity, dtype=float)
         return cls(
