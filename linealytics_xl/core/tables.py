@@ -6,6 +6,7 @@ adapters write these frames as Excel Tables without renaming anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -93,7 +94,7 @@ def risk_table(data: PlanningData, risk: RiskResult) -> pd.DataFrame:
     return frame[RISK_COLUMNS]
 
 
-def data_quality_table(issues: list[Issue]) -> pd.DataFrame:
+def data_quality_table(issues: Sequence[Issue]) -> pd.DataFrame:
     return pd.DataFrame(
         [(i.severity, i.sheet, i.cell, i.message) for i in issues], columns=DATA_QUALITY_COLUMNS
     )

@@ -11,11 +11,14 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core.model import PlanningData, WeekAxis
+
+if TYPE_CHECKING:  # the optimiser (and its solver imports) load when LL_PLAN first runs
+    from ..core.optimize import PlanOptions
 from .parsing import (
     opt_date,
     opt_integer,
@@ -210,10 +213,12 @@ SETTINGS_OPTIONS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanRequest:
+    """LL_PLAN's arguments, checked: the data, the optimiser's options and the rows to show."""
+
     data: PlanningData
-    options: Any  # optimize.PlanOptions
+    options: PlanOptions
     rows: tuple[str, ...]  # extra output rows asked for, in PLAN_ROWS order
     start: date | None
 
