@@ -52,8 +52,8 @@ def main() -> None:
     args = ap.parse_args()
 
     sys.path.insert(0, str(ROOT))
+    from linealytics_xl import udf_args as X
     from linealytics_xl import udfs
-    from linealytics_xl.core import excel_args as X
     from linealytics_xl.core.optimize import optimize
 
     data, source = planning_data()

@@ -53,7 +53,7 @@ def load(
     errors = [i for i in setting_issues if i.severity == "error"]
     if errors:
         raise InputError(errors)
-    data.warnings.extend(setting_issues)
+    data = data.with_warnings(setting_issues)
     if overrides:
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         settings = Settings.model_validate(settings.model_dump())
@@ -63,7 +63,7 @@ def load(
 def validate(path: str | Path) -> list[Issue]:
     """Every warning of a valid workbook; raises `InputError` when it has errors."""
     data, _ = load(WorkbookFile(path))
-    return data.warnings
+    return list(data.warnings)
 
 
 def new_run_id() -> str:

@@ -1,6 +1,6 @@
 """Worksheet functions (``=LL_PLAN(...)`` and friends): each spills a dynamic array with a header row.
 
-Layouts (see `linealytics_xl.core.excel_args` for the exact rules):
+Layouts (see `linealytics_xl.udf_args` for the exact rules):
 
 * Ranges of products x weeks (demand, history, supply, capacity, yields): **products as rows,
   weeks as columns**; a single row or column is one product; a first column of text names the
@@ -32,9 +32,10 @@ import numpy as np
 import xlwings as xw
 
 from . import __version__
-from .core import excel_args as X
-from .core.excel_args import ArgumentError
+from . import udf_args as X
+from .core.contract import Col
 from .core.model import InputError
+from .udf_args import ArgumentError
 
 __all__ = ["LL_WEEKLY", "LL_PLAN", "LL_FORECAST", "LL_SCENARIOS", "LL_RISK", "LL_VERSION"]
 
@@ -44,7 +45,7 @@ MAX_MESSAGE = 400
 ERRORS = {"err_to_str": True}  # a #N/A cell must reach the parser as "#N/A", not as a blank
 
 MEASURES = {
-    "wafers": "Wafers",
+    "wafers": Col.WAFERS,
     "supply": "Supply (bytes)",
     "stock": "Stock (bytes)",
     "backlog": "Backlog (bytes)",
@@ -129,7 +130,7 @@ def LL_WEEKLY(quarterly_demand, ratios, weeks_per_quarter=None, start=None):
     first = X.excel_date(start, "start") if start is not None else None
     week_quarter = np.repeat(np.arange(Q), counts)
     weekly = weekly_demand(table.values, week_quarter, r)
-    header = ["Product"] + X.week_labels(week_quarter.size, first)
+    header = [Col.PRODUCT] + X.week_labels(week_quarter.size, first)
     return X.spill(header, X.block([[p] for p in table.labels], weekly))
 
 
@@ -187,7 +188,7 @@ def LL_PLAN(demand, yields, density, capacity, initial_stock=None, safety_stock=
     rows: list[list[Any]] = []
     for key in ("wafers", *req.rows):
         rows += X.block([[p, MEASURES[key]] for p in req.data.products], series[key])
-    header = ["Product", "Measure"] + X.week_labels(req.data.n_weeks, req.start)
+    header = [Col.PRODUCT, "Measure"] + X.week_labels(req.data.n_weeks, req.start)
     return X.spill(header, rows)
 
 
@@ -256,7 +257,7 @@ def LL_FORECAST(history, horizon, quantiles=None, start=None):
         bands = scenario_quantiles(_scenarios(fc, 1000, seed=0), qs)
         for q, band in zip(qs, bands):
             rows += X.block([[p, _quantile_label(q), m] for p, m in zip(table.labels, models)], band)
-    header = ["Product", "Measure", "Model"] + X.week_labels(
+    header = [Col.PRODUCT, "Measure", Col.MODEL] + X.week_labels(
         h, first, offset=table.n_weeks if first else 0, future=first is None
     )
     return X.spill(header, rows)
@@ -283,7 +284,7 @@ def LL_SCENARIOS(history, horizon, count=None, seed=None):
     rows: list[list[Any]] = []
     for p, label in enumerate(table.labels):
         rows += X.block([[label, k + 1] for k in range(n)], scen[:, p, :])
-    return X.spill(["Product", "Scenario"] + X.week_labels(h, future=True), rows)
+    return X.spill([Col.PRODUCT, "Scenario"] + X.week_labels(h, future=True), rows)
 
 
 RISK_OPTIONS = {
@@ -369,7 +370,7 @@ def LL_RISK(history, supply, initial_stock=None, safety_stock=None, options=None
         rows += X.block([[p, title] for p in labels], values)
     for p, fill in zip(labels, risk.fill_rate):
         rows.append([p, "Fill rate", float(fill)] + [None] * (H - 1))
-    header = ["Product", "Measure"] + X.week_labels(H, opts.get("start"), future="start" not in opts)
+    header = [Col.PRODUCT, "Measure"] + X.week_labels(H, opts.get("start"), future="start" not in opts)
     return X.spill(header, rows)
 
 
@@ -380,7 +381,7 @@ def LL_VERSION():
     import pulp
 
     return X.spill(
-        ["Component", "Version"],
+        ["Component", Col.VERSION],
         [
             ["Linealytics XL", __version__],
             ["xlwings", xw.__version__],

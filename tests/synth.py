@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linealytics_xl.core.layout import safety_stock_targets
 from linealytics_xl.core.model import PlanningData, WeekAxis
-from linealytics_xl.core.weekly import weekly_demand
 
 RATIOS = np.array([0.055] * 8 + [0.06, 0.1, 0.1, 0.15, 0.15])
 
@@ -45,19 +43,17 @@ def make_data(
     total = np.full(T, np.inf) if total_factor is None else capacity.sum(axis=0) * total_factor
     labels = tuple(f"WW_{(t % 52) + 1:02d}" for t in range(T))
     quarters = tuple(f"Q{q % 4 + 1} {25 + q // 4:02d}" for q in range(n_quarters))
-    return PlanningData(
+    return PlanningData.build(
         products=tuple(f"P{i + 1}" for i in range(n_products)),
         weeks=WeekAxis(labels, tuple(quarters[q] for q in week_quarter), tuple([None] * T)),
         quarters=quarters,
         week_quarter=week_quarter,
         quarterly_demand=qdemand,
         week_ratios=RATIOS,
-        demand=weekly_demand(qdemand, week_quarter, RATIOS),
         yields=yields,
         density=density,
         capacity=capacity,
         total_capacity=total,
         initial_stock=weekly_cap_bytes * 0.5,
         wos=wosarr,
-        safety_stock=safety_stock_targets(wosarr, qdemand),
     )

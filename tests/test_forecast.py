@@ -1,5 +1,7 @@
 """Forecasters, backtest and gate on generated demand with known structure."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,7 +84,7 @@ def test_calendar_rejects_bad_labels_and_order():
     with pytest.raises(ValueError, match="Q3 95"):
         Calendar.from_planning(_planning(["Q5 95", "Q1 96"], [13, 13]))
     data = _planning(["Q1 95", "Q2 95"], [13, 13])
-    data.week_quarter = data.week_quarter[::-1].copy()
+    data = dataclasses.replace(data, week_quarter=data.week_quarter[::-1].copy())  # PlanningData is frozen
     with pytest.raises(ValueError, match="quarter order"):
         Calendar.from_planning(data)
 

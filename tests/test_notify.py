@@ -7,6 +7,7 @@ alert); each test works on its own copy.  Mail goes to aiosmtpd on 127.0.0.1, as
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import zipfile
 from datetime import datetime
@@ -220,8 +221,9 @@ def test_backtest_drift_flags_the_product_whose_demand_shifted():
     data = make_data(n_products=3, n_quarters=8, seed=3)
     rng = np.random.default_rng(7)
     level = data.demand.mean(axis=1, keepdims=True)
-    data.demand = level * (1 + rng.normal(0, 0.05, data.demand.shape))  # stationary demand
-    data.demand[0, -13:] *= 1.5  # P1 jumps in the last quarter
+    demand = level * (1 + rng.normal(0, 0.05, data.demand.shape))  # stationary demand
+    demand[0, -13:] *= 1.5  # P1 jumps in the last quarter
+    data = dataclasses.replace(data, demand=demand)  # PlanningData is frozen
     result = forecast(
         data.demand,
         Calendar.from_planning(data),

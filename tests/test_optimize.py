@@ -1,5 +1,7 @@
 """The optimiser against independent checks: balance, capacity, priorities, solvers agree."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from synth import make_data
@@ -175,8 +177,10 @@ def test_cbc_and_highs_agree_with_band_cycle_time_and_a_product_outside_the_bind
     pytest.importorskip("highspy")
     data = make_data(n_products=3, short=(0,), seed=12, total_factor=0.9, load=0.5, n_quarters=4)
     binding = data.total_capacity < data.capacity.sum(axis=0)
-    data.capacity[2, binding] = 0.0
-    data.total_capacity[binding] = data.capacity[:, binding].sum(axis=0) * 0.9
+    capacity, total = data.capacity.copy(), data.total_capacity.copy()  # PlanningData is frozen
+    capacity[2, binding] = 0.0
+    total[binding] = capacity[:, binding].sum(axis=0) * 0.9
+    data = dataclasses.replace(data, capacity=capacity, total_capacity=total)
     scale = float(np.median(data.demand))
     opts = {k: v * scale / 1e8 if k.startswith("band") else v for k, v in options.items()}
     a = optimize(data, options=PlanOptions(solver="cbc", **opts))

@@ -1,5 +1,7 @@
 """Plans a fab can run: ramp limits, smoothed starts and frozen weeks, on both solver paths."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from synth import make_data
@@ -194,7 +196,9 @@ def test_frozen_starts_the_data_cannot_hold_stop_the_run():
     high = np.floor(data.capacity[:, :2])
     high[1] = 0.0
     high[0, 1] = data.capacity[0, 2] + 200
-    data.capacity[0, 1] = high[0, 1]
+    capacity = data.capacity.copy()  # PlanningData is frozen
+    capacity[0, 1] = high[0, 1]
+    data = dataclasses.replace(data, capacity=capacity)
     with pytest.raises(InputError, match=r"ramp limit of 50 wafers, P1 cannot come down .* week 3"):
         optimize(data, options=PlanOptions(frozen_weeks=2, ramp_wafers=50), frozen=high)
     optimize(

@@ -1,7 +1,7 @@
 """Worksheet functions (linealytics_xl/udfs.py) called with the values Excel hands them: scalars,
 flat lists (a single row or column), lists of rows, None for blanks, datetimes and serial numbers,
 error text and bad input. Results are checked against the core called directly; the argument
-parsing (linealytics_xl/core/excel_args.py) is tested for every shape on its own.
+parsing (linealytics_xl/udf_args/) is tested for every shape on its own.
 
 The last tests run the functions through xlwings' own conversion and dispatch code (the
 Office.js/Server path, in a subprocess with the noncommercial key set only there): the classic
@@ -24,11 +24,11 @@ import pytest
 from synth import RATIOS, make_data
 
 from linealytics_xl import __version__, udfs
-from linealytics_xl.core import excel_args as X
+from linealytics_xl import udf_args as X
 from linealytics_xl.core.balance import project
-from linealytics_xl.core.excel_args import ArgumentError
 from linealytics_xl.core.optimize import PlanOptions, optimize
 from linealytics_xl.core.weekly import weekly_demand
+from linealytics_xl.udf_args import ArgumentError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def message(result) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Argument shapes (core/excel_args.py)
+# Argument shapes (udf_args/)
 # ---------------------------------------------------------------------------------------------
 
 

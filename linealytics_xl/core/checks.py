@@ -42,6 +42,7 @@ def check_quarter_axis(bc: Sheet, grid: WeekGrid) -> tuple[list[Quarter], np.nda
     """The planned quarters in order and each week's quarter index; errors for quarters that
     restart, run backwards or hold more weeks than a quarter has."""
     planned: list[Quarter] = []
+    qrow = grid.quarter_row if grid.quarter_row is not None else grid.row  # no row: no quarters either
     week_quarter = np.zeros(len(grid.cols), dtype=int)
     start_col: dict[Quarter, int] = {}
     counts: dict[Quarter, int] = {}
@@ -51,15 +52,15 @@ def check_quarter_axis(bc: Sheet, grid: WeekGrid) -> tuple[list[Quarter], np.nda
         if not planned or planned[-1] != q:
             if q in start_col:
                 bc.error(
-                    grid.quarter_row,
+                    qrow,
                     c,
                     f"expected the weeks of quarter {q.label} to be contiguous; "
                     f"{q.label} starts again here (it started in "
-                    f"{address(grid.quarter_row, start_col[q])})",
+                    f"{address(qrow, start_col[q])})",
                 )
             elif planned and q.index < planned[-1].index:
                 bc.error(
-                    grid.quarter_row,
+                    qrow,
                     c,
                     f"expected the quarters in order, found {q.label} after {planned[-1].label}",
                 )
@@ -71,7 +72,7 @@ def check_quarter_axis(bc: Sheet, grid: WeekGrid) -> tuple[list[Quarter], np.nda
     for q, n in counts.items():
         if n > MAX_WEEKS_PER_QUARTER:
             bc.error(
-                grid.quarter_row,
+                qrow,
                 start_col[q],
                 f"quarter {q.label} has {n} weeks, a quarter has "
                 f"{WEEKS_PER_QUARTER} or {MAX_WEEKS_PER_QUARTER}; are the "
@@ -135,17 +136,6 @@ def check_supply_demand_quarters(
 
 def _nonzero(v) -> bool:
     return v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0)
-
-
-def safety_stock_targets(wos: np.ndarray, quarterly_demand: np.ndarray) -> np.ndarray:
-    """The workbook's rule: SST(q) = WOS(q) x demand(q+1) / 13; the last quarter's is 0.
-
-    Zero in the last quarter matches both the sheet (its formula then references an empty cell)
-    and the brief's final stock target of zero.
-    """
-    nxt = np.zeros_like(quarterly_demand)
-    nxt[:, :-1] = quarterly_demand[:, 1:]
-    return wos * nxt / WEEKS_PER_QUARTER
 
 
 def warn_sst_horizon(sd: Sheet, lay: QuarterTable, products, planned: list[Quarter], wos: np.ndarray) -> None:

@@ -81,16 +81,84 @@ class TableSpec:
         return {c.name: c.number_format for c in self.columns}
 
 
+class Col:
+    """Every output column's name, written once: builders and writers use ``Col.WAFERS``, never
+    the text, so a renamed column is renamed everywhere (a column of several tables is one name).
+    """
+
+    PRODUCT = "Product"
+    QUARTER = "Quarter"
+    WEEK = "Week"
+    WEEK_INDEX = "WeekIndex"
+    WEEK_START = "WeekStart"
+    DEMAND_BYTES = "DemandBytes"
+    WAFERS = "Wafers"
+    SUPPLY_BYTES = "SupplyBytes"
+    STOCK_BYTES = "StockBytes"
+    BACKLOG_BYTES = "BacklogBytes"
+    SAFETY_STOCK_BYTES = "SafetyStockBytes"
+    CAPACITY_WAFERS = "CapacityWafers"
+    UTILIZATION = "Utilization"
+    RUN_ID = "RunId"
+    TIME = "Time"
+    WORKBOOK = "Workbook"
+    INPUT_FINGERPRINT = "InputFingerprint"
+    SETTINGS = "Settings"
+    SOLVER = "Solver"
+    STATUS = "Status"
+    BACKLOG_BYTE_WEEKS = "BacklogByteWeeks"
+    SAFETY_STOCK_SHORTFALL_BYTES = "SafetyStockShortfallBytes"
+    SHORTAGE_BYTES = "ShortageBytes"
+    WALL_TIME_S = "WallTimeS"
+    WARNINGS = "Warnings"
+    VERSION = "Version"
+    SEVERITY = "Severity"
+    SHEET = "Sheet"
+    CELL = "Cell"
+    MESSAGE = "Message"
+    MODEL = "Model"
+    P10 = "P10"
+    P50 = "P50"
+    P90 = "P90"
+    ACTUAL = "Actual"
+    HORIZON_WEEKS = "HorizonWeeks"
+    WAPE = "WAPE"
+    BIAS = "Bias"
+    MASE = "MASE"
+    CHOSEN = "Chosen"
+    STOCKOUT_PROBABILITY = "StockoutProbability"
+    EXPECTED_SHORTAGE_BYTES = "ExpectedShortageBytes"
+    FILL_RATE = "FillRate"
+    RECOMMENDED_SAFETY_STOCK_BYTES = "RecommendedSafetyStockBytes"
+    RANK = "Rank"
+    KIND = "Kind"
+    VALUE = "Value"
+    ALERT_ID = "AlertId"
+    TYPE = "Type"
+    THRESHOLD = "Threshold"
+    FIRST_SEEN = "FirstSeen"
+    LAST_SEEN = "LastSeen"
+    NOTIFIED = "Notified"
+    CASE = "Case"
+    SERVICE_LEVEL = "ServiceLevel"
+    WEEKS_BELOW_SAFETY_STOCK = "WeeksBelowSafetyStock"
+    QUARTER_ENDS_BELOW_SAFETY_STOCK = "QuarterEndsBelowSafetyStock"
+    CAPACITY_USE = "CapacityUse"
+    WAFERS_CHANGE = "WafersChange"
+    SHORTAGE_CHANGE_BYTES = "ShortageChangeBytes"
+    SERVICE_LEVEL_CHANGE = "ServiceLevelChange"
+
+
 def _cols(*rows: tuple) -> tuple[Column, ...]:
     return tuple(Column(*r) for r in rows)
 
 
 _PRODUCT_WEEK = (
-    ("Product", "text", "—", True),
-    ("Quarter", "text"),
-    ("Week", "text"),
-    ("WeekIndex", "integer", "week", True),
-    ("WeekStart", "date", "—", False, True),
+    (Col.PRODUCT, "text", "—", True),
+    (Col.QUARTER, "text"),
+    (Col.WEEK, "text"),
+    (Col.WEEK_INDEX, "integer", "week", True),
+    (Col.WEEK_START, "date", "—", False, True),
 )
 
 PLAN = TableSpec(
@@ -98,107 +166,112 @@ PLAN = TableSpec(
     "product x week",
     _cols(
         *_PRODUCT_WEEK,
-        ("DemandBytes", "number", "bytes"),
-        ("Wafers", "number", "wafers"),
-        ("SupplyBytes", "number", "bytes"),
-        ("StockBytes", "number", "bytes"),
-        ("BacklogBytes", "number", "bytes"),
-        ("SafetyStockBytes", "number", "bytes"),
-        ("CapacityWafers", "number", "wafers/week"),
-        ("Utilization", "number", "fraction"),
+        (Col.DEMAND_BYTES, "number", "bytes"),
+        (Col.WAFERS, "number", "wafers"),
+        (Col.SUPPLY_BYTES, "number", "bytes"),
+        (Col.STOCK_BYTES, "number", "bytes"),
+        (Col.BACKLOG_BYTES, "number", "bytes"),
+        (Col.SAFETY_STOCK_BYTES, "number", "bytes"),
+        (Col.CAPACITY_WAFERS, "number", "wafers/week"),
+        (Col.UTILIZATION, "number", "fraction"),
     ),
 )
 RUNS = TableSpec(
     "LL_Runs",
     "run",
     _cols(
-        ("RunId", "text", "—", True),
-        ("Time", "datetime"),
-        ("Workbook", "text"),
-        ("InputFingerprint", "text"),
-        ("Settings", "text"),
-        ("Solver", "text"),
-        ("Status", "text"),
-        ("BacklogByteWeeks", "number", "byte-weeks", False, True),
-        ("SafetyStockShortfallBytes", "number", "bytes", False, True),
-        ("Wafers", "number", "wafers", False, True),
-        ("ShortageBytes", "number", "bytes"),
-        ("WallTimeS", "number", "seconds"),
-        ("Warnings", "integer"),
-        ("Version", "text"),
+        (Col.RUN_ID, "text", "—", True),
+        (Col.TIME, "datetime"),
+        (Col.WORKBOOK, "text"),
+        (Col.INPUT_FINGERPRINT, "text"),
+        (Col.SETTINGS, "text"),
+        (Col.SOLVER, "text"),
+        (Col.STATUS, "text"),
+        (Col.BACKLOG_BYTE_WEEKS, "number", "byte-weeks", False, True),
+        (Col.SAFETY_STOCK_SHORTFALL_BYTES, "number", "bytes", False, True),
+        (Col.WAFERS, "number", "wafers", False, True),
+        (Col.SHORTAGE_BYTES, "number", "bytes"),
+        (Col.WALL_TIME_S, "number", "seconds"),
+        (Col.WARNINGS, "integer"),
+        (Col.VERSION, "text"),
     ),
 )
 DATA_QUALITY = TableSpec(
     "LL_DataQuality",
     "input problem",
-    _cols(("Severity", "text"), ("Sheet", "text"), ("Cell", "text", "—", False, True), ("Message", "text")),
+    _cols(
+        (Col.SEVERITY, "text"),
+        (Col.SHEET, "text"),
+        (Col.CELL, "text", "—", False, True),
+        (Col.MESSAGE, "text"),
+    ),
 )
 FORECAST = TableSpec(
     "LL_Forecast",
     "product x week",
     _cols(
-        ("Product", "text", "—", True),
-        ("Week", "text"),
-        ("WeekIndex", "integer", "week", True),
-        ("WeekStart", "date", "—", False, True),
-        ("Model", "text"),
-        *((q, "number", "bytes", False, True) for q in ("P10", "P50", "P90", "Actual")),
+        (Col.PRODUCT, "text", "—", True),
+        (Col.WEEK, "text"),
+        (Col.WEEK_INDEX, "integer", "week", True),
+        (Col.WEEK_START, "date", "—", False, True),
+        (Col.MODEL, "text"),
+        *((q, "number", "bytes", False, True) for q in (Col.P10, "P50", "P90", "Actual")),
     ),
 )
 BACKTEST = TableSpec(
     "LL_Backtest",
     "product x model x horizon band",
     _cols(
-        ("Product", "text", "—", True),
-        ("Model", "text", "—", True),
-        ("HorizonWeeks", "text", "—", True),
-        ("WAPE", "number", "fraction", False, True),
-        ("Bias", "number", "fraction", False, True),
-        ("MASE", "number", "ratio", False, True),
-        ("Chosen", "boolean"),
+        (Col.PRODUCT, "text", "—", True),
+        (Col.MODEL, "text", "—", True),
+        (Col.HORIZON_WEEKS, "text", "—", True),
+        (Col.WAPE, "number", "fraction", False, True),
+        (Col.BIAS, "number", "fraction", False, True),
+        (Col.MASE, "number", "ratio", False, True),
+        (Col.CHOSEN, "boolean"),
     ),
 )
 RISK = TableSpec(
     "LL_Risk",
     "product x week",
     _cols(
-        ("Product", "text", "—", True),
-        ("Week", "text"),
-        ("WeekIndex", "integer", "week", True),
-        ("StockoutProbability", "number", "probability"),
-        ("ExpectedShortageBytes", "number", "bytes"),
-        ("FillRate", "number", "fraction"),
-        ("RecommendedSafetyStockBytes", "number", "bytes"),
-        ("SafetyStockBytes", "number", "bytes"),
+        (Col.PRODUCT, "text", "—", True),
+        (Col.WEEK, "text"),
+        (Col.WEEK_INDEX, "integer", "week", True),
+        (Col.STOCKOUT_PROBABILITY, "number", "probability"),
+        (Col.EXPECTED_SHORTAGE_BYTES, "number", "bytes"),
+        (Col.FILL_RATE, "number", "fraction"),
+        (Col.RECOMMENDED_SAFETY_STOCK_BYTES, "number", "bytes"),
+        (Col.SAFETY_STOCK_BYTES, "number", "bytes"),
     ),
 )
 INSIGHTS = TableSpec(
     "LL_Insights",
     "finding",
     _cols(
-        ("Rank", "integer", "—", True),
-        ("Product", "text", "—", False, True),
-        ("Kind", "text"),
-        ("Message", "text"),
-        ("Value", "number", "varies", False, True),
+        (Col.RANK, "integer", "—", True),
+        (Col.PRODUCT, "text", "—", False, True),
+        (Col.KIND, "text"),
+        (Col.MESSAGE, "text"),
+        (Col.VALUE, "number", "varies", False, True),
     ),
 )
 ALERTS = TableSpec(
     "LL_Alerts",
     "alert",
     _cols(
-        ("AlertId", "text", "—", True),
-        ("Severity", "text"),
-        ("Type", "text"),
-        ("Product", "text", "—", False, True),
-        ("Week", "text", "—", False, True),
-        ("Value", "number", "varies", False, True),
-        ("Threshold", "number", "varies", False, True),
-        ("Message", "text"),
-        ("FirstSeen", "datetime"),
-        ("LastSeen", "datetime"),
-        ("Status", "text"),
-        ("Notified", "datetime", "—", False, True),
+        (Col.ALERT_ID, "text", "—", True),
+        (Col.SEVERITY, "text"),
+        (Col.TYPE, "text"),
+        (Col.PRODUCT, "text", "—", False, True),
+        (Col.WEEK, "text", "—", False, True),
+        (Col.VALUE, "number", "varies", False, True),
+        (Col.THRESHOLD, "number", "varies", False, True),
+        (Col.MESSAGE, "text"),
+        (Col.FIRST_SEEN, "datetime"),
+        (Col.LAST_SEEN, "datetime"),
+        (Col.STATUS, "text"),
+        (Col.NOTIFIED, "datetime", "—", False, True),
     ),
 )
 
@@ -206,17 +279,17 @@ WHATIF = TableSpec(
     "LL_WhatIf",
     "case x product",
     _cols(
-        ("Case", "text", "—", True),
-        ("Product", "text", "—", True),
-        ("Wafers", "number", "wafers"),
-        ("ShortageBytes", "number", "bytes"),
-        ("ServiceLevel", "number", "fraction"),
-        ("WeeksBelowSafetyStock", "integer"),
-        ("QuarterEndsBelowSafetyStock", "integer"),
-        ("CapacityUse", "number", "fraction"),
-        ("WafersChange", "number", "wafers"),
-        ("ShortageChangeBytes", "number", "bytes"),
-        ("ServiceLevelChange", "number", "fraction"),
+        (Col.CASE, "text", "—", True),
+        (Col.PRODUCT, "text", "—", True),
+        (Col.WAFERS, "number", "wafers"),
+        (Col.SHORTAGE_BYTES, "number", "bytes"),
+        (Col.SERVICE_LEVEL, "number", "fraction"),
+        (Col.WEEKS_BELOW_SAFETY_STOCK, "integer"),
+        (Col.QUARTER_ENDS_BELOW_SAFETY_STOCK, "integer"),
+        (Col.CAPACITY_USE, "number", "fraction"),
+        (Col.WAFERS_CHANGE, "number", "wafers"),
+        (Col.SHORTAGE_CHANGE_BYTES, "number", "bytes"),
+        (Col.SERVICE_LEVEL_CHANGE, "number", "fraction"),
     ),
 )
 

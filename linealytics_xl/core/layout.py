@@ -8,7 +8,6 @@ public names (`read_planning_data`, `output_blocks`, `output_cells`, `Block`,
 
 from __future__ import annotations
 
-from .checks import safety_stock_targets
 from .labels import (
     ATTR_CAPACITY,
     ATTR_DEMAND,
@@ -31,6 +30,7 @@ from .labels import (
 )
 from .placement import Block, Target, output_blocks, output_cells, output_targets
 from .reader import Grid, read_planning_data
+from .weekly import safety_stock_targets
 
 __all__ = [
     "ATTR_CAPACITY",

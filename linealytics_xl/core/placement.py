@@ -234,9 +234,9 @@ def _yielded_supply(sd: Sheet, data: PlanningData, issues: list[Issue]) -> list[
     rows = lab[0]
     qcols = {q.label: c for c, q in sorted(qfound[1].items(), reverse=True)}
     out = _Output(sd, f"the {ATTR_SUPPLY!r} rows were")
-    cols = [qcols.get(q) for q in data.quarters]
-    if None in cols:
+    if any(q not in qcols for q in data.quarters):
         return []
+    cols = [qcols[q] for q in data.quarters]
     for product in data.products:
         r = rows.get((product, label_key(ATTR_SUPPLY)))
         if r is None:
@@ -246,16 +246,16 @@ def _yielded_supply(sd: Sheet, data: PlanningData, issues: list[Issue]) -> list[
     return out.result(issues)
 
 
-def _runs(sheet: str, row: int, cols: Sequence[int], values: Sequence[float]) -> list[Block]:
+def _runs(sheet: str, row: int, cols: Sequence[int], values: Sequence[float] | np.ndarray) -> list[Block]:
     """Split (col, value) pairs into blocks of side-by-side cells, left to right."""
     order = sorted(range(len(cols)), key=lambda i: cols[i])
     cols = [cols[i] for i in order]
-    values = [values[i] for i in order]
+    ordered = [values[i] for i in order]
     blocks: list[Block] = []
     start = 0
     for i in range(1, len(cols) + 1):
         if i == len(cols) or cols[i] != cols[i - 1] + 1:
-            blocks.append(Block(sheet, row, cols[start], tuple(float(v) for v in values[start:i])))
+            blocks.append(Block(sheet, row, cols[start], tuple(float(v) for v in ordered[start:i])))
             start = i
     return blocks
 

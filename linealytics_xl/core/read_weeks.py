@@ -218,17 +218,13 @@ def read_yield(
             )
     quarters = quarter_labels(ys, qrow, cols, strict=False)
     for t, c in enumerate(cols):
-        if (
-            t < len(bc_quarters)
-            and quarters[t] is not None
-            and bc_quarters[t] is not None
-            and quarters[t] != bc_quarters[t]
-        ):
+        own, bc_q = quarters[t], bc_quarters[t] if t < len(bc_quarters) else None
+        if own is not None and bc_q is not None and own != bc_q:
             ys.warn(
                 qrow,
                 c,
-                f"quarter label {quarters[t].label!r} disagrees with {BOUNDARY!r} "
-                f"({bc_quarters[t].label!r}) for week {t + 1}; using {BOUNDARY!r}",
+                f"quarter label {own.label!r} disagrees with {BOUNDARY!r} "
+                f"({bc_q.label!r}) for week {t + 1}; using {BOUNDARY!r}",
             )
     starts = _week_starts(ys, date_row, cols)
     yields = np.full((P, T), np.nan)

@@ -17,11 +17,9 @@ import numpy as np
 from . import bounds
 from .cells import address, shown
 from .checks import (
-    QuarterTable,
     check_quarter_axis,
     check_supply_demand_quarters,
     compare_pasted_sst,
-    safety_stock_targets,
     warn_sst_horizon,
 )
 from .grid import Cells
@@ -35,26 +33,23 @@ from .labels import (
     ATTR_SST,
     ATTR_SUPPLY,
     ATTR_WOS,
-    ATTRIBUTE,
     BOUNDARY,
     DENSITY,
     RATIOS,
     REQUIRED_SHEETS,
     SUPPLY_DEMAND,
-    TOTAL,
     WEEKS_PER_QUARTER,
     YIELD,
     Quarter,
     label_key,
     match_sheets,
-    parse_quarter,
     parse_ratio_label,
 )
 from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
+from .read_supply_demand import check_unplanned_products, supply_demand_layout, supply_demand_values
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
 from .sheet import Sheet, cell_list, cell_text
-from .weekly import weekly_demand
 
 Grid = Cells | Sequence[Sequence[Any]]
 _SD_ATTRS = {
@@ -94,7 +89,11 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     bc, sd, ys, ds, rs = (found.get(n) for n in (BOUNDARY, SUPPLY_DEMAND, YIELD, DENSITY, RATIOS))
 
     grid = week_axis(bc) if bc else None
-    products, bc_rows, (pcol, acol) = capacity_rows(bc, grid) if bc else ((), {}, (0, None))
+    products: tuple[str, ...] = ()
+    bc_rows: dict[tuple[str, str], int] = {}
+    pcol, acol = 0, None
+    if bc:
+        products, bc_rows, (pcol, acol) = capacity_rows(bc, grid)
     origin = (
         {
             p: f" (from {quote_sheet(bc.name)}!{address(bc_rows[(p, label_key(ATTR_CAPACITY))], pcol)})"
@@ -105,20 +104,20 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     )
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
-    if sdl is not None:
+    if sd and sdl is not None:
         sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND))
         if bc and products:
-            _unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
+            check_unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
         elif not products:  # Boundary Conditions unusable: still check the other sheets
             products = sd_products
-    values = supply_demand_values(sd, sdl, products, planned, origin) if sdl else None
+    values = supply_demand_values(sd, sdl, products, planned, origin) if sd and sdl else None
     density = read_density(ds, products, origin) if ds else None
     ratios = read_ratios(rs) if rs else None
     T = len(grid.cols) if grid else None
     yields = read_yield(ys, products, T, grid.quarters if grid else [], origin) if ys else None
     capacity = read_capacity(bc, grid, products, bc_rows, (pcol, acol)) if bc and grid and products else None
-    if sdl and planned:
-        check_supply_demand_quarters(sd, sdl, planned, values["demand_cells"])
+    if sd and sdl and values and planned:
+        check_supply_demand_quarters(sd, sdl, planned, values.demand_cells)
     if bc and grid:
         last_row = max([grid.header_bottom, *bc_rows.values()])
         bc.finish(
@@ -131,173 +130,59 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
         )
     if sd and sdl:
         sd.finish(sdl.area)
-    for sheet, result in ((ys, yields), (ds, density), (rs, ratios)):
+    for sheet, area in (
+        (ys, yields and yields[-1]),
+        (ds, density and density[-1]),
+        (rs, ratios and ratios[-1]),
+    ):
         if sheet:
-            sheet.finish(result[-1] if result else None)
+            sheet.finish(area or None)
 
-    if any(i.severity == "error" for i in issues) or any(
-        x is None for x in (grid, values, density, ratios, yields, capacity)
+    if (
+        any(i.severity == "error" for i in issues)
+        or grid is None
+        or sd is None
+        or sdl is None
+        or values is None
+        or density is None
+        or ratios is None
+        or yields is None
+        or capacity is None
     ):
         raise InputError(issues)
-    qlabels = tuple(q.label for q in planned)
-    qdemand = values["demand"]
-    safety = safety_stock_targets(values["wos"], qdemand)
-    warn_sst_horizon(sd, sdl, products, planned, values["wos"])
-    compare_pasted_sst(sd, products, qlabels, values["sst_given"], safety)
     ys_values, starts, _ = yields
-    bc_starts = [w.start for w in grid.weeks]
-    weeks = WeekAxis(
-        tuple(w.label for w in grid.weeks),
-        tuple(q.label for q in grid.quarters),
-        tuple(s or b for s, b in zip(starts, bc_starts)),
-    )
     capacity_pt, total = capacity
-    data = PlanningData(
+    data = PlanningData.build(
         products=products,
-        weeks=weeks,
-        quarters=qlabels,
+        weeks=WeekAxis(
+            tuple(w.label for w in grid.weeks),
+            tuple(_label(q) for q in grid.quarters),
+            tuple(s or w.start for s, w in zip(starts, grid.weeks)),
+        ),
+        quarters=tuple(q.label for q in planned),
         week_quarter=week_quarter,
-        quarterly_demand=qdemand,
+        quarterly_demand=values.demand,
         week_ratios=ratios[0],
-        demand=weekly_demand(qdemand, week_quarter, ratios[0]),
         yields=ys_values,
         density=density[0],
         capacity=capacity_pt,
         total_capacity=total,
-        initial_stock=values["initial"],
-        wos=values["wos"],
-        safety_stock=safety,
+        initial_stock=values.initial,
+        wos=values.wos,
         opening_quarter=sdl.opening.label,
-        warnings=[i for i in issues if i.severity == "warning"],
     )
+    warn_sst_horizon(sd, sdl, products, planned, values.wos)
+    compare_pasted_sst(sd, products, data.quarters, values.sst_given, data.safety_stock)
+    data = data.with_warnings(i for i in issues if i.severity == "warning")
     # the outputs are checked on reading, so validate and plan (and the add-in) say the same
-    data.warnings.extend(output_targets(sheets, data)[1])
-    return data
+    return data.with_warnings(output_targets(sheets, data)[1])
 
 
-# --- Supply_Demand --------------------------------------------------------------------------
-
-
-def _unplanned_products(
-    sd: Sheet, lay: QuarterTable, sd_products, products, bc: Sheet, bc_rows, pcol, acol
-) -> None:
-    """A product with demand but no capacity row would silently drop out of the plan."""
-    for p in sd_products:
-        if p in products:
-            continue
-        r = lay.rows[(p, label_key(ATTR_DEMAND))]
-        hint = bc.row_hint(bc_rows, p, set(products) | {TOTAL}, pcol, acol, _BC_ATTRS, ATTR_CAPACITY)
-        sd.error(
-            r,
-            lay.header[1],
-            f"product {p!r} has {ATTR_DEMAND} but no {ATTR_CAPACITY!r} row in "
-            f"{bc.name!r}, so it would not be planned{hint}",
-        )
-
-
-def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
-    """Header, quarter columns (canonical quarter -> column, in order) and labelled rows."""
-    qfound = sd.best_row(parse_quarter)
-    hdr = sd.product_header(qfound[0] if qfound else None)
-    if hdr is None:
-        return None
-    if qfound is None:
-        sd.error(hdr[0], hdr[1] + 2, "expected quarter columns such as 'Q2 95' on a header row; none found")
-        return None
-    qr, hits = qfound
-    qcols: dict[Quarter, int] = {}
-    previous: tuple[Quarter, int] | None = None
-    attr = sd.find(ATTRIBUTE, row=hdr[0]) or sd.find(ATTRIBUTE)
-    ac = attr[1] if attr else hdr[1] + 1
-    below = max(hdr[0], qr)
-    rows = sd.product_rows(below, hdr[1], ac)
-    for c in (min(hits) - 1, max(hits) + 1):  # a column of numbers next to the quarters lost its label
-        if c not in (hdr[1], ac) and c >= 0 and any(sd.get(r, c) is not None for r in rows.values()):
-            sd.error(
-                qr,
-                c,
-                f"expected a quarter label such as 'Q3 95' above the values in this column, "
-                f"found {shown(sd.get(qr, c))}",
-            )
-    for c in range(min(hits), max(hits) + 1):
-        q = hits.get(c)
-        if q is None:
-            sd.error(qr, c, f"expected a quarter label such as 'Q3 95', found {shown(sd.get(qr, c))}")
-            continue
-        if q in qcols:
-            sd.error(
-                qr, c, f"quarter {q.label} appears twice, in {address(qr, qcols[q])} and {address(qr, c)}"
-            )
-            continue
-        if previous is not None and q.index <= previous[0].index:
-            sd.error(
-                qr,
-                c,
-                f"expected the quarter columns in order, found {q.label} after {previous[0].label} "
-                f"({address(qr, previous[1])})",
-            )
-        qcols[q] = c
-        previous = (q, c)
-    last_row = max([below, *rows.values()])
-    return QuarterTable(
-        hdr, ac, qr, qcols, rows, (min(hdr[0], qr), min(hdr[1], ac), last_row, max(qcols.values()))
-    )
-
-
-def supply_demand_values(
-    sd: Sheet, lay: QuarterTable, products: Sequence[str], planned: list[Quarter], origin: dict[str, str]
-) -> dict:
-    """Demand, WOS, opening stock and pasted SSTs per product and planned quarter."""
-    qcols, rows, (hr, pc) = lay.qcols, lay.rows, lay.header
-    opening = lay.opening
-    read_q = planned or [q for q in qcols if q != opening]
-    P, Q = len(products), len(read_q)
-    demand, wos, initial = np.zeros((P, Q)), np.zeros((P, Q)), np.zeros(P)
-    sst_given: dict[tuple[int, int], tuple[int, int, float]] = {}
-    demand_cells: dict[Quarter, list[tuple[int, int]]] = {}
-    for p, product in enumerate(products):
-        for attr in (ATTR_DEMAND, ATTR_WOS, ATTR_INVENTORY):
-            if (product, label_key(attr)) not in rows:
-                hint = sd.row_hint(rows, product, set(products), pc, lay.attr_col, _SD_ATTRS, attr)
-                sd.error(
-                    hr,
-                    pc,
-                    f"expected a row for product {product!r}{origin.get(product, '')} with attribute "
-                    f"{attr!r}; none found{hint}",
-                )
-        r = rows.get((product, label_key(ATTR_DEMAND)))
-        if r is not None:
-            for q, c in qcols.items():
-                if q != opening:
-                    demand_cells.setdefault(q, []).append((r, c))
-            for k, q in enumerate(read_q):
-                if q in qcols:
-                    demand[p, k] = sd.number(
-                        r, qcols[q], bounds.DEMAND, blank=0.0, blank_note="0 bytes of demand used"
-                    )
-        r = rows.get((product, label_key(ATTR_WOS)))
-        if r is not None:
-            for k, q in enumerate(read_q):
-                if q in qcols:
-                    wos[p, k] = sd.number(
-                        r, qcols[q], bounds.WOS, blank=0.0, blank_note="0 weeks of safety stock used"
-                    )
-        r = rows.get((product, label_key(ATTR_INVENTORY)))
-        if r is not None:
-            initial[p] = sd.number(r, qcols[opening], bounds.OPENING_STOCK)
-        r = rows.get((product, label_key(ATTR_SST)))
-        if r is not None:
-            for k, q in enumerate(read_q):
-                v = sd.get(r, qcols.get(q, -1))
-                if isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v):
-                    sst_given[(p, k)] = (r, qcols[q], float(v))
-    return {
-        "demand": demand,
-        "wos": wos,
-        "initial": initial,
-        "sst_given": sst_given,
-        "demand_cells": demand_cells,
-    }
+def _label(quarter: Quarter | None) -> str:
+    """A week's quarter label; every week has one once the quarter axis passed its checks."""
+    if quarter is None:
+        raise ValueError("a week without a quarter passed the quarter-axis check")
+    return quarter.label
 
 
 # --- Density per Wafer, Weekly Demand Ratio -------------------------------------------------

@@ -164,7 +164,8 @@ class Sheet:
             key = (product, label_key(attr))
             if key in found:
                 where = [
-                    f"{address(rr, product_col)}" + (f":{address(rr, attr_col)}" if attr else "")
+                    f"{address(rr, product_col)}"
+                    + (f":{address(rr, attr_col)}" if attr and attr_col is not None else "")
                     for rr in (found[key], r)
                 ]
                 what = f"product {product!r}" + (f" with attribute {attr!r}" if attr else "")

@@ -6,12 +6,14 @@ adapters write these frames as Excel Tables without renaming anything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
 from . import contract
+from .contract import Col
 from .kpis import without_round_off
 from .model import Issue, PlanningData
 from .optimize import PlanResult
@@ -26,7 +28,6 @@ PLAN_COLUMNS = contract.PLAN.names
 RUNS_COLUMNS = contract.RUNS.names
 DATA_QUALITY_COLUMNS = contract.DATA_QUALITY.names
 RISK_COLUMNS = contract.RISK.names
-INSIGHTS_COLUMNS = contract.INSIGHTS.names
 ALERTS_COLUMNS = contract.ALERTS.names
 
 
@@ -40,11 +41,11 @@ def product_week_keys(data: PlanningData) -> dict[str, object]:
     P, T = data.n_products, data.n_weeks
     starts = [pd.Timestamp(d) if d is not None else pd.NaT for d in data.weeks.starts]
     return {
-        "Product": np.repeat(np.array(data.products, dtype=object), T),
-        "Quarter": np.tile(np.array(data.weeks.quarters, dtype=object), P),
-        "Week": np.tile(np.array(data.weeks.labels, dtype=object), P),
-        "WeekIndex": np.tile(np.arange(1, T + 1), P),
-        "WeekStart": pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
+        Col.PRODUCT: np.repeat(np.array(data.products, dtype=object), T),
+        Col.QUARTER: np.tile(np.array(data.weeks.quarters, dtype=object), P),
+        Col.WEEK: np.tile(np.array(data.weeks.labels, dtype=object), P),
+        Col.WEEK_INDEX: np.tile(np.arange(1, T + 1), P),
+        Col.WEEK_START: pd.to_datetime(pd.Series(starts * P, dtype="datetime64[ns]")),
     }
 
 
@@ -64,14 +65,14 @@ def plan_table(data: PlanningData, result: PlanResult, demand: np.ndarray | None
     frame = pd.DataFrame(
         {
             **product_week_keys(data),
-            "DemandBytes": _long(demand),
-            "Wafers": _long(result.wafers),
-            "SupplyBytes": _long(result.supply),
-            "StockBytes": _long(stock),
-            "BacklogBytes": _long(backlog),
-            "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
-            "CapacityWafers": _long(cap),
-            "Utilization": _long(util),
+            Col.DEMAND_BYTES: _long(demand),
+            Col.WAFERS: _long(result.wafers),
+            Col.SUPPLY_BYTES: _long(result.supply),
+            Col.STOCK_BYTES: _long(stock),
+            Col.BACKLOG_BYTES: _long(backlog),
+            Col.SAFETY_STOCK_BYTES: _long(data.safety_stock[:, data.week_quarter]),
+            Col.CAPACITY_WAFERS: _long(cap),
+            Col.UTILIZATION: _long(util),
         }
     )
     return frame[PLAN_COLUMNS]
@@ -83,17 +84,17 @@ def risk_table(data: PlanningData, risk: RiskResult) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             **product_week_keys(data),
-            "StockoutProbability": _long(risk.stockout_probability),
-            "ExpectedShortageBytes": _long(risk.expected_shortage),
-            "FillRate": np.repeat(np.asarray(risk.fill_rate, dtype=float), data.n_weeks),
-            "RecommendedSafetyStockBytes": _long(risk.safety_stock),
-            "SafetyStockBytes": _long(data.safety_stock[:, data.week_quarter]),
+            Col.STOCKOUT_PROBABILITY: _long(risk.stockout_probability),
+            Col.EXPECTED_SHORTAGE_BYTES: _long(risk.expected_shortage),
+            Col.FILL_RATE: np.repeat(np.asarray(risk.fill_rate, dtype=float), data.n_weeks),
+            Col.RECOMMENDED_SAFETY_STOCK_BYTES: _long(risk.safety_stock),
+            Col.SAFETY_STOCK_BYTES: _long(data.safety_stock[:, data.week_quarter]),
         }
     )
     return frame[RISK_COLUMNS]
 
 
-def data_quality_table(issues: list[Issue]) -> pd.DataFrame:
+def data_quality_table(issues: Sequence[Issue]) -> pd.DataFrame:
     return pd.DataFrame(
         [(i.severity, i.sheet, i.cell, i.message) for i in issues], columns=DATA_QUALITY_COLUMNS
     )
@@ -112,18 +113,18 @@ def runs_row(
     version: str,
 ) -> dict:
     return {
-        "RunId": run_id,
-        "Time": time,
-        "Workbook": workbook,
-        "InputFingerprint": fingerprint,
-        "Settings": settings_json,
-        "Solver": result.solver,
-        "Status": result.status,
-        "BacklogByteWeeks": result.objectives.get("backlog", float("nan")),
-        "SafetyStockShortfallBytes": result.objectives.get("safety_stock", float("nan")),
-        "Wafers": result.objectives.get("wafers", float("nan")),
-        "ShortageBytes": float(result.total_shortage.sum()),
-        "WallTimeS": round(wall_time_s, 3),
-        "Warnings": warnings,
-        "Version": version,
+        Col.RUN_ID: run_id,
+        Col.TIME: time,
+        Col.WORKBOOK: workbook,
+        Col.INPUT_FINGERPRINT: fingerprint,
+        Col.SETTINGS: settings_json,
+        Col.SOLVER: result.solver,
+        Col.STATUS: result.status,
+        Col.BACKLOG_BYTE_WEEKS: result.objectives.get("backlog", float("nan")),
+        Col.SAFETY_STOCK_SHORTFALL_BYTES: result.objectives.get("safety_stock", float("nan")),
+        Col.WAFERS: result.objectives.get("wafers", float("nan")),
+        Col.SHORTAGE_BYTES: float(result.total_shortage.sum()),
+        Col.WALL_TIME_S: round(wall_time_s, 3),
+        Col.WARNINGS: warnings,
+        Col.VERSION: version,
     }

@@ -10,12 +10,13 @@ float rounding.  The last week absorbs that rounding so the sum is exact in floa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
+
+from .labels import WEEKS_PER_QUARTER
 
 
-def week_shares(ratios: Sequence[float], n_weeks: int) -> np.ndarray:
+def week_shares(ratios: ArrayLike, n_weeks: int) -> np.ndarray:
     """Share of a quarter's demand in each of its ``n_weeks`` weeks (sums to 1)."""
     r = np.asarray(ratios, dtype=float)
     if r.ndim != 1 or r.size == 0:
@@ -36,7 +37,7 @@ def week_shares(ratios: Sequence[float], n_weeks: int) -> np.ndarray:
     return shares / shares.sum()
 
 
-def weekly_demand(quarterly: np.ndarray, week_quarter: np.ndarray, ratios: Sequence[float]) -> np.ndarray:
+def weekly_demand(quarterly: ArrayLike, week_quarter: ArrayLike, ratios: ArrayLike) -> np.ndarray:
     """Split ``quarterly[P, Q]`` demand into weeks ``[P, T]`` (``week_quarter[T]`` -> quarter index).
 
     Weeks of one quarter must be contiguous.  Each quarter's weeks sum to its demand exactly.
@@ -52,3 +53,25 @@ def weekly_demand(quarterly: np.ndarray, week_quarter: np.ndarray, ratios: Seque
         part[:, -1] = quarterly[:, q] - part[:, :-1].sum(axis=1)
         out[:, idx] = part
     return out
+
+
+def safety_stock_targets(wos: np.ndarray, quarterly_demand: np.ndarray) -> np.ndarray:
+    """The workbook's rule: SST(q) = WOS(q) x demand(q+1) / 13; the last quarter's is 0.
+
+    Zero in the last quarter matches both the sheet (its formula then references an empty cell)
+    and the brief's final stock target of zero.
+    """
+    nxt = np.zeros_like(quarterly_demand)
+    nxt[:, :-1] = quarterly_demand[:, 1:]
+    return wos * nxt / WEEKS_PER_QUARTER
+
+
+def first_quarter_shares(demand: np.ndarray, week_quarter: np.ndarray) -> np.ndarray:
+    """The weekly ratio profile implied by weekly demand: the first quarter's own shares.
+
+    Used where demand is given by week (a worksheet function), so the object's ratios agree with
+    its demand; equal shares when the first quarter has no demand.
+    """
+    first = np.asarray(demand, dtype=float)[:, np.asarray(week_quarter) == 0].sum(axis=0)
+    total = first.sum()
+    return first / total if total > 0 else np.full(first.size, 1.0 / max(first.size, 1))

@@ -11,7 +11,6 @@ them, as the workbook's own Total formulas do).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from .cells import address, shown
 from .grid import Cells
 from .labels import parse_quarter, text
 from .model import InputError, Issue, PlanningData
-from .weekly import weekly_demand
 
 WHATIF_SHEET = "WhatIf"
 HEADER = ("Case", "Input", "Product", "From", "To", "Operation", "Value")
@@ -275,8 +273,6 @@ def _apply(values: np.ndarray, op: str, value: float) -> np.ndarray:
 
 def apply_case(data: PlanningData, case: Case) -> PlanningData:
     """The planning data of ``case``: ``data`` with the case's changes applied, in row order."""
-    from .layout import safety_stock_targets  # the workbook's SST rule, defined once
-
     arrays = {
         k: np.array(getattr(data, k), dtype=float, copy=True)
         for k in (
@@ -311,16 +307,4 @@ def apply_case(data: PlanningData, case: Case) -> PlanningData:
         elif ch.input in ("density", "initial_stock"):
             arrays[ch.input][rows] = _apply(np.atleast_1d(arrays[ch.input][rows]), ch.operation, ch.value)
     total = np.where(follows, arrays["capacity"].sum(axis=0), arrays["total_capacity"])
-    return dataclasses.replace(
-        data,
-        capacity=arrays["capacity"],
-        total_capacity=total,
-        yields=arrays["yields"],
-        quarterly_demand=arrays["quarterly_demand"],
-        wos=arrays["wos"],
-        density=arrays["density"],
-        initial_stock=arrays["initial_stock"],
-        demand=weekly_demand(arrays["quarterly_demand"], data.week_quarter, data.week_ratios),
-        safety_stock=safety_stock_targets(arrays["wos"], arrays["quarterly_demand"]),
-        warnings=list(data.warnings),
-    )
+    return data.with_inputs(**{**arrays, "total_capacity": total})  # weekly demand and SST derived again
