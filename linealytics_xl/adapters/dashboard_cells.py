@@ -28,6 +28,7 @@ them on opening (the writer sets ``fullCalcOnLoad``); the "all products" values 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ..core.cells import column_letter
 from ..core.kpis import SERVED_TOL_BYTES
@@ -86,6 +87,18 @@ class Style:
 PLAIN = Style()
 
 
+@lru_cache(maxsize=None)
+def _restyled(style: Style, changes: tuple[tuple[str, object], ...]) -> Style:
+    """``style`` with ``changes``; cached: a few dozen distinct looks serve thousands of cells."""
+    return replace(style, **dict(changes))  # type: ignore[arg-type]  # the changes are Style's fields
+
+
+@lru_cache(maxsize=None)
+def letter(col: int) -> str:
+    """Column letters of a 1-based column number."""
+    return column_letter(col - 1)
+
+
 @dataclass
 class Cell:
     """One cell: a number, a text (never read as a formula) or a formula (``formula`` set)."""
@@ -98,7 +111,7 @@ class Cell:
 
     @property
     def ref(self) -> str:
-        return f"{column_letter(self.col - 1)}{self.row}"
+        return f"{letter(self.col)}{self.row}"
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,7 @@ class Block:
 
     @property
     def letter(self) -> str:
-        return column_letter(self.col - 1)
+        return letter(self.col)
 
     def ref(self, *, with_header: bool = True, last: int | None = None) -> str:
         """The absolute range on the Dashboard (``'Dashboard'!$T$5:$T$17``)."""
@@ -167,7 +180,7 @@ class Layout:
         if value is not None:
             cell.value, cell.formula = value, False
         if style:
-            cell.style = replace(cell.style, **style)  # type: ignore[arg-type]  # fields of Style
+            cell.style = _restyled(cell.style, tuple(sorted(style.items())))
         return cell
 
     def formula(self, row: int, col: int, formula: str, **style: object) -> Cell:

@@ -57,14 +57,14 @@ class _StyleIds:
 
     def __init__(self, styles: Styles):
         self.styles = styles
-        self.done: dict[Style, str] = {}
+        self.done: dict[Style, str | None] = {Style(): None}
 
     def __call__(self, style: Style) -> str | None:
-        if style == Style():
-            return None
-        if style not in self.done:
-            self.done[style] = str(self._index(style))
-        return self.done[style]
+        try:
+            return self.done[style]
+        except KeyError:
+            self.done[style] = found = str(self._index(style))
+            return found
 
     def _index(self, s: Style) -> int:
         font = etree.Element(f"{_M}font", nsmap={None: NS_MAIN})
