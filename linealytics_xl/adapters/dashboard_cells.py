@@ -28,7 +28,7 @@ them on opening (the writer sets ``fullCalcOnLoad``); the "all products" values 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 
 from ..core.cells import column_letter
 from ..core.kpis import SERVED_TOL_BYTES
@@ -87,13 +87,13 @@ class Style:
 PLAIN = Style()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _restyled(style: Style, changes: tuple[tuple[str, object], ...]) -> Style:
     """``style`` with ``changes``; cached: a few dozen distinct looks serve thousands of cells."""
     return replace(style, **dict(changes))  # type: ignore[arg-type]  # the changes are Style's fields
 
 
-@lru_cache(maxsize=None)
+@cache
 def letter(col: int) -> str:
     """Column letters of a 1-based column number."""
     return column_letter(col - 1)

@@ -8,6 +8,7 @@ never a formula; only the formulas this module builds are formulas.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -202,8 +203,8 @@ def run_line(p: Prepared) -> str | None:
     if runs is None or not len(runs):
         return None
     run = runs.iloc[-1]
-    when = run.get("Time")
-    when = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or "")
+    stamp: Any = run.get("Time")
+    when = stamp.strftime("%Y-%m-%d %H:%M") if hasattr(stamp, "strftime") else str(stamp or "")
     return (
         f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
         f"solver status {run.get('Status', '')}."
