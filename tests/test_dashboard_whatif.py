@@ -6,6 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import list_charts, recalculate, requires_libreoffice
 
 from linealytics_xl import jobs
 from linealytics_xl.adapters.dashboard import DASHBOARD, dashboard_layout
@@ -139,3 +140,19 @@ def test_layout_block_rows_follow_the_table_order():
     assert out.cells[(WHATIF_TOP + 3, wafers_col)].value == 12
     assert out.cells[(WHATIF_TOP + 3, wafers_col + 1)].value == 2
     assert dashboard_layout({"LL_Plan": plan}).chart_top == WHATIF_TOP
+
+
+@requires_libreoffice
+def test_libreoffice_opens_the_whatif_dashboard_with_its_charts(whatif_planned, tmp_path):
+    path, table = whatif_planned
+    assert list_charts(path)[DASHBOARD] == 3
+    done = recalculate(path, tmp_path / "recalc.xlsx")
+    ws = openpyxl.load_workbook(done, data_only=True)[DASHBOARD]
+    header = [c.value for c in ws[WHATIF_TOP + 1]]
+    k = header.index("Wafers")
+    assert ws.cell(row=WHATIF_TOP + 2, column=k + 1).value == pytest.approx(
+        table[table["Case"] == "Base"]["Wafers"].sum()
+    )
+    assert ws.cell(row=7, column=1).value == pytest.approx(
+        ws.cell(row=8, column=1).value
+    )  # the wafers card computes
