@@ -358,11 +358,11 @@ def test_a_failure_leaves_the_previous_dashboard_in_place(monkeypatch):
     write_dashboard(book, tables)
     before, order = book[DASHBOARD], book.sheetnames
 
-    def boom(ws, prepared):
+    def boom(ws, layout):
         ws["A1"] = TITLE
         raise RuntimeError("chart trouble")
 
-    monkeypatch.setattr(dashboard, "_build", boom)
+    monkeypatch.setattr(dashboard, "_render", boom)
     with pytest.raises(RuntimeError, match="chart trouble"):
         write_dashboard(book, tables)
     assert book.sheetnames == order and book[DASHBOARD] is before and len(before._charts) == 5
@@ -379,10 +379,10 @@ def test_the_file_writer_writes_the_plan_even_when_the_dashboard_fails(monkeypat
     from linealytics_xl import jobs
     from linealytics_xl.adapters import workbook_file
 
-    def broken(book, tables):
+    def broken(tables):
         raise DashboardError("deliberately broken")
 
-    monkeypatch.setattr(workbook_file, "write_dashboard", broken)
+    monkeypatch.setattr(workbook_file, "dashboard_layout", broken)
     src = tmp_path / "plan.xlsx"
     shutil.copyfile(TEMPLATE, src)
     job = jobs.plan(src, overrides={"forecast": False, "simulate": False})

@@ -333,10 +333,10 @@ def test_a_failing_dashboard_keeps_the_previous_one_byte_for_byte(real_copy, mon
     before = _parts(real_copy)
     dashboard = _reachable(before, _sheet_parts(before)["Dashboard"])
 
-    def broken(book, frames):
+    def broken(frames):
         raise RuntimeError("deliberately broken")
 
-    monkeypatch.setattr(workbook_file, "write_dashboard", broken)
+    monkeypatch.setattr(workbook_file, "dashboard_layout", broken)
     job = jobs.plan(real_copy, overrides=FAST)
     after = _parts(real_copy)
     assert job.lost_parts == [] and len(dashboard) > 3

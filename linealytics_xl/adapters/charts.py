@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -79,30 +80,8 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
 
     Raises ``ValueError`` when columns are missing, the plan is empty or ``product`` is not in it.
     """
-    missing = [c for c in _NEEDED if c not in plan.columns]
-    if missing:
-        raise ValueError(f"plan table lacks column(s): {', '.join(missing)}")
-    if plan.empty:
-        raise ValueError("plan table is empty: nothing to draw")
-
-    data = plan.copy()
-    data["Product"] = data["Product"].astype(str)
-    data["Quarter"] = data["Quarter"].astype(str)
-    for col in ("WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes", "BacklogBytes", "SafetyStockBytes"):
-        data[col] = pd.to_numeric(data[col], errors="coerce")
-
-    all_products = list(dict.fromkeys(data["Product"]))
-    if product is not None:
-        if str(product) not in all_products:
-            raise ValueError(f"product {product!r} is not in the plan")
-        products = [str(product)]
-    else:
-        demand = data.groupby("Product", sort=False)["DemandBytes"].sum()
-        # Largest demand first; ties in the plan's order (stable sort).
-        order = sorted(all_products, key=lambda p: -float(demand.get(p, 0.0) or 0.0))
-        products = order[:MAX_PRODUCTS]
+    data, products, all_products = _selected(plan, product)
     hidden = len(all_products) - len(products) if product is None else 0
-
     # Quarters in plan order across all products, so every panel has the same x axis.
     quarters = list(dict.fromkeys(data.sort_values("WeekIndex", kind="stable")["Quarter"]))
 
@@ -132,36 +111,10 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
         fig = Figure(figsize=size, dpi=_DPI, layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        x = list(range(len(quarters)))
-        width = 0.38
         for ax, name in zip(axes, products):
-            q = _quarterly(data[data["Product"] == name]).reindex(quarters).fillna(0.0)
-            scale, unit = _unit(float(q.abs().to_numpy().max(initial=0.0)))
-            q = q / scale
-            ax.bar([i - width / 2 for i in x], q["Demand"], width, color=_C_DEMAND, zorder=1)
-            ax.bar([i + width / 2 for i in x], q["Supply"], width, color=_C_SUPPLY, zorder=1)
-            # Backlog over the bars, translucent, so it shows even where it is small.
-            ax.fill_between(
-                x,
-                0,
-                q["Backlog"],
-                step="mid",
-                facecolor=_C_BACKLOG,
-                alpha=0.3,
-                edgecolor=_C_BACKLOG,
-                linewidth=0.8,
-                zorder=1.5,
+            _panel(
+                ax, _quarterly(data[data["Product"] == name]).reindex(quarters).fillna(0.0), name, quarters
             )
-            ax.plot(x, q["Stock"], color=_C_STOCK, marker="o", markersize=3.5, linewidth=1.6)
-            ax.plot(x, q["Safety"], color=_C_SAFETY, linestyle="--", linewidth=1.3, drawstyle="steps-mid")
-            ax.set_title(name, loc="left", parse_math=False)
-            ax.set_ylabel(unit)
-            ax.set_xticks(x, quarters, parse_math=False)
-            ax.tick_params(axis="x", labelrotation=45 if len(quarters) > 8 else 0)
-            ax.set_xlim(-0.6, len(quarters) - 0.4)
-            ax.set_ylim(bottom=0)
-            ax.grid(axis="y", color="#d0d7de", linewidth=0.6, zorder=0)
-            ax.set_axisbelow(True)
         for ax in axes[n:]:
             ax.set_visible(False)
 
@@ -187,3 +140,62 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
     return buf.getvalue()
+
+
+def _selected(plan: pd.DataFrame, product: str | None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The plan with typed columns, the products to draw and all products (plan order)."""
+    missing = [c for c in _NEEDED if c not in plan.columns]
+    if missing:
+        raise ValueError(f"plan table lacks column(s): {', '.join(missing)}")
+    if plan.empty:
+        raise ValueError("plan table is empty: nothing to draw")
+
+    data = plan.copy()
+    data["Product"] = data["Product"].astype(str)
+    data["Quarter"] = data["Quarter"].astype(str)
+    for col in ("WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes", "BacklogBytes", "SafetyStockBytes"):
+        data[col] = pd.to_numeric(data[col], errors="coerce")
+
+    all_products = list(dict.fromkeys(data["Product"]))
+    if product is not None:
+        if str(product) not in all_products:
+            raise ValueError(f"product {product!r} is not in the plan")
+        products = [str(product)]
+    else:
+        demand = data.groupby("Product", sort=False)["DemandBytes"].sum()
+        # Largest demand first; ties in the plan's order (stable sort).
+        order = sorted(all_products, key=lambda p: -float(demand.get(p, 0.0) or 0.0))
+        products = order[:MAX_PRODUCTS]
+    return data, products, all_products
+
+
+def _panel(ax: Any, q: pd.DataFrame, name: str, quarters: list[str]) -> None:
+    """One product's panel: bars of demand and supply, backlog shaded, stock and safety stock lines."""
+    x = list(range(len(quarters)))
+    width = 0.38
+    scale, unit = _unit(float(q.abs().to_numpy().max(initial=0.0)))
+    q = q / scale
+    ax.bar([i - width / 2 for i in x], q["Demand"], width, color=_C_DEMAND, zorder=1)
+    ax.bar([i + width / 2 for i in x], q["Supply"], width, color=_C_SUPPLY, zorder=1)
+    # Backlog over the bars, translucent, so it shows even where it is small.
+    ax.fill_between(
+        x,
+        0,
+        q["Backlog"],
+        step="mid",
+        facecolor=_C_BACKLOG,
+        alpha=0.3,
+        edgecolor=_C_BACKLOG,
+        linewidth=0.8,
+        zorder=1.5,
+    )
+    ax.plot(x, q["Stock"], color=_C_STOCK, marker="o", markersize=3.5, linewidth=1.6)
+    ax.plot(x, q["Safety"], color=_C_SAFETY, linestyle="--", linewidth=1.3, drawstyle="steps-mid")
+    ax.set_title(name, loc="left", parse_math=False)
+    ax.set_ylabel(unit)
+    ax.set_xticks(x, quarters, parse_math=False)
+    ax.tick_params(axis="x", labelrotation=45 if len(quarters) > 8 else 0)
+    ax.set_xlim(-0.6, len(quarters) - 0.4)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#d0d7de", linewidth=0.6, zorder=0)
+    ax.set_axisbelow(True)

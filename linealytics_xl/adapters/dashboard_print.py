@@ -11,6 +11,7 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break, RowBreak
+from openpyxl.worksheet.worksheet import Worksheet
 
 
 def block_ends(header_rows: int, chart_rows: int, n_charts: int, per_row: int = 2) -> list[int]:
@@ -19,7 +20,7 @@ def block_ends(header_rows: int, chart_rows: int, n_charts: int, per_row: int = 
     return [header_rows] + [header_rows + k * chart_rows for k in range(1, rows + 1)]
 
 
-def set_print_layout(ws, ends: list[int], last_col: int) -> None:
+def set_print_layout(ws: Worksheet, ends: list[int], last_col: int) -> None:
     """Print area over the blocks, landscape, one page wide, a row break after each block but the last."""
     ws.print_area = f"A1:{get_column_letter(last_col)}{ends[-1]}"
     ws.page_setup.orientation = "landscape"

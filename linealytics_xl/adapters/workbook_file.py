@@ -27,14 +27,12 @@ from ..core.grid import Cells
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
-from .dashboard import ALERTS, DASHBOARD, FORECAST, INSIGHTS, PLAN, RISK, RUNS, TITLE, write_dashboard
+from .dashboard import DASHBOARD, DASHBOARD_TABLES, TITLE, dashboard_layout
 from .file_kind import load_failure, not_a_workbook
 from .literal_text import text_cell
 from .safe_files import replace_preserving, temp_path
 from .xlsx.read import read_cells, sheets_with_tables
 from .xlsx.writer import write_package
-
-DASHBOARD_TABLES = (PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS)
 
 
 def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) -> str:
@@ -163,7 +161,7 @@ class WorkbookFile:
                 tables,
                 settings_rows,
                 # looked up at call time, so that a test can replace the builder
-                dashboard=lambda book, frames: write_dashboard(book, frames),
+                dashboard=lambda frames: dashboard_layout(frames),
                 dashboard_frames=self._dashboard_frames,
                 dashboard_sheet=DASHBOARD,
                 dashboard_title=TITLE,

@@ -71,7 +71,7 @@ def write_package(
 
     ``settings_rows``: rows of the ``Settings`` sheet, written only when the workbook has none
     (afterwards the sheet is the planner's), or None to leave Settings alone.
-    ``dashboard(book, frames)`` builds the dashboard into an openpyxl book (see ``transplant``).
+    ``dashboard(frames)`` lays the dashboard out (see ``transplant``).
     """
     package = Package(src)
     try:
