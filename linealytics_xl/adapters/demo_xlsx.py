@@ -126,90 +126,110 @@ class Book:
         return idx
 
     def save(self, path: Path, *, creator: str) -> None:
-        n = len(self.sheets)
-        sheet_types = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, n + 1)
-        )
-        content_types = (
-            f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            f"{sheet_types}"
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-            '<Override PartName="/docProps/core.xml" ContentType="application/'
-            'vnd.openxmlformats-package.core-properties+xml"/>'
-            "</Types>"
-        )
-        root_rels = (
-            f'{_XML_HEAD}<Relationships xmlns="{_NS_PKG_REL}">'
-            f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
-            'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
-            "</Relationships>"
-        )
-        core = (
-            f'{_XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
-            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:creator>{_esc(creator)}</dc:creator>"
-            "</cp:coreProperties>"
-        )
+        """Write the package to ``path`` atomically (a temporary file beside it, then renamed)."""
+        parts = [
+            ("[Content_Types].xml", _content_types(len(self.sheets))),
+            ("_rels/.rels", _ROOT_RELS),
+            ("docProps/core.xml", _core_properties(creator)),
+            ("xl/workbook.xml", self._workbook_xml()),
+            ("xl/_rels/workbook.xml.rels", self._workbook_rels()),
+        ]
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+                for name, xml in parts:
+                    zf.writestr(name, xml)
+                for i, ws in enumerate(self.sheets, 1):
+                    zf.writestr(f"xl/worksheets/sheet{i}.xml", ws.xml(selected=i == 1))
+                zf.writestr("xl/styles.xml", self.styles.xml())
+                zf.writestr("xl/sharedStrings.xml", self._shared_strings())
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _workbook_xml(self) -> str:
         sheets_xml = "".join(
             f'<sheet name="{_esc(ws.name)}" sheetId="{i}"'
             + ("" if ws.state == "visible" else f' state="{ws.state}"')
             + f' r:id="rId{i}"/>'
             for i, ws in enumerate(self.sheets, 1)
         )
-        workbook = (
+        return (
             f'{_XML_HEAD}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
             '<bookViews><workbookView activeTab="0"/></bookViews>'
             f"<sheets>{sheets_xml}</sheets>"
             '<calcPr calcId="191029" fullCalcOnLoad="1"/>'
             "</workbook>"
         )
+
+    def _workbook_rels(self) -> str:
+        n = len(self.sheets)
         wb_rels = "".join(
             f'<Relationship Id="rId{i}" Type="{_NS_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
             for i in range(1, n + 1)
         )
-        wb_rels = (
+        return (
             f'{_XML_HEAD}<Relationships xmlns="{_NS_PKG_REL}">{wb_rels}'
             f'<Relationship Id="rId{n + 1}" Type="{_NS_REL}/styles" Target="styles.xml"/>'
             f'<Relationship Id="rId{n + 2}" Type="{_NS_REL}/sharedStrings" Target="sharedStrings.xml"/>'
             "</Relationships>"
         )
+
+    def _shared_strings(self) -> str:
         strings = "".join(
             f'<si><t xml:space="preserve">{_esc(s)}</t></si>'
             if s != s.strip() or not s
             else f"<si><t>{_esc(s)}</t></si>"
             for s in self._strings
         )
-        shared = (
+        return (
             f'{_XML_HEAD}<sst xmlns="{_NS_MAIN}" count="{len(self._strings)}" '
             f'uniqueCount="{len(self._strings)}">{strings}</sst>'
         )
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-                zf.writestr("[Content_Types].xml", content_types)
-                zf.writestr("_rels/.rels", root_rels)
-                zf.writestr("docProps/core.xml", core)
-                zf.writestr("xl/workbook.xml", workbook)
-                zf.writestr("xl/_rels/workbook.xml.rels", wb_rels)
-                for i, ws in enumerate(self.sheets, 1):
-                    zf.writestr(f"xl/worksheets/sheet{i}.xml", ws.xml(selected=i == 1))
-                zf.writestr("xl/styles.xml", self.styles.xml())
-                zf.writestr("xl/sharedStrings.xml", shared)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+
+
+def _content_types(n_sheets: int) -> str:
+    n = n_sheets
+    sheet_types = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    return (
+        f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f"{sheet_types}"
+        '<Override PartName="/xl/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/'
+        'vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"
+    )
+
+
+_ROOT_RELS = (
+    f'{_XML_HEAD}<Relationships xmlns="{_NS_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+    'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+    "</Relationships>"
+)
+
+
+def _core_properties(creator: str) -> str:
+    return (
+        f'{_XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:creator>{_esc(creator)}</dc:creator>"
+        "</cp:coreProperties>"
+    )
 
 
 _COLS: list[str] = []
