@@ -31,7 +31,6 @@ numbers come from :mod:`.demo_data`; this module holds the sheet layout.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -280,32 +279,3 @@ def write_workbook(data: DemoData, path: str | Path, *, seed: int = 0) -> Path:
     _write_notes(book, data, seed)
     book.save(path, creator="linealytics_xl demo_workbook")
     return path
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write a synthetic planning workbook.")
-    parser.add_argument("output", type=Path)
-    parser.add_argument("--products", type=int, default=3)
-    parser.add_argument("--quarters", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--start-year", type=int, default=2025)
-    parser.add_argument("--capacity-bound", nargs="*", default=["P3"])
-    parser.add_argument("--long-quarter", type=int, default=None)
-    parser.add_argument("--baseline-supply", action="store_true")
-    args = parser.parse_args(argv)
-    out = write_demo_workbook(
-        args.output,
-        n_products=args.products,
-        n_quarters=args.quarters,
-        seed=args.seed,
-        start_year=args.start_year,
-        capacity_bound=tuple(args.capacity_bound),
-        long_quarter=args.long_quarter,
-        baseline_supply=args.baseline_supply,
-    )
-    print(out)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
