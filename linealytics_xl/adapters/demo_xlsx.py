@@ -114,8 +114,17 @@ class Book:
         self.styles = _Styles()
         self._strings: dict[str, int] = {}
 
-    def sheet(self, name: str, **kwargs) -> Sheet:
-        ws = Sheet(self, name, **kwargs)
+    def sheet(
+        self,
+        name: str,
+        *,
+        state: str = "visible",
+        freeze: str | None = None,
+        widths: dict[str, float] | None = None,
+        default_width: float | None = None,
+    ) -> Sheet:
+        """A new sheet at the end of the book (see :class:`Sheet` for the options)."""
+        ws = Sheet(self, name, state=state, freeze=freeze, widths=widths, default_width=default_width)
         self.sheets.append(ws)
         return ws
 
@@ -265,7 +274,7 @@ class Sheet:
         self._rows: list[str] = []
         self._max_col = 0
 
-    def append(self, *segments: tuple[Iterable, Style | None]) -> None:
+    def append(self, *segments: tuple[Iterable[object], Style | None]) -> None:
         """Append one row made of ``(values, style)`` segments placed side by side."""
         r = len(self._rows) + 1
         cells: list[str] = []
@@ -276,18 +285,17 @@ class Sheet:
                 c += 1
                 if v is None:
                     continue
-                kind = type(v)
-                if kind is float and -1e15 < v < 1e15:  # the common cases first
+                if type(v) is float and -1e15 < v < 1e15:  # the common cases first (exact types: fast)
                     text = str(int(v)) if v.is_integer() else repr(v)
                     cells.append(f'<c r="{column(c)}{r}"{s}><v>{text}</v></c>')
-                elif kind is int:
+                elif type(v) is int:
                     cells.append(f'<c r="{column(c)}{r}"{s}><v>{v}</v></c>')
                 else:
                     cells.append(self._cell(f"{column(c)}{r}", s, v))
         self._max_col = max(self._max_col, c)
         self._rows.append(f'<row r="{r}">{"".join(cells)}</row>' if cells else f'<row r="{r}"/>')
 
-    def _cell(self, ref: str, s: str, v) -> str:
+    def _cell(self, ref: str, s: str, v: object) -> str:
         if isinstance(v, str):
             if v.startswith("="):
                 return f'<c r="{ref}"{s}><f>{_esc(v[1:])}</f></c>'
