@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -33,8 +33,9 @@ from .cli_console import (
     print_warnings,
     progress,
 )
-from .cli_report import print_diff, print_forecast, print_runs, print_whatif
-from .cli_report import print_plan_summary as _print_summary
+
+if TYPE_CHECKING:
+    from .jobs import PlanJob
 
 __all__ = ["app"]
 
@@ -87,6 +88,13 @@ def main(
         log.info(
             "start: linealytics %s (version %s, process %d)", ctx.invoked_subcommand, __version__, os.getpid()
         )
+
+
+def _print_summary(job: PlanJob) -> None:
+    """The plan command's summary; `cli_report` (and with it the core) loads only when it prints."""
+    from .cli_report import print_plan_summary
+
+    print_plan_summary(job)
 
 
 @app.command()
@@ -158,6 +166,7 @@ def whatif(
     Without a WhatIf sheet, the example cases are planned and the sheet is written for you to edit.
     """
     from . import jobs
+    from .cli_report import print_whatif
 
     with errors(ctx):
         with progress() as say:
@@ -174,6 +183,7 @@ def forecast(ctx: typer.Context, workbook: Workbook, output: Output = None, wait
     it was.
     """
     from . import jobs
+    from .cli_report import print_forecast
 
     with errors(ctx):
         with progress() as say:
@@ -324,6 +334,7 @@ def runs(
     """List the workbook's planning runs, or show what changed between two of them."""
     from .adapters import runlog
     from .adapters.workbook_file import WorkbookFile
+    from .cli_report import print_diff, print_runs
     from .core import tables
 
     with errors(ctx):

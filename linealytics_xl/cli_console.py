@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
 
-from .core import tables
-from .core.model import Issue
+if TYPE_CHECKING:  # the core loads numpy and pandas: `linealytics --help` must stay fast
+    from .core.model import Issue
 
 __all__ = [
     "EXIT_FAILURE",
@@ -121,6 +122,8 @@ def progress() -> Iterator[Callable[[str], None]]:
 
 
 def print_warnings(warnings: Sequence[Issue], limit: int = 8) -> None:
+    from .core import tables
+
     if not warnings:
         return
     console.print(
