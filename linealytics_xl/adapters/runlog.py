@@ -23,6 +23,9 @@ parameters, objectives, totals, backtest errors and timings as metrics, the fold
 
 Credentials never enter a record: settings hold none (SMTP settings come from the environment),
 and a tracking URI is stored without its user and password.
+
+This module is the entry point; the parts are :mod:`.runlog_folder` (writing a record),
+:mod:`.runlog_history` (listing, reading and diffing runs) and :mod:`.runlog_mlflow` (the mirror).
 """
 
 from __future__ import annotations
