@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from linealytics_xl.adapters.literal_text import csv_safe, live_value, set_text, text_cell
 from linealytics_xl.adapters.live_book import frame_rows
-from linealytics_xl.adapters.runlog import _frame_csv
+from linealytics_xl.adapters.runlog_folder import _frame_csv
 from linealytics_xl.cli import app
 
 runner = CliRunner()

@@ -1,0 +1,218 @@
+"""What the `linealytics` commands print: the plan summary, the what-if and forecast tables, the
+list of runs and the diff of two runs.
+
+Figures are shown under the KPI names and formats of `core.kpis`, table names come from
+`core.tables`; everything that comes from the workbook is escaped for rich markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from .cli_console import console, out, print_wide
+from .core import tables
+from .core.kpis import KPIS, format_kpi, format_measure
+
+if TYPE_CHECKING:  # jobs imports the solver: the command line loads it only when a command runs
+    from .adapters.runlog import RunDiff
+    from .jobs import ForecastJob, PlanJob, WhatIfJob
+
+__all__ = ["print_diff", "print_forecast", "print_plan_summary", "print_runs", "print_whatif"]
+
+# ProductSummary's fields carry the KPI keys (core.kpis): one name per figure everywhere
+_SUMMARY_KPIS = (
+    "service_level",
+    "shortage_bytes",
+    "weeks_with_backlog",
+    "quarter_ends_below_ss",
+    "weeks_below_ss",
+    "capacity_use",
+)
+
+
+def _kpi_cell(key: str, value: float) -> str:
+    """A KPI for a table cell: bytes as GB numbers (under a "GB" heading), the rest as formatted."""
+    return f"{value / 1e9:,.2f}" if KPIS[key].unit == "bytes" else format_kpi(key, value)
+
+
+def print_plan_summary(job: PlanJob) -> None:
+    """The plan's figures per product, the shortages, insights and alerts, and where it went."""
+    o = job.outcome
+    table = Table(
+        title=f"Plan for {escape(job.path.name)} ({o.result.solver}, {o.result.status}, "
+        f"{job.wall_time_s:.2f} s)",
+        title_justify="left",
+    )
+    table.add_column("Product", no_wrap=True)
+    for col in (
+        "Demand GB",
+        "Wafers",
+        *(KPIS[k].short + (" GB" if KPIS[k].unit == "bytes" else "") for k in _SUMMARY_KPIS),
+    ):
+        table.add_column(col, justify="right")
+    for s in o.summaries:
+        table.add_row(
+            escape(str(s.product)),
+            f"{s.demand_bytes / 1e9:,.1f}",
+            f"{s.wafers:,.0f}",
+            *(_kpi_cell(k, getattr(s, k)) for k in _SUMMARY_KPIS),
+            style="bold red" if s.shortage_bytes > 0 else "",
+        )
+    print_wide(table)
+    for s in o.summaries:
+        if s.weeks_with_backlog:
+            out.print(f"[bold red]Shortage[/] {escape(s.message)}", highlight=False)
+    others = [i for i in o.insights if i.kind != "shortage"][:5]
+    if others:
+        out.print(f"[bold]Insights[/] (all in {tables.INSIGHTS}):")
+        for i in others:
+            out.print(f"  • {escape(i.message)}", highlight=False)
+    alerts = o.tables.get(tables.ALERTS)
+    if alerts is not None and len(alerts):
+        active = alerts[alerts["Status"].isin(["new", "open"])]
+        new = active[active["Status"] == "new"]
+        crit = int((new["Severity"] == "critical").sum())
+        out.print(
+            f"Alerts: {len(new)} new ({crit} critical), {len(active) - len(new)} open ({tables.ALERTS}).",
+            highlight=False,
+        )
+    out.print(escape(f"Written to {job.path} (run {job.run_id})."), highlight=False)
+    if job.record:
+        out.print(escape(f"Run record: {job.record}"), highlight=False)
+    for note in job.notes:
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
+
+
+def print_whatif(job: WhatIfJob) -> None:
+    """Each case's figures per product and their change against the base plan."""
+    t = Table(title=f"What-if cases of {escape(job.path.name)}", title_justify="left", box=box.SIMPLE_HEAD)
+    heads = (
+        "Case",
+        "Product",
+        KPIS["wafers"].short,
+        "Short GB",
+        KPIS["service_level"].short,
+        KPIS["weeks_below_ss"].short,
+        "Wafers vs base",
+        "Short GB vs base",
+    )
+    for h in heads:
+        t.add_column(h, justify="left" if h in ("Case", "Product") else "right")
+    for r in job.table.to_dict("records"):
+        t.add_row(
+            escape(str(r["Case"])),
+            escape(str(r["Product"])),
+            f"{r['Wafers']:,.0f}",
+            f"{r['ShortageBytes'] / 1e9:,.2f}",
+            f"{r['ServiceLevel']:.1%}",
+            f"{r['WeeksBelowSafetyStock']:,.0f}",
+            f"{r['WafersChange']:+,.0f}",
+            f"{r['ShortageChangeBytes'] / 1e9:+,.2f}",
+        )
+    print_wide(t)
+    for line in job.findings:
+        out.print(f"  • {escape(line)}", highlight=False)
+    if job.created_sheet:
+        out.print("No WhatIf sheet: planned the example cases and wrote the sheet; edit it and run again.")
+    out.print(escape(f"Written to {job.path} (table {tables.WHATIF})."), highlight=False)
+
+
+def print_forecast(job: ForecastJob) -> None:
+    """The models the backtest chose over the whole horizon, with their median errors."""
+    backtest = job.tables[tables.BACKTEST]
+    chosen = backtest[backtest["Chosen"].astype(bool)]
+    whole = chosen[chosen["HorizonWeeks"] == chosen["HorizonWeeks"].iloc[-1]] if len(chosen) else chosen
+    t = Table(
+        title=f"Forecast models of {escape(job.path.name)} (backtest, whole horizon)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for h in ("Model", "Products", "WAPE (median)", "Bias (median)"):
+        t.add_column(h, justify="left" if h == "Model" else "right")
+    for model, rows in whole.groupby("Model", sort=True):
+        wape = float(pd.to_numeric(rows["WAPE"]).median())
+        bias = float(pd.to_numeric(rows["Bias"]).median())
+        t.add_row(escape(str(model)), f"{len(rows):,}", f"{wape:.1%}", f"{bias:+.1%}")
+    print_wide(t)
+    out.print(
+        escape(f"Written to {job.path} (tables {tables.FORECAST}, {tables.BACKTEST})."), highlight=False
+    )
+
+
+def _num(value: object, fmt: str) -> str:
+    """A number for a table cell; empty for a missing one (None or NaN)."""
+    if value is None or value != value:
+        return ""
+    return format(value, fmt)
+
+
+def print_runs(frame: pd.DataFrame, title: str) -> None:
+    """The runs of a workbook (``runlog.list_runs``), one line each."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("Run", no_wrap=True, min_width=22)
+    t.add_column("Time", no_wrap=True)
+    for col in ("Inputs", "Status", "Short GB", "Wafers", "Secs", "Warn", "Record"):
+        t.add_column(col, justify="right" if col in ("Short GB", "Wafers", "Secs", "Warn") else "left")
+    for r in frame.to_dict("records"):
+        shortage, warnings = r["ShortageBytes"], r["Warnings"]
+        t.add_row(
+            r["RunId"],
+            "" if r["Time"] is None or r["Time"] != r["Time"] else str(r["Time"])[:16],
+            str(r["InputFingerprint"] or "")[:8],
+            f"{r['Solver'] or ''} {r['Status'] or ''}".strip(),
+            _num(None if shortage is None else shortage / 1e9, ",.2f"),
+            _num(r["Wafers"], ",.0f"),
+            _num(r["WallTimeS"], ".1f"),
+            str(warnings if warnings == warnings and warnings is not None else ""),
+            "yes" if r["Record"] else "no",
+        )
+    print_wide(t)
+
+
+def print_diff(d: RunDiff) -> None:
+    """What changed between two runs: inputs, settings, solver results, plan totals."""
+    out.print(f"Run {d.a} -> {d.b}", highlight=False)
+    if d.same_inputs:
+        out.print(f"Inputs: unchanged (fingerprint {d.fingerprint[0]})", highlight=False)
+    else:
+        out.print(
+            f"[bold]Inputs: changed[/] (fingerprint {d.fingerprint[0]} -> {d.fingerprint[1]})",
+            highlight=False,
+        )
+    if d.settings:
+        out.print("Settings changed:")
+        for name, va, vb in d.settings:
+            out.print(f"  {name}: {va!r} -> {vb!r}", highlight=False)
+    else:
+        out.print("Settings: unchanged")
+    for name, va, vb in d.solver:
+        measure = name.removeprefix("objective ")
+        unit = {"backlog": "backlog_byte_weeks", "safety_stock": "bytes", "wafers": "wafers"}.get(
+            measure, measure
+        )
+        out.print(f"Solver {name}: {format_measure(unit, va)} -> {format_measure(unit, vb)}", highlight=False)
+
+    changed = d.totals[d.totals["A"].ne(d.totals["B"])]
+    if changed.empty:
+        out.print(f"Plan totals: unchanged for all {d.totals['Product'].nunique()} products")
+        return
+    t = Table(
+        title=f"Plan totals per product that changed ({len(d.totals) - len(changed)} figures unchanged)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("Product", "Measure", "A", "B", "Change"):
+        t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
+    for r in changed.to_dict("records"):
+        t.add_row(
+            escape(str(r["Product"])),
+            r["Measure"],
+            *(format_measure(r["Measure"], v) for v in (r["A"], r["B"], r["Change"])),
+        )
+    print_wide(t)
