@@ -18,7 +18,8 @@ from .model import PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
 
-KIND_ORDER = ("shortage", "capacity", "stockout_risk", "safety_stock", "overstock", "forecast")
+#: ``whatif``: findings of the what-if command (core.case_insights), after the plan's own
+KIND_ORDER = ("shortage", "capacity", "stockout_risk", "safety_stock", "overstock", "forecast", "whatif")
 
 
 @dataclass(frozen=True)
