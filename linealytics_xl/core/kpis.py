@@ -33,6 +33,12 @@ def below_target(stock: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.asarray(stock) < np.asarray(target) * (1 - SS_REL_TOL) - SERVED_TOL_BYTES
 
 
+def above_limit(stock: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Where stock is above a limit (overstock, a band's upper end) by more than round-off: the
+    mirror of `below_target`, with the same tolerances."""
+    return np.asarray(stock) > np.asarray(limit) * (1 + SS_REL_TOL) + SERVED_TOL_BYTES
+
+
 def without_round_off(
     stock: np.ndarray, backlog: np.ndarray, demand: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
