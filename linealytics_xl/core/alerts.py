@@ -218,7 +218,7 @@ def reconcile(
             continue
         seen.add(aid)
         old = prev_by_id.get(aid)
-        active_before = old is not None and old["Status"] in ACTIVE
+        kept = old if old is not None and old["Status"] in ACTIVE else None  # active before
         rows.append(
             {
                 "AlertId": aid,
@@ -229,10 +229,10 @@ def reconcile(
                 "Value": float(c.value),
                 "Threshold": float(c.threshold),
                 "Message": c.message,
-                "FirstSeen": old["FirstSeen"] if active_before and pd.notna(old["FirstSeen"]) else now,
+                "FirstSeen": kept["FirstSeen"] if kept is not None and pd.notna(kept["FirstSeen"]) else now,
                 "LastSeen": now,
-                "Status": OPEN if active_before else NEW,
-                "Notified": old["Notified"] if active_before else pd.NaT,
+                "Status": OPEN if kept is not None else NEW,
+                "Notified": kept["Notified"] if kept is not None else pd.NaT,
                 "_order": order,
             }
         )

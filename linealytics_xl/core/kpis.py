@@ -214,7 +214,8 @@ def _per_product(
     out, demand = {}, {}
     for name in names:
         rows = groups.get(name, np.array([], dtype=int))
-        out[name] = product_kpis(*(cols[c][rows] for c in _PLAN_COLS), end[rows])
+        demand_, backlog, stock, safety, wafers, capacity = (cols[c][rows] for c in _PLAN_COLS)
+        out[name] = product_kpis(demand_, backlog, stock, safety, wafers, capacity, end[rows])
         demand[name] = float(cols["DemandBytes"][rows].sum())
     return out, demand, float(cols["CapacityWafers"].sum())
 

@@ -145,11 +145,13 @@ def build_model(lp: LPData, rows: IntArray) -> PlanModel:
             put(v, r, 1.0)
             put(w[:, 1:], r, -sign)
             put(w[:, :-1], r, sign)
-    col, row, val = (np.concatenate(x) for x in (ci, ri, vi))
-    order = np.argsort(col.astype(np.int64) * n_rows + row, kind="stable")
-    col, row, val = col[order], row[order].astype(np.int32), val[order].astype(np.float64)
+    col: IntArray = np.concatenate(ci)
+    row_of: IntArray = np.concatenate(ri)
+    order = np.argsort(col.astype(np.int64) * n_rows + row_of, kind="stable")
+    index: npt.NDArray[np.int32] = row_of[order].astype(np.int32)
+    value: FloatArray = np.concatenate(vi)[order].astype(np.float64)
     start = np.zeros(n_cols + 1, dtype=np.int32)
-    np.cumsum(np.bincount(col, minlength=n_cols), out=start[1:])
+    np.cumsum(np.bincount(col[order], minlength=n_cols), out=start[1:])
 
     rhs = -d
     rhs[:, 0] += lp.i0[rows]
@@ -182,7 +184,7 @@ def build_model(lp: LPData, rows: IntArray) -> PlanModel:
         SMOOTH_STAGE: v.ravel(),
     }
     shortfall = {(int(rows[p]), int(q)): int(c) for p, q, c in zip(sp, sq, u)}
-    return PlanModel(rows, start, row, val, col_lo, col_hi, row_lo, row_hi, w, bkl, shortfall, stage_cols)
+    return PlanModel(rows, start, index, value, col_lo, col_hi, row_lo, row_hi, w, bkl, shortfall, stage_cols)
 
 
 def total_variation(wafers: npt.ArrayLike) -> float:

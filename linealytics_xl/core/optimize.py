@@ -115,7 +115,7 @@ def solver_available(name: str) -> bool:
     return True
 
 
-class _QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]  # PuLP ships no type stubs
+class _QuietHiGHS(pulp.HiGHS):
     """PuLP's HiGHS with a solver instance that prints nothing.  ``highspy.Highs()``, which PuLP
     creates, writes its banner from C++ to file descriptor 1 as it is constructed, before
     ``msg=False`` can turn logging off; ``staged_lp.new_highs`` makes one that does not (the

@@ -144,8 +144,9 @@ def _change(
     if what not in INPUTS:
         err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found {shown(cell('Input'))}")
         return None
-    product = text(cell("Product"))
-    if product.lower() in ("", ALL):
+    named = text(cell("Product"))
+    product: str | None = named
+    if named.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
         err(
@@ -187,6 +188,8 @@ def _change(
         return None
     if what == "yield" and op == "=" and not 0 < value <= 1:
         err(r, cols["value"], f"expected a yield between 0 and 1, found {value:g}")
+        return None
+    if op is None:  # reported above; ``ok`` is False then
         return None
     return Change(what, product, bounds[0], bounds[1], op, float(value), f"A{r + 1}")
 
@@ -320,7 +323,7 @@ def apply_case(data: PlanningData, case: Case) -> PlanningData:
         wos=arrays["wos"],
         density=arrays["density"],
         initial_stock=arrays["initial_stock"],
-        demand=weekly_demand(arrays["quarterly_demand"], data.week_quarter, data.week_ratios),
+        demand=weekly_demand(arrays["quarterly_demand"], data.week_quarter, data.week_ratios.tolist()),
         safety_stock=safety_stock_targets(arrays["wos"], arrays["quarterly_demand"]),
         warnings=list(data.warnings),
     )
