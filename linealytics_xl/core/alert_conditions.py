@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .explain import ProductSummary, at_capacity
-from .kpis import above_limit, backlog_tolerance, below_target
+from .kpis import above_limit, backlog_tolerance, below_target, shortage_phrase
 from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
@@ -119,7 +119,7 @@ def stockout_conditions(
                 f"({ax.weeks(a, b)}): backlog peaks at {_size(peak)} in {ax.week(peak_t)}"
             )
             if b == data.n_weeks - 1:
-                msg += f", and {_size(backlog[-1])} is still unserved at the end of the plan"
+                msg += f", and {shortage_phrase(float(backlog[-1]), float(data.demand[p].sum()))}"
             s = by_product.get(name)
             if s is not None and s.binding:
                 msg += f". {s.binding[0].upper()}{s.binding[1:]} binds"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import contract
 from .explain import ProductSummary
-from .kpis import format_bytes
+from .kpis import format_bytes, shortage_phrase
 from .model import PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
@@ -54,8 +54,8 @@ def find_insights(
                 Insight(
                     s.product,
                     "shortage",
-                    f"{s.product} cannot be served in full: {format_bytes(s.shortage_bytes)} "
-                    f"({s.shortage_share:.0%} of its demand) is still unserved at the end of the plan, "
+                    f"{s.product} cannot be served in full: "
+                    f"{shortage_phrase(s.shortage_bytes, s.demand_bytes)}, "
                     f"with backlog in {s.weeks_with_backlog} of {data.n_weeks} weeks.",
                     s.shortage_bytes,
                 )
