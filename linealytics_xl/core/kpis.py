@@ -277,9 +277,9 @@ def format_bytes(value: float) -> str:
 
 def shortage_phrase(shortage_bytes: float, demand_bytes: float) -> str:
     """The shortage KPI in words, as every message about a short product says it (the summary,
-    the insights, the alerts): ``138.21 GB (68% of its demand) still unserved at the end of the
+    the insights, the alerts): ``138.21 GB (68% of demand) still unserved at the end of the
     plan``."""
-    share = f" ({shortage_bytes / demand_bytes:.0%} of its demand)" if demand_bytes > 0 else ""
+    share = f" ({shortage_bytes / demand_bytes:.0%} of demand)" if demand_bytes > 0 else ""
     return f"{format_bytes(shortage_bytes)}{share} still unserved at the end of the plan"
 
 
