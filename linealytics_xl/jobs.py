@@ -335,6 +335,7 @@ def _whatif_locked(
 ) -> WhatIfJob:
     import os
 
+    from .core.case_insights import whatif_insights, with_whatif
     from .core.cases import case_findings, plan_cases, whatif_table
     from .core.whatif import WHATIF_SHEET, example_rows, read_cases
 
@@ -355,7 +356,10 @@ def _whatif_locked(
     say("Writing the workbook")
     dest, _ = book.write(
         [],
-        {tables.WHATIF: table},
+        {
+            tables.WHATIF: table,
+            tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
+        },
         settings,
         output,
         new_sheets={WHATIF_SHEET: example} if name is None else None,

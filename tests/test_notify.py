@@ -194,23 +194,36 @@ def test_band_drift_needs_more_misses_than_chance():
     assert alerts.binomial_tail(13, 13, 0.2) == pytest.approx(0.2**13)
 
 
-def test_forecast_table_drift_uses_forecast_weeks_with_actuals():
-    rows = []
-    for k in range(1, 21):
-        forecast = k > 8  # weeks 9-20 were forecast; 1-8 are history
-        actual = 100.0 * (1.5 if forecast else 1.0)
-        rows.append(
-            ("P1", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, actual)
-        )
-        rows.append(
-            ("P2", f"WW_{k:02d}", k, "XGBoost" if forecast else "workbook", 90.0, 100.0, 110.0, 101.0)
-        )
-    table = pd.DataFrame(
-        rows, columns=["Product", "Week", "WeekIndex", "Model", "P10", "P50", "P90", "Actual"]
+def test_forecast_drift_uses_the_forecast_weeks_with_actuals():
+    """From the demand the plan was made on (a DemandView, as the pipeline passes it), not from
+    the LL_Forecast frame: weeks 9-26 were forecast, 1-8 are history; P1's actuals run 50 %
+    above its band in every forecast week, P2's stay inside."""
+    from synth import make_data
+
+    from linealytics_xl.core.demand import DemandView
+
+    data = make_data(n_products=2, n_quarters=2, seed=1)
+    data.demand = np.full((2, data.n_weeks), 101.0)
+    data.demand[0, 8:] = 150.0
+    base = np.full((2, data.n_weeks), 100.0)
+    band = np.stack([base * 0.9, base, base * 1.1] * 4)  # scenarios: P10 90, P90 110
+    view = DemandView(
+        plan_demand=base,
+        base=base,
+        scenarios=band,
+        forecast=None,
+        beyond=None,
+        beyond_band=None,
+        history_end=8,
+        model_by_product={"P1": "XGBoost", "P2": "XGBoost"},
     )
-    found = alerts.forecast_table_drift_conditions(table)
+    found = alerts.forecast_drift_conditions(data, view)
+    last = data.n_weeks
     assert [(c.type, c.product, c.value) for c in found] == [("forecast_drift", "P1", 1.0)]
-    assert found[0].week == "WW_09 to WW_20" and "12 of 12" in found[0].message
+    assert found[0].week == f"WW_09 to WW_{last:02d}" and f"{last - 8} of {last - 8}" in found[0].message
+    assert found[0].alert_id == alerts.alert_id("forecast_drift", "P1", "forecast weeks: week 9")
+    no_model = DemandView(**{**view.__dict__, "model_by_product": {}})
+    assert alerts.forecast_drift_conditions(data, no_model) == []  # the workbook's own demand
 
 
 def test_backtest_drift_flags_the_product_whose_demand_shifted():

@@ -201,3 +201,21 @@ def test_real_workbook_objectives_are_the_reference_ones(real_data):
     i23 = list(real_data.products).index("23C")
     assert r.backlog[i23, -1] / 1e9 == pytest.approx(138.21, abs=0.005)
     assert r.backlog[i23, -1] / real_data.demand[i23].sum() == pytest.approx(0.6797, abs=5e-5)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        PlanOptions(solver="highs"),  # staged HiGHS path
+        PlanOptions(solver="highs", lot_size_wafers=25.0),  # PuLP path, HiGHS
+        PlanOptions(solver="cbc"),  # PuLP path, CBC
+    ],
+    ids=["highs-staged", "highs-pulp-lots", "cbc"],
+)
+def test_solvers_write_nothing_to_stdout_or_stderr(options, capfd):
+    """The core redirects no file descriptor: the solvers must be quiet on their own (PuLP's
+    msg=False, HiGHS's output_flag), down to the C++ level that capfd sees."""
+    r = optimize(make_data(seed=3, n_quarters=4), options=options)
+    assert r.status.startswith(("optimal", "feasible"))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

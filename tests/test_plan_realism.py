@@ -8,10 +8,10 @@ from synth import make_data
 from test_optimize import assert_feasible
 
 from linealytics_xl.core.explain import summarize
+from linealytics_xl.core.lp_model import total_variation
 from linealytics_xl.core.model import InputError
 from linealytics_xl.core.optimize import FIX_ABS, PlanOptions, byte_unit, optimize
 from linealytics_xl.core.settings import Settings, settings_from_rows
-from linealytics_xl.core.staged_lp import total_variation
 
 STAGES = ("backlog", "safety_stock", "wafers")
 SOLVERS = [

@@ -43,391 +43,67 @@ fresh ``FirstSeen`` and an empty ``Notified``.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .explain import ProductSummary, at_capacity, backlog_tolerance
+from .alert_conditions import (
+    SEVERITIES,
+    TYPES,
+    Condition,
+    alert_id,
+    capacity_conditions,
+    data_quality_conditions,
+    overproduction_conditions,
+    runs,
+    safety_stock_conditions,
+    stockout_conditions,
+    stockout_risk_conditions,
+)
+from .alert_drift import (
+    BAND_PROMISE,
+    backtest_drift_conditions,
+    band_drift,
+    binomial_tail,
+    forecast_drift_conditions,
+)
+from .explain import ProductSummary
 from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
 from .settings import Settings
-from .tables import ALERTS, ALERTS_COLUMNS  # noqa: F401 - ALERTS re-exported: the table name
+from .tables import ALERTS, ALERTS_COLUMNS
+
+if TYPE_CHECKING:
+    from .demand import DemandView
+
+__all__ = [
+    "ALERTS",
+    "ALERT_COLUMNS",
+    "BAND_PROMISE",
+    "Condition",
+    "alert_id",
+    "backtest_drift_conditions",
+    "band_drift",
+    "binomial_tail",
+    "evaluated_types",
+    "find_conditions",
+    "for_mail",
+    "forecast_drift_conditions",
+    "mark_notified",
+    "normalize",
+    "reconcile",
+    "runs",
+]
 
 #: The table's columns (``Notified``: when the alert was mailed, empty until then).
 ALERT_COLUMNS = list(ALERTS_COLUMNS)
-SEVERITIES = ("critical", "warning", "info")
-TYPES = (
-    "stockout",
-    "stockout_risk",
-    "safety_stock",
-    "overproduction",
-    "capacity",
-    "forecast_drift",
-    "data_quality",
-)
 NEW, OPEN, RESOLVED = "new", "open", "resolved"
 ACTIVE = (NEW, OPEN)
-
-TOTAL = "Total"  # product name of alerts about the total capacity
-RISK_GAP_WEEKS = 13  # stock-out risk runs closer than this are one episode
-BAND_PROMISE = 0.2  # share of actuals a P10-P90 band lets fall outside it
-DRIFT_ALPHA = 0.05  # significance of the drift test
-_REL_TOL, _ABS_TOL = 1e-6, 64.0  # solver round-off when comparing stock with a target
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One alert-worthy episode of the current run.
-
-    ``anchor`` identifies the episode together with ``type`` and ``product`` (it goes into the
-    ``AlertId``); ``week`` is what the table shows (a week, a range of weeks or quarters, ...).
-    """
-
-    type: str
-    severity: str
-    product: str
-    anchor: str
-    week: str
-    value: float
-    threshold: float
-    message: str
-
-    @property
-    def alert_id(self) -> str:
-        return alert_id(self.type, self.product, self.anchor)
-
-
-def alert_id(type_: str, product: str, anchor: str) -> str:
-    """Stable id of a condition: the same type, product and anchor give the same id in every run."""
-    key = "\x1f".join((str(type_).strip(), str(product).strip(), str(anchor).strip()))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12].upper()
-
-
-# --------------------------------------------------------------------------------------------
-# Finding conditions
-# --------------------------------------------------------------------------------------------
-
-
-def _size(x: float) -> str:
-    x = float(x)
-    for scale, unit in ((1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB")):
-        if abs(x) >= scale:
-            return f"{x / scale:,.2f} {unit}"
-    return f"{x:,.0f} bytes"
-
-
-def runs(mask: Sequence[bool] | np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:
-    """``(first, last)`` index of each run of True; runs separated by at most ``max_gap`` False
-    values are merged."""
-    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
-    if idx.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    ends = np.concatenate([idx[breaks], [idx[-1]]])
-    return [(int(a), int(b)) for a, b in zip(starts, ends)]
-
-
-class _Axis:
-    """Week and quarter names of a plan."""
-
-    def __init__(self, data: PlanningData):
-        self.labels = data.weeks.labels
-        self.quarters = data.weeks.quarters
-
-    def week(self, t: int) -> str:
-        return f"{self.quarters[t]} {self.labels[t]}"
-
-    def weeks(self, a: int, b: int) -> str:
-        return self.week(a) if a == b else f"{self.week(a)} to {self.week(b)}"
-
-
-def _quarter_span(names: Sequence[str], a: int, b: int) -> str:
-    return names[a] if a == b else f"{names[a]} to {names[b]}"
-
-
-def stockout_conditions(
-    data: PlanningData, result: PlanResult, summaries: Sequence[ProductSummary] | None = None
-) -> list[Condition]:
-    ax = _Axis(data)
-    found = []
-    by_product = {s.product: s for s in summaries or ()}
-    for p, name in enumerate(data.products):
-        backlog = result.backlog[p]
-        tol = backlog_tolerance(float(data.demand[p].sum()))
-        for a, b in runs(backlog > tol):
-            peak_t = a + int(np.argmax(backlog[a : b + 1]))
-            peak = float(backlog[peak_t])
-            n = b - a + 1
-            msg = (
-                f"{name} cannot meet demand in {n} week{'s' if n != 1 else ''} "
-                f"({ax.weeks(a, b)}): backlog peaks at {_size(peak)} in {ax.week(peak_t)}"
-            )
-            if b == data.n_weeks - 1:
-                msg += f", and {_size(backlog[-1])} is still unserved at the end of the plan"
-            s = by_product.get(name)
-            if s is not None and s.binding:
-                msg += f". {s.binding[0].upper()}{s.binding[1:]} binds"
-                if math.isfinite(s.extra_wafers_per_week) and s.extra_wafers_per_week > 0:
-                    msg += f"; {s.extra_wafers_per_week:,.0f} more wafers per week would close the gap"
-            found.append(
-                Condition("stockout", "critical", name, ax.week(a), ax.weeks(a, b), peak, 0.0, msg + ".")
-            )
-    return found
-
-
-def stockout_risk_conditions(
-    data: PlanningData, result: PlanResult, risk: RiskResult, threshold: float
-) -> list[Condition]:
-    ax = _Axis(data)
-    found = []
-    for p, name in enumerate(data.products):
-        tol = backlog_tolerance(float(data.demand[p].sum()))
-        prob = np.asarray(risk.stockout_probability[p], dtype=float)
-        risky = (result.backlog[p] <= tol) & (prob > threshold)
-        for a, b in runs(risky, max_gap=RISK_GAP_WEEKS - 1):
-            weeks = int(risky[a : b + 1].sum())
-            peak_t = a + int(np.argmax(np.where(risky[a : b + 1], prob[a : b + 1], -1.0)))
-            peak = float(prob[peak_t])
-            where = (
-                f"in {ax.week(a)}"
-                if a == b
-                else f"in {weeks} week{'s' if weeks != 1 else ''} between {ax.week(a)} and {ax.week(b)}"
-            )
-            msg = (
-                f"{name}: the plan covers demand, but the chance of running out exceeds "
-                f"{threshold:.0%} {where}; highest {peak:.0%}"
-                + (f" in {ax.week(peak_t)}." if a != b else ".")
-            )
-            found.append(
-                Condition(
-                    "stockout_risk", "warning", name, ax.week(a), ax.weeks(a, b), peak, float(threshold), msg
-                )
-            )
-    return found
-
-
-def _quarter_ends(data: PlanningData, result: PlanResult):
-    ends = data.quarter_end_weeks()
-    valid = np.flatnonzero(ends >= 0)
-    names = [data.quarters[q] for q in valid]
-    return valid, ends[valid], names, result.stock[:, ends[valid]]
-
-
-def safety_stock_conditions(
-    data: PlanningData, result: PlanResult, band_low_bytes: float | None = None
-) -> list[Condition]:
-    valid, _, names, stock = _quarter_ends(data, result)
-    target = data.safety_stock[:, valid].astype(float)
-    if band_low_bytes is not None:
-        target = np.maximum(target, band_low_bytes)
-    found = []
-    for p, name in enumerate(data.products):
-        below = (target[p] > 0) & (stock[p] < target[p] * (1 - _REL_TOL) - _ABS_TOL)
-        for a, b in runs(below):
-            gap = target[p, a : b + 1] - stock[p, a : b + 1]
-            worst = a + int(np.argmax(gap))
-            n = b - a + 1
-            what = "stock target" if band_low_bytes is not None else "safety stock target"
-            msg = (
-                f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                f"below its {what}; worst {names[worst]}: {_size(stock[p, worst])} against "
-                f"{_size(target[p, worst])} ({_size(gap.max())} short)."
-            )
-            found.append(
-                Condition(
-                    "safety_stock",
-                    "warning",
-                    name,
-                    names[a],
-                    _quarter_span(names, a, b),
-                    float(stock[p, worst]),
-                    float(target[p, worst]),
-                    msg,
-                )
-            )
-    return found
-
-
-def overproduction_conditions(
-    data: PlanningData, result: PlanResult, overstock_factor: float, band_high_bytes: float | None = None
-) -> list[Condition]:
-    valid, _, names, stock = _quarter_ends(data, result)
-    sst = data.safety_stock[:, valid].astype(float)
-    limit = np.where(sst > 0, overstock_factor * sst, np.inf)
-    if band_high_bytes is not None:
-        limit = np.minimum(limit, band_high_bytes)
-    found = []
-    for p, name in enumerate(data.products):
-        over = np.isfinite(limit[p]) & (stock[p] > limit[p] * (1 + _REL_TOL) + _ABS_TOL)
-        for a, b in runs(over):
-            excess = stock[p, a : b + 1] - limit[p, a : b + 1]
-            worst = a + int(np.argmax(excess))
-            n = b - a + 1
-            if band_high_bytes is not None and limit[p, worst] == band_high_bytes:
-                rule = f"the stock band's upper end ({_size(band_high_bytes)})"
-            else:
-                rule = f"{overstock_factor:g}x its safety stock target"
-            msg = (
-                f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                f"above {rule}; worst {names[worst]}: {_size(stock[p, worst])}, "
-                f"{_size(excess.max())} above the limit."
-            )
-            found.append(
-                Condition(
-                    "overproduction",
-                    "warning",
-                    name,
-                    names[a],
-                    _quarter_span(names, a, b),
-                    float(stock[p, worst]),
-                    float(limit[p, worst]),
-                    msg,
-                )
-            )
-    return found
-
-
-def capacity_conditions(data: PlanningData, result: PlanResult, min_weeks: int) -> list[Condition]:
-    ax = _Axis(data)
-    prod_full, total_full = at_capacity(data, result)
-    found = []
-    masks = [(name, prod_full[p], data.capacity[p]) for p, name in enumerate(data.products)]
-    if np.isfinite(data.total_capacity).any():
-        masks.append((TOTAL, total_full, data.total_capacity))
-    for name, mask, cap in masks:
-        for a, b in runs(mask):
-            n = b - a + 1
-            if n < min_weeks:
-                continue
-            whose = "the fab's total capacity" if name == TOTAL else f"{name}'s capacity"
-            msg = (
-                f"The plan uses all of {whose} for {n} weeks in a row ({ax.weeks(a, b)}, "
-                f"{float(np.mean(cap[a : b + 1])):,.0f} wafers a week on average): no headroom "
-                f"for demand above plan or a lost week."
-            )
-            found.append(
-                Condition(
-                    "capacity", "warning", name, ax.week(a), ax.weeks(a, b), float(n), float(min_weeks), msg
-                )
-            )
-    return found
-
-
-def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p)."""
-    if k <= 0:
-        return 1.0
-    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
-
-
-def band_drift(
-    actual: np.ndarray,
-    p10: np.ndarray,
-    p90: np.ndarray,
-    promise: float = BAND_PROMISE,
-    alpha: float = DRIFT_ALPHA,
-) -> tuple[int, int, bool]:
-    """(weeks outside the band, weeks compared, drifting?) over the weeks where all are known.
-
-    Drifting means more weeks outside than the band promises (``promise`` = 20 % for P10-P90)
-    and so many that chance explains it with probability below ``alpha``.
-    """
-    actual, p10, p90 = (np.asarray(x, dtype=float) for x in (actual, p10, p90))
-    known = np.isfinite(actual) & np.isfinite(p10) & np.isfinite(p90)
-    n = int(known.sum())
-    if n == 0:
-        return 0, 0, False
-    k = int(((actual[known] < p10[known]) | (actual[known] > p90[known])).sum())
-    return k, n, k > promise * n and binomial_tail(k, n, promise) < alpha
-
-
-def _drift_condition(name: str, source: str, anchor: str, week: str, k: int, n: int) -> Condition:
-    msg = (
-        f"{name}: actual demand fell outside the forecast's P10-P90 band in {k} of {n} recent "
-        f"weeks ({week}, {source}), where the band promises about {BAND_PROMISE:.0%}: the "
-        f"demand pattern has likely changed; check the forecast before trusting its risk figures."
-    )
-    return Condition("forecast_drift", "warning", name, f"{source}: {anchor}", week, k / n, BAND_PROMISE, msg)
-
-
-def backtest_drift_conditions(data: PlanningData, forecast_result) -> list[Condition]:
-    """Drift in the latest backtest window, where actuals are known.
-
-    The band of the latest window is the window's forecast plus the 10th and 90th percentiles of
-    the errors of the earlier windows that end before it starts (relative to each window's
-    forecast level, as the scenarios use them), so the recent actuals are judged against a band
-    built without them.  At least two such windows are needed.
-    """
-    bt = getattr(forecast_result, "backtest", None)
-    if bt is None or bt.actuals.shape[0] < 3:
-        return []
-    ax = _Axis(data)
-    found = []
-    start = int(bt.origins[-1])
-    h = bt.actuals.shape[2]
-    earlier = np.flatnonzero(np.asarray(bt.origins) + h <= start)
-    if start + h > data.n_weeks or earlier.size < 2:
-        return []
-    for p, label in enumerate(bt.products):
-        model = forecast_result.choices.get(label)
-        if model is None or model not in bt.forecasts:
-            continue
-        rel = bt.relative_errors(model)[:, p, :]
-        fc = bt.forecasts[model][-1, p]
-        level = float(fc.mean())
-        if level <= 0:
-            continue
-        lo, hi = np.quantile(rel[earlier].ravel(), [0.1, 0.9])
-        k, n, drifting = band_drift(bt.actuals[-1, p], fc + lo * level, fc + hi * level)
-        if drifting:
-            week = ax.weeks(start, start + h - 1)
-            found.append(_drift_condition(str(label), "latest backtest window", ax.week(start), week, k, n))
-    return found
-
-
-def forecast_table_drift_conditions(forecast: pd.DataFrame | None) -> list[Condition]:
-    """Drift in the ``LL_Forecast`` rows that were forecast (not history) and have an actual."""
-    if forecast is None or forecast.empty:
-        return []
-    rows = forecast[~forecast["Model"].astype(str).isin(["workbook", ""])]
-    rows = rows[rows[["Actual", "P10", "P90"]].notna().all(axis=1)]
-    found = []
-    for name, g in rows.groupby("Product", sort=False):
-        g = g.sort_values("WeekIndex")
-        k, n, drifting = band_drift(g["Actual"], g["P10"], g["P90"])
-        if drifting:
-            first, last = g.iloc[0], g.iloc[-1]
-            week = f"{first['Week']} to {last['Week']}" if len(g) > 1 else str(first["Week"])
-            found.append(
-                _drift_condition(str(name), "forecast weeks", f"week {int(first['WeekIndex'])}", week, k, n)
-            )
-    return found
-
-
-def data_quality_conditions(issues: Iterable[Issue]) -> list[Condition]:
-    by_sheet: dict[str, list[Issue]] = {}
-    for i in issues:
-        if i.severity != "error":
-            by_sheet.setdefault(i.sheet, []).append(i)
-    found = []
-    for sheet, items in by_sheet.items():
-        cells = [i.cell for i in items if i.cell]
-        shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
-        first = items[0]
-        msg = (
-            f"{len(items)} data-quality warning{'s' if len(items) != 1 else ''} on sheet "
-            f"{sheet}" + (f" ({shown})" if shown else "") + f", e.g. {first}. The plan used the "
-            f"corrected values; details in LL_DataQuality."
-        )
-        found.append(Condition("data_quality", "info", "", sheet, "", float(len(items)), float("nan"), msg))
-    return found
 
 
 def evaluated_types(*, risk: bool, forecast: bool) -> set[str]:
@@ -448,20 +124,21 @@ def find_conditions(
     *,
     summaries: Sequence[ProductSummary] | None = None,
     risk: RiskResult | None = None,
-    forecast_result=None,
-    forecast: pd.DataFrame | None = None,
+    demand: DemandView | None = None,
     warnings: Iterable[Issue] = (),
 ) -> list[Condition]:
-    """Every alert condition of a run, in the order of :data:`TYPES`."""
+    """Every alert condition of a run, in the order of :data:`TYPES`, from the run's typed stage
+    results: the plan, its summaries, the risk and the demand the plan was made on (with its
+    forecast, when there is one: drift is checked only then)."""
     found = stockout_conditions(data, result, summaries)
     if risk is not None:
         found += stockout_risk_conditions(data, result, risk, settings.stockout_probability_alert)
     found += safety_stock_conditions(data, result, settings.band_low_bytes)
     found += overproduction_conditions(data, result, settings.overstock_factor, settings.band_high_bytes)
     found += capacity_conditions(data, result, settings.capacity_alert_weeks)
-    if forecast_result is not None:
-        found += backtest_drift_conditions(data, forecast_result)
-    found += forecast_table_drift_conditions(forecast)
+    if demand is not None and demand.forecast is not None:
+        found += backtest_drift_conditions(data, demand.forecast)
+        found += forecast_drift_conditions(data, demand)
     found += data_quality_conditions(warnings)
     return found
 
@@ -541,7 +218,7 @@ def reconcile(
             continue
         seen.add(aid)
         old = prev_by_id.get(aid)
-        active_before = old is not None and old["Status"] in ACTIVE
+        kept = old if old is not None and old["Status"] in ACTIVE else None  # active before
         rows.append(
             {
                 "AlertId": aid,
@@ -552,10 +229,10 @@ def reconcile(
                 "Value": float(c.value),
                 "Threshold": float(c.threshold),
                 "Message": c.message,
-                "FirstSeen": old["FirstSeen"] if active_before and pd.notna(old["FirstSeen"]) else now,
+                "FirstSeen": kept["FirstSeen"] if kept is not None and pd.notna(kept["FirstSeen"]) else now,
                 "LastSeen": now,
-                "Status": OPEN if active_before else NEW,
-                "Notified": old["Notified"] if active_before else pd.NaT,
+                "Status": OPEN if kept is not None else NEW,
+                "Notified": kept["Notified"] if kept is not None else pd.NaT,
                 "_order": order,
             }
         )
@@ -577,12 +254,6 @@ def reconcile(
 # --------------------------------------------------------------------------------------------
 # Notification bookkeeping (used by the mailer)
 # --------------------------------------------------------------------------------------------
-
-
-def unnotified(alerts: pd.DataFrame) -> pd.Series:
-    """Mask of the active alerts that have not been mailed yet."""
-    a = normalize(alerts)
-    return a["Status"].isin(ACTIVE) & a["Notified"].isna()
 
 
 def for_mail(alerts: pd.DataFrame | None) -> pd.DataFrame:

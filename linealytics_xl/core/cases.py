@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import contract
+from .case_insights import whatif_insights
 from .explain import ProductSummary, summarize
-from .kpis import backlog_tolerance
 from .model import PlanningData
 from .optimize import PlanOptions, PlanResult, optimize
 from .whatif import Case, apply_case
@@ -85,22 +85,6 @@ def _change(value: float, base: float, tolerance: float) -> float:
 
 
 def case_findings(plans: list[CasePlan]) -> list[str]:
-    """Which case closes which gap, and at what cost in wafers: plain sentences for the summary."""
-    base = {s.product: s for s in plans[0].summaries}
-    out = []
-    for plan in plans[1:]:
-        for s in plan.summaries:
-            b = base[s.product]
-            closed = b.shortage_bytes - s.shortage_bytes
-            if b.shortage_bytes <= 0 or closed <= backlog_tolerance(s.demand_bytes):
-                continue
-            verb = (
-                "closes the whole gap"
-                if s.shortage_bytes <= 0
-                else f"closes {closed / b.shortage_bytes:.0%} of the gap"
-            )
-            out.append(
-                f"{plan.name}: {verb} of {s.product} ({closed / 1e9:,.2f} GB of {b.shortage_bytes / 1e9:,.2f} GB) "
-                f"for {s.wafers - b.wafers:+,.0f} wafers."
-            )
-    return out
+    """Which case closes which gap, and at what cost in wafers: the what-if findings
+    (core.case_insights, as ``LL_Insights`` holds them) as the command's summary lines."""
+    return [i.message for i in whatif_insights(plans)]

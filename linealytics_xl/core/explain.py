@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kpis import AT_CAPACITY, SERVED_TOL_BYTES, backlog_tolerance, product_kpis
+from .kpis import AT_CAPACITY, SERVED_TOL_BYTES, backlog_tolerance, product_kpis, shortage_phrase
 from .model import PlanningData
 from .optimize import PlanResult
 
@@ -160,11 +160,7 @@ def _message(
         fix = "no capacity increase can close it: demand falls before any wafer can be output (cycle time)"
     else:
         fix = f"+{extra:,.0f} wafers per week of capacity (every week) would close it"
-    end = (
-        f"{shortage / 1e9:,.2f} GB ({shortage / demand:.0%} of demand) unserved at the horizon end"
-        if shortage > 0
-        else "all of it caught up by the horizon end"
-    )
+    end = shortage_phrase(shortage, demand) if shortage > 0 else "all of it caught up by the horizon end"
     return (
         f"{name}: backlog in {weeks_backlog} weeks from {where}, {end}; {binding} binds "
         f"({weeks_full} weeks at capacity); {fix}."

@@ -8,17 +8,23 @@ the figure it is about in ``Value`` so Power BI can sort and filter without pars
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import contract
 from .explain import ProductSummary
+from .kpis import format_bytes, shortage_phrase
 from .model import PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
 
-KIND_ORDER = ("shortage", "capacity", "stockout_risk", "safety_stock", "overstock", "forecast")
+if TYPE_CHECKING:  # forecast imports xgboost: only runs that forecast pay for it
+    from .forecast import ForecastResult
+
+#: ``whatif``: findings of the what-if command (core.case_insights), after the plan's own
+KIND_ORDER = ("shortage", "capacity", "stockout_risk", "safety_stock", "overstock", "forecast", "whatif")
 
 
 @dataclass(frozen=True)
@@ -29,16 +35,12 @@ class Insight:
     value: float
 
 
-def _gb(x: float) -> str:
-    return f"{x / 1e9:,.2f} GB"
-
-
 def find_insights(
     data: PlanningData,
     plan: PlanResult,
     summaries: list[ProductSummary],
     risk: RiskResult | None = None,
-    backtest: pd.DataFrame | None = None,
+    forecast: ForecastResult | None = None,
     overstock_factor: float = 3.0,
     stockout_threshold: float = 0.2,
 ) -> list[Insight]:
@@ -52,8 +54,8 @@ def find_insights(
                 Insight(
                     s.product,
                     "shortage",
-                    f"{s.product} cannot be served in full: {_gb(s.shortage_bytes)} "
-                    f"({s.shortage_share:.0%} of its demand) is still unserved at the end of the plan, "
+                    f"{s.product} cannot be served in full: "
+                    f"{shortage_phrase(s.shortage_bytes, s.demand_bytes)}, "
                     f"with backlog in {s.weeks_with_backlog} of {data.n_weeks} weeks.",
                     s.shortage_bytes,
                 )
@@ -94,7 +96,7 @@ def find_insights(
                     "overstock",
                     f"{s.product}: quarter-end stock exceeds {overstock_factor:g}x its safety stock target in "
                     f"{int(over.sum())} quarter(s) ({', '.join(q[:4])}{'...' if over.sum() > 4 else ''}); "
-                    f"up to {_gb(excess)} above that.",
+                    f"up to {format_bytes(excess)} above that.",
                     excess,
                 )
             )
@@ -119,11 +121,12 @@ def find_insights(
                     Insight(
                         s.product,
                         "safety_stock",
-                        f"{s.product}: the WOS-based safety stock ({_gb(wos)} on average) is "
-                        f"{wos / rec:.0%} of what a {risk.service_level:.0%} service level needs ({_gb(rec)}).",
+                        f"{s.product}: the WOS-based safety stock ({format_bytes(wos)} on average) is "
+                        f"{wos / rec:.0%} of what a {risk.service_level:.0%} service level needs ({format_bytes(rec)}).",
                         rec - wos,
                     )
                 )
+    backtest = forecast.metrics if forecast is not None else None  # the backtest of the chosen models
     if backtest is not None and len(backtest):
         chosen = backtest[(backtest["Chosen"]) & (backtest["HorizonWeeks"].astype(str) == "all")]
         for _, row in chosen.sort_values("WAPE", ascending=False).head(3).iterrows():

@@ -33,6 +33,12 @@ def below_target(stock: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.asarray(stock) < np.asarray(target) * (1 - SS_REL_TOL) - SERVED_TOL_BYTES
 
 
+def above_limit(stock: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Where stock is above a limit (overstock, a band's upper end) by more than round-off: the
+    mirror of `below_target`, with the same tolerances."""
+    return np.asarray(stock) > np.asarray(limit) * (1 + SS_REL_TOL) + SERVED_TOL_BYTES
+
+
 def without_round_off(
     stock: np.ndarray, backlog: np.ndarray, demand: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +214,8 @@ def _per_product(
     out, demand = {}, {}
     for name in names:
         rows = groups.get(name, np.array([], dtype=int))
-        out[name] = product_kpis(*(cols[c][rows] for c in _PLAN_COLS), end[rows])
+        demand_, backlog, stock, safety, wafers, capacity = (cols[c][rows] for c in _PLAN_COLS)
+        out[name] = product_kpis(demand_, backlog, stock, safety, wafers, capacity, end[rows])
         demand[name] = float(cols["DemandBytes"][rows].sum())
     return out, demand, float(cols["CapacityWafers"].sum())
 
@@ -266,6 +273,14 @@ def format_kpi(key: str, value: float | None) -> str:
 def format_bytes(value: float) -> str:
     """Bytes in GB (the unit planners quote), with thousands separators and no float noise."""
     return f"{value / 1e9:,.2f} GB"
+
+
+def shortage_phrase(shortage_bytes: float, demand_bytes: float) -> str:
+    """The shortage KPI in words, as every message about a short product says it (the summary,
+    the insights, the alerts): ``138.21 GB (68% of demand) still unserved at the end of the
+    plan``."""
+    share = f" ({shortage_bytes / demand_bytes:.0%} of demand)" if demand_bytes > 0 else ""
+    return f"{format_bytes(shortage_bytes)}{share} still unserved at the end of the plan"
 
 
 def format_measure(key: str, value: object) -> str:

@@ -13,12 +13,15 @@ excess, (3) fewest wafers.  Staging, rather than weights, is what guarantees tha
 ever traded for wafers, whatever the byte magnitudes.  Bytes are scaled to a unit near the
 median weekly demand so coefficients stay within a few orders of magnitude of 1.
 
-Two paths solve this one model.  With HiGHS (``auto`` when highspy is installed) and continuous
-wafers, ``staged_lp`` builds the matrix once from numpy arrays and warm-starts each stage from the
-previous optimum in one solver instance, product blocks without a shared binding capacity apart:
-about 10x faster.  Otherwise (CBC, bundled with PuLP, or plans in whole lots) the model is
-written in PuLP, one `LpAffineExpression` per row from (variable, coefficient) pairs, and each
-stage is solved from scratch; CBC is the reference that tests hold the HiGHS path to.
+One model, built once from whole arrays (``lp_model.build_model``: every block of rows one numpy
+broadcast into a compressed-column matrix, no loop over products or weeks), shortfall variables
+keyed by (product, quarter); two ways of solving its stages.  With HiGHS (``auto`` when highspy
+is installed) and continuous wafers, ``staged_lp`` hands the matrix to one solver instance and
+warm-starts each stage from the previous optimum, product blocks without a shared binding
+capacity apart: about 10x faster.  Otherwise (CBC, bundled with PuLP, or plans in whole lots)
+the same matrix is written in PuLP, one `LpAffineExpression` per row, and each stage is solved
+from scratch; CBC is the reference that tests hold the HiGHS path's staging to.  Neither solver
+prints: the core redirects no file descriptor (``staged_lp.new_highs``).
 
 Plans a fab can run (each off by default, so a default plan is the same bit for bit):
 ``ramp_wafers`` N bounds every week-to-week change of a product's starts, -N <= w[t] - w[t-1] <= N
@@ -32,20 +35,19 @@ fixes w[:, :F] to them, so a replan only moves the weeks it may still move.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pulp
+from scipy.sparse import csc_matrix
 
 from .balance import project
+from .lp_model import SMOOTH_STAGE, FloatArray, IntArray, LPData, build_model, total_variation
 from .model import InputError, Issue, PlanningData
-from .staged_lp import SMOOTH_STAGE, LPData, solve_staged, total_variation
+from .staged_lp import new_highs, solve_staged
 
 Solver = Literal["cbc", "highs"]
 STAGES = ("backlog", "safety_stock", "wafers")
@@ -113,27 +115,20 @@ def solver_available(name: str) -> bool:
     return True
 
 
-@contextmanager
-def _quiet_highs(name: str):
-    """HiGHS prints its banner from C++ straight to file descriptor 1, whatever ``msg`` says;
-    it would land in the middle of the command line's summary.  Point fd 1 at /dev/null meanwhile
-    (nothing to do where there is no fd 1, e.g. under pythonw)."""
-    if name != "highs":
-        yield
-        return
-    try:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    os.dup2(null, 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
+class _QuietHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS with a solver instance that prints nothing.  ``highspy.Highs()``, which PuLP
+    creates, writes its banner from C++ to file descriptor 1 as it is constructed, before
+    ``msg=False`` can turn logging off; ``staged_lp.new_highs`` makes one that does not (the
+    bare class offers every method PuLP calls).  Options as PuLP sets them for this plan."""
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        import highspy
+
+        lp.solverModel = new_highs(highspy)
+        if self.gapRel is not None:
+            lp.solverModel.setOptionValue("mip_rel_gap", self.gapRel)
+        if self.timeLimit is not None:
+            lp.solverModel.setOptionValue("time_limit", float(self.timeLimit))
 
 
 def _make_solver(name: str, time_limit: float | None, gap: float | None = None) -> pulp.LpSolver:
@@ -142,7 +137,7 @@ def _make_solver(name: str, time_limit: float | None, gap: float | None = None) 
             raise RuntimeError(
                 "HiGHS was asked for but highspy is not installed: pip install 'linealytics-xl[highs]'"
             )
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
+        return _QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
     with warnings.catch_warnings():
         # PuLP 3.3 flags its bundled CBC as moving to an extra in 4.0; 3.x still ships it.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -284,10 +279,9 @@ def optimize(
     if name == "highs" and lot == 0:
         # the fast path: one model built from arrays, stages warm-started (staged_lp)
         prepared = time.perf_counter() - t0
-        with _quiet_highs(name):
-            raw, objectives, status, timings = solve_staged(
-                lp, options.tolerance, FIX_ABS, options.time_limit_s, warm=options.warm_start
-            )
+        raw, objectives, status, timings = solve_staged(
+            lp, options.tolerance, FIX_ABS, options.time_limit_s, warm=options.warm_start
+        )
         timings["build"] += prepared
     else:
         raw, objectives, status, timings = _solve_pulp(lp, name, options, t0)
@@ -323,99 +317,61 @@ def optimize(
 
 def _solve_pulp(
     lp: LPData, name: str, options: PlanOptions, t0: float
-) -> tuple[np.ndarray, dict[str, float], str, dict[str, float]]:
-    """The reference path: the same LP modelled in PuLP, every stage solved from scratch by CBC
-    (bundled with PuLP) or HiGHS; also the path of plans in whole lots (integer)."""
-    a, d, i0, cap, target, ends, total = lp.a, lp.d, lp.i0, lp.cap, lp.target, lp.ends, lp.total
-    P, T = d.shape
-    Q = len(ends)
-    L = lp.cycle_time
+) -> tuple[FloatArray, dict[str, float], str, dict[str, float]]:
+    """The reference path: the model of ``lp_model`` written in PuLP, every stage solved from
+    scratch by CBC (bundled with PuLP) or HiGHS; also the path of plans in whole lots (integer)."""
+    P, T = lp.d.shape
     lot = options.lot_size_wafers
+    m = build_model(lp, np.arange(P))
     prob = pulp.LpProblem("wafer_plan", pulp.LpMinimize)
-    cat = "Integer" if lot > 0 else "Continuous"
-    w = [[prob.add_variable(f"w_{p}_{t}", 0, float(cap[p, t]), cat) for t in range(T)] for p in range(P)]
-    inv = [[prob.add_variable(f"i_{p}_{t}", 0) for t in range(T)] for p in range(P)]
-    bkl = [[prob.add_variable(f"b_{p}_{t}", 0) for t in range(T)] for p in range(P)]
-    # shortfall variables only where a target exists: a variable in no row would be dropped
-    # from the model file while its fixed bound is not, which CBC rejects
-    short = [
-        [prob.add_variable(f"u_{p}_{q}", 0) for q in range(Q) if ends[q] >= 0 and target[p, q] > 0]
-        for p in range(P)
+    integer = np.zeros(m.n_cols, dtype=bool)
+    integer[m.w.ravel()] = lot > 0
+    # PuLP holds one object per variable and per row: these loops are over its API, the model
+    # itself was built from arrays.  (A fixed column in no row would be dropped from CBC's model
+    # file while its bounds are not, which CBC rejects: build_model makes shortfall columns only
+    # where a target row exists.)
+    x = [
+        prob.add_variable(
+            f"x{j}",
+            float(m.col_lo[j]),
+            float(m.col_hi[j]) if np.isfinite(m.col_hi[j]) else None,
+            "Integer" if integer[j] else "Continuous",
+        )
+        for j in range(m.n_cols)
     ]
-    excess = (
-        [[prob.add_variable(f"e_{p}_{q}", 0) for q in range(Q)] for p in range(P)]
-        if options.band_high_bytes is not None
-        else None
-    )
+    csr = csc_matrix((m.value, m.index, m.start), shape=(m.n_rows, m.n_cols)).tocsr()
+    for r in range(m.n_rows):
+        lo, hi = float(m.row_lo[r]), float(m.row_hi[r])
+        if not (np.isfinite(lo) or np.isfinite(hi)):
+            continue  # a free row (a ramp between frozen weeks)
+        a, b = csr.indptr[r], csr.indptr[r + 1]
+        expr = pulp.LpAffineExpression([(x[j], float(c)) for j, c in zip(csr.indices[a:b], csr.data[a:b])])
+        if lo == hi:
+            prob.addConstraint(expr == lo, f"r{r}")
+            continue
+        if np.isfinite(lo):
+            prob.addConstraint(expr >= lo, f"r{r}_lo")
+        if np.isfinite(hi):
+            prob.addConstraint(expr <= hi, f"r{r}_hi")
 
-    LpExpr = pulp.LpAffineExpression
-    for p in range(P):
-        short_p = iter(short[p])
-        for t in range(T):
-            terms = [(inv[p][t], 1.0), (bkl[p][t], -1.0)]
-            if t > 0:
-                terms += [(inv[p][t - 1], -1.0), (bkl[p][t - 1], 1.0)]
-            rhs = -d[p, t] + (i0[p] if t == 0 else 0.0)
-            if t - L >= 0:
-                terms.append((w[p][t - L], -a[p, t - L]))
-            prob.addConstraint(LpExpr(terms) == rhs, f"bal_{p}_{t}")
-        for q in range(Q):
-            t = ends[q]
-            if t < 0:
-                continue
-            if target[p, q] > 0:
-                prob.addConstraint(
-                    LpExpr([(inv[p][t], 1.0), (next(short_p), 1.0)]) >= float(target[p, q]), f"sst_{p}_{q}"
-                )
-            if excess is not None:
-                prob.addConstraint(
-                    LpExpr([(inv[p][t], 1.0), (excess[p][q], -1.0)]) <= float(lp.band_high), f"band_{p}_{q}"
-                )
-    for t in np.flatnonzero(lp.binding):
-        prob.addConstraint(LpExpr([(w[p][t], 1.0) for p in range(P)]) <= float(total[t]), f"tot_{t}")
-    if lp.fixed is not None:
-        for p in range(P):
-            for t in range(lp.fixed.shape[1]):
-                w[p][t].lowBound = w[p][t].upBound = float(lp.fixed[p, t])
-    F = 0 if lp.fixed is None else lp.fixed.shape[1]
-    for p in range(P if lp.ramp is not None else 0):
-        for t in range(max(F, 1), T):  # not between frozen weeks: released starts are what they are
-            step = LpExpr([(w[p][t], 1.0), (w[p][t - 1], -1.0)])
-            prob.addConstraint(step <= lp.ramp, f"up_{p}_{t}")
-            prob.addConstraint(step >= -lp.ramp, f"down_{p}_{t}")
-    change = []  # with ``smooth``: change[p][t-1] >= |w[p][t] - w[p][t-1]|
-    if lp.smooth:
-        for p in range(P):
-            row = [prob.add_variable(f"v_{p}_{t}", 0) for t in range(1, T)]
-            for t, v in enumerate(row, start=1):
-                prob.addConstraint(
-                    LpExpr([(v, 1.0), (w[p][t], -1.0), (w[p][t - 1], 1.0)]) >= 0, f"vu_{p}_{t}"
-                )
-                prob.addConstraint(
-                    LpExpr([(v, 1.0), (w[p][t], 1.0), (w[p][t - 1], -1.0)]) >= 0, f"vd_{p}_{t}"
-                )
-            change.append(row)
+    def total(stage: str) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression([(x[j], 1.0) for j in m.stage_cols[stage]])
 
-    stage_exprs = {
-        "backlog": LpExpr([(v, 1.0) for row in bkl for v in row]),
-        "safety_stock": LpExpr(
-            [(v, 1.0) for row in short for v in row]
-            + ([(v, 1.0) for row in excess for v in row] if excess is not None else [])
-        ),
-        "wafers": LpExpr([(v, 1.0) for row in w for v in row]),
-        SMOOTH_STAGE: LpExpr([(v, 1.0) for row in change for v in row]),
-    }
     stages = STAGES + ((SMOOTH_STAGE,) if lp.smooth else ())
+    stage_exprs = {stage: total(stage) for stage in stages}
     timings = {"build": time.perf_counter() - t0}
     objectives: dict[str, float] = {}
     status = "optimal"
+
+    def values(cols: IntArray) -> FloatArray:
+        return np.array([x[j].varValue or 0.0 for j in cols.ravel()]).reshape(cols.shape)
+
     for stage in stages:
         ts = time.perf_counter()
         prob.setObjective(stage_exprs[stage])
         gap = options.wafer_gap if (lot > 0 and stage == "wafers") else None
         limit = options.time_limit_s or (MIP_TIME_LIMIT_S if lot > 0 else None)
-        with _quiet_highs(name):
-            prob.solve(_make_solver(name, limit, gap))
+        prob.solve(_make_solver(name, limit, gap))
         st = pulp.LpStatus[prob.status]
         if prob.sol_status == pulp.LpSolutionIntegerFeasible:
             status = "feasible (time limit)"  # best lots found, not proven optimal
@@ -428,18 +384,14 @@ def _solve_pulp(
         value = float(pulp.value(prob.objective) or 0.0)
         objectives[stage] = value
         if stage == "wafers" and lp.smooth:
-            objectives["variation_before"] = total_variation(
-                np.array([[v.varValue or 0.0 for v in r] for r in w])
-            )
+            objectives["variation_before"] = total_variation(values(m.w))
         if stage != stages[-1]:
             slack = options.tolerance * abs(value) + FIX_ABS
             prob.addConstraint(stage_exprs[stage] <= value + slack, f"fix_{stage}")
         if stage == "backlog":
             # The slack above must not let a later stage move a sliver of backlog onto a product
             # that this stage served in full: such products stay fully served.
-            for row in bkl:
-                if sum(v.varValue or 0.0 for v in row) <= FIX_ABS * len(row):
-                    for v in row:
-                        v.upBound = FIX_ABS
-    raw = np.array([[v.varValue or 0.0 for v in row] for row in w])
-    return raw, objectives, status, timings
+            served = values(m.b).sum(axis=1) <= FIX_ABS * T
+            for j in m.b[served].ravel():
+                x[j].upBound = FIX_ABS
+    return values(m.w), objectives, status, timings

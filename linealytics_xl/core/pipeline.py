@@ -129,20 +129,19 @@ def run(
         )
     say("Building output tables")
     summaries = summarize(data, result, settings.cycle_time_weeks, plan_demand)
-    backtest = backtest_table(view) if view is not None else None
     found = find_insights(
         data,
         result,
         summaries,
         risk,
-        backtest,
+        view.forecast if view is not None else None,
         settings.overstock_factor,
         settings.stockout_probability_alert,
     )
     out = {tables.PLAN: tables.plan_table(data, result, plan_demand)}
     if view is not None and view.forecast is not None:
         out[tables.FORECAST] = forecast_table(data, view)
-        out[tables.BACKTEST] = backtest
+        out[tables.BACKTEST] = backtest_table(view)
     if risk is not None:
         out[tables.RISK] = tables.risk_table(data, risk)
     out[tables.INSIGHTS] = insights_table(found)
@@ -152,8 +151,7 @@ def run(
         settings,
         summaries=summaries,
         risk=risk,
-        forecast_result=view.forecast if view is not None else None,
-        forecast=out.get(tables.FORECAST),
+        demand=view,
         warnings=data.warnings,
     )
     checked = alerts.evaluated_types(

@@ -142,8 +142,9 @@ def _change(
     if what not in INPUTS:
         err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found {shown(cell('Input'))}")
         return None
-    product = text(cell("Product"))
-    if product.lower() in ("", ALL):
+    named = text(cell("Product"))
+    product: str | None = named
+    if named.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
         err(
@@ -185,6 +186,8 @@ def _change(
         return None
     if what == "yield" and op == "=" and not 0 < value <= 1:
         err(r, cols["value"], f"expected a yield between 0 and 1, found {value:g}")
+        return None
+    if op is None:  # reported above; ``ok`` is False then
         return None
     return Change(what, product, bounds[0], bounds[1], op, float(value), f"A{r + 1}")
 
