@@ -3,6 +3,8 @@ independently by the balance identity."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy.sparse import csc_matrix
 from synth import make_data
@@ -68,7 +70,9 @@ def test_a_plan_from_the_balance_identity_meets_every_row_and_a_wrong_stock_does
 
 def test_shortfall_columns_are_keyed_by_product_and_quarter_where_a_target_exists():
     data = make_data(n_products=3, n_quarters=4, seed=6)
-    data.safety_stock[0, 1] = 0.0  # no target: no shortfall column
+    target = data.safety_stock.copy()
+    target[0, 1] = 0.0  # no target: no shortfall column
+    data = dataclasses.replace(data, safety_stock=target)  # PlanningData is frozen: a changed copy
     lp = _lp(data)
     m = build_model(lp, np.arange(3))
     expected = {(p, q) for p in range(3) for q in range(4) if data.safety_stock[p, q] > 0}

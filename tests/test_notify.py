@@ -203,8 +203,9 @@ def test_forecast_drift_uses_the_forecast_weeks_with_actuals():
     from linealytics_xl.core.demand import DemandView
 
     data = make_data(n_products=2, n_quarters=2, seed=1)
-    data.demand = np.full((2, data.n_weeks), 101.0)
-    data.demand[0, 8:] = 150.0
+    actual = np.full((2, data.n_weeks), 101.0)
+    actual[0, 8:] = 150.0
+    data = dataclasses.replace(data, demand=actual)  # PlanningData is frozen: a changed copy
     base = np.full((2, data.n_weeks), 100.0)
     band = np.stack([base * 0.9, base, base * 1.1] * 4)  # scenarios: P10 90, P90 110
     view = DemandView(
