@@ -42,7 +42,6 @@ from typing import Literal
 
 import numpy as np
 import pulp
-from scipy.sparse import csc_matrix
 
 from .balance import project
 from .lp_model import SMOOTH_STAGE, FloatArray, IntArray, LPData, build_model, total_variation
@@ -339,6 +338,8 @@ def _solve_pulp(
         )
         for j in range(m.n_cols)
     ]
+    from scipy.sparse import csc_matrix  # the CBC path only: HiGHS takes the CSC arrays as they are
+
     csr = csc_matrix((m.value, m.index, m.start), shape=(m.n_rows, m.n_cols)).tocsr()
     for r in range(m.n_rows):
         lo, hi = float(m.row_lo[r]), float(m.row_hi[r])
