@@ -19,11 +19,10 @@ from collections import defaultdict
 
 import openpyxl
 import pulp
+from openpyxl import Workbook
 
-Book = openpyxl.Workbook
 
-
-def read(wb: Book) -> tuple[list[str], list[str], dict[str, dict[str, float]], dict[str, float]]:
+def read(wb: Workbook) -> tuple[list[str], list[str], dict[str, dict[str, float]], dict[str, float]]:
     """Products, quarters, per-product rows of `Supply_Demand` by quarter, and density."""
     sd = wb["Supply_Demand"]
     header = [c.value for c in sd[1]]
@@ -87,7 +86,7 @@ def solve(
     return {k: float(v.value() or 0.0) for k, v in wafers.items()}
 
 
-def write(wb: Book, out: str, result: dict[tuple[str, str], float]) -> None:
+def write(wb: Workbook, out: str, result: dict[tuple[str, str], float]) -> None:
     """The wafers per quarter into a `Peer Plan` sheet; everything else saved as loaded."""
     if "Peer Plan" in wb.sheetnames:
         del wb["Peer Plan"]
