@@ -83,6 +83,7 @@ COLS = [
     "risk",
     "tables",
     "write",
+    "other",
     "total_in_process",
     "import",
 ]
