@@ -280,3 +280,35 @@ def test_backtest_in_parallel_threads_gives_the_serial_bits():
     for name in models:
         assert serial.forecasts[name].tobytes() == parallel.forecasts[name].tobytes(), name
     pd.testing.assert_frame_equal(serial.metrics, parallel.metrics, check_exact=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Public base and factory (issue 14), early stopping (issue 13)
+
+
+def test_make_forecaster_clones_parameters_not_fitted_state():
+    from linealytics_xl.core.forecast import Forecaster, make_forecaster
+
+    template = SeasonalNaive(52).fit(np.ones((2, 60)))
+    fresh = make_forecaster(template)
+    assert isinstance(fresh, Forecaster) and fresh is not template
+    assert fresh.season == 52 and not hasattr(fresh, "last_")
+    assert make_forecaster(lambda: MovingAverage(4)).window == 4
+    with pytest.raises(TypeError, match="must return a Forecaster"):
+        make_forecaster(lambda: "not a model")
+    with pytest.raises(TypeError, match="Forecaster or a callable"):
+        make_forecaster(42)
+
+
+def test_early_stopping_stops_on_noise_deterministically_and_is_off_on_short_windows():
+    rng = np.random.default_rng(3)
+    noise = 1e12 * (1 + 0.3 * rng.standard_normal((4, 200))).clip(0.1)
+    params = {"n_estimators": 200, "early_stopping_rounds": 5, "validation_weeks": 26}
+    a = XGBForecaster(**params).fit(noise)
+    b = XGBForecaster(**params).fit(noise)
+    assert a.n_estimators_ < 200  # nothing to learn in noise: the held-out tail stops it early
+    assert a.n_estimators_ == b.n_estimators_
+    np.testing.assert_array_equal(a.predict(13), b.predict(13))
+    short = XGBForecaster(**{**params, "validation_weeks": 120}).fit(noise)
+    assert short.n_estimators_ == 200  # 187 target weeks < 2 x 120: too short to hold a tail out
+    assert XGBForecaster(n_estimators=50).fit(noise).n_estimators_ == 50  # off by default

@@ -34,3 +34,32 @@ def test_plan_only_run_imports_no_forecasting_or_charting_stack(tmp_path: Path) 
     assert found["plan"] == [], f"a plan-only run imports {found['plan']}"
     assert found["status"] == "optimal"
     assert (tmp_path / "out.xlsx").exists()
+
+
+BASELINES_ONLY = r"""
+import json, sys
+import numpy as np
+from linealytics_xl.core.forecast import MovingAverage, SeasonalNaive, forecast
+after_import = "xgboost" in sys.modules
+y = np.abs(np.sin(np.arange(120) / 5.0))[None, :] + 1.0
+forecast(y, horizon=13, models={"SN": SeasonalNaive(13), "MA": MovingAverage(13)}, origins=2)
+after_baselines = "xgboost" in sys.modules
+from linealytics_xl.core.forecast import XGBForecaster
+XGBForecaster(n_estimators=5).fit(y)
+print(json.dumps([after_import, after_baselines, "xgboost" in sys.modules]))
+"""
+
+
+def test_xgboost_is_imported_only_when_an_xgboost_model_is_fitted(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BASELINES_ONLY],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=True,
+    )
+    after_import, after_baselines, after_fit = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not after_import, "importing the forecaster pulls in xgboost"
+    assert not after_baselines, "a baselines-only forecast imports xgboost"
+    assert after_fit  # the probe is live: fitting the XGBoost model does import it

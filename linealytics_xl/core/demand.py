@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .forecast import Calendar, ForecastResult, _make, default_models, forecast
+from .forecasting import Calendar, ForecastResult, ModelSpec, default_models, forecast, make_forecaster
 from .model import PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
@@ -55,7 +55,7 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
     step = max(1, h // 2)
     T = history.shape[1]
     for models in (default_models(settings.seed), _short_history_models(settings.seed)):
-        need = max(_make(m).min_history for m in models.values())
+        need = max(make_forecaster(m).min_history for m in models.values())
         origins = min(ORIGINS, (T - need - h) // step + 1)
         if origins >= 2:
             return forecast(
@@ -74,7 +74,7 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
     )
 
 
-def _short_history_models(seed: int):
+def _short_history_models(seed: int) -> dict[str, ModelSpec]:
     models = default_models(seed, lags=(1, 2, 3, 13, 26), level_window=13)
     models.pop("SeasonalNaive52")
     return models
@@ -125,9 +125,9 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
             # EffectiveDemand is the planners' own figure, not the model's: the model's bias says
             # nothing about it, only its spread does.  Centre the errors so P50 stays on it.
             errors = errors - errors.mean(axis=0, keepdims=True)
-        future = base[:, hist_end:] if hist_end < T else base
+        planned = base[:, hist_end:] if hist_end < T else base
         s = bootstrap_scenarios(
-            future,
+            planned,
             errors,
             n=settings.scenarios,
             block=min(13, errors.shape[2]),

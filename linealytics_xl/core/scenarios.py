@@ -91,7 +91,7 @@ def bootstrap_scenarios(
     src_origin = origin[:, steps // L]  # [n, H]
     src_step = start[:, steps // L] + steps % L  # [n, H]
     z_t = z.astype(dtype).transpose(0, 2, 1)  # [K, He, P]
-    sigma_t = sigma.astype(dtype)
+    sigma_t: np.ndarray = sigma.astype(dtype)
     level = base.mean(axis=1)[:, None].astype(dtype) if relative else None
     base_t = base.astype(dtype)
     out = np.empty((int(n), P, H), dtype=dtype)
@@ -151,18 +151,18 @@ def quantiles(scenarios, q: Sequence[float] = (0.1, 0.5, 0.9)) -> np.ndarray:
     scenario cube is never copied whole; the values are those of one ``np.quantile`` call.
     """
     s = np.asarray(scenarios)
-    q = np.asarray(q, dtype=float)
+    qs = np.asarray(q, dtype=float)
     if s.ndim < 1 or s.shape[0] < 1:
         raise ValueError("scenarios must have at least one scenario on axis 0")
-    if q.ndim != 1 or np.any((q < 0) | (q > 1)):
+    if qs.ndim != 1 or np.any((qs < 0) | (qs > 1)):
         raise ValueError("q must be a sequence of probabilities in [0, 1]")
     if s.ndim < 2 or s.shape[1] == 0:
-        return np.quantile(s.astype(float), q, axis=0)
-    out = np.empty((len(q), *s.shape[1:]))
+        return np.quantile(s.astype(float), qs, axis=0)
+    out = np.empty((len(qs), *s.shape[1:]))
     row_bytes = 8 * s.size // s.shape[1]
     chunk = max(1, int(CHUNK_BYTES // max(1, row_bytes)))
     for i in range(0, s.shape[1], chunk):
-        out[:, i : i + chunk] = quantile_last(np.moveaxis(s[:, i : i + chunk], 0, -1), q)
+        out[:, i : i + chunk] = quantile_last(np.moveaxis(s[:, i : i + chunk], 0, -1), qs)
     return out
 
 
