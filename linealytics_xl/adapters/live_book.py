@@ -66,8 +66,8 @@ def _column(values: pd.Series) -> list[Any]:
     """One column's cells, as `_cell` gives them, converted a column at a time: numbers, flags and
     dates of a plain numpy column in one call (a warm Run all writes some 20,000 cells)."""
     dtype = values.dtype
-    if not isinstance(dtype, np.dtype):  # pandas' extension types (nullable Int64, string...)
-        return [_cell(v) for v in values.tolist()]
+    if not isinstance(dtype, np.dtype):  # pandas' extension types (text, nullable Int64...)
+        return _cells(values.tolist())
     if dtype.kind in "iub":
         return values.to_numpy().tolist()
     if dtype.kind == "f":
@@ -77,8 +77,46 @@ def _column(values: pd.Series) -> list[Any]:
             out = [v if math.isfinite(v) else None for v in out]
         return out
     if dtype.kind == "M":
-        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
-    return [_cell(v) for v in values.tolist()]
+        stamps = list(values.dt.to_pydatetime())
+        return [None if missing else v for v, missing in zip(stamps, values.isna().tolist())]
+    return _cells(values.tolist())
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    """`_cell` of each value; text repeats down a column (products, weeks, severities), so each
+    distinct text is checked for Excel's text marker once."""
+    texts: dict[str, Any] = {}
+    out = []
+    for v in values:
+        if type(v) is str:
+            cell = texts.get(v)
+            if cell is None:
+                cell = texts[v] = live_value(v)
+            out.append(cell)
+        else:
+            out.append(_cell(v))
+    return out
+
+
+_PLAIN = (str, int, bool)  # cells every engine's prepare_xl_data_element passes through as they are
+
+
+def set_values(start: Any, rows: list[list[Any]]) -> None:
+    """``rows`` into the range from ``start`` (a cell), as ``range.value = rows`` writes them, in
+    one call.  xlwings' writer runs the engine's ``prepare_xl_data_element`` on every cell (a
+    warm Run all writes about 20,000); here it runs only on the cells it changes (blanks, dates),
+    and text, whole numbers, flags and finite floats, which it returns as they are, go straight
+    to ``raw_value``.  Same values, same single write, on every engine."""
+    prepare = start.sheet.book.app.engine.impl.prepare_xl_data_element
+    options = getattr(start, "_options", {})  # the options xlwings' writer would hand it
+    cells = [
+        [
+            v if type(v) in _PLAIN or (type(v) is float and math.isfinite(v)) else prepare(_cell(v), options)
+            for v in row
+        ]
+        for row in rows
+    ]
+    start.resize(len(cells), len(cells[0])).raw_value = cells
 
 
 def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
@@ -184,7 +222,7 @@ class LiveBook:
         and each of ``new_sheets`` (e.g. the WhatIf example) the book does not have yet."""
         with self.screen_updating_off():
             for b in blocks:
-                self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)).value = [list(b.values)]
+                set_values(self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)), [list(b.values)])
             for name, frame in tables.items():
                 self.write_table(name, frame)
             if self._sheet(SETTINGS_SHEET) is None:
@@ -192,7 +230,7 @@ class LiveBook:
             for name, rows in (new_sheets or {}).items():
                 if self._sheet(name) is None:
                     sheet = self._add_sheet(name)
-                    sheet.range((1, 1)).value = [[_cell(v) for v in row] for row in rows]
+                    set_values(sheet.range((1, 1)), [[_cell(v) for v in row] for row in rows])
 
     def _add_sheet(self, name: str) -> Any:
         """A new sheet ``name`` after the last one."""
@@ -223,11 +261,11 @@ class LiveBook:
                     sheet.range((n_rows + 1, 1), (old_rows, max(old_cols, n_cols))).clear_contents()
                 if old_cols > n_cols:
                     sheet.range((1, n_cols + 1), (min(old_rows, n_rows), old_cols)).clear_contents()
-            target.value = rows
+            set_values(target, rows)
         else:
             if not created:
                 self._extent(sheet).clear_contents()
-            target.value = rows
+            set_values(target, rows)
             sheet.tables.add(source=target, name=title, table_style_name=TABLE_STYLE, has_headers=True)
         if len(frame):  # the contract's number format per column, as the file writer gives them
             for i, fmt in enumerate(number_formats(name, list(frame.columns))):
@@ -240,7 +278,7 @@ class LiveBook:
         rows = [["Name", "Value", "Description"]]
         rows += [[_cell(n), "" if v is None else _cell(v), _cell(d)] for n, v, d in settings.rows()]
         sheet = self._add_sheet(SETTINGS_SHEET)
-        sheet.range((1, 1)).value = rows
+        set_values(sheet.range((1, 1)), rows)
 
     # -- keeping the planner informed ---------------------------------------------------------
     @staticmethod
