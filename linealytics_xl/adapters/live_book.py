@@ -135,6 +135,9 @@ class LiveBook:
     def __init__(self, book: Any):
         self.book = book
         self.app = book.app
+        # each sheet's values as read, until the next write: reading the sheets, the settings and
+        # the previous tables of one run reads each sheet from Excel once
+        self._values: dict[str, list[list[Any]]] = {}
 
     @property
     def name(self) -> str:
@@ -169,10 +172,15 @@ class LiveBook:
 
     def grid(self, sheet: Any, formulas: bool = True) -> list[list[Any]]:
         """A sheet's cells from A1 in one read, with formulas as ``"=..."`` where the engine has them."""
-        rng = self._extent(sheet)
-        values = _rows2d(rng.options(ndim=2).value)
+        cached = self._values.get(sheet.name)
+        rng = None
+        if cached is None:
+            rng = self._extent(sheet)
+            cached = self._values[sheet.name] = _rows2d(rng.options(ndim=2).value)
+        values = [list(row) for row in cached]
         if not formulas:
             return values
+        rng = self._extent(sheet) if rng is None else rng
         try:
             texts = _rows2d(rng.formula)
         except UNSUPPORTED:  # e.g. the JSON engine: its payload values already carry what was sent
@@ -220,6 +228,7 @@ class LiveBook:
     ) -> None:
         """Write the plan's blocks and every table; the Settings sheet too when the book has none,
         and each of ``new_sheets`` (e.g. the WhatIf example) the book does not have yet."""
+        self._values.clear()  # what was read is stale once anything is written
         with self.screen_updating_off():
             for b in blocks:
                 set_values(self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)), [list(b.values)])
