@@ -34,6 +34,11 @@ def _letters(col: int) -> str:
     return column_letter(col)
 
 
+@functools.cache
+def _column(letters: str) -> int:
+    return column_index(letters)
+
+
 def _entity(m: re.Match[str]) -> str:
     name = m.group(1)
     if name[0] != "#":
@@ -51,7 +56,7 @@ def xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One ``<c>`` element of the source text (positions into the whole sheet text)."""
 
@@ -131,7 +136,7 @@ class SheetText:
             for m in self._cell_re.finditer(self.text, body_start, row.end):
                 attrs = dict(_ATTR.findall(m.group(1)))
                 ref = _REF.match(attrs.get("r", ""))
-                col = column_index(ref.group(1)) if ref else col + 1
+                col = _column(ref.group(1)) if ref else col + 1
                 cell = Cell(col, m.start(), m.end(), attrs)
                 inner = m.group(2) or ""
                 if inner:
@@ -218,15 +223,18 @@ class SheetText:
         row = self.rows.get(number)
         if row is not None and row.by_col is None:
             self.cells(number)
-        by_col = row.by_col if row is not None else {}
+        by_col = row.by_col if row is not None and row.by_col is not None else {}
         p = self.p
         edits = row.edits if row is not None else self._added.setdefault(number, {})
+        self.default_style(number, 0)  # fills the row's and the columns' default styles
+        row_style = row.style if row is not None else None
+        col_styles = self._col_styles or {}
         for k, value in enumerate(values):
             col = first_col + k
             if col in by_col:
                 self.set_number(number, col, value)
                 continue
-            style = self.default_style(number, col)
+            style = row_style or col_styles.get(col)
             s_attr = f' s="{style}"' if style is not None else ""
             edits[col] = f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>'
 

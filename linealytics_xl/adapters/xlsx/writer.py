@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
@@ -142,7 +143,7 @@ def _patch_cells(
     for b in blocks:
         by_sheet.setdefault(b.sheet, []).append(b)
     texts: dict[str, SheetText] = {}
-    written: dict[str, dict[tuple[int, int], float]] = {}
+    written: dict[str, dict[int, list[tuple[int, int, list[float]]]]] = {}
     removed: set[tuple[str, int, int]] = set()
     for name, group in by_sheet.items():
         entry = book.sheet(name)
@@ -153,9 +154,10 @@ def _patch_cells(
         max_row = max_col = 0
         for b in group:
             row = b.row + 1
-            values = [float(v) for v in b.values]
+            values = np.asarray(b.values, dtype=float).tolist()
             sheet.set_numbers(row, b.col, values)
-            cells.update(((row, b.col + k), v) for k, v in enumerate(values))
+            if values:
+                cells.setdefault(row, []).append((b.col, b.col + len(values) - 1, values))
             max_row, max_col = max(max_row, row), max(max_col, b.col + len(b.values) - 1)
         sheet.dimension_cover(max_row, max_col)
         removed |= {(entry.element.get("sheetId"), r, c) for r, c in sheet.removed_formulas}
