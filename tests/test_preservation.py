@@ -30,8 +30,16 @@ from linealytics_xl.core.layout import ATTR_INVENTORY, output_cells
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
 PATCHED = ("Wafer Plan", "Boundary Conditions", "Supply_Demand")
-SHARED = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+SHARED = (
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docProps/app.xml",  # its sheet titles follow the sheets the tool adds (test below)
+)
 FAST = {"forecast": False, "simulate": False}
 
 
@@ -170,10 +178,35 @@ def test_real_workbook_keeps_every_part_it_does_not_own(real_copy):
         "xl/threadedComments/threadedComment1.xml",
         "xl/persons/person.xml",
         "xl/calcChain.xml",
-        "docProps/app.xml",
         "xl/sharedStrings.xml",
     ):
         assert after[name] == before[name], name
+
+
+def _app_titles(parts: dict[str, bytes]) -> tuple[list[tuple[str, int]], list[str]]:
+    root = etree.fromstring(parts["docProps/app.xml"])
+    pairs = [v[0].text for v in root.iter(f"{VT}variant")]
+    titles = [t.text for t in root.find(f"{EP}TitlesOfParts").iter(f"{VT}lpstr")]
+    return list(zip(pairs[0::2], map(int, pairs[1::2]))), titles
+
+
+def test_file_properties_list_the_sheets_the_tool_added(real_copy, tmp_path):
+    """docProps/app.xml names every sheet of the planned workbook (Excel shows them in the file's
+    properties), its other properties unchanged; a re-run, which adds no sheet, keeps it exactly."""
+    before = _parts(real_copy)
+    jobs.plan(real_copy, overrides=FAST)
+    after = _parts(real_copy)
+    sheets = list(_sheet_parts(after))
+    assert len(sheets) > len(_sheet_parts(before))
+    assert _app_titles(after) == ([("Worksheets", len(sheets))], sheets)
+
+    def others(xml: bytes) -> list[bytes]:
+        root = etree.fromstring(xml)
+        return [etree.tostring(e) for e in root if e.tag not in (f"{EP}HeadingPairs", f"{EP}TitlesOfParts")]
+
+    assert others(after["docProps/app.xml"]) == others(before["docProps/app.xml"])
+    jobs.plan(real_copy, overrides=FAST)
+    assert _parts(real_copy)["docProps/app.xml"] == after["docProps/app.xml"]
 
 
 def test_cached_values_follow_the_plan_without_recalculation(real_copy):

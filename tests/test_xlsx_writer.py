@@ -345,3 +345,52 @@ def test_formulas_parsed_by_shape_agree_with_the_full_grammar(formula):
         assert (refs, unknown) == _references_slow(formula, "S")
     else:
         assert refs == [("S", t[1:5]) for t in slow_terms if t[2] >= 0] and not unknown
+
+
+APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'docPropsVTypes"><Application>Microsoft Excel</Application><HeadingPairs><vt:vector size="4" baseType="variant">'
+    "<vt:variant><vt:lpstr>Arbeitsblätter</vt:lpstr></vt:variant><vt:variant><vt:i4>2</vt:i4></vt:variant>"
+    "<vt:variant><vt:lpstr>Benannte Bereiche</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4></vt:variant>"
+    '</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="3" baseType="lpstr"><vt:lpstr>Data</vt:lpstr>'
+    "<vt:lpstr>Old</vt:lpstr><vt:lpstr>Data!Print_Area</vt:lpstr></vt:vector></TitlesOfParts>"
+    "<AppVersion>16.0300</AppVersion></Properties>"
+)
+
+
+def test_file_properties_follow_added_and_removed_sheets_in_any_language(tmp_path):
+    """The worksheet group (found by its sheets, not by its localised name) lists the sheets
+    after the change; the other groups and properties stay; no change of sheets, no rewrite."""
+    from linealytics_xl.adapters.xlsx.app_props import update_sheet_titles
+    from linealytics_xl.adapters.xlsx.package import Package
+
+    src = tmp_path / "props.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" '
+            'Target="docProps/app.xml"/></Relationships>',
+        )
+        z.writestr("docProps/app.xml", APP)
+    package = Package(src)
+    try:
+        assert not update_sheet_titles(package, ["Data", "Old"], ["Data", "Old"])
+        assert update_sheet_titles(package, ["Data", "Old"], ["Data", "LL_Plan"])
+        root = etree.fromstring(package.read("docProps/app.xml"))
+    finally:
+        package.close()
+    vt = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+    pairs = [v[0].text for v in root.iter(f"{vt}variant")]
+    assert pairs == ["Arbeitsblätter", "2", "Benannte Bereiche", "1"]
+    titles = root.find(
+        "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}TitlesOfParts"
+    )
+    assert [t.text for t in titles.iter(f"{vt}lpstr")] == ["Data", "LL_Plan", "Data!Print_Area"]
+    assert titles[0].get("size") == "3"
+    assert root[0].text == "Microsoft Excel" and root[-1].text == "16.0300"

@@ -6,9 +6,9 @@ planner's: it is never rewritten), the cells of ``Block``s in the planner's shee
 values of the formulas that depend on them, the ``workbook.xml`` entries of those sheets and
 names, and appended cell formats in ``styles.xml``.  ``[Content_Types].xml`` and the
 relationship parts change only where an owned part is added or removed.  ``calcChain.xml`` is
-dropped only when it lists a cell whose formula went away (Excel rebuilds it).  Not owned and
-kept byte-for-byte: everything else -- including ``docProps/app.xml``, whose list of sheet titles
-Excel rewrites on its next save and which no reader uses to find sheets.
+dropped only when it lists a cell whose formula went away (Excel rebuilds it).
+``docProps/app.xml`` changes only when the tool added a sheet: its list of sheet titles then
+names the real sheets (``app_props``).  Not owned and kept byte-for-byte: everything else.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ...core.contract import TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
 from . import transplant
+from .app_props import update_sheet_titles
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
@@ -77,6 +78,7 @@ def write_package(
     package = Package(src)
     try:
         book, styles = Book(package), Styles(package)
+        sheets_before = [s.name for s in book.sheets()]
         result = Written()
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
@@ -123,6 +125,7 @@ def write_package(
                 _place_dashboard(package, book, styles, scratch, dashboard_sheet)
         _calc_chain(package, book, removed_formula)
         book.full_calc_on_load()
+        update_sheet_titles(package, sheets_before, [s.name for s in book.sheets()])
         book.flush()
         styles.flush()
         package.save(dest)
