@@ -30,6 +30,7 @@ from ...core.settings import SETTINGS_SHEET as SETTINGS
 from . import transplant
 from .app_props import update_sheet_titles
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
+from .exact_floats import exact_floats
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
 from .recalc import refresh
@@ -115,9 +116,8 @@ def write_package(
                 )
         if dashboard is not None:
             try:  # a view: a failure to build it never blocks the plan (nothing changed yet)
-                scratch = _build_dashboard(
-                    package, book, dashboard, dashboard_frames(tables), dashboard_sheet, dashboard_title
-                )
+                frames = dashboard_frames(tables) if dashboard_frames else dict(tables)
+                scratch = _build_dashboard(package, book, dashboard, frames, dashboard_sheet, dashboard_title)
             except Exception as exc:
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
@@ -146,12 +146,14 @@ def _patch_cells(
     for b in blocks:
         by_sheet.setdefault(b.sheet, []).append(b)
     texts: dict[str, SheetText] = {}
+    parts: dict[str, str] = {}
     written: dict[str, dict[int, list[tuple[int, int, list[float]]]]] = {}
     removed: set[tuple[str, int, int]] = set()
     for name, group in by_sheet.items():
         entry = book.sheet(name)
         if entry is None or entry.part is None:
             raise ValueError(f"sheet {name!r} is not in the workbook")
+        parts[entry.name] = entry.part
         sheet = texts[entry.name] = SheetText(package.read(entry.part))
         cells = written.setdefault(entry.name, {})
         max_row = max_col = 0
@@ -167,7 +169,7 @@ def _patch_cells(
     result.formulas_refreshed = refresh(texts, written)
     for name, sheet in texts.items():
         xml = sheet.render()
-        package.write(book.sheet(name).part, xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
+        package.write(parts[name], xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
     return removed
 
 
@@ -175,7 +177,7 @@ def _calc_chain(package: Package, book: Book, removed: set[tuple[str, int, int]]
     """Drop the calculation chain when it lists a cell that no longer holds a formula, or a
     sheet the tool replaced (Excel rebuilds a missing chain silently; a wrong one needs repair)."""
     rel = book.rel_of_type(REL_CALC_CHAIN)
-    if rel is None or not package.exists(rel.part):
+    if rel is None or rel.part is None or not package.exists(rel.part):
         return
     replaced = {s.element.get("sheetId") for s in book.sheets() if s.part in book.replaced}
     stale = False
@@ -203,19 +205,19 @@ def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
     {relationship type: part} of what it had, so that a table part can keep its name."""
     referrers = package.referrers()
     had: dict[str, str] = {}
-    todo = [r for r in package.rels(part) if r.part]
-    for r in todo:
-        had.setdefault(r.type, r.part)
+    todo = [(r.type, r.part) for r in package.rels(part) if r.part]
+    for kind, target in todo:
+        had.setdefault(kind, target)
     seen = {part}
     while todo:
-        r = todo.pop()
-        if r.part in seen or not package.exists(r.part):
+        _, target = todo.pop()
+        if target in seen or not package.exists(target):
             continue
-        seen.add(r.part)
-        if referrers.get(r.part, set()) - seen:
+        seen.add(target)
+        if referrers.get(target, set()) - seen:
             continue  # another part uses it too: keep it
-        todo.extend(x for x in package.rels(r.part) if x.part)
-        package.remove(r.part)
+        todo.extend((x.type, x.part) for x in package.rels(target) if x.part)
+        package.remove(target)
     if package.exists(rels_name(part)):
         package.remove(rels_name(part))
     book.replaced.add(part)
@@ -330,7 +332,7 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
         return unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S)))
     if kind == "s" and cell.v is not None:
         rel = book.rel_of_type(REL_SHARED_STRINGS)
-        if rel is None:
+        if rel is None or rel.part is None:
             return None
         items = etree.fromstring(package.read(rel.part)).findall(f"{{{NS_MAIN}}}si")
         item = items[int(cell.v)]
@@ -349,14 +351,19 @@ def _build_dashboard(
             f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
             "it was left untouched and no dashboard was written"
         )
-    return transplant.build(frames, name, build)
+    with exact_floats():
+        return transplant.build(frames, name, build)
 
 
 def _place_dashboard(
     package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str
 ) -> None:
     entry = book.sheet(name)
-    selected = entry is not None and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
+    selected = (
+        entry is not None
+        and entry.part is not None
+        and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
+    )
     part, _ = _sheet_part(package, book, name)
     names = transplant.transplant(scratch, package, styles, part, selected)
     book.replace_local_names(book.index(name), names)
