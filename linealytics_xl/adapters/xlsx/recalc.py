@@ -48,7 +48,10 @@ Range = tuple[int, int, int, int]  # 1-based rows, 0-based columns, inclusive
 
 def _range(text: str) -> Range:
     a, _, b = text.partition(":")
-    (c0, r0), (c1, r1) = _BOUND.match(a).groups(), _BOUND.match(b or a).groups()
+    ma, mb = _BOUND.match(a), _BOUND.match(b or a)
+    if ma is None or mb is None:
+        raise ValueError(f"not a cell range: {text}")
+    (c0, r0), (c1, r1) = ma.groups(), mb.groups()
     return int(r0), _col(c0), int(r1), _col(c1)
 
 
@@ -214,9 +217,10 @@ def _formulas(name: str, sheet: SheetText) -> list[_Formula]:
         if not sheet.has_formulas(number):
             continue
         for cell in sheet.cells(number):
-            if not cell.formula:
+            f_attrs = cell.f_attrs
+            if f_attrs is None:
                 continue
-            si = cell.f_attrs.get("si") if cell.f_attrs.get("t") == "shared" else None
+            si = f_attrs.get("si") if f_attrs.get("t") == "shared" else None
             if cell.f_text is not None:
                 text = unescape(cell.f_text)
                 if si is not None:
