@@ -81,6 +81,22 @@ print(json.dumps(marks))
 """
 
 
+#: Issue 10's targets (medians on 2 cores): seconds, and MB of peak memory.
+TARGETS: dict[str, dict[str, float]] = {
+    "real": {"write": 0.1},
+    "large": {"read": 3.0, "write": 5.0, "peak_mb": 2000.0},
+}
+
+
+def _target(target: dict[str, float], key: str, m: dict[str, float]) -> str:
+    """``<=5.0 ok`` / ``<=5.0 MISSED`` under a figure ('' where issue 10 sets no target)."""
+    if key not in target:
+        return " " * 9
+    limit = target[key]
+    text = f"<={limit:g} {'ok' if m[key] <= limit else 'MISSED'}"
+    return f"{text:>9s}" if len(text) < 9 else " " + text
+
+
 def unpack(rev: str, folder: Path) -> Path:
     """The package as it was at ``rev`` (``git archive``), for the "before" figures."""
     out = folder / "before"
@@ -161,6 +177,12 @@ def main() -> None:
     print(f"{'case':44s}{'code':>8s}{'read':>9s}{'write':>9s}{'peak_mb':>9s}")
     for name, label, m in rows:
         print(f"{name:44s}{label:>8s}{m['read']:9.2f}{m['write']:9.3f}{m['peak_mb']:9.0f}")
+        if label == "after":
+            target = TARGETS["real" if name.startswith("real") else "large"]
+            print(
+                f"{'  target (issue 10)':52s}{_target(target, 'read', m)}{_target(target, 'write', m)}"
+                f"{_target(target, 'peak_mb', m)}"
+            )
     print("\nReaders of large sheets (same file, one run each):")
     for name, _label, m in rows:
         for key in sorted(k for k in m if k.startswith("read ")):
