@@ -25,8 +25,13 @@ from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import ALERTS, DASHBOARD, FORECAST, INSIGHTS, PLAN, RISK, RUNS, TITLE, write_dashboard
 from .file_kind import load_failure, not_a_workbook
 from .safe_files import replace_preserving, temp_path
+from .xlsx.exact_floats import install as _install_exact_floats
 from .xlsx.read import read_cells, sheets_with_tables
 from .xlsx.writer import write_package
+
+# Still process-wide, for the test suite only (see adapters/xlsx/exact_floats.py): remove this
+# line once tests/conftest.py applies ``exact_floats`` for its session.
+_install_exact_floats()
 
 DASHBOARD_TABLES = (PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS)
 

@@ -6,6 +6,11 @@ same double.  The planner's cells never pass through openpyxl any more (the pack
 them), but the Dashboard is built in an openpyxl scratch workbook (``transplant``), so its numbers
 are written exactly by applying the change for that call only -- not on import, where it would
 change openpyxl for every other user of the process (issue 14).
+
+``install`` applies it for the whole process.  The test suite still needs that: its tests play
+the planner with openpyxl (edit a workbook, save it, plan it) and compare the plan with the
+inputs to the last bit, which only holds when openpyxl writes floats as Excel does.  Until the
+tests apply it themselves (a session fixture in tests/conftest.py), ``workbook_file`` installs it.
 """
 
 from __future__ import annotations
@@ -33,3 +38,22 @@ def exact_floats() -> Iterator[None]:
         yield
     finally:
         _cell_writer.safe_string = fallback
+
+
+def install() -> None:
+    """Make openpyxl write exact float text for the rest of the process (see the module doc)."""
+    global _installed
+    if _installed:
+        return
+    fallback = _cell_writer.safe_string
+
+    def exact(value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(float(value))
+        return str(fallback(value))
+
+    _cell_writer.safe_string = exact
+    _installed = True
+
+
+_installed = False
