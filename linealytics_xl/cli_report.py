@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .cli_console import console, out, print_wide
 from .core import tables
+from .core.contract import Col
 from .core.kpis import KPIS, format_kpi, format_measure
 
 if TYPE_CHECKING:  # jobs imports the solver: the command line loads it only when a command runs
@@ -48,10 +49,10 @@ def print_plan_summary(job: PlanJob) -> None:
         f"{job.wall_time_s:.2f} s)",
         title_justify="left",
     )
-    table.add_column("Product", no_wrap=True)
+    table.add_column(Col.PRODUCT, no_wrap=True)
     for col in (
         "Demand GB",
-        "Wafers",
+        Col.WAFERS,
         *(KPIS[k].short + (" GB" if KPIS[k].unit == "bytes" else "") for k in _SUMMARY_KPIS),
     ):
         table.add_column(col, justify="right")
@@ -74,9 +75,9 @@ def print_plan_summary(job: PlanJob) -> None:
             out.print(f"  • {escape(i.message)}", highlight=False)
     alerts = o.tables.get(tables.ALERTS)
     if alerts is not None and len(alerts):
-        active = alerts[alerts["Status"].isin(["new", "open"])]
-        new = active[active["Status"] == "new"]
-        crit = int((new["Severity"] == "critical").sum())
+        active = alerts[alerts[Col.STATUS].isin(["new", "open"])]
+        new = active[active[Col.STATUS] == "new"]
+        crit = int((new[Col.SEVERITY] == "critical").sum())
         out.print(
             f"Alerts: {len(new)} new ({crit} critical), {len(active) - len(new)} open ({tables.ALERTS}).",
             highlight=False,
@@ -92,8 +93,8 @@ def print_whatif(job: WhatIfJob) -> None:
     """Each case's figures per product and their change against the base plan."""
     t = Table(title=f"What-if cases of {escape(job.path.name)}", title_justify="left", box=box.SIMPLE_HEAD)
     heads = (
-        "Case",
-        "Product",
+        Col.CASE,
+        Col.PRODUCT,
         KPIS["wafers"].short,
         "Short GB",
         KPIS["service_level"].short,
@@ -102,11 +103,11 @@ def print_whatif(job: WhatIfJob) -> None:
         "Short GB vs base",
     )
     for h in heads:
-        t.add_column(h, justify="left" if h in ("Case", "Product") else "right")
+        t.add_column(h, justify="left" if h in (Col.CASE, Col.PRODUCT) else "right")
     for r in job.table.to_dict("records"):
         t.add_row(
-            escape(str(r["Case"])),
-            escape(str(r["Product"])),
+            escape(str(r[Col.CASE])),
+            escape(str(r[Col.PRODUCT])),
             f"{r['Wafers']:,.0f}",
             f"{r['ShortageBytes'] / 1e9:,.2f}",
             f"{r['ServiceLevel']:.1%}",
@@ -125,18 +126,18 @@ def print_whatif(job: WhatIfJob) -> None:
 def print_forecast(job: ForecastJob) -> None:
     """The models the backtest chose over the whole horizon, with their median errors."""
     backtest = job.tables[tables.BACKTEST]
-    chosen = backtest[backtest["Chosen"].astype(bool)]
-    whole = chosen[chosen["HorizonWeeks"] == chosen["HorizonWeeks"].iloc[-1]] if len(chosen) else chosen
+    chosen = backtest[backtest[Col.CHOSEN].astype(bool)]
+    whole = chosen[chosen[Col.HORIZON_WEEKS] == chosen[Col.HORIZON_WEEKS].iloc[-1]] if len(chosen) else chosen
     t = Table(
         title=f"Forecast models of {escape(job.path.name)} (backtest, whole horizon)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for h in ("Model", "Products", "WAPE (median)", "Bias (median)"):
-        t.add_column(h, justify="left" if h == "Model" else "right")
-    for model, rows in whole.groupby("Model", sort=True):
-        wape = float(pd.to_numeric(rows["WAPE"]).median())
-        bias = float(pd.to_numeric(rows["Bias"]).median())
+    for h in (Col.MODEL, "Products", "WAPE (median)", "Bias (median)"):
+        t.add_column(h, justify="left" if h == Col.MODEL else "right")
+    for model, rows in whole.groupby(Col.MODEL, sort=True):
+        wape = float(pd.to_numeric(rows[Col.WAPE]).median())
+        bias = float(pd.to_numeric(rows[Col.BIAS]).median())
         t.add_row(escape(str(model)), f"{len(rows):,}", f"{wape:.1%}", f"{bias:+.1%}")
     print_wide(t)
     out.print(
@@ -155,19 +156,19 @@ def print_runs(frame: pd.DataFrame, title: str) -> None:
     """The runs of a workbook (``runlog.list_runs``), one line each."""
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("Run", no_wrap=True, min_width=22)
-    t.add_column("Time", no_wrap=True)
-    for col in ("Inputs", "Status", "Short GB", "Wafers", "Secs", "Warn", "Record"):
-        t.add_column(col, justify="right" if col in ("Short GB", "Wafers", "Secs", "Warn") else "left")
+    t.add_column(Col.TIME, no_wrap=True)
+    for col in ("Inputs", Col.STATUS, "Short GB", Col.WAFERS, "Secs", "Warn", "Record"):
+        t.add_column(col, justify="right" if col in ("Short GB", Col.WAFERS, "Secs", "Warn") else "left")
     for r in frame.to_dict("records"):
-        shortage, warnings = r["ShortageBytes"], r["Warnings"]
+        shortage, warnings = r[Col.SHORTAGE_BYTES], r[Col.WARNINGS]
         t.add_row(
-            r["RunId"],
-            "" if r["Time"] is None or r["Time"] != r["Time"] else str(r["Time"])[:16],
-            str(r["InputFingerprint"] or "")[:8],
+            r[Col.RUN_ID],
+            "" if r[Col.TIME] is None or r[Col.TIME] != r[Col.TIME] else str(r[Col.TIME])[:16],
+            str(r[Col.INPUT_FINGERPRINT] or "")[:8],
             f"{r['Solver'] or ''} {r['Status'] or ''}".strip(),
             _num(None if shortage is None else shortage / 1e9, ",.2f"),
-            _num(r["Wafers"], ",.0f"),
-            _num(r["WallTimeS"], ".1f"),
+            _num(r[Col.WAFERS], ",.0f"),
+            _num(r[Col.WALL_TIME_S], ".1f"),
             str(warnings if warnings == warnings and warnings is not None else ""),
             "yes" if r["Record"] else "no",
         )
@@ -207,11 +208,11 @@ def print_diff(d: RunDiff) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col in ("Product", "Measure", "A", "B", "Change"):
-        t.add_column(col, justify="left" if col in ("Product", "Measure") else "right", no_wrap=True)
+    for col in (Col.PRODUCT, "Measure", "A", "B", "Change"):
+        t.add_column(col, justify="left" if col in (Col.PRODUCT, "Measure") else "right", no_wrap=True)
     for r in changed.to_dict("records"):
         t.add_row(
-            escape(str(r["Product"])),
+            escape(str(r[Col.PRODUCT])),
             r["Measure"],
             *(format_measure(r["Measure"], v) for v in (r["A"], r["B"], r["Change"])),
         )

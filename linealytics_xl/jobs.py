@@ -27,6 +27,7 @@ from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
 from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
+from .core.contract import Col
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, run
@@ -210,7 +211,7 @@ def _plan_locked(
         prepared.outcome,
         Path(output) if output else book.path,
         run_id=prepared.run_id,
-        time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
+        time=pd.Timestamp(prepared.tables[tables.RUNS][Col.TIME].iloc[-1]).to_pydatetime(),
         input_sha256=input_sha256,
         version=__version__,
     )

@@ -19,6 +19,7 @@ from .adapters import runlog
 from .adapters.live_book import LiveBook
 from .adapters.port import WorkbookPort
 from .core import tables
+from .core.contract import Col
 from .core.pipeline import Progress
 from .jobs import READING, WRITING, Overrides, PreparedPlan, WhatIfRun, prepare_plan, whatif_cases
 
@@ -52,7 +53,7 @@ def plan_live(
             prepared.outcome,
             path,
             run_id=prepared.run_id,
-            time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
+            time=pd.Timestamp(prepared.tables[tables.RUNS][Col.TIME].iloc[-1]).to_pydatetime(),
             input_sha256=runlog.file_sha256(path) if path.is_file() else "",
             version=__version__,
         )

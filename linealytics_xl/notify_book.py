@@ -14,6 +14,7 @@ import pandas as pd
 
 from .adapters.mail import SmtpSettings
 from .core import tables
+from .core.contract import Col
 from .core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .notify_mailing import (
     NotifyError,
@@ -99,11 +100,11 @@ def _mark_in_book(book: xw.Book, ids: Sequence[str], now: datetime) -> None:
     """Write ``now`` into the ``Notified`` cells of the given alerts (rows matched by AlertId)."""
     rows = _sheet_rows(book, tables.ALERTS) or [[]]  # no sheet: no Notified column either
     header = [str(c) for c in rows[0]]
-    if "Notified" not in header or "AlertId" not in header:
+    if Col.NOTIFIED not in header or Col.ALERT_ID not in header:
         raise NotifyError(
             f"the {tables.ALERTS} sheet has no Notified column; run the plan again (Run all) to update it"
         )
-    id_col, col = header.index("AlertId"), header.index("Notified")
+    id_col, col = header.index(Col.ALERT_ID), header.index(Col.NOTIFIED)
     wanted = set(ids)
     values = []
     for r in rows[1:]:

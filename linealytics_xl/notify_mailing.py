@@ -29,6 +29,7 @@ from .adapters.mail import (
 )
 from .core import alerts as alerts_core
 from .core import tables
+from .core.contract import Col
 from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis, products_kpis
 from .core.settings import SETTINGS_SHEET, Settings
 
@@ -133,14 +134,14 @@ def report_kpis(plan: pd.DataFrame, runs: pd.DataFrame | None = None) -> dict[st
     each = products_kpis(plan)
     products = list(each)
     short = [p for p, k in each.items() if k["shortage_bytes"] > 0]
-    demand = float(pd.to_numeric(plan["DemandBytes"], errors="coerce").fillna(0.0).sum())
+    demand = float(pd.to_numeric(plan[Col.DEMAND_BYTES], errors="coerce").fillna(0.0).sum())
     kpis: dict[str, str | float] = {}
     if runs is not None and len(runs):
         last_run = runs.iloc[-1]
         kpis["Run"] = f"{last_run.get('RunId', '')} ({last_run.get('Time', '')})"
-        kpis["Solver status"] = str(last_run.get("Status", ""))
+        kpis["Solver status"] = str(last_run.get(Col.STATUS, ""))
     kpis["Products"] = len(products)
-    kpis["Weeks"] = int(pd.to_numeric(plan["WeekIndex"], errors="coerce").nunique())
+    kpis["Weeks"] = int(pd.to_numeric(plan[Col.WEEK_INDEX], errors="coerce").nunique())
     kpis["Demand"] = format_bytes(demand)
     kpis[KPIS["wafers"].name] = format_kpi("wafers", total["wafers"])
     kpis[KPIS["service_level"].name] = format_kpi("service_level", total["service_level"])
@@ -163,13 +164,13 @@ def report_kpis(plan: pd.DataFrame, runs: pd.DataFrame | None = None) -> dict[st
 
 
 def _insights(table: pd.DataFrame | None) -> list[str]:
-    if table is None or table.empty or "Message" not in table.columns:
+    if table is None or table.empty or Col.MESSAGE not in table.columns:
         return []
-    if "Rank" in table.columns:
-        table = table.assign(_r=pd.to_numeric(table["Rank"], errors="coerce")).sort_values(
+    if Col.RANK in table.columns:
+        table = table.assign(_r=pd.to_numeric(table[Col.RANK], errors="coerce")).sort_values(
             "_r", kind="stable"
         )
-    return [str(m) for m in table["Message"] if m is not None and str(m).strip()]
+    return [str(m) for m in table[Col.MESSAGE] if m is not None and str(m).strip()]
 
 
 _last_chart: dict[str, bytes] = {}
@@ -221,8 +222,8 @@ def build_mailing(
         alert = alert_message(
             sender=sender, recipients=rcpt, workbook_name=workbook_name, alerts=shown, chart_png=png
         )
-    new_ids = list(shown.loc[shown["Status"] == alerts_core.NEW, "AlertId"])
-    return Mailing(rcpt, report, alert, new_ids, list(crit["AlertId"]), table)
+    new_ids = list(shown.loc[shown[Col.STATUS] == alerts_core.NEW, Col.ALERT_ID])
+    return Mailing(rcpt, report, alert, new_ids, list(crit[Col.ALERT_ID]), table)
 
 
 def send_all(mailing: Mailing, smtp: SmtpSettings, timeout: float, result: NotifyResult) -> MailError | None:

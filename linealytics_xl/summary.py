@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .core import tables
+from .core.contract import Col
 from .core.kpis import format_bytes, format_kpi, plan_kpis
 from .core.pipeline import Outcome
 
@@ -21,8 +22,8 @@ def active_alerts(outcome: Outcome) -> pd.DataFrame:
     alerts = outcome.tables.get(tables.ALERTS)
     if alerts is None or not len(alerts):
         return pd.DataFrame(columns=tables.ALERTS_COLUMNS)
-    active = alerts[alerts["Status"].isin(["new", "open"])]
-    order = (active["Severity"] != "critical").astype(int)
+    active = alerts[alerts[Col.STATUS].isin(["new", "open"])]
+    order = (active[Col.SEVERITY] != "critical").astype(int)
     return active.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
 
 
@@ -56,8 +57,8 @@ def plan_summary_lines(
         lines.append("All demand is served on time.")
     active = active_alerts(outcome)
     if len(active):
-        new = active[active["Status"] == "new"]
-        critical = int((new["Severity"] == "critical").sum())
+        new = active[active[Col.STATUS] == "new"]
+        critical = int((new[Col.SEVERITY] == "critical").sum())
         lines.append(
             f"Alerts: {len(new)} new ({critical} critical), {len(active) - len(new)} open "
             f"(all in {tables.ALERTS}):"

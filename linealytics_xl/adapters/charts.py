@@ -16,20 +16,21 @@ from typing import Any
 import pandas as pd
 
 from ..core import contract
+from ..core.contract import Col
 
 __all__ = ["MAX_PRODUCTS", "PLAN_COLUMNS", "plan_chart_png"]
 
 #: Columns of the ``LL_Plan`` table (the contract's).
 PLAN_COLUMNS = tuple(contract.PLAN.names)
 _NEEDED = (
-    "Product",
-    "Quarter",
-    "WeekIndex",
-    "DemandBytes",
-    "SupplyBytes",
-    "StockBytes",
-    "BacklogBytes",
-    "SafetyStockBytes",
+    Col.PRODUCT,
+    Col.QUARTER,
+    Col.WEEK_INDEX,
+    Col.DEMAND_BYTES,
+    Col.SUPPLY_BYTES,
+    Col.STOCK_BYTES,
+    Col.BACKLOG_BYTES,
+    Col.SAFETY_STOCK_BYTES,
 )
 
 #: At most this many products are drawn (the largest by total demand); a note says how many more.
@@ -56,15 +57,15 @@ def _unit(max_value: float) -> tuple[float, str]:
 def _quarterly(rows: pd.DataFrame) -> pd.DataFrame:
     """Per quarter, in plan order: demand and supply summed over the weeks; stock, backlog and
     safety stock as at the quarter's last week (they are levels, not flows)."""
-    rows = rows.sort_values("WeekIndex", kind="stable")
-    grouped = rows.groupby("Quarter", sort=False)
+    rows = rows.sort_values(Col.WEEK_INDEX, kind="stable")
+    grouped = rows.groupby(Col.QUARTER, sort=False)
     out = pd.DataFrame(
         {
-            "Demand": grouped["DemandBytes"].sum(min_count=1),
-            "Supply": grouped["SupplyBytes"].sum(min_count=1),
-            "Stock": grouped["StockBytes"].last(),
-            "Backlog": grouped["BacklogBytes"].last(),
-            "Safety": grouped["SafetyStockBytes"].last(),
+            "Demand": grouped[Col.DEMAND_BYTES].sum(min_count=1),
+            "Supply": grouped[Col.SUPPLY_BYTES].sum(min_count=1),
+            "Stock": grouped[Col.STOCK_BYTES].last(),
+            "Backlog": grouped[Col.BACKLOG_BYTES].last(),
+            "Safety": grouped[Col.SAFETY_STOCK_BYTES].last(),
         }
     )
     return out.astype(float).fillna(0.0)
@@ -83,7 +84,7 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
     data, products, all_products = _selected(plan, product)
     hidden = len(all_products) - len(products) if product is None else 0
     # Quarters in plan order across all products, so every panel has the same x axis.
-    quarters = list(dict.fromkeys(data.sort_values("WeekIndex", kind="stable")["Quarter"]))
+    quarters = list(dict.fromkeys(data.sort_values(Col.WEEK_INDEX, kind="stable")[Col.QUARTER]))
 
     import matplotlib
     import matplotlib.style
@@ -113,7 +114,7 @@ def plan_chart_png(plan: pd.DataFrame, product: str | None = None) -> bytes:
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, name in zip(axes, products):
             _panel(
-                ax, _quarterly(data[data["Product"] == name]).reindex(quarters).fillna(0.0), name, quarters
+                ax, _quarterly(data[data[Col.PRODUCT] == name]).reindex(quarters).fillna(0.0), name, quarters
             )
         for ax in axes[n:]:
             ax.set_visible(False)
@@ -151,18 +152,25 @@ def _selected(plan: pd.DataFrame, product: str | None) -> tuple[pd.DataFrame, li
         raise ValueError("plan table is empty: nothing to draw")
 
     data = plan.copy()
-    data["Product"] = data["Product"].astype(str)
-    data["Quarter"] = data["Quarter"].astype(str)
-    for col in ("WeekIndex", "DemandBytes", "SupplyBytes", "StockBytes", "BacklogBytes", "SafetyStockBytes"):
+    data[Col.PRODUCT] = data[Col.PRODUCT].astype(str)
+    data[Col.QUARTER] = data[Col.QUARTER].astype(str)
+    for col in (
+        Col.WEEK_INDEX,
+        Col.DEMAND_BYTES,
+        Col.SUPPLY_BYTES,
+        Col.STOCK_BYTES,
+        Col.BACKLOG_BYTES,
+        Col.SAFETY_STOCK_BYTES,
+    ):
         data[col] = pd.to_numeric(data[col], errors="coerce")
 
-    all_products = list(dict.fromkeys(data["Product"]))
+    all_products = list(dict.fromkeys(data[Col.PRODUCT]))
     if product is not None:
         if str(product) not in all_products:
             raise ValueError(f"product {product!r} is not in the plan")
         products = [str(product)]
     else:
-        demand = data.groupby("Product", sort=False)["DemandBytes"].sum()
+        demand = data.groupby(Col.PRODUCT, sort=False)[Col.DEMAND_BYTES].sum()
         # Largest demand first; ties in the plan's order (stable sort).
         order = sorted(all_products, key=lambda p: -float(demand.get(p, 0.0) or 0.0))
         products = order[:MAX_PRODUCTS]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from ..core.cells import column_letter
+from ..core.contract import Col
 from ..core.kpis import SERVED_TOL_BYTES
 
 DASHBOARD = "Dashboard"
@@ -54,7 +55,7 @@ C_SAFETY, C_BACKLOG, C_BAND, C_INK = "BF8700", "CF222E", "B6D7FF", "1F2328"
 C_MUTED, C_CARD, C_EDGE = "57606A", "F6F8FA", "D0D7DE"
 
 QUARTER_COLUMNS = (
-    "Quarter",
+    Col.QUARTER,
     "Last week",
     "Demand",
     "Yielded supply",
@@ -64,7 +65,7 @@ QUARTER_COLUMNS = (
     "Wafers planned",
     "Wafers available",
 )
-WEEK_COLUMNS = ("Week", "Label", "Stock", "Safety stock target", "Backlog")
+WEEK_COLUMNS = (Col.WEEK, "Label", "Stock", "Safety stock target", "Backlog")
 FORECAST_COLUMNS = ("Forecast P10", "P10-P90 band", "Forecast P50", "Actual demand")
 RISK_COLUMNS = ("Stock-out probability",)
 

@@ -25,6 +25,7 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.xml.functions import tostring
 
+from ..core.contract import Col
 from .dashboard_cells import (
     C_BACKLOG,
     C_BAND,
@@ -121,7 +122,7 @@ def _plan_chart(out: Layout) -> BarChart:
     for name, color in (("Demand", C_DEMAND), ("Yielded supply", C_SUPPLY)):
         bar.add_data(_ref(qb[name]), titles_from_data=True)
         _fill(bar.series[-1], color)
-    bar.set_categories(_ref(qb["Quarter"], with_header=False))
+    bar.set_categories(_ref(qb[Col.QUARTER], with_header=False))
     line = LineChart()
     lines = [("Stock (quarter end)", C_STOCK, None), ("Safety stock target", C_SAFETY, "dash")]
     for name, color, dash in lines + ([] if backlog_apart else [("Backlog (quarter end)", C_BACKLOG, None)]):
@@ -183,7 +184,7 @@ def _capacity_chart(out: Layout) -> BarChart:
     bar.type, bar.grouping, bar.gapWidth = "col", "clustered", 60
     bar.add_data(_ref(qb["Wafers planned"]), titles_from_data=True)
     _fill(bar.series[-1], C_SUPPLY)
-    bar.set_categories(_ref(qb["Quarter"], with_header=False))
+    bar.set_categories(_ref(qb[Col.QUARTER], with_header=False))
     line = LineChart()
     line.add_data(_ref(qb["Wafers available"]), titles_from_data=True)
     _line(line.series[-1], C_INK, dash="sysDash")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core import tables as T
+from ..core.contract import Col
 from ..core.kpis import plan_kpis
 
 PLAN, RUNS, FORECAST, RISK, INSIGHTS, ALERTS, WHATIF = (
@@ -41,28 +42,28 @@ BACKLOG_APART = 3.0
 _UNITS = ((1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"))
 
 PLAN_NEEDS = (
-    "Product",
-    "Quarter",
-    "WeekIndex",
-    "DemandBytes",
-    "Wafers",
-    "SupplyBytes",
-    "StockBytes",
-    "BacklogBytes",
-    "SafetyStockBytes",
-    "CapacityWafers",
+    Col.PRODUCT,
+    Col.QUARTER,
+    Col.WEEK_INDEX,
+    Col.DEMAND_BYTES,
+    Col.WAFERS,
+    Col.SUPPLY_BYTES,
+    Col.STOCK_BYTES,
+    Col.BACKLOG_BYTES,
+    Col.SAFETY_STOCK_BYTES,
+    Col.CAPACITY_WAFERS,
 )
-FORECAST_NEEDS = ("Product", "WeekIndex", "P10", "P50", "P90", "Actual")
-RISK_NEEDS = ("Product", "WeekIndex", "StockoutProbability")
-ALERTS_NEEDS = ("Product", "Status")
+FORECAST_NEEDS = (Col.PRODUCT, Col.WEEK_INDEX, Col.P10, Col.P50, Col.P90, Col.ACTUAL)
+RISK_NEEDS = (Col.PRODUCT, Col.WEEK_INDEX, Col.STOCKOUT_PROBABILITY)
+ALERTS_NEEDS = (Col.PRODUCT, Col.STATUS)
 WHATIF_NEEDS = (
-    "Case",
-    "Product",
-    "Wafers",
-    "ShortageBytes",
-    "ServiceLevel",
-    "WeeksBelowSafetyStock",
-    "CapacityUse",
+    Col.CASE,
+    Col.PRODUCT,
+    Col.WAFERS,
+    Col.SHORTAGE_BYTES,
+    Col.SERVICE_LEVEL,
+    Col.WEEKS_BELOW_SAFETY_STOCK,
+    Col.CAPACITY_USE,
 )
 
 
@@ -76,9 +77,9 @@ def _num(frame: pd.DataFrame, col: str) -> pd.Series:
 
 def _quarter_ends(plan: pd.DataFrame) -> pd.Series:
     """Last WeekIndex of each quarter, quarters in plan order (index: quarter label)."""
-    weeks = plan[["Quarter", "WeekIndex"]].assign(WeekIndex=_num(plan, "WeekIndex"))
-    weeks = weeks.sort_values("WeekIndex", kind="stable")
-    return weeks.groupby("Quarter", sort=False)["WeekIndex"].max().astype(int)
+    weeks = plan[[Col.QUARTER, Col.WEEK_INDEX]].assign(WeekIndex=_num(plan, Col.WEEK_INDEX))
+    weeks = weeks.sort_values(Col.WEEK_INDEX, kind="stable")
+    return weeks.groupby(Col.QUARTER, sort=False)[Col.WEEK_INDEX].max().astype(int)
 
 
 def kpis(tables: Mapping[str, pd.DataFrame], product: str | None = None) -> dict[str, float | None]:
@@ -95,29 +96,31 @@ def kpis(tables: Mapping[str, pd.DataFrame], product: str | None = None) -> dict
     alerts = tables.get(ALERTS)
     if alerts is not None:
         if product is not None:
-            alerts = alerts[alerts["Product"].astype(str) == str(product)]
-        status = alerts["Status"].astype("string").fillna("").str.strip().str.lower()
+            alerts = alerts[alerts[Col.PRODUCT].astype(str) == str(product)]
+        status = alerts[Col.STATUS].astype("string").fillna("").str.strip().str.lower()
         out["open_alerts"] = float(status.isin(OPEN_STATUSES).sum())
     risk = tables.get(RISK)
     if risk is not None:
         if product is not None:
-            risk = risk[risk["Product"].astype(str) == str(product)]
-        out["max_stockout_probability"] = float(_num(risk, "StockoutProbability").max()) if len(risk) else 0.0
+            risk = risk[risk[Col.PRODUCT].astype(str) == str(product)]
+        out["max_stockout_probability"] = (
+            float(_num(risk, Col.STOCKOUT_PROBABILITY).max()) if len(risk) else 0.0
+        )
     return out
 
 
 def _unit(plan: pd.DataFrame) -> tuple[float, str]:
     """One byte unit for every chart: the largest quarterly flow or stock level reads 1..999."""
     by_q = (
-        plan.assign(D=_num(plan, "DemandBytes"), S=_num(plan, "SupplyBytes"))
-        .groupby(["Product", "Quarter"], sort=False)[["D", "S"]]
+        plan.assign(D=_num(plan, Col.DEMAND_BYTES), S=_num(plan, Col.SUPPLY_BYTES))
+        .groupby([Col.PRODUCT, Col.QUARTER], sort=False)[["D", "S"]]
         .sum()
     )
     top = max(
         float(by_q.to_numpy().max(initial=0.0)),
-        float(_num(plan, "StockBytes").max()),
-        float(_num(plan, "SafetyStockBytes").max()),
-        float(_num(plan, "BacklogBytes").max()),
+        float(_num(plan, Col.STOCK_BYTES).max()),
+        float(_num(plan, Col.SAFETY_STOCK_BYTES).max()),
+        float(_num(plan, Col.BACKLOG_BYTES).max()),
     )
     for scale, name in _UNITS:
         if top >= scale:
@@ -133,13 +136,13 @@ def _backlog_apart(plan: pd.DataFrame) -> bool:
     charts then put the backlog on a secondary axis of its own.
     """
     frame = plan.assign(
-        S=_num(plan, "StockBytes"),
-        T=_num(plan, "SafetyStockBytes"),
-        B=_num(plan, "BacklogBytes"),
-        W=_num(plan, "WeekIndex"),
+        S=_num(plan, Col.STOCK_BYTES),
+        T=_num(plan, Col.SAFETY_STOCK_BYTES),
+        B=_num(plan, Col.BACKLOG_BYTES),
+        W=_num(plan, Col.WEEK_INDEX),
     )
     total = frame.groupby("W")[["S", "T", "B"]].sum().assign(Product="")
-    tops = pd.concat([frame, total.reset_index()]).groupby("Product")[["S", "T", "B"]].max()
+    tops = pd.concat([frame, total.reset_index()]).groupby(Col.PRODUCT)[["S", "T", "B"]].max()
     return bool((tops["B"] > BACKLOG_APART * tops[["S", "T"]].max(axis=1)).any())
 
 
@@ -161,17 +164,17 @@ class CaseRow:
 
 def case_rows(whatif: pd.DataFrame) -> list[CaseRow]:
     """The comparison rows of an ``LL_WhatIf`` table, cases in table order (the base first)."""
-    frame = whatif.dropna(subset=["Case"]).assign(Case=lambda f: f["Case"].astype(str))
+    frame = whatif.dropna(subset=[Col.CASE]).assign(Case=lambda f: f[Col.CASE].astype(str))
     out = []
-    for case, rows in frame.groupby("Case", sort=False):
+    for case, rows in frame.groupby(Col.CASE, sort=False):
         out.append(
             CaseRow(
                 str(case),
-                float(_num(rows, "Wafers").sum()),
-                float(_num(rows, "ShortageBytes").sum()),
-                float(_num(rows, "ServiceLevel").min()),
-                float(_num(rows, "WeeksBelowSafetyStock").sum()),
-                float(_num(rows, "CapacityUse").max()),
+                float(_num(rows, Col.WAFERS).sum()),
+                float(_num(rows, Col.SHORTAGE_BYTES).sum()),
+                float(_num(rows, Col.SERVICE_LEVEL).min()),
+                float(_num(rows, Col.WEEKS_BELOW_SAFETY_STOCK).sum()),
+                float(_num(rows, Col.CAPACITY_USE).max()),
             )
         )
     return out
@@ -205,26 +208,30 @@ def _checked_plan(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     missing = [c for c in PLAN_NEEDS if c not in plan.columns]
     if missing:
         raise DashboardError(f"{PLAN} lacks column(s) {', '.join(missing)}")
-    plan = plan.dropna(subset=["Product", "WeekIndex"])
+    plan = plan.dropna(subset=[Col.PRODUCT, Col.WEEK_INDEX])
     if plan.empty:
         raise DashboardError(f"{PLAN} has no rows: nothing to show")
-    return plan.assign(Product=plan["Product"].astype(str), Quarter=plan["Quarter"].astype(str))
+    return plan.assign(Product=plan[Col.PRODUCT].astype(str), Quarter=plan[Col.QUARTER].astype(str))
 
 
 def _week_rows(plan: pd.DataFrame, forecast: pd.DataFrame | None) -> tuple[list[tuple[int, str]], int]:
     """(WeekIndex, axis label) of the weekly chart data: the plan's weeks, then the forecast's
     weeks after them; and the number of plan weeks."""
     weeks = (
-        plan.assign(W=_num(plan, "WeekIndex").astype(int))
+        plan.assign(W=_num(plan, Col.WEEK_INDEX).astype(int))
         .sort_values("W", kind="stable")
         .drop_duplicates("W")
     )
-    rows = list(zip(weeks["W"].tolist(), weeks["Quarter"].tolist()))
+    rows = list(zip(weeks["W"].tolist(), weeks[Col.QUARTER].tolist()))
     if forecast is not None:
-        extra = forecast.assign(W=pd.to_numeric(forecast["WeekIndex"], errors="coerce")).dropna(subset=["W"])
+        extra = forecast.assign(W=pd.to_numeric(forecast[Col.WEEK_INDEX], errors="coerce")).dropna(
+            subset=["W"]
+        )
         extra = extra[~extra["W"].astype(int).isin(set(weeks["W"]))].sort_values("W", kind="stable")
         extra = extra.drop_duplicates("W")
-        labels = extra["Week"] if "Week" in extra.columns else pd.Series([""] * len(extra), index=extra.index)
+        labels = (
+            extra[Col.WEEK] if Col.WEEK in extra.columns else pd.Series([""] * len(extra), index=extra.index)
+        )
         rows += [(int(w), "" if pd.isna(label) else str(label)) for w, label in zip(extra["W"], labels)]
     return rows, len(weeks)
 
@@ -251,7 +258,7 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> Prepared:
     return Prepared(
         frames=frames,
         plan=plan,
-        products=list(dict.fromkeys(plan["Product"])),
+        products=list(dict.fromkeys(plan[Col.PRODUCT])),
         ends=_quarter_ends(plan),
         scale=scale,
         unit=unit,

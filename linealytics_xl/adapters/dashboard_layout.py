@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.contract import WHATIF as WHATIF_SPEC
-from ..core.contract import table_name
+from ..core.contract import Col, table_name
 from ..core.kpis import KPIS, SS_REL_TOL
 from .dashboard_cells import (
     C_CARD,
@@ -122,7 +122,7 @@ def _quarter_data(out: Layout, p: Prepared) -> str:
     for i, (quarter, last_week) in enumerate(p.ends.items()):
         r = first + i
         Q, L = f"${qb['Quarter'].letter}{r}", f"${qb['Last week'].letter}{r}"
-        out.put(r, qb["Quarter"].col, str(quarter))
+        out.put(r, qb[Col.QUARTER].col, str(quarter))
         out.put(r, qb["Last week"].col, int(last_week))
         cells = {
             "Demand": f"=SUMIFS({P}[DemandBytes],{P}[Product],{crit},{P}[Quarter],{Q})/{u}",
@@ -134,7 +134,7 @@ def _quarter_data(out: Layout, p: Prepared) -> str:
             "Wafers available": f"=SUMIFS({P}[CapacityWafers],{P}[Product],{crit},{P}[Quarter],{Q})",
         }
         for name, formula in cells.items():
-            fmt = "#,##0" if name.startswith("Wafers") else "#,##0.00"
+            fmt = "#,##0" if name.startswith(Col.WAFERS) else "#,##0.00"
             out.formula(r, qb[name].col, formula, number_format=fmt)
     letter = qb["Last week"].letter
     return f"${letter}${first}:${letter}${last}"
@@ -187,7 +187,7 @@ def _week_data(out: Layout, p: Prepared) -> None:
         out.put(top, block.col, name, bold=True)
     for i, (week, label) in enumerate(p.week_rows):
         r = first + i
-        out.put(r, wb["Week"].col, week)
+        out.put(r, wb[Col.WEEK].col, week)
         out.put(r, wb["Label"].col, label)
         cells = _week_formulas(p, f"${wb['Week'].letter}{r}", r, r <= out.plan_last, wb)
         for name, formula in cells.items():
@@ -203,7 +203,7 @@ def run_line(p: Prepared) -> str | None:
     if runs is None or not len(runs):
         return None
     run = runs.iloc[-1]
-    stamp: Any = run.get("Time")
+    stamp: Any = run.get(Col.TIME)
     when = stamp.strftime("%Y-%m-%d %H:%M") if hasattr(stamp, "strftime") else str(stamp or "")
     return (
         f"Run {run.get('RunId', '')} of {when}, workbook {run.get('Workbook', '')}, "
@@ -218,7 +218,7 @@ def _title_and_selector(out: Layout, p: Prepared, choice_ref: str) -> None:
         out.put(2, 1, line, color=C_MUTED)
     unit_text = f"Bytes in {p.unit} (1 {p.unit} = {p.scale:.0e} bytes)." if p.scale > 1 else "Bytes."
     out.put(3, 1, unit_text, color=C_MUTED)
-    out.put(4, 1, "Product", bold=True, align="right")
+    out.put(4, 1, Col.PRODUCT, bold=True, align="right")
     out.put(
         4,
         2,
@@ -236,9 +236,9 @@ def _title_and_selector(out: Layout, p: Prepared, choice_ref: str) -> None:
     out.validation = Validation(
         SELECTOR,
         choice_ref,
-        "Product",
+        Col.PRODUCT,
         f"Pick {ALL_PRODUCTS} or one of the products in the list.",
-        "Product",
+        Col.PRODUCT,
         "Pick the product the cards and charts show.",
     )
 
@@ -334,11 +334,11 @@ def _put_cards(out: Layout) -> None:
 def _findings(out: Layout, p: Prepared) -> None:
     out.put(10, 1, "Top findings", bold=True)
     insights = p.frames.get(INSIGHTS)
-    if insights is not None and len(insights) and "Message" in insights.columns:
-        if "Rank" in insights.columns:
-            order = pd.to_numeric(insights["Rank"], errors="coerce")
+    if insights is not None and len(insights) and Col.MESSAGE in insights.columns:
+        if Col.RANK in insights.columns:
+            order = pd.to_numeric(insights[Col.RANK], errors="coerce")
             insights = insights.assign(_r=order).sort_values("_r", kind="stable")
-        for k, message in enumerate(insights["Message"].dropna().astype(str).head(3)):
+        for k, message in enumerate(insights[Col.MESSAGE].dropna().astype(str).head(3)):
             out.put(11 + k, 1, f"{k + 1}. {message}")
     else:
         out.put(11, 1, f"No {INSIGHTS} table in this run.")
@@ -346,11 +346,11 @@ def _findings(out: Layout, p: Prepared) -> None:
 
 #: The what-if block's columns: header, CaseRow field, contract column whose format it takes.
 WHATIF_FIGURES = (
-    ("Wafers", "wafers", "Wafers"),
-    ("Shortage", "shortage_bytes", "ShortageBytes"),
-    ("Service level (lowest product)", "service_level", "ServiceLevel"),
-    ("Weeks below safety stock", "weeks_below_ss", "WeeksBelowSafetyStock"),
-    ("Capacity use (highest product)", "capacity_use", "CapacityUse"),
+    (Col.WAFERS, "wafers", Col.WAFERS),
+    ("Shortage", "shortage_bytes", Col.SHORTAGE_BYTES),
+    ("Service level (lowest product)", "service_level", Col.SERVICE_LEVEL),
+    ("Weeks below safety stock", "weeks_below_ss", Col.WEEKS_BELOW_SAFETY_STOCK),
+    ("Capacity use (highest product)", "capacity_use", Col.CAPACITY_USE),
 )
 
 
@@ -366,7 +366,7 @@ def _whatif_block(out: Layout, p: Prepared) -> int:
         f"What-if cases ({WHATIF}): all products; change to {p.cases[0].case} beside each figure",
         bold=True,
     )
-    out.put(top + 1, 1, "Case", bold=True, edges=("bottom",))
+    out.put(top + 1, 1, Col.CASE, bold=True, edges=("bottom",))
     for k, (header, _, _) in enumerate(WHATIF_FIGURES):
         out.put(top + 1, 2 + 2 * k, header, bold=True, edges=("bottom",))
         out.put(top + 1, 3 + 2 * k, "change", bold=True, color=C_MUTED, edges=("bottom",))

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.contract import Col
 from .dashboard import dashboard_layout
 from .dashboard_cells import (
     CHART_COLS,
@@ -41,9 +42,9 @@ from .live_book import LiveBook
 
 #: chart kind -> (xlwings chart type, first and last series column, category column, plan weeks only)
 CHARTS = {
-    "plan": ("column_clustered", "Demand", "Backlog (quarter end)", "Quarter", False),
+    "plan": ("column_clustered", "Demand", "Backlog (quarter end)", Col.QUARTER, False),
     "stock": ("line", "Stock", "Backlog", "Label", True),
-    "capacity": ("column_clustered", "Wafers planned", "Wafers available", "Quarter", False),
+    "capacity": ("column_clustered", "Wafers planned", "Wafers available", Col.QUARTER, False),
     "forecast": ("line", "Forecast P50", "Actual demand", "Label", False),
     "risk": ("line", "Stock-out probability", "Stock-out probability", "Label", True),
 }
@@ -164,7 +165,7 @@ def _write_looks(live: LiveBook, sheet: Any, out: Layout) -> None:
 def _write_charts(live: LiveBook, sheet: Any, out: Layout) -> None:
     for slot, kind in enumerate(out.charts):
         chart_type, first, last, category, plan_only = CHARTS[kind]
-        block = out.quarter if category == "Quarter" else out.week
+        block = out.quarter if category == Col.QUARTER else out.week
         end = out.plan_last if plan_only else None
         c0, r0, _, _ = chart_anchor(slot, out.chart_top)
         chart = sheet.charts.add(

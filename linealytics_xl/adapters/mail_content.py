@@ -17,6 +17,7 @@ from pathlib import PureWindowsPath
 import pandas as pd
 
 from ..core import contract
+from ..core.contract import Col
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -41,21 +42,21 @@ __all__ = [
 
 #: Columns of the alerts table (``LL_Alerts``).
 #: The ``LL_Alerts`` columns a mail needs: the contract's, less ``Notified`` (the mail sets it).
-ALERT_COLUMNS = tuple(c for c in contract.ALERTS.names if c != "Notified")
+ALERT_COLUMNS = tuple(c for c in contract.ALERTS.names if c != Col.NOTIFIED)
 
 _SEVERITY_RANK = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 _STATUS_RANK = {"new": 0, "open": 1}
 _SHOWN_ALERT_COLUMNS = (
-    "Status",
-    "Severity",
-    "Product",
-    "Week",
-    "Type",
-    "Value",
-    "Threshold",
-    "Message",
-    "FirstSeen",
-    "AlertId",
+    Col.STATUS,
+    Col.SEVERITY,
+    Col.PRODUCT,
+    Col.WEEK,
+    Col.TYPE,
+    Col.VALUE,
+    Col.THRESHOLD,
+    Col.MESSAGE,
+    Col.FIRST_SEEN,
+    Col.ALERT_ID,
 )
 _MAX_ALERT_ROWS = 50
 
@@ -134,15 +135,15 @@ def prepare_alerts(alerts: pd.DataFrame | None) -> pd.DataFrame:
     """The new and open alerts, new first, then by severity; empty frame when there are none."""
     if alerts is None or len(alerts) == 0:
         return pd.DataFrame(columns=list(ALERT_COLUMNS))
-    missing = [c for c in ("Severity", "Product", "Message", "Status") if c not in alerts.columns]
+    missing = [c for c in (Col.SEVERITY, Col.PRODUCT, Col.MESSAGE, Col.STATUS) if c not in alerts.columns]
     if missing:
         raise ValueError(
             f"alerts table lacks column(s) {', '.join(missing)}; expected {', '.join(ALERT_COLUMNS)}"
         )
-    status = normalized(alerts["Status"])
+    status = normalized(alerts[Col.STATUS])
     shown = alerts.loc[status.isin(list(_STATUS_RANK))].copy()
-    shown["_status_rank"] = normalized(shown["Status"]).map(_STATUS_RANK).fillna(9)
-    shown["_sev_rank"] = normalized(shown["Severity"]).map(_SEVERITY_RANK).fillna(5)
+    shown["_status_rank"] = normalized(shown[Col.STATUS]).map(_STATUS_RANK).fillna(9)
+    shown["_sev_rank"] = normalized(shown[Col.SEVERITY]).map(_SEVERITY_RANK).fillna(5)
     shown["_order"] = range(len(shown))
     shown = shown.sort_values(["_status_rank", "_sev_rank", "_order"], kind="stable")
     return shown.drop(columns=["_status_rank", "_sev_rank", "_order"]).reset_index(drop=True)
@@ -153,7 +154,7 @@ def new_critical_alerts(alerts: pd.DataFrame | None) -> pd.DataFrame:
     prepared = prepare_alerts(alerts)
     if prepared.empty:
         return prepared
-    keep = (normalized(prepared["Status"]) == "new") & (normalized(prepared["Severity"]) == "critical")
+    keep = (normalized(prepared[Col.STATUS]) == "new") & (normalized(prepared[Col.SEVERITY]) == "critical")
     return prepared.loc[keep].reset_index(drop=True)
 
 
@@ -171,10 +172,10 @@ def alerts_html(alerts: pd.DataFrame) -> str:
         cells = []
         for c in cols:
             value = row[c]
-            style = TD_NUM_STYLE if c in ("Value", "Threshold") else _TD
-            if c == "Severity":
+            style = TD_NUM_STYLE if c in (Col.VALUE, Col.THRESHOLD) else _TD
+            if c == Col.SEVERITY:
                 style = _TD + ";" + _SEVERITY_STYLE.get(format_value(value).strip().lower(), "")
-            elif c == "Status" and format_value(value).strip().lower() == "new":
+            elif c == Col.STATUS and format_value(value).strip().lower() == "new":
                 style = _TD + ";font-weight:bold"
             cells.append(f'<td style="{style}">{escape_value(value)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -185,13 +186,13 @@ def alerts_html(alerts: pd.DataFrame) -> str:
 
 
 def _alert_text_line(row: pd.Series) -> str:
-    status = format_value(row.get("Status", "")).upper()
-    sev = format_value(row.get("Severity", "")).upper()
+    status = format_value(row.get(Col.STATUS, "")).upper()
+    sev = format_value(row.get(Col.SEVERITY, "")).upper()
     where = " ".join(
-        p for p in (format_value(row.get("Product", "")), format_value(row.get("Week", ""))) if p
+        p for p in (format_value(row.get(Col.PRODUCT, "")), format_value(row.get(Col.WEEK, ""))) if p
     )
     line = f"- [{status}] {sev} {where}: {one_line(format_value(row.get('Message', '')))}"
-    value, threshold = format_value(row.get("Value")), format_value(row.get("Threshold"))
+    value, threshold = format_value(row.get(Col.VALUE)), format_value(row.get(Col.THRESHOLD))
     if value or threshold:
         line += f" (value {value or '-'}, threshold {threshold or '-'})"
     return line

@@ -13,6 +13,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 import pandas as pd
 
+from ..core.contract import Col
 from .mail_content import (
     TABLE_STYLE,
     TD_NUM_STYLE,
@@ -120,8 +121,8 @@ def report_message(
     recips = _check_addresses(sender, recipients)
     wb = workbook_label(workbook_name)
     shown = prepare_alerts(alerts)
-    status = normalized(shown["Status"]) if not shown.empty else pd.Series(dtype="string")
-    severity = normalized(shown["Severity"]) if not shown.empty else pd.Series(dtype="string")
+    status = normalized(shown[Col.STATUS]) if not shown.empty else pd.Series(dtype="string")
+    severity = normalized(shown[Col.SEVERITY]) if not shown.empty else pd.Series(dtype="string")
     n_new = int((status == "new").sum())
     n_open = int((status == "open").sum())
     n_new_crit = int(((status == "new") & (severity == "critical")).sum())
@@ -194,7 +195,7 @@ def alert_message(
     crit = new_critical_alerts(alerts)
     if crit.empty:
         raise ValueError("no new critical alerts: nothing to send")
-    products = list(dict.fromkeys(format_value(p) for p in crit["Product"] if format_value(p).strip()))
+    products = list(dict.fromkeys(format_value(p) for p in crit[Col.PRODUCT] if format_value(p).strip()))
     what = plural(len(crit), "new critical alert")
     subject = f"Linealytics: {what} in {wb}"
     if products:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..core import tables
+from ..core.contract import Col
 from .literal_text import csv_safe
 
 if TYPE_CHECKING:  # the pipeline imports the solver: only type checkers need it here
@@ -146,7 +147,7 @@ def record_data(
     alerts = outcome.tables.get(tables.ALERTS)
     alert_counts: dict[str, int] = {}
     if alerts is not None and len(alerts):
-        counts = alerts.groupby(["Status", "Severity"]).size()
+        counts = alerts.groupby([Col.STATUS, Col.SEVERITY]).size()
         for (status, sev), n in zip(counts.index.tolist(), counts.tolist()):
             alert_counts[f"{status}_{sev}"] = int(n)
     forecast: dict[str, Any] = {}
@@ -158,8 +159,8 @@ def record_data(
             forecast["xgboost_params"] = {k: v for k, v in xgb_model.get_params().items()}
         bt = outcome.tables.get(tables.BACKTEST)
         if bt is not None and len(bt):
-            chosen = bt[bt["Chosen"].astype(bool) & (bt["HorizonWeeks"].astype(str) == "all")]
-            forecast["chosen_wape"] = {str(r["Product"]): finite(r["WAPE"]) for _, r in chosen.iterrows()}
+            chosen = bt[bt[Col.CHOSEN].astype(bool) & (bt[Col.HORIZON_WEEKS].astype(str) == "all")]
+            forecast["chosen_wape"] = {str(r[Col.PRODUCT]): finite(r[Col.WAPE]) for _, r in chosen.iterrows()}
     return {
         "run_id": run_id,
         "time": time.isoformat(timespec="seconds"),

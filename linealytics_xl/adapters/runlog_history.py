@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.contract import Col
 from .runlog_folder import RECORD_FILE, TOTAL_KEYS, RunLogError, finite, runs_dir
 
 __all__ = ["LIST_COLUMNS", "RunDiff", "diff_records", "list_runs", "load_record", "resolve_run"]
@@ -35,15 +36,15 @@ def _records(workbook: Path) -> dict[str, dict[str, Any]]:
 
 
 LIST_COLUMNS = [
-    "RunId",
-    "Time",
-    "InputFingerprint",
-    "Solver",
-    "Status",
-    "ShortageBytes",
-    "Wafers",
-    "WallTimeS",
-    "Warnings",
+    Col.RUN_ID,
+    Col.TIME,
+    Col.INPUT_FINGERPRINT,
+    Col.SOLVER,
+    Col.STATUS,
+    Col.SHORTAGE_BYTES,
+    Col.WAFERS,
+    Col.WALL_TIME_S,
+    Col.WARNINGS,
     "Record",
 ]
 
@@ -53,42 +54,42 @@ def list_runs(workbook: str | os.PathLike[str], runs_table: pd.DataFrame | None 
     matched by run id; ``Record`` says whether the run has a record folder."""
     records = _records(Path(workbook))
     rows: dict[str, dict[str, Any]] = {}
-    if runs_table is not None and "RunId" in runs_table.columns:
+    if runs_table is not None and Col.RUN_ID in runs_table.columns:
         for r in runs_table.to_dict("records"):
-            rid = str(r.get("RunId") or "").strip()
+            rid = str(r.get(Col.RUN_ID) or "").strip()
             if not rid:
                 continue
             rows[rid] = {
-                "RunId": rid,
-                "Time": pd.Timestamp(r["Time"]) if r.get("Time") is not None else pd.NaT,
-                "InputFingerprint": r.get("InputFingerprint"),
-                "Solver": r.get("Solver"),
-                "Status": r.get("Status"),
-                "ShortageBytes": finite(r.get("ShortageBytes")),
-                "Wafers": finite(r.get("Wafers")),
-                "WallTimeS": finite(r.get("WallTimeS")),
-                "Warnings": r.get("Warnings"),
+                Col.RUN_ID: rid,
+                Col.TIME: pd.Timestamp(r[Col.TIME]) if r.get(Col.TIME) is not None else pd.NaT,
+                Col.INPUT_FINGERPRINT: r.get(Col.INPUT_FINGERPRINT),
+                Col.SOLVER: r.get(Col.SOLVER),
+                Col.STATUS: r.get(Col.STATUS),
+                Col.SHORTAGE_BYTES: finite(r.get(Col.SHORTAGE_BYTES)),
+                Col.WAFERS: finite(r.get(Col.WAFERS)),
+                Col.WALL_TIME_S: finite(r.get(Col.WALL_TIME_S)),
+                Col.WARNINGS: r.get(Col.WARNINGS),
                 "Record": rid in records,
             }
     for rid, rec in records.items():
         if rid in rows:
             continue
         rows[rid] = {
-            "RunId": rid,
-            "Time": pd.Timestamp(rec["time"]) if rec.get("time") is not None else pd.NaT,
-            "InputFingerprint": rec.get("input", {}).get("fingerprint"),
-            "Solver": rec.get("solver", {}).get("name"),
-            "Status": rec.get("solver", {}).get("status"),
-            "ShortageBytes": finite(rec.get("shortage_bytes")),
-            "Wafers": finite(rec.get("solver", {}).get("objectives", {}).get("wafers")),
-            "WallTimeS": finite(rec.get("wall_time_s")),
-            "Warnings": rec.get("warnings"),
+            Col.RUN_ID: rid,
+            Col.TIME: pd.Timestamp(rec["time"]) if rec.get("time") is not None else pd.NaT,
+            Col.INPUT_FINGERPRINT: rec.get("input", {}).get("fingerprint"),
+            Col.SOLVER: rec.get("solver", {}).get("name"),
+            Col.STATUS: rec.get("solver", {}).get("status"),
+            Col.SHORTAGE_BYTES: finite(rec.get("shortage_bytes")),
+            Col.WAFERS: finite(rec.get("solver", {}).get("objectives", {}).get("wafers")),
+            Col.WALL_TIME_S: finite(rec.get("wall_time_s")),
+            Col.WARNINGS: rec.get("warnings"),
             "Record": True,
         }
     frame = pd.DataFrame(list(rows.values()), columns=LIST_COLUMNS)
     # Times have whole seconds and two runs can fall in one: the stable sort keeps LL_Runs' own
     # (chronological) order for them; a run id's random suffix says nothing about order.
-    return frame.sort_values("Time", kind="stable").reset_index(drop=True)
+    return frame.sort_values(Col.TIME, kind="stable").reset_index(drop=True)
 
 
 def resolve_run(workbook: str | os.PathLike[str], ref: str) -> str:
@@ -166,8 +167,8 @@ def diff_records(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
         for k in TOTAL_KEYS:
             va, vb = pa.get(k), pb.get(k)
             change = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
-            rows.append({"Product": product, "Measure": k, "A": va, "B": vb, "Change": change})
-    totals = pd.DataFrame(rows, columns=["Product", "Measure", "A", "B", "Change"])
+            rows.append({Col.PRODUCT: product, "Measure": k, "A": va, "B": vb, "Change": change})
+    totals = pd.DataFrame(rows, columns=[Col.PRODUCT, "Measure", "A", "B", "Change"])
     return RunDiff(
         a=a["run_id"],
         b=b["run_id"],

@@ -71,6 +71,7 @@ from .alert_drift import (
     binomial_tail,
     forecast_drift_conditions,
 )
+from .contract import Col
 from .explain import ProductSummary
 from .model import Issue, PlanningData
 from .optimize import PlanResult
@@ -164,13 +165,13 @@ def _text(series: pd.Series) -> pd.Series:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reindex(columns=ALERT_COLUMNS).copy()
-    for c in ("AlertId", "Severity", "Type", "Product", "Week", "Message", "Status"):
+    for c in (Col.ALERT_ID, Col.SEVERITY, Col.TYPE, Col.PRODUCT, Col.WEEK, Col.MESSAGE, Col.STATUS):
         out[c] = _text(out[c]) if len(out) else out[c].astype(object)
-    for c in ("Product", "Week"):  # nullable: empty cells, not empty strings
+    for c in (Col.PRODUCT, Col.WEEK):  # nullable: empty cells, not empty strings
         out[c] = out[c].map(lambda v: v if v else None).astype(object)
-    for c in ("Value", "Threshold"):
+    for c in (Col.VALUE, Col.THRESHOLD):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    for c in ("FirstSeen", "LastSeen", "Notified"):
+    for c in (Col.FIRST_SEEN, Col.LAST_SEEN, Col.NOTIFIED):
         out[c] = pd.to_datetime(
             out[c].map(lambda v: None if isinstance(v, str) and not v.strip() else v), errors="coerce"
         ).astype("datetime64[ns]")
@@ -181,15 +182,15 @@ def normalize(previous: pd.DataFrame | None) -> pd.DataFrame:
     """An ``LL_Alerts`` table as read back from a workbook (any cell types, possibly from an older
     version without ``Notified``) in the table's columns and types; unusable input gives an
     empty table."""
-    if previous is None or not {"AlertId", "Status"} <= set(map(str, previous.columns)):
+    if previous is None or not {Col.ALERT_ID, Col.STATUS} <= set(map(str, previous.columns)):
         return empty_table()
     frame = previous.copy()
     frame.columns = [str(c) for c in frame.columns]
     frame = _typed(frame)
-    frame = frame[frame["AlertId"] != ""]
-    frame["Status"] = frame["Status"].str.lower()
-    frame["Severity"] = frame["Severity"].str.lower()
-    return frame.drop_duplicates("AlertId", keep="last").reset_index(drop=True)
+    frame = frame[frame[Col.ALERT_ID] != ""]
+    frame[Col.STATUS] = frame[Col.STATUS].str.lower()
+    frame[Col.SEVERITY] = frame[Col.SEVERITY].str.lower()
+    return frame.drop_duplicates(Col.ALERT_ID, keep="last").reset_index(drop=True)
 
 
 def reconcile(
@@ -210,7 +211,7 @@ def reconcile(
     """
     now = pd.Timestamp(now).floor("s")
     prev = normalize(previous)
-    prev_by_id = {r["AlertId"]: r for r in prev.to_dict("records")}
+    prev_by_id = {r[Col.ALERT_ID]: r for r in prev.to_dict("records")}
     rows, seen = [], set()
     for order, c in enumerate(current):
         aid = c.alert_id
@@ -218,35 +219,37 @@ def reconcile(
             continue
         seen.add(aid)
         old = prev_by_id.get(aid)
-        kept = old if old is not None and old["Status"] in ACTIVE else None  # active before
+        kept = old if old is not None and old[Col.STATUS] in ACTIVE else None  # active before
         rows.append(
             {
-                "AlertId": aid,
-                "Severity": c.severity,
-                "Type": c.type,
-                "Product": c.product,
-                "Week": c.week,
-                "Value": float(c.value),
-                "Threshold": float(c.threshold),
-                "Message": c.message,
-                "FirstSeen": kept["FirstSeen"] if kept is not None and pd.notna(kept["FirstSeen"]) else now,
-                "LastSeen": now,
-                "Status": OPEN if kept is not None else NEW,
-                "Notified": kept["Notified"] if kept is not None else pd.NaT,
+                Col.ALERT_ID: aid,
+                Col.SEVERITY: c.severity,
+                Col.TYPE: c.type,
+                Col.PRODUCT: c.product,
+                Col.WEEK: c.week,
+                Col.VALUE: float(c.value),
+                Col.THRESHOLD: float(c.threshold),
+                Col.MESSAGE: c.message,
+                Col.FIRST_SEEN: kept[Col.FIRST_SEEN]
+                if kept is not None and pd.notna(kept[Col.FIRST_SEEN])
+                else now,
+                Col.LAST_SEEN: now,
+                Col.STATUS: OPEN if kept is not None else NEW,
+                Col.NOTIFIED: kept[Col.NOTIFIED] if kept is not None else pd.NaT,
                 "_order": order,
             }
         )
     active = pd.DataFrame(rows, columns=ALERT_COLUMNS + ["_order"])
     if len(active):
-        active["_sev"] = active["Severity"].map(_SEVERITY_RANK).fillna(9)
-        active["_type"] = active["Type"].map(_TYPE_RANK).fillna(99)
+        active["_sev"] = active[Col.SEVERITY].map(_SEVERITY_RANK).fillna(9)
+        active["_type"] = active[Col.TYPE].map(_TYPE_RANK).fillna(99)
         active = active.sort_values(["_sev", "_type", "_order"], kind="stable")
     checked = set(TYPES if evaluated is None else evaluated)
-    gone = prev[~prev["AlertId"].isin(seen)].copy()
-    unchecked = gone["Status"].isin(ACTIVE) & ~gone["Type"].isin(checked)
+    gone = prev[~prev[Col.ALERT_ID].isin(seen)].copy()
+    unchecked = gone[Col.STATUS].isin(ACTIVE) & ~gone[Col.TYPE].isin(checked)
     carried, gone = gone[unchecked], gone[~unchecked]
-    gone.loc[gone["Status"].isin(ACTIVE), "Status"] = RESOLVED
-    gone = gone.sort_values("LastSeen", ascending=False, kind="stable", na_position="last")
+    gone.loc[gone[Col.STATUS].isin(ACTIVE), Col.STATUS] = RESOLVED
+    gone = gone.sort_values(Col.LAST_SEEN, ascending=False, kind="stable", na_position="last")
     parts = [f[ALERT_COLUMNS] for f in (active, carried, gone) if len(f)]
     return _typed(pd.concat(parts, ignore_index=True)) if parts else empty_table()
 
@@ -260,14 +263,14 @@ def for_mail(alerts: pd.DataFrame | None) -> pd.DataFrame:
     """The active alerts as the mail shows them: ``new`` = not mailed before (whatever the runs
     in between), ``open`` = mailed before and still there."""
     a = normalize(alerts)
-    a = a[a["Status"].isin(ACTIVE)].copy()
-    a["Status"] = np.where(a["Notified"].isna(), NEW, OPEN)
+    a = a[a[Col.STATUS].isin(ACTIVE)].copy()
+    a[Col.STATUS] = np.where(a[Col.NOTIFIED].isna(), NEW, OPEN)
     return a.reset_index(drop=True)
 
 
 def mark_notified(alerts: pd.DataFrame, ids: Iterable[str], now: datetime) -> pd.DataFrame:
     """A copy of the table with ``Notified`` = ``now`` for the given ids not yet notified."""
     a = normalize(alerts)
-    hit = a["AlertId"].isin(set(ids)) & a["Notified"].isna()
-    a.loc[hit, "Notified"] = pd.Timestamp(now).floor("s")
+    hit = a[Col.ALERT_ID].isin(set(ids)) & a[Col.NOTIFIED].isna()
+    a.loc[hit, Col.NOTIFIED] = pd.Timestamp(now).floor("s")
     return a

@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 
 import pandas as pd
 
+from .contract import Col
 from .explain import ProductSummary
 from .insights import Insight, insights_table
 from .kpis import backlog_tolerance, format_bytes
@@ -165,11 +166,13 @@ def with_whatif(previous: pd.DataFrame | None, found: Sequence[Insight]) -> pd.D
     """``LL_Insights`` after a what-if run: the plan's findings as the last plan wrote them, the
     previous run's what-if findings replaced by ``found``, ranked after them."""
     kept: list[Insight] = []
-    if previous is not None and {"Product", "Kind", "Message", "Value"} <= set(map(str, previous.columns)):
+    if previous is not None and {Col.PRODUCT, Col.KIND, Col.MESSAGE, Col.VALUE} <= set(
+        map(str, previous.columns)
+    ):
         for row in previous.to_dict("records"):
-            if str(row["Kind"]) == WHATIF_KIND or not str(row["Kind"] or "").strip():
+            if str(row[Col.KIND]) == WHATIF_KIND or not str(row[Col.KIND] or "").strip():
                 continue
-            value = pd.to_numeric(pd.Series([row["Value"]]), errors="coerce").iloc[0]
-            product = "" if row["Product"] is None or pd.isna(row["Product"]) else str(row["Product"])
-            kept.append(Insight(product, str(row["Kind"]), str(row["Message"]), float(value)))
+            value = pd.to_numeric(pd.Series([row[Col.VALUE]]), errors="coerce").iloc[0]
+            product = "" if row[Col.PRODUCT] is None or pd.isna(row[Col.PRODUCT]) else str(row[Col.PRODUCT])
+            kept.append(Insight(product, str(row[Col.KIND]), str(row[Col.MESSAGE]), float(value)))
     return insights_table(kept + list(found))

@@ -21,14 +21,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .contract import Col
 from .forecasting import Calendar, ForecastResult, ModelSpec, default_models, forecast, make_forecaster
 from .model import PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
 from .tables import BACKTEST, FORECAST, product_week_keys
 
-FORECAST_COLUMNS = ["Product", "Week", "WeekIndex", "WeekStart", "Model", "P10", "P50", "P90", "Actual"]
-BACKTEST_COLUMNS = ["Product", "Model", "HorizonWeeks", "WAPE", "Bias", "MASE", "Chosen"]
+FORECAST_COLUMNS = [
+    Col.PRODUCT,
+    Col.WEEK,
+    Col.WEEK_INDEX,
+    Col.WEEK_START,
+    Col.MODEL,
+    Col.P10,
+    Col.P50,
+    Col.P90,
+    Col.ACTUAL,
+]
+BACKTEST_COLUMNS = [Col.PRODUCT, Col.MODEL, Col.HORIZON_WEEKS, Col.WAPE, Col.BIAS, Col.MASE, Col.CHOSEN]
 ORIGINS = 8  # backtest origins: enough errors for calibrated scenarios (4 gives too narrow bands)
 
 
@@ -140,7 +151,7 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
             s = np.concatenate([known, s], axis=2)
         scen = s
     plan_demand = base
-    if settings.plan_for != "P50" and scen is not None:
+    if settings.plan_for != Col.P50 and scen is not None:
         plan_demand = cumulative_quantile_path(scen, float(settings.plan_for))
     choices = {str(k): v for k, v in result.choices.items()} if result else {}
     return DemandView(plan_demand, base, scen, result, beyond, beyond_band, hist_end, choices)
@@ -185,11 +196,11 @@ def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             **product_week_keys(data),
-            "Model": week_model.reshape(-1),
-            "P10": q[0].reshape(-1).astype(float),
-            "P50": q[1].reshape(-1).astype(float),
-            "P90": q[2].reshape(-1).astype(float),
-            "Actual": data.demand.reshape(-1),
+            Col.MODEL: week_model.reshape(-1),
+            Col.P10: q[0].reshape(-1).astype(float),
+            Col.P50: q[1].reshape(-1).astype(float),
+            Col.P90: q[2].reshape(-1).astype(float),
+            Col.ACTUAL: data.demand.reshape(-1),
         }
     )
     if view.beyond is not None:
@@ -197,15 +208,17 @@ def forecast_table(data: PlanningData, view: DemandView) -> pd.DataFrame:
         band = view.beyond_band if view.beyond_band is not None else np.stack([view.beyond] * 2)
         extra = pd.DataFrame(
             {
-                "Product": np.repeat(np.array(data.products, dtype=object), H),
-                "Week": np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
-                "WeekIndex": np.tile(np.arange(T + 1, T + H + 1), P),
-                "WeekStart": pd.to_datetime(pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")),
-                "Model": np.repeat(models, H),
-                "P10": band[0].reshape(-1),
-                "P50": view.beyond.reshape(-1),
-                "P90": band[1].reshape(-1),
-                "Actual": np.nan,
+                Col.PRODUCT: np.repeat(np.array(data.products, dtype=object), H),
+                Col.WEEK: np.tile(np.array([f"+{k}" for k in range(1, H + 1)], dtype=object), P),
+                Col.WEEK_INDEX: np.tile(np.arange(T + 1, T + H + 1), P),
+                Col.WEEK_START: pd.to_datetime(
+                    pd.Series(_future_starts(data, H) * P, dtype="datetime64[ns]")
+                ),
+                Col.MODEL: np.repeat(models, H),
+                Col.P10: band[0].reshape(-1),
+                Col.P50: view.beyond.reshape(-1),
+                Col.P90: band[1].reshape(-1),
+                Col.ACTUAL: np.nan,
             }
         )
         frame = pd.concat([frame, extra], ignore_index=True)
@@ -236,5 +249,5 @@ def backtest_table(view: DemandView) -> pd.DataFrame:
     if view.forecast is None:
         return pd.DataFrame(columns=BACKTEST_COLUMNS)
     m = view.forecast.metrics.copy()
-    m["Product"] = m["Product"].astype(str)
+    m[Col.PRODUCT] = m[Col.PRODUCT].astype(str)
     return m[BACKTEST_COLUMNS].reset_index(drop=True)

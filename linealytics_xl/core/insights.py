@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import contract
+from .contract import Col
 from .explain import ProductSummary
 from .kpis import format_bytes, shortage_phrase
 from .model import PlanningData
@@ -128,16 +129,16 @@ def find_insights(
                 )
     backtest = forecast.metrics if forecast is not None else None  # the backtest of the chosen models
     if backtest is not None and len(backtest):
-        chosen = backtest[(backtest["Chosen"]) & (backtest["HorizonWeeks"].astype(str) == "all")]
-        for _, row in chosen.sort_values("WAPE", ascending=False).head(3).iterrows():
-            if np.isfinite(row["WAPE"]) and row["WAPE"] > 0.1:
+        chosen = backtest[(backtest[Col.CHOSEN]) & (backtest[Col.HORIZON_WEEKS].astype(str) == "all")]
+        for _, row in chosen.sort_values(Col.WAPE, ascending=False).head(3).iterrows():
+            if np.isfinite(row[Col.WAPE]) and row[Col.WAPE] > 0.1:
                 found.append(
                     Insight(
-                        str(row["Product"]),
+                        str(row[Col.PRODUCT]),
                         "forecast",
                         f"{row['Product']}: the forecast is least reliable here: {row['Model']} misses by "
                         f"{row['WAPE']:.0%} of demand over the horizon in the backtest (bias {row['Bias']:+.0%}).",
-                        float(row["WAPE"]),
+                        float(row[Col.WAPE]),
                     )
                 )
     return sorted(found, key=lambda i: (KIND_ORDER.index(i.kind), -abs(i.value)))

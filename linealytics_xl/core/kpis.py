@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .contract import Col
+
 SERVED_TOL_BYTES = 64.0  # backlog (bytes) below this is solver round-off, not a shortage
 SS_REL_TOL = 1e-6  # stock below its target by less than this share (and SERVED_TOL_BYTES)
 AT_CAPACITY = 1e-4  # relative tolerance for "runs at capacity" (solver round-off is ~1e-5)
@@ -73,7 +75,7 @@ KPIS: dict[str, Kpi] = {
         Kpi(
             "wafers",
             "Wafers planned",
-            "Wafers",
+            Col.WAFERS,
             "wafers",
             "product or all products, whole horizon",
             "sum of LL_Plan.Wafers",
@@ -185,7 +187,14 @@ def product_kpis(
     }
 
 
-_PLAN_COLS = ("DemandBytes", "BacklogBytes", "StockBytes", "SafetyStockBytes", "Wafers", "CapacityWafers")
+_PLAN_COLS = (
+    Col.DEMAND_BYTES,
+    Col.BACKLOG_BYTES,
+    Col.STOCK_BYTES,
+    Col.SAFETY_STOCK_BYTES,
+    Col.WAFERS,
+    Col.CAPACITY_WAFERS,
+)
 
 
 def products_kpis(plan: pd.DataFrame, products: list[str] | None = None) -> dict[str, dict[str, float]]:
@@ -199,25 +208,25 @@ def _per_product(
     """(KPIs, demand) per product and the products' total capacity, each product's rows taken
     once from one groupby."""
     frame = plan.assign(
-        WeekIndex=pd.to_numeric(plan["WeekIndex"], errors="coerce"),
-        Product=plan["Product"].astype(str),
+        WeekIndex=pd.to_numeric(plan[Col.WEEK_INDEX], errors="coerce"),
+        Product=plan[Col.PRODUCT].astype(str),
         **{c: pd.to_numeric(plan[c], errors="coerce").fillna(0.0) for c in _PLAN_COLS},
     )
-    frame = frame.sort_values(["Product", "WeekIndex"], kind="stable")
-    last_week = frame.groupby("Quarter", sort=False)["WeekIndex"].transform("max")
-    frame = frame.assign(_end=frame["WeekIndex"].eq(last_week))
-    names = products if products is not None else list(dict.fromkeys(plan["Product"].astype(str)))
-    frame = frame[frame["Product"].isin(names)]
+    frame = frame.sort_values([Col.PRODUCT, Col.WEEK_INDEX], kind="stable")
+    last_week = frame.groupby(Col.QUARTER, sort=False)[Col.WEEK_INDEX].transform("max")
+    frame = frame.assign(_end=frame[Col.WEEK_INDEX].eq(last_week))
+    names = products if products is not None else list(dict.fromkeys(plan[Col.PRODUCT].astype(str)))
+    frame = frame[frame[Col.PRODUCT].isin(names)]
     cols = {c: frame[c].to_numpy(float) for c in _PLAN_COLS}
     end = frame["_end"].to_numpy(bool)
-    groups = frame.groupby("Product", sort=False).indices  # positions of each product's rows, in week order
+    groups = frame.groupby(Col.PRODUCT, sort=False).indices  # positions of each product's rows, in week order
     out, demand = {}, {}
     for name in names:
         rows = groups.get(name, np.array([], dtype=int))
         demand_, backlog, stock, safety, wafers, capacity = (cols[c][rows] for c in _PLAN_COLS)
         out[name] = product_kpis(demand_, backlog, stock, safety, wafers, capacity, end[rows])
-        demand[name] = float(cols["DemandBytes"][rows].sum())
-    return out, demand, float(cols["CapacityWafers"].sum())
+        demand[name] = float(cols[Col.DEMAND_BYTES][rows].sum())
+    return out, demand, float(cols[Col.CAPACITY_WAFERS].sum())
 
 
 def plan_kpis(
@@ -229,11 +238,11 @@ def plan_kpis(
     names = list(each)
     out = _combine(list(each.values()), [demand_of[n] for n in names], capacity)
     if risk is not None and len(risk):
-        r = risk.assign(Product=risk["Product"].astype(str))
-        r = r[r["Product"].isin(names)]
-        prob = pd.to_numeric(r["StockoutProbability"], errors="coerce")
+        r = risk.assign(Product=risk[Col.PRODUCT].astype(str))
+        r = r[r[Col.PRODUCT].isin(names)]
+        prob = pd.to_numeric(r[Col.STOCKOUT_PROBABILITY], errors="coerce")
         out["stockout_probability"] = float(prob.max()) if len(r) else 0.0
-        fill = pd.to_numeric(r.groupby("Product", sort=False)["FillRate"].first(), errors="coerce")
+        fill = pd.to_numeric(r.groupby(Col.PRODUCT, sort=False)[Col.FILL_RATE].first(), errors="coerce")
         weights = np.array([demand_of.get(n, 0.0) for n in fill.index])
         out["fill_rate"] = (
             float(np.average(fill.to_numpy(float), weights=weights))

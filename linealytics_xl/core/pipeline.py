@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import alerts, tables
+from .contract import Col
 from .explain import ProductSummary, summarize
 from .insights import Insight, find_insights, insights_table
 from .model import Issue, PlanningData
@@ -72,15 +73,15 @@ def released_starts(previous_plan: pd.DataFrame | None, data: PlanningData, week
     if (
         previous_plan is None
         or previous_plan.empty
-        or not {"Product", "WeekIndex", "Wafers"} <= set(previous_plan)
+        or not {Col.PRODUCT, Col.WEEK_INDEX, Col.WAFERS} <= set(previous_plan)
     ):
         return None
     frame = previous_plan.assign(
-        Product=previous_plan["Product"].astype(str),
-        WeekIndex=pd.to_numeric(previous_plan["WeekIndex"], errors="coerce"),
-        Wafers=pd.to_numeric(previous_plan["Wafers"], errors="coerce"),
+        Product=previous_plan[Col.PRODUCT].astype(str),
+        WeekIndex=pd.to_numeric(previous_plan[Col.WEEK_INDEX], errors="coerce"),
+        Wafers=pd.to_numeric(previous_plan[Col.WAFERS], errors="coerce"),
     )
-    grid = frame.pivot_table(index="Product", columns="WeekIndex", values="Wafers", aggfunc="first")
+    grid = frame.pivot_table(index=Col.PRODUCT, columns=Col.WEEK_INDEX, values=Col.WAFERS, aggfunc="first")
     try:
         return grid.loc[list(data.products), list(range(1, weeks + 1))].to_numpy(float)
     except KeyError:

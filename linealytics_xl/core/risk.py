@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .balance import project
+from .contract import Col
 from .scenarios import quantile_last
 
 
@@ -42,9 +43,9 @@ class RiskResult:
         if len(labels) != P:
             raise ValueError(f"{len(labels)} product labels for {P} products")
         cols = {
-            "Product": np.repeat(np.asarray(labels, dtype=object), T),
-            "Week": np.tile(np.arange(1, T + 1), P),
-            "StockoutProbability": self.stockout_probability.ravel(),
+            Col.PRODUCT: np.repeat(np.asarray(labels, dtype=object), T),
+            Col.WEEK: np.tile(np.arange(1, T + 1), P),
+            Col.STOCKOUT_PROBABILITY: self.stockout_probability.ravel(),
             "ExpectedShortage": self.expected_shortage.ravel(),
             "ExpectedStock": self.expected_stock.ravel(),
             "RecommendedSafetyStock": self.safety_stock.ravel(),

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..contract import Col
 from .base import ModelSpec, make_forecaster
 from .calendar import Calendar, check_calendar, check_demand, check_horizon, check_positive_int
 
@@ -126,12 +127,12 @@ def backtest(
                 scale = mase_scale[:, p, None]
                 rows.append(
                     {
-                        "Product": label,
-                        "Model": name,
-                        "HorizonWeeks": band,
-                        "WAPE": np.abs(e).sum() / total if total > 0 else np.nan,
-                        "Bias": -e.sum() / total if total > 0 else np.nan,
-                        "MASE": (np.abs(e) / scale).mean() if np.all(scale > 0) else np.nan,
+                        Col.PRODUCT: label,
+                        Col.MODEL: name,
+                        Col.HORIZON_WEEKS: band,
+                        Col.WAPE: np.abs(e).sum() / total if total > 0 else np.nan,
+                        Col.BIAS: -e.sum() / total if total > 0 else np.nan,
+                        Col.MASE: (np.abs(e) / scale).mean() if np.all(scale > 0) else np.nan,
                         "MAE": np.abs(e).mean(),
                         "Baseline": baseline[name],
                     }

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..contract import Col
 from .backtest import ALL, BacktestResult, backtest
 from .base import Forecaster, ModelSpec, MovingAverage, SeasonalNaive, make_forecaster
 from .boosted import XGBForecaster
@@ -46,11 +47,11 @@ def choose_models(metrics: pd.DataFrame, *, margin: float = 0.05) -> dict[Hashab
     """
     if not 0 <= margin < 1:
         raise ValueError("margin must be in [0, 1)")
-    rows = metrics[metrics["HorizonWeeks"] == ALL]
+    rows = metrics[metrics[Col.HORIZON_WEEKS] == ALL]
     if rows.empty:
         raise ValueError(f"metrics have no HorizonWeeks == {ALL!r} rows")
     choices: dict[Hashable, str] = {}
-    for product, g in rows.groupby("Product", sort=False):
+    for product, g in rows.groupby(Col.PRODUCT, sort=False):
         is_base = g["Baseline"].astype(bool) if "Baseline" in g else pd.Series(True, g.index)
         base, chall = g[is_base], g[~is_base]
         if base.empty or chall.empty:
@@ -59,14 +60,14 @@ def choose_models(metrics: pd.DataFrame, *, margin: float = 0.05) -> dict[Hashab
             base_mae, chall_mae = base["MAE"].astype(float), chall["MAE"].astype(float)
             b, c = base_mae.idxmin(), chall_mae.idxmin()
             best = c if chall_mae.min() < (1 - margin) * base_mae.min() else b
-        choices[product] = str(g.at[best, "Model"])
+        choices[product] = str(g.at[best, Col.MODEL])
     return choices
 
 
 def mark_chosen(metrics: pd.DataFrame, choices: Mapping[Hashable, str]) -> pd.DataFrame:
     """A copy of ``metrics`` with a boolean ``Chosen`` column."""
     out = metrics.copy()
-    out["Chosen"] = [choices.get(p) == m for p, m in zip(out["Product"], out["Model"])]
+    out[Col.CHOSEN] = [choices.get(p) == m for p, m in zip(out[Col.PRODUCT], out[Col.MODEL])]
     return out
 
 
