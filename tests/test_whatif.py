@@ -133,12 +133,15 @@ def test_each_case_plans_exactly_as_its_edited_workbook(real_path, real_data, tm
     assert table.loc[(CASES[0][0], "22B"), "WafersChange"] == 0
 
 
-def test_whatif_writes_the_table_and_the_example_sheet_once(real_copy, tmp_path):
+def test_whatif_writes_the_table_and_the_example_sheet_once(real_copy, tmp_path, caplog):
     before = openpyxl.load_workbook(real_copy).sheetnames
-    result = runner.invoke(app, ["whatif", str(real_copy)])
+    with caplog.at_level("WARNING"):
+        result = runner.invoke(app, ["whatif", str(real_copy)])
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(real_copy)
     assert set(wb.sheetnames) - set(before) >= {"WhatIf", "LL_WhatIf"}
+    # never planned: no Dashboard yet, and no warning that it "was not updated"
+    assert "Dashboard" not in wb.sheetnames and "Dashboard" not in caplog.text
     rows = list(wb["LL_WhatIf"].iter_rows(values_only=True))
     header, data = rows[0], rows[1:]
     base = [r for r in data if r[0] == "Base"]

@@ -24,7 +24,7 @@ import pandas as pd
 from lxml import etree
 
 from ...core.cells import column_index
-from ...core.contract import TABLES, table_name
+from ...core.contract import PLAN, TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
 from . import transplant
@@ -115,13 +115,18 @@ def write_package(
                     ),
                 )
         if dashboard is not None:
+            scratch = None
             try:  # a view: a failure to build it never blocks the plan (nothing changed yet)
                 frames = dashboard_frames(tables) if dashboard_frames else dict(tables)
-                scratch = _build_dashboard(package, book, dashboard, frames, dashboard_sheet, dashboard_title)
+                # never planned (a what-if on a fresh workbook): no Dashboard yet, nothing to say
+                if PLAN.name in frames or book.sheet(dashboard_sheet) is not None:
+                    scratch = _build_dashboard(
+                        package, book, dashboard, frames, dashboard_sheet, dashboard_title
+                    )
             except Exception as exc:
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
-            else:
+            if scratch is not None:
                 _place_dashboard(package, book, styles, scratch, dashboard_sheet)
         _calc_chain(package, book, removed_formula)
         book.full_calc_on_load()
