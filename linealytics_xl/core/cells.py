@@ -65,6 +65,7 @@ ERROR_VALUES = (
     "#CONNECT!",
     "#BUSY!",
     "#UNKNOWN!",
+    "#PYTHON!",
 )
 
 

@@ -25,28 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.cells import ERROR_VALUES
 from ..core.contract import Col
 
-EXCEL_ERRORS = frozenset(
-    {
-        "#NULL!",
-        "#DIV/0!",
-        "#VALUE!",
-        "#REF!",
-        "#NAME?",
-        "#NUM!",
-        "#N/A",
-        "#GETTING_DATA",
-        "#SPILL!",
-        "#CALC!",
-        "#FIELD!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#BUSY!",
-        "#UNKNOWN!",
-        "#PYTHON!",
-    }
-)
+EXCEL_ERRORS = frozenset(ERROR_VALUES)  # one list of Excel's error values: core.cells
 
 
 class ArgumentError(ValueError):
