@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..core import tables
-from .literal_text import csv_safe
+from .literal_text import CSV_TRIGGERS, csv_safe
 
 if TYPE_CHECKING:  # the pipeline imports the solver: only type checkers need it here
     from ..core.pipeline import Outcome
@@ -216,16 +216,34 @@ class StagedRecord:
             pass
 
 
+def _safe_text(column: pd.Series) -> pd.Series:
+    """``literal_text.csv_safe`` over a whole text column at once (the per-cell Python call cost
+    0.4 s at 500 products): text starting with a ``CSV_TRIGGERS`` character gets an apostrophe;
+    other values (numbers, dates, missing cells in an object column) are left as they are."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # a new text would not be a category
+        column = column.astype(object)
+    try:
+        hit = column.str.startswith(CSV_TRIGGERS)
+    except AttributeError:  # an object column without any text (all None, say): the rule per cell
+        return column.map(csv_safe)
+    hit = hit.fillna(False).astype(bool)
+    if not hit.any():
+        return column
+    safe = column.copy()
+    safe[hit] = "'" + column[hit].astype(str)
+    return safe
+
+
 def _frame_csv(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text; text cells that a spreadsheet would run as a formula are neutralised
-    (``literal_text.csv_safe``), numbers are left as they are."""
+    (``literal_text.csv_safe``, vectorised per column), numbers are left as they are."""
     text_cols = [
         c
         for c in frame.columns
         if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_datetime64_any_dtype(frame[c])
     ]
     if text_cols:
-        frame = frame.assign(**{str(c): frame[c].map(csv_safe) for c in text_cols})
+        frame = frame.assign(**{str(c): _safe_text(frame[c]) for c in text_cols})
     buf = io.StringIO()
     # CRLF (RFC 4180): the csv module quotes a field only for the characters of the line
     # terminator, so with "\n" alone a text holding "\r" would break its row.
@@ -291,8 +309,9 @@ def stage_record(
         )
         plan = outcome.tables.get(tables.PLAN)
         if plan is not None:
-            # mtime=0: the same plan gives the same bytes
-            with gzip.GzipFile(tmp / "plan.csv.gz", "wb", mtime=0) as f:
+            # mtime=0: the same plan gives the same bytes.  Level 1: 0.2 s instead of 2.5 s for
+            # the 500-product plan (28 MB of CSV), for a file 13 % larger (9.7 MB, not 8.5 MB).
+            with gzip.GzipFile(tmp / "plan.csv.gz", "wb", compresslevel=1, mtime=0) as f:
                 f.write(_frame_csv(plan).encode("utf-8"))
             staged.files.append("plan.csv.gz")
         for name, table in (("alerts.csv", tables.ALERTS), ("backtest.csv", tables.BACKTEST)):
