@@ -1,8 +1,9 @@
-"""The jobs the entry points run on a workbook file: validate, plan, forecast, what-if.
+"""The jobs the entry points run on a workbook: validate, plan, forecast, what-if.
 
-Each job reads through the file adapter, runs the core pipeline and writes through the adapter;
-the command line and scheduled runs call these.  `prepare_plan` takes any adapter that can read a
-workbook, so the ribbon runs the very same job on the live book (`plan_live`).
+Each job reads through a workbook adapter, runs the core pipeline and writes through the adapter;
+the command line and scheduled runs call these on a file.  `prepare_plan` and `whatif_cases` take
+the workbook port (`adapters.port.WorkbookPort`), so the ribbon runs the very same jobs on the
+book open in Excel (`live_jobs`).
 """
 
 from __future__ import annotations
@@ -10,24 +11,35 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import __version__
 from .adapters import preflight, runlog
+from .adapters.port import WorkbookPort
 from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
 from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
-from .core.layout import Block, output_blocks, read_planning_data
+from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, run
 from .core.settings import Settings
+
+if TYPE_CHECKING:
+    from .core.cases import CasePlan
+
+#: Settings a run overrides (``{"forecast": False}``): names of `Settings` fields; None keeps the value.
+Overrides = Mapping[str, object]
+
+#: What the ribbon's status bar and the run record call each stage of a plan, in order.
+READING, VALIDATING, WRITING = "Reading the workbook", "Validating the inputs", "Writing the workbook"
 
 
 @dataclass
@@ -42,7 +54,7 @@ class PlanJob:
 
 
 def load(
-    book: WorkbookFile, sheets: dict | None = None, overrides: dict | None = None
+    book: WorkbookPort, sheets: Mapping[str, Grid] | None = None, overrides: Overrides | None = None
 ) -> tuple[PlanningData, Settings]:
     """Parse data and settings; raises `InputError` with every error of both."""
     settings, setting_issues = book.settings()
@@ -103,16 +115,18 @@ class PreparedPlan:
 
 
 def prepare_plan(
-    book,
+    book: WorkbookPort,
     workbook: str,
-    overrides: dict | None = None,
+    overrides: Overrides | None = None,
     progress: Progress | None = None,
     started: float | None = None,
 ) -> PreparedPlan:
-    """Read, check and plan a workbook through any adapter with ``sheets()``, ``settings()`` and
-    ``table(name)`` (the file adapter, the live-book adapter); raises `InputError` on bad input."""
+    """Read, check and plan a workbook through the workbook port (the file adapter, the live-book
+    adapter); raises `InputError` on bad input."""
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
+    if progress is not None:
+        progress(VALIDATING)
     data, settings = load(book, sheets, overrides)
     outcome = run(
         data,
@@ -137,7 +151,7 @@ def prepare_plan(
 def plan(
     path: str | Path,
     output: str | Path | None = None,
-    overrides: dict | None = None,
+    overrides: Overrides | None = None,
     progress: Progress | None = None,
     wait_s: float = DEFAULT_WAIT_S,
 ) -> PlanJob:
@@ -184,9 +198,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _plan_locked(
-    path: Path, output: str | Path | None, overrides: dict | None, say: runlog.StageClock, started: float
+    path: Path, output: str | Path | None, overrides: Overrides | None, say: runlog.StageClock, started: float
 ) -> PlanJob:
-    say("Reading the workbook")
+    say(READING)
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
     prepared = prepare_plan(book, Path(path).name, overrides, say, started)
@@ -200,7 +214,7 @@ def _plan_locked(
         input_sha256=input_sha256,
         version=__version__,
     )
-    say("Writing the workbook")
+    say(WRITING)
     try:
         dest, lost = book.write(prepared.blocks, prepared.tables, prepared.settings, output)
     except BaseException:
@@ -235,7 +249,7 @@ class ForecastJob:
 def forecast(
     path: str | Path,
     output: str | Path | None = None,
-    overrides: dict | None = None,
+    overrides: Overrides | None = None,
     progress: Progress | None = None,
     wait_s: float = DEFAULT_WAIT_S,
 ) -> ForecastJob:
@@ -257,55 +271,30 @@ def forecast(
 
 
 @dataclass
-class LivePlanJob:
-    prepared: PreparedPlan
-    record: Path | None  # the run record, when the live book has a file path
+class WhatIfRun:
+    """The base and every what-if case planned; nothing written yet."""
 
+    plans: list[CasePlan]  # base first
+    table: pd.DataFrame  # LL_WhatIf
+    tables: dict[str, pd.DataFrame]  # what a what-if run writes: LL_WhatIf and LL_Insights
+    settings: Settings
+    new_sheets: dict[str, list[list[Any]]] | None  # the WhatIf example, when the book has no such sheet
 
-def plan_live(
-    live, overrides: dict | None = None, progress: Progress | None = None, started: float | None = None
-) -> LivePlanJob:
-    """The ribbon's plan: the same `prepare_plan` as `plan`, written through Excel by the live-book
-    adapter (``adapters.live_book.LiveBook``), and recorded in the run-record folder beside the
-    workbook's file when Excel knows its full path (staged before the write, committed after it,
-    as `plan` does).  The Dashboard sheet is not written here: its charts are built by the file
-    writer, which must not write a file Excel holds open.  Raises `InputError` on bad input."""
-    started = time.perf_counter() if started is None else started
-    say = runlog.StageClock(progress)
-    prepared = prepare_plan(live, live.name, overrides, say, started)
-    path = live.file_path()
-    staged = None
-    if path is not None:
-        # Excel's copy may hold unsaved changes: the hash is the one of the file last saved
-        staged = runlog.stage_record(
-            prepared.outcome,
-            path,
-            run_id=prepared.run_id,
-            time=pd.Timestamp(prepared.tables[tables.RUNS]["Time"].iloc[-1]).to_pydatetime(),
-            input_sha256=runlog.file_sha256(path) if path.is_file() else "",
-            version=__version__,
-        )
-    try:
-        live.write(prepared.blocks, prepared.tables, prepared.settings, progress=say)
-    except BaseException:
-        if staged is not None:
-            staged.discard()
-        raise
-    say.stop()
-    record = None
-    if staged is not None:
-        record = staged.commit(
-            timings=say.timings,
-            wall_time_s=time.perf_counter() - started,
-            notes=["planned from the workbook open in Excel; file_sha256 is that of the file as last saved"],
-        )
-    return LivePlanJob(prepared, record)
+    @property
+    def findings(self) -> list[str]:
+        from .core.cases import case_findings
+
+        return case_findings(self.plans)
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.plans) - 1
 
 
 @dataclass
 class WhatIfJob:
     path: Path
-    plans: list  # core.cases.CasePlan, base first
+    plans: list[CasePlan]  # base first
     table: pd.DataFrame  # LL_WhatIf
     findings: list[str]
     created_sheet: bool  # the WhatIf sheet was absent and written with the example
@@ -314,7 +303,7 @@ class WhatIfJob:
 def whatif(
     path: str | Path,
     output: str | Path | None = None,
-    overrides: dict | None = None,
+    overrides: Overrides | None = None,
     progress: Progress | None = None,
     n_jobs: int | None = None,
     wait_s: float = DEFAULT_WAIT_S,
@@ -322,27 +311,34 @@ def whatif(
     """Plan the base and every case of the `WhatIf` sheet, write ``LL_WhatIf``; with no such sheet,
     plan the example cases and write the sheet with them for the planner to edit.  Checked and
     locked like a plan (`exclusive_run`)."""
+    say = progress or (lambda _msg: None)
     with exclusive_run(path, output, wait_s, progress):
-        return _whatif_locked(path, output, overrides, progress, n_jobs)
+        say(READING)
+        book = WorkbookFile(path)
+        run = whatif_cases(book, overrides, say, n_jobs)
+        say(WRITING)
+        dest, _ = book.write([], run.tables, run.settings, output, new_sheets=run.new_sheets)
+    return WhatIfJob(dest, run.plans, run.table, run.findings, created_sheet=run.new_sheets is not None)
 
 
-def _whatif_locked(
-    path: str | Path,
-    output: str | Path | None,
-    overrides: dict | None,
-    progress: Progress | None,
-    n_jobs: int | None,
-) -> WhatIfJob:
+def whatif_cases(
+    book: WorkbookPort,
+    overrides: Overrides | None = None,
+    progress: Progress | None = None,
+    n_jobs: int | None = None,
+) -> WhatIfRun:
+    """Read the workbook and its `WhatIf` sheet (the example cases when it has none), plan the base
+    and every case (in parallel: ``n_jobs``, default one per case up to the cores) and build
+    ``LL_WhatIf``: the one runner of the command line and the ribbon."""
     import os
 
     from .core.case_insights import whatif_insights, with_whatif
-    from .core.cases import case_findings, plan_cases, whatif_table
+    from .core.cases import plan_cases, whatif_table
     from .core.whatif import WHATIF_SHEET, example_rows, read_cases
 
     say = progress or (lambda _msg: None)
-    say("Reading the workbook")
-    book = WorkbookFile(path)
     sheets = book.sheets()
+    say(VALIDATING)
     data, settings = load(book, sheets, overrides)
     name = next((s for s in sheets if s.strip().lower() == WHATIF_SHEET.lower()), None)
     example = example_rows(data)
@@ -353,15 +349,9 @@ def _whatif_locked(
         data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
     )
     table = whatif_table(plans)
-    say("Writing the workbook")
-    dest, _ = book.write(
-        [],
-        {
-            tables.WHATIF: table,
-            tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
-        },
-        settings,
-        output,
-        new_sheets={WHATIF_SHEET: example} if name is None else None,
-    )
-    return WhatIfJob(dest, plans, table, case_findings(plans), created_sheet=name is None)
+    outputs = {
+        tables.WHATIF: table,
+        # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
+        tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
+    }
+    return WhatIfRun(plans, table, outputs, settings, {WHATIF_SHEET: example} if name is None else None)

@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from linealytics_xl.adapters.xlsx import exact_floats
+
+# The tests play the planner with openpyxl (edit a workbook, save it, plan it) and compare plans
+# with the inputs to the last bit: openpyxl must write floats as exactly as Excel does.  The tool
+# itself never patches openpyxl; only the test process does, here.
+exact_floats.install()
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_WORKBOOK = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 

@@ -43,8 +43,17 @@ from linealytics_xl.addin import vba_project, vba_source  # noqa: E402
 
 CUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-RIBBON_FUNCTIONS = {"run_all", "validate", "forecast", "simulate", "optimize", "send_alerts"}
-BUTTONS = ["Run all", "Validate", "Forecast", "Simulate", "Optimize", "Send alerts", "Restart Python"]
+RIBBON_FUNCTIONS = {"run_all", "validate", "forecast", "simulate", "optimize", "whatif", "send_alerts"}
+BUTTONS = [
+    "Run all",
+    "Validate",
+    "Forecast",
+    "Simulate",
+    "Optimize",
+    "What-if",
+    "Send alerts",
+    "Restart Python",
+]
 RESTART = "LinealyticsRestartPython"  # the one callback that is not a RunPython: it stops the warm Python
 
 
@@ -313,6 +322,17 @@ def test_a_button_without_callback_fails_the_build():
         with pytest.raises(ab.AddinBuildError, match=bad.decode().replace(".", r"\.")):
             vba_source.check_ribbon(ui.replace(b"LinealyticsRibbon.LinealyticsRunAll", bad), source)
     vba_source.check_ribbon(ui, source)  # the real one passes
+
+
+def test_a_button_without_onaction_or_sharing_one_fails_the_build():
+    source = ab.ribbon_module_source(fake_udfs_module)
+    ui = (SOURCES / "customUI.xml").read_bytes()
+    silent = ui.replace(b'onAction="LinealyticsRibbon.LinealyticsWhatIf"', b"")
+    with pytest.raises(ab.AddinBuildError, match="button 'llWhatIf' has no onAction"):
+        vba_source.check_ribbon(silent, source)
+    copied = ui.replace(b"LinealyticsRibbon.LinealyticsWhatIf", b"LinealyticsRibbon.LinealyticsRunAll")
+    with pytest.raises(ab.AddinBuildError, match=r"LinealyticsRunAll' is used by more than one control"):
+        vba_source.check_ribbon(copied, source)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -307,7 +307,7 @@ def test_ribbon_module_and_callbacks_are_owned_by_this_project(real_addin):
     shipped = xlwings_shipped_procedures()
     assert "runpython" in shipped and "runmain" in shipped  # the scan does find xlwings' own names
     actions = [el.get("onAction") for el in ui.iter() if el.get("onAction")]
-    assert len(actions) == 7
+    assert len(actions) == 8 and "LinealyticsRibbon.LinealyticsWhatIf" in actions
     for action in actions:
         module, sub = action.split(".")
         assert module == "LinealyticsRibbon" and sub.startswith("Linealytics"), action

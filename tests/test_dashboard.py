@@ -34,6 +34,7 @@ from libreoffice import (
     render_png,
     requires_libreoffice,
 )
+from openpyxl_tables import write_table
 
 from linealytics_xl.adapters import dashboard
 from linealytics_xl.adapters.dashboard import (
@@ -45,7 +46,6 @@ from linealytics_xl.adapters.dashboard import (
     kpis,
     write_dashboard,
 )
-from linealytics_xl.adapters.workbook_file import write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"

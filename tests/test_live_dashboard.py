@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from test_ribbon import json_book, payload  # noqa: F401  (json_book is a fixture)
 
-from linealytics_xl import jobs
+from linealytics_xl import jobs, live_jobs
 from linealytics_xl.adapters.dashboard import (
     CARD_COLS,
     CARD_ROW,
@@ -45,8 +45,8 @@ def file_dashboard(real_path, tmp_path_factory):
 def test_live_plan_writes_the_file_dashboards_cards_and_charts(json_book, real_copy, file_dashboard):  # noqa: F811
     book = json_book(payload(real_copy))
     live = LiveBook(book)
-    job = jobs.plan_live(live, overrides=PLAN_ONLY)
-    write_live_dashboard(live, job.prepared.tables)
+    job = live_jobs.plan_live(live, overrides=PLAN_ONLY)  # the ribbon's plan writes the Dashboard
+    assert job.notes == []
     acts = _dashboard_actions(book)
     [values] = [a for a in acts if a["func"] == "setValues"]
     grid = values["values"]
@@ -91,7 +91,9 @@ def test_a_planners_own_dashboard_is_left_alone(json_book, real_copy):  # noqa: 
     data["sheets"].append({"name": DASHBOARD, "values": [["my own notes"]], "tables": [], "pictures": []})
     book = json_book(data)
     live = LiveBook(book)
-    job = jobs.plan_live(live, overrides=PLAN_ONLY)
+    job = live_jobs.plan_live(live, overrides=PLAN_ONLY)  # the plan is written all the same
+    assert len(job.notes) == 1 and "Dashboard sheet was not updated" in job.notes[0]
+    assert "its own sheet" in job.notes[0]
     with pytest.raises(DashboardError, match="its own sheet"):
         write_live_dashboard(live, job.prepared.tables)
     assert not [a for a in book.json()["actions"] if a["func"] == "sheetDelete"]

@@ -10,6 +10,7 @@ LibreOffice (macros listed, charts kept, inventory formulas recalculated to the 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import zipfile
 from pathlib import Path
@@ -30,8 +31,16 @@ from linealytics_xl.core.layout import ATTR_INVENTORY, output_cells
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
 PATCHED = ("Wafer Plan", "Boundary Conditions", "Supply_Demand")
-SHARED = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+SHARED = (
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docProps/app.xml",  # its sheet titles follow the sheets the tool adds (test below)
+)
 FAST = {"forecast": False, "simulate": False}
 
 
@@ -170,10 +179,35 @@ def test_real_workbook_keeps_every_part_it_does_not_own(real_copy):
         "xl/threadedComments/threadedComment1.xml",
         "xl/persons/person.xml",
         "xl/calcChain.xml",
-        "docProps/app.xml",
         "xl/sharedStrings.xml",
     ):
         assert after[name] == before[name], name
+
+
+def _app_titles(parts: dict[str, bytes]) -> tuple[list[tuple[str, int]], list[str]]:
+    root = etree.fromstring(parts["docProps/app.xml"])
+    pairs = [v[0].text for v in root.iter(f"{VT}variant")]
+    titles = [t.text for t in root.find(f"{EP}TitlesOfParts").iter(f"{VT}lpstr")]
+    return list(zip(pairs[0::2], map(int, pairs[1::2]))), titles
+
+
+def test_file_properties_list_the_sheets_the_tool_added(real_copy, tmp_path):
+    """docProps/app.xml names every sheet of the planned workbook (Excel shows them in the file's
+    properties), its other properties unchanged; a re-run, which adds no sheet, keeps it exactly."""
+    before = _parts(real_copy)
+    jobs.plan(real_copy, overrides=FAST)
+    after = _parts(real_copy)
+    sheets = list(_sheet_parts(after))
+    assert len(sheets) > len(_sheet_parts(before))
+    assert _app_titles(after) == ([("Worksheets", len(sheets))], sheets)
+
+    def others(xml: bytes) -> list[bytes]:
+        root = etree.fromstring(xml)
+        return [etree.tostring(e) for e in root if e.tag not in (f"{EP}HeadingPairs", f"{EP}TitlesOfParts")]
+
+    assert others(after["docProps/app.xml"]) == others(before["docProps/app.xml"])
+    jobs.plan(real_copy, overrides=FAST)
+    assert _parts(real_copy)["docProps/app.xml"] == after["docProps/app.xml"]
 
 
 def test_cached_values_follow_the_plan_without_recalculation(real_copy):
@@ -345,7 +379,7 @@ def test_a_failing_dashboard_keeps_the_previous_one_byte_for_byte(real_copy, mon
     assert WorkbookFile(real_copy).table("LL_Runs").shape[0] == 2  # the plan itself was written
 
 
-def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy):
+def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy, caplog):
     wb = openpyxl.load_workbook(real_copy)
     wb.create_sheet("Dashboard")["A1"] = "My own charts"
     wb.save(real_copy)
@@ -353,8 +387,9 @@ def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy):
     part = _sheet_parts(before)["Dashboard"]
     book = WorkbookFile(real_copy)
     prepared = jobs.prepare_plan(book, real_copy.name, FAST)
-    book.write(prepared.blocks, prepared.tables, prepared.settings)
-    assert "own sheet 'Dashboard'" in (book.dashboard_error or "")
+    with caplog.at_level(logging.WARNING, logger="linealytics_xl.adapters.xlsx.writer"):
+        book.write(prepared.blocks, prepared.tables, prepared.settings)
+    assert "own sheet 'Dashboard'" in caplog.text
     assert _parts(real_copy)[part] == before[part]
 
 

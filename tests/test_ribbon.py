@@ -13,22 +13,18 @@ bar and records the others as actions), and reading formulas through COM (``Rang
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import sys
 import types
-from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
-import xlwings as xw
 
 from linealytics_xl import jobs, ribbon
-from linealytics_xl.adapters.literal_text import live_value
+from linealytics_xl.adapters.dashboard import DASHBOARD
 from linealytics_xl.adapters.live_book import LiveBook
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core import tables
@@ -36,169 +32,25 @@ from linealytics_xl.core.cells import address
 from linealytics_xl.core.contract import table_name
 from linealytics_xl.core.grid import Cells
 
-ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "workbook" / "planning.xlsx"
-OWN_SHEETS = {"Wafer Plan", "Boundary Conditions", "Supply_Demand"}
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
-
-# ---------------------------------------------------------------------------------------------
-# JSON books from real workbooks
-# ---------------------------------------------------------------------------------------------
-
-
-def _json_value(v):
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if isinstance(v, date):
-        return v.strftime("%Y-%m-%dT00:00:00.000Z")
-    if isinstance(v, time):
-        return v.isoformat()
-    return v
-
-
-def sheet_values(ws) -> list[list]:
-    rows = [
-        [_json_value(v) for v in r]
-        for r in ws.iter_rows(
-            min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column, values_only=True
-        )
-    ]
-    return rows or [[None]]
-
-
-def payload(path: Path, extra_sheets: list[dict] = (), name: str = "plan.xlsx") -> dict:
-    """What xlwings' VBA client sends for the workbook: every sheet's values from A1, formulas as
-    the "=..." text openpyxl reads (the JSON engine cannot read formulas, so they travel as values)."""
-    wb = openpyxl.load_workbook(path)
-    sheets = [
-        {"name": ws.title, "values": sheet_values(ws), "tables": [], "pictures": []} for ws in wb.worksheets
-    ]
-    return {
-        "client": "VBA",
-        "version": xw.__version__,
-        "names": [],
-        "sheets": sheets + list(extra_sheets),
-        "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
-    }
-
-
-def table_sheet(name: str, rows: list[list]) -> dict:
-    """A sheet holding an Excel Table ``name`` over ``rows`` (header first), as the client reports it."""
-    end = address(len(rows) - 1, len(rows[0]) - 1)
-    col = "".join(ch for ch in end if ch.isalpha())
-    return {
-        "name": name,
-        "values": rows,
-        "pictures": [],
-        "tables": [
-            {
-                "name": name,
-                "range_address": f"$A$1:${col}${len(rows)}",
-                "header_row_range_address": f"$A$1:${col}$1",
-                "data_body_range_address": f"$A$2:${col}${len(rows)}",
-                "total_row_range_address": None,
-                "show_headers": True,
-                "show_totals": False,
-                "table_style": "TableStyleMedium2",
-                "show_autofilter": True,
-            }
-        ],
-    }
+from json_books import (
+    OWN_SHEETS,
+    TEMPLATE,
+    Recorded,
+    frame_cells,
+    json_engine,
+    payload,
+    run_time_columns,
+    table_sheet,
+)
 
 
 @pytest.fixture()
 def json_book(monkeypatch):
     """Factory: a JSON-engine Book from a payload, set as the mock caller for this test only."""
-    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
-    if "remote" not in [e.name for e in xw.engines]:  # xlwings was imported before the key was set
-        from xlwings.pro import _xlremote
-
-        remote = xw.Engine(impl=_xlremote.engine)
-        monkeypatch.setattr(xw.engines, "engines", xw.engines.engines + [remote])
-        monkeypatch.setattr(xw.engines, "engines_by_name", {**xw.engines.engines_by_name, "remote": remote})
-    monkeypatch.setattr(xw.Book, "_mock_caller", None, raising=False)  # removed again after the test
-
-    def make(data: dict):
-        book = xw.Book(json=copy.deepcopy(data))  # the engine keeps (and changes) the dict it is given
-        book.set_mock_caller()
-        return book
-
-    return make
-
-
-def actions(book) -> list[dict]:
-    return book.json()["actions"]
-
-
-def sheet_names(data: dict) -> list[str]:
-    return [s["name"] for s in data["sheets"]]
-
-
-class Recorded:
-    """The recorded actions, resolved to sheet names (new sheets take the next positions)."""
-
-    def __init__(self, book, data: dict):
-        self.acts = actions(book)
-        names = sheet_names(data)
-        for a in self.acts:
-            if a["func"] == "addSheet":
-                assert a["args"][0] == len(names), "sheets are added at the end"
-                names.append(a["args"][1])
-        self.names = names
-
-    def of(self, func: str) -> list[dict]:
-        return [a for a in self.acts if a["func"] == func]
-
-    def sheet(self, a: dict) -> str:
-        return self.names[a["sheet_position"]]
-
-    def values_on(self, sheet: str) -> list[dict]:
-        return [a for a in self.of("setValues") if self.sheet(a) == sheet]
-
-    def alert(self) -> str:
-        alerts = self.of("alert")
-        assert len(alerts) == 1, [a["args"][0][:80] for a in alerts]
-        return alerts[0]["args"][0]
-
-
-def run_time_columns(frame: pd.DataFrame) -> set[str]:
-    """Columns of timestamps with a time of day: when a run happened, not what it planned."""
-    out = set()
-    for c in frame.columns:
-        values = frame[c].dropna()
-        stamps = pd.api.types.is_datetime64_any_dtype(values) or (
-            len(values) and values.map(lambda v: isinstance(v, (datetime, pd.Timestamp))).all()
-        )
-        if stamps and any(pd.Timestamp(v).time() != time(0) for v in values):
-            out.add(c)
-    return out
-
-
-def frame_cells(frame: pd.DataFrame) -> list[list]:
-    """A table's rows as the JSON engine records them (dates as yyyy-mm-dd, blanks as "")."""
-    out = [list(frame.columns)]
-    for row in frame.itertuples(index=False, name=None):
-        cells = []
-        for v in row:
-            if isinstance(v, (pd.Timestamp, datetime)) and not pd.isna(v):
-                cells.append(
-                    pd.Timestamp(v).strftime("%Y-%m-%d")
-                    if pd.Timestamp(v).time() == time(0)
-                    else pd.Timestamp(v).isoformat()
-                )
-            elif (
-                v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v))
-            ):
-                cells.append("")
-            elif isinstance(v, np.generic):
-                cells.append(v.item())
-            elif isinstance(v, str):
-                # text Excel would read as a formula or number ("+1") carries Excel's text marker
-                cells.append(live_value(v))
-            else:
-                cells.append(v)
-        out.append(cells)
-    return out
+    return json_engine(monkeypatch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +94,11 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
     last_write = max(
         i for i, f in enumerate(funcs) if f in ("setValues", "addTable", "addSheet", "resizeTable")
     )
-    assert funcs[last_write + 1] == "setScreenUpdating" and rec.acts[last_write + 1]["args"] == [True]
+    toggles = [i for i, f in enumerate(funcs) if f == "setScreenUpdating"]
+    assert rec.acts[toggles[1]]["args"] == [True] and toggles[1] > last_write  # one repaint, after all
+    assert all(  # the Dashboard's formats and charts too
+        i < toggles[1] for i, f in enumerate(funcs) if f in ("setFontProperty", "addChart", "setNumberFormat")
+    )
 
     # the workbook's own sheets: one call per block, the very cells and values of the file path
     own = [a for a in rec.of("setValues") if rec.sheet(a) in OWN_SHEETS]
@@ -288,10 +144,11 @@ def test_run_all_writes_what_the_file_path_writes(json_book, real_path, real_pla
     assert run["InputFingerprint"] == outcome.fingerprint and run["Workbook"] == "plan.xlsx"
     assert run["ShortageBytes"] == pytest.approx(outcome.shortage_bytes, rel=1e-12)
 
-    # nothing written anywhere else; the Settings sheet added as the file path adds it
+    # nothing written anywhere else; the Settings sheet and the Dashboard added as the file path adds them
     written = {rec.sheet(a) for a in rec.of("setValues")}
-    assert written == OWN_SHEETS | set(expected_tables) | {"Settings"}
-    assert [a["args"][1] for a in rec.of("addSheet")] == expected_tables + ["Settings"]
+    assert written == OWN_SHEETS | set(expected_tables) | {"Settings", DASHBOARD}
+    assert [a["args"][1] for a in rec.of("addSheet")] == expected_tables + ["Settings", DASHBOARD]
+    assert DASHBOARD in file_out.sheetnames
 
     # and the planner is told, loudly, what cannot be served
     text = rec.alert()
@@ -431,16 +288,6 @@ def test_validate_reports_and_writes_nothing(json_book):
     rec = Recorded(book, data)
     assert not [a for a in rec.acts if a["func"] in WRITES]
     assert "The workbook has 1 problem(s)." in rec.alert() and "found 'lots'" in rec.alert()
-
-
-def test_send_alerts_without_the_alerts_feature(json_book, monkeypatch):
-    monkeypatch.setitem(sys.modules, "linealytics_xl.notify", None)  # as if notify.py did not exist
-    data = payload(TEMPLATE)
-    book = json_book(data)
-    ribbon.send_alerts()
-    rec = Recorded(book, data)
-    assert "addTable" in {a["func"] for a in rec.acts}  # the plan was run and written
-    assert rec.alert().endswith(ribbon.NO_NOTIFY)
 
 
 def test_send_alerts_hands_the_book_and_outcome_to_notify(json_book, monkeypatch):

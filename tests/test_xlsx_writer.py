@@ -149,7 +149,7 @@ SHARED = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 def test_patching_a_shared_formula_master_keeps_the_other_formulas():
     sheet = SheetText(SHARED)
     sheet.set_number(2, 1, 100.0)  # B2, the master of B2:D2
-    refresh({"S": sheet}, {"S": {(2, 1): 100.0}})
+    refresh({"S": sheet}, {"S": {2: [(1, 1, [100.0])]}})
     sheet.set_number(1, 4, 5.0)  # E1: a new cell at the end of row 1
     root = etree.fromstring(sheet.render())
     cells = {c.get("r"): c for c in root.iter(f"{M}c")}
@@ -169,7 +169,7 @@ def test_formulas_the_evaluator_cannot_follow_lose_their_cached_value():
     xml = SHARED.replace(b"<f>A1*2</f><v>2</v>", b"<f>MyName*2</f><v>2</v>")
     sheet = SheetText(xml)
     sheet.set_number(1, 0, 9.0)
-    refresh({"S": sheet}, {"S": {(1, 0): 9.0}})
+    refresh({"S": sheet}, {"S": {1: [(0, 0, [9.0])]}})
     cells = {c.get("r"): c for c in etree.fromstring(sheet.render()).iter(f"{M}c")}
     assert cells["A2"].find(f"{M}v") is None and cells["A2"].findtext(f"{M}f") == "MyName*2"
     assert references("'Wafer Plan'!B3+SUM(C4:C9)-D1", "S")[0] == [
@@ -314,3 +314,83 @@ def test_fast_reader_decodes_character_references(tmp_path):
     wb.save(path)
     cells = read_cells(path)["S"].cells
     assert cells[(0, 0)] == "晶圆-Ωмега" and cells[(1, 0)] == "&amp; <b>" and cells[(2, 0)] == '=LEN("晶")'
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "=B3+C4-D5",
+        "+SUM(B4:B503)",
+        "=$B$3-SUM($C4:D$9)+12.5-3",
+        "(E5/13)*D4",
+        "=IF(A1>0,B2,C3)*LOG10(D4)",
+        "=SUM(A:A)+B2",
+        "=MyName*2+A1",
+        "=TRUE+A1",
+        "=A1",
+        "=-7",
+        "=XFD1048576+AA10",
+    ],
+)
+def test_formulas_parsed_by_shape_agree_with_the_full_grammar(formula):
+    """The shape parser (one regex per formula, the rest once per shape) finds the same sum and
+    references as the full grammar it stands in for."""
+    from linealytics_xl.adapters.xlsx.recalc import _compile_slow, _references_slow, parse
+
+    body = formula.lstrip("=").replace(" ", "").upper()
+    slow_terms = _compile_slow(body)
+    terms, refs, unknown = parse(formula, "S")
+    assert terms == slow_terms
+    if slow_terms is None:
+        assert (refs, unknown) == _references_slow(formula, "S")
+    else:
+        assert refs == [("S", t[1:5]) for t in slow_terms if t[2] >= 0] and not unknown
+
+
+APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'docPropsVTypes"><Application>Microsoft Excel</Application><HeadingPairs><vt:vector size="4" baseType="variant">'
+    "<vt:variant><vt:lpstr>Arbeitsblätter</vt:lpstr></vt:variant><vt:variant><vt:i4>2</vt:i4></vt:variant>"
+    "<vt:variant><vt:lpstr>Benannte Bereiche</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4></vt:variant>"
+    '</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="3" baseType="lpstr"><vt:lpstr>Data</vt:lpstr>'
+    "<vt:lpstr>Old</vt:lpstr><vt:lpstr>Data!Print_Area</vt:lpstr></vt:vector></TitlesOfParts>"
+    "<AppVersion>16.0300</AppVersion></Properties>"
+)
+
+
+def test_file_properties_follow_added_and_removed_sheets_in_any_language(tmp_path):
+    """The worksheet group (found by its sheets, not by its localised name) lists the sheets
+    after the change; the other groups and properties stay; no change of sheets, no rewrite."""
+    from linealytics_xl.adapters.xlsx.app_props import update_sheet_titles
+    from linealytics_xl.adapters.xlsx.package import Package
+
+    src = tmp_path / "props.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" '
+            'Target="docProps/app.xml"/></Relationships>',
+        )
+        z.writestr("docProps/app.xml", APP)
+    package = Package(src)
+    try:
+        assert not update_sheet_titles(package, ["Data", "Old"], ["Data", "Old"])
+        assert update_sheet_titles(package, ["Data", "Old"], ["Data", "LL_Plan"])
+        root = etree.fromstring(package.read("docProps/app.xml"))
+    finally:
+        package.close()
+    vt = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+    pairs = [v[0].text for v in root.iter(f"{vt}variant")]
+    assert pairs == ["Arbeitsblätter", "2", "Benannte Bereiche", "1"]
+    titles = root.find(
+        "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}TitlesOfParts"
+    )
+    assert [t.text for t in titles.iter(f"{vt}lpstr")] == ["Data", "LL_Plan", "Data!Print_Area"]
+    assert titles[0].get("size") == "3"
+    assert root[0].text == "Microsoft Excel" and root[-1].text == "16.0300"

@@ -28,6 +28,10 @@ Sub LinealyticsOptimize(control As IRibbonControl)
     RunPython "import linealytics_xl.ribbon as r; r.optimize()"
 End Sub
 
+Sub LinealyticsWhatIf(control As IRibbonControl)
+    RunPython "import linealytics_xl.ribbon as r; r.whatif()"
+End Sub
+
 Sub LinealyticsSendAlerts(control As IRibbonControl)
     RunPython "import linealytics_xl.ribbon as r; r.send_alerts()"
 End Sub

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -62,10 +62,68 @@ def _cell(v: Any) -> Any:
     return live_value(str(v))
 
 
+def _column(values: pd.Series) -> list[Any]:
+    """One column's cells, as `_cell` gives them, converted a column at a time: numbers, flags and
+    dates of a plain numpy column in one call (a warm Run all writes some 20,000 cells)."""
+    dtype = values.dtype
+    if not isinstance(dtype, np.dtype):  # pandas' extension types (text, nullable Int64...)
+        return _cells(values.tolist())
+    if dtype.kind in "iub":
+        return values.to_numpy().tolist()
+    if dtype.kind == "f":
+        array = values.to_numpy(dtype=float)
+        out: list[Any] = array.tolist()
+        if not np.isfinite(array).all():
+            out = [v if math.isfinite(v) else None for v in out]
+        return out
+    if dtype.kind == "M":
+        stamps = list(values.dt.to_pydatetime())
+        return [None if missing else v for v, missing in zip(stamps, values.isna().tolist())]
+    return _cells(values.tolist())
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    """`_cell` of each value; text repeats down a column (products, weeks, severities), so each
+    distinct text is checked for Excel's text marker once."""
+    texts: dict[str, Any] = {}
+    out = []
+    for v in values:
+        if type(v) is str:
+            cell = texts.get(v)
+            if cell is None:
+                cell = texts[v] = live_value(v)
+            out.append(cell)
+        else:
+            out.append(_cell(v))
+    return out
+
+
+_PLAIN = (str, int, bool)  # cells every engine's prepare_xl_data_element passes through as they are
+
+
+def set_values(start: Any, rows: list[list[Any]]) -> None:
+    """``rows`` into the range from ``start`` (a cell), as ``range.value = rows`` writes them, in
+    one call.  xlwings' writer runs the engine's ``prepare_xl_data_element`` on every cell (a
+    warm Run all writes about 20,000); here it runs only on the cells it changes (blanks, dates),
+    and text, whole numbers, flags and finite floats, which it returns as they are, go straight
+    to ``raw_value``.  Same values, same single write, on every engine."""
+    prepare = start.sheet.book.app.engine.impl.prepare_xl_data_element
+    options = getattr(start, "_options", {})  # the options xlwings' writer would hand it
+    cells = [
+        [
+            v if type(v) in _PLAIN or (type(v) is float and math.isfinite(v)) else prepare(_cell(v), options)
+            for v in row
+        ]
+        for row in rows
+    ]
+    start.resize(len(cells), len(cells[0])).raw_value = cells
+
+
 def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     """Header + rows of plain values; an empty frame keeps one empty row (a Table needs one)."""
-    rows = [[str(c) for c in frame.columns]]
-    rows += [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    rows: list[list[Any]] = [[str(c) for c in frame.columns]]
+    columns = [_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    rows += [list(row) for row in zip(*columns)]
     if len(rows) == 1:
         rows.append([None] * len(frame.columns))
     return rows
@@ -77,6 +135,10 @@ class LiveBook:
     def __init__(self, book: Any):
         self.book = book
         self.app = book.app
+        # each sheet's values as read, until the next write: reading the sheets, the settings and
+        # the previous tables of one run reads each sheet from Excel once
+        self._values: dict[str, list[list[Any]]] = {}
+        self._screen_off = False  # inside screen_updating_off
 
     @property
     def name(self) -> str:
@@ -111,10 +173,15 @@ class LiveBook:
 
     def grid(self, sheet: Any, formulas: bool = True) -> list[list[Any]]:
         """A sheet's cells from A1 in one read, with formulas as ``"=..."`` where the engine has them."""
-        rng = self._extent(sheet)
-        values = _rows2d(rng.options(ndim=2).value)
+        cached = self._values.get(sheet.name)
+        rng = None
+        if cached is None:
+            rng = self._extent(sheet)
+            cached = self._values[sheet.name] = _rows2d(rng.options(ndim=2).value)
+        values = [list(row) for row in cached]
         if not formulas:
             return values
+        rng = self._extent(sheet) if rng is None else rng
         try:
             texts = _rows2d(rng.formula)
         except UNSUPPORTED:  # e.g. the JSON engine: its payload values already carry what was sent
@@ -153,19 +220,31 @@ class LiveBook:
 
     # -- writing ------------------------------------------------------------------------------
     def write(
-        self, blocks: Iterable[Block], tables: dict[str, pd.DataFrame], settings: Settings, progress=None
+        self,
+        blocks: Iterable[Block],
+        tables: dict[str, pd.DataFrame],
+        settings: Settings,
+        *,
+        new_sheets: dict[str, list[list[Any]]] | None = None,
     ) -> None:
-        """Write the plan's blocks and every table; the Settings sheet too when the book has none."""
-        say = progress or (lambda _m: None)
+        """Write the plan's blocks and every table; the Settings sheet too when the book has none,
+        and each of ``new_sheets`` (e.g. the WhatIf example) the book does not have yet."""
+        self._values.clear()  # what was read is stale once anything is written
         with self.screen_updating_off():
-            say("Writing the plan into the workbook's sheets")
             for b in blocks:
-                self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)).value = [list(b.values)]
+                set_values(self.book.sheets[b.sheet].range((b.row + 1, b.col + 1)), [list(b.values)])
             for name, frame in tables.items():
-                say(f"Writing table {name}")
                 self.write_table(name, frame)
             if self._sheet(SETTINGS_SHEET) is None:
                 self.write_settings(settings)
+            for name, rows in (new_sheets or {}).items():
+                if self._sheet(name) is None:
+                    sheet = self._add_sheet(name)
+                    set_values(sheet.range((1, 1)), [[_cell(v) for v in row] for row in rows])
+
+    def _add_sheet(self, name: str) -> Any:
+        """A new sheet ``name`` after the last one."""
+        return self.book.sheets.add(name, after=self.book.sheets[len(self.book.sheets) - 1])
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """``frame`` as the Excel Table ``table_name(name)`` on the sheet ``name``: created, or
@@ -174,10 +253,9 @@ class LiveBook:
         rows = frame_rows(frame)
         title = table_name(name)
         n_rows, n_cols = len(rows), len(rows[0])
-        sheet = self._sheet(name)
-        created = sheet is None
-        if created:
-            sheet = self.book.sheets.add(name, after=self.book.sheets[len(self.book.sheets) - 1])
+        existing = self._sheet(name)
+        created = existing is None
+        sheet = self._add_sheet(name) if existing is None else existing
         target = sheet.range((1, 1)).resize(n_rows, n_cols)
         tables = list(sheet.tables)
         # the sheet is the tool's: a table of another name on it (renamed by hand) is ours too
@@ -193,11 +271,11 @@ class LiveBook:
                     sheet.range((n_rows + 1, 1), (old_rows, max(old_cols, n_cols))).clear_contents()
                 if old_cols > n_cols:
                     sheet.range((1, n_cols + 1), (min(old_rows, n_rows), old_cols)).clear_contents()
-            target.value = rows
+            set_values(target, rows)
         else:
             if not created:
                 self._extent(sheet).clear_contents()
-            target.value = rows
+            set_values(target, rows)
             sheet.tables.add(source=target, name=title, table_style_name=TABLE_STYLE, has_headers=True)
         if len(frame):  # the contract's number format per column, as the file writer gives them
             for i, fmt in enumerate(number_formats(name, list(frame.columns))):
@@ -209,12 +287,12 @@ class LiveBook:
     def write_settings(self, settings: Settings) -> None:
         rows = [["Name", "Value", "Description"]]
         rows += [[_cell(n), "" if v is None else _cell(v), _cell(d)] for n, v, d in settings.rows()]
-        sheet = self.book.sheets.add(SETTINGS_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
-        sheet.range((1, 1)).value = rows
+        sheet = self._add_sheet(SETTINGS_SHEET)
+        set_values(sheet.range((1, 1)), rows)
 
     # -- keeping the planner informed ---------------------------------------------------------
     @staticmethod
-    def _guard(action) -> bool:
+    def _guard(action: Callable[[], object]) -> bool:
         try:
             action()
             return True
@@ -238,12 +316,20 @@ class LiveBook:
 
     @contextmanager
     def screen_updating_off(self) -> Iterator[None]:
+        """Screen updating off for the outermost block only: a run's writes (tables, then the
+        Dashboard) repaint once at the end, and an engine that cannot tell the current state
+        never has it switched back on half-way."""
+        if self._screen_off:
+            yield
+            return
         try:
             before = self.app.screen_updating
         except UNSUPPORTED:
             before = True
         self._guard(lambda: setattr(self.app, "screen_updating", False))
+        self._screen_off = True
         try:
             yield
         finally:
+            self._screen_off = False
             self._guard(lambda: setattr(self.app, "screen_updating", before))

@@ -178,11 +178,11 @@ def _write_charts(live: LiveBook, sheet: Any, out: Layout) -> None:
         )
         chart.set_source_data(sheet.range(_span(block[first], block[last], end)))
         cats = block[category]
-        live._guard(
-            lambda chart=chart, cats=cats, end=end: chart.set_x_axis_values(
-                sheet.range(_span(cats, cats, end, False))
-            )
-        )
+
+        def categories(chart: Any = chart, cats: Any = cats, end: int | None = end) -> None:
+            chart.set_x_axis_values(sheet.range(_span(cats, cats, end, False)))
+
+        live._guard(categories)
         _set(live, chart, "title", TITLES[kind])
 
 

@@ -110,7 +110,7 @@ def remove_stale_temps(dest: Path) -> list[Path]:
 
     Callers hold the run lock of ``dest``: no other run is writing it, so a temporary file of a
     process that is gone is a leftover of a killed run."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(dest.parent.iterdir())
     except OSError:

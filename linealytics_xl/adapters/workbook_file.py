@@ -9,42 +9,24 @@ into a file that Excel holds open.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import openpyxl
-import openpyxl.cell._writer as _openpyxl_cell_writer
 import pandas as pd
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..core.contract import number_formats, table_name
+from ..core.contract import number_formats
 from ..core.grid import Cells
 from ..core.layout import Block
 from ..core.model import Issue
 from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
 from .dashboard import DASHBOARD, DASHBOARD_TABLES, TITLE, dashboard_layout
 from .file_kind import load_failure, not_a_workbook
-from .literal_text import text_cell
 from .safe_files import replace_preserving, temp_path
 from .xlsx.read import read_cells, sheets_with_tables
 from .xlsx.writer import write_package
-
-
-def _exact_number_text(value: Any, _fallback=_openpyxl_cell_writer.safe_string) -> str:
-    """openpyxl writes floats as ``%.16g``, which changes the 17th digit of a planner's inputs on
-    every save (3920865476.2527657 -> 3920865476.252766).  ``repr`` is the shortest text that
-    reads back as the same double, so cells the tool does not own keep their exact value."""
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(float(value))  # np.float64 is a float whose repr is "np.float64(...)"
-    return _fallback(value)
-
-
-_openpyxl_cell_writer.safe_string = _exact_number_text
 
 
 class WorkbookError(Exception):
@@ -66,9 +48,6 @@ def check_writable(path: Path) -> None:
 
 class WorkbookFile:
     """One loaded workbook; read it, then write results into it (or into a copy)."""
-
-    #: Why the last ``write`` left the Dashboard sheet as it was (None when it was written).
-    dashboard_error: str | None = None
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -154,7 +133,7 @@ class WorkbookFile:
         settings_rows = [(name, value, description) for name, value, description in settings.rows()]
         tmp = temp_path(dest)  # named after this process: a killed run's leftover is recognised
         try:
-            written = write_package(
+            write_package(
                 self.path,
                 tmp,
                 blocks,
@@ -168,7 +147,6 @@ class WorkbookFile:
                 number_formats=number_formats,
                 new_sheets=new_sheets,
             )
-            self.dashboard_error = written.dashboard_error
             _replace_into(tmp, dest)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -196,41 +174,3 @@ def _replace_into(tmp: Path, dest: Path) -> None:
     rename is atomic: a reader sees the old workbook or the new one, never half of one), with
     the permission bits (and owner, where allowed) of the file it replaces."""
     replace_preserving(tmp, dest)
-
-
-def _cell_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else v.to_pydatetime()
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def write_table(book: openpyxl.Workbook, name: str, frame: pd.DataFrame) -> None:
-    """Replace sheet ``name`` with ``frame`` as the Excel Table ``table_name(name)`` (values only)."""
-    if name in book.sheetnames:
-        index = book.sheetnames.index(name)
-        book.remove(book[name])
-        ws = book.create_sheet(name, index)
-    else:
-        ws = book.create_sheet(name)
-    ws.append([text_cell(ws, c) for c in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([text_cell(ws, _cell_value(v)) for v in row])  # text is text, never a formula
-    n = len(frame)
-    for i, fmt in enumerate(number_formats(name, list(frame.columns))):  # the contract's, per column
-        if fmt == "General" or not n:
-            continue
-        for (cell,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i + 1, max_col=i + 1):
-            cell.number_format = fmt
-    ref = f"A1:{get_column_letter(max(1, len(frame.columns)))}{max(2, n + 1)}"
-    table = Table(displayName=table_name(name), ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    ws.add_table(table)
-    ws.freeze_panes = "A2"
-    for i, c in enumerate(frame.columns):
-        ws.column_dimensions[get_column_letter(i + 1)].width = max(10, min(40, len(str(c)) + 4))

@@ -45,9 +45,9 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
     for _ in range(n_difat):
         if nxt in (_ENDOFCHAIN, _FREESECT):
             break
-        entries = struct.unpack(f"<{sector // 4}I", sector_bytes(nxt))
-        difat += entries[:-1]
-        nxt = entries[-1]
+        links = struct.unpack(f"<{sector // 4}I", sector_bytes(nxt))
+        difat += links[:-1]
+        nxt = links[-1]
     fat: list[int] = []
     for s in difat[:n_fat]:
         fat += struct.unpack(f"<{sector // 4}I", sector_bytes(s))
@@ -181,7 +181,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     # Mini stream (small streams) and the list of big streams.
     ministream = bytearray()
     minifat: list[int] = []
-    big: list[_Node] = []
+    big: list[tuple[_Node, bytes]] = []  # each big stream's node and its data
     for node in order[1:]:
         if node.data is None:
             continue
@@ -194,7 +194,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
             minifat += list(range(node.start + 1, node.start + count)) + [_ENDOFCHAIN]
             ministream += node.data + b"\0" * (count * 64 - node.size)
         else:
-            big.append(node)
+            big.append((node, node.data))
 
     def sectors_for(n_bytes: int) -> int:
         return -(-n_bytes // sector)
@@ -202,7 +202,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     dir_sectors = sectors_for(len(order) * 128)
     minifat_sectors = sectors_for(len(minifat) * 4)
     mini_sectors = sectors_for(len(ministream))
-    big_sectors = [sectors_for(len(n.data)) for n in big]
+    big_sectors = [sectors_for(len(blob)) for _node, blob in big]
     payload_sectors = dir_sectors + minifat_sectors + mini_sectors + sum(big_sectors)
     fat_sectors = 1
     while fat_sectors * per_sector < payload_sectors + fat_sectors:
@@ -230,8 +230,8 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     first_minifat = place(minifat_blob, minifat_sectors)
     root.start = place(bytes(ministream), mini_sectors)
     root.size = len(ministream)
-    for node, count in zip(big, big_sectors):
-        node.start = place(node.data, count)
+    for (node, blob), count in zip(big, big_sectors):
+        node.start = place(blob, count)
     fat += [_FREESECT] * (fat_sectors * per_sector - len(fat))
 
     directory = bytearray()

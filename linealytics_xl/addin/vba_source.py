@@ -38,6 +38,7 @@ __all__ = [
     "xlwings_module_source",
 ]
 
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"  # the template's ribbon schema
 REGISTER_SUB = f"{VBA_PREFIX}RegisterFunctions"
 _DESCRIBE_SUB = f"{VBA_PREFIX}DescribeFunction"
 _UDF_HEADER = (
@@ -261,14 +262,21 @@ def check_names(sources: dict[str, str], udf_names: list[str]) -> None:
 
 def ribbon_actions(custom_ui: bytes) -> list[str]:
     root = ET.fromstring(custom_ui)
-    if root.tag != "{http://schemas.microsoft.com/office/2006/01/customui}customUI":
+    if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
         raise AddinBuildError("customUI.xml must use the 2006/01 customui namespace (the template's part)")
-    return [el.get("onAction") for el in root.iter() if el.get("onAction")]
+    return [action for el in root.iter() if (action := el.get("onAction"))]
 
 
 def check_ribbon(custom_ui: bytes, ribbon_source: str) -> None:
-    """Every ``onAction`` is ``<RIBBON_MODULE>.<prefix>X`` with a ``Sub X(control As IRibbonControl)``."""
+    """Every button has an ``onAction``, each ``onAction`` is ``<RIBBON_MODULE>.<prefix>X`` with a
+    ``Sub X(control As IRibbonControl)``, and no two controls share one (a copied button would
+    silently run the other button's action)."""
+    root = ET.fromstring(custom_ui)
+    for el in root.iter(f"{{{CUSTOMUI_NS}}}button"):
+        if not el.get("onAction"):
+            raise AddinBuildError(f"customUI.xml: button {el.get('id')!r} has no onAction callback")
     subs = set(re.findall(r"^Sub (\w+)\(control As IRibbonControl\)", ribbon_source, re.M))
+    seen: set[str] = set()
     for action in ribbon_actions(custom_ui):
         module, _, sub = action.rpartition(".")
         if module != RIBBON_MODULE or sub not in subs or not sub.startswith(VBA_PREFIX):
@@ -276,6 +284,9 @@ def check_ribbon(custom_ui: bytes, ribbon_source: str) -> None:
                 f"customUI.xml: onAction {action!r} is not a ribbon callback "
                 f"{RIBBON_MODULE}.{VBA_PREFIX}... in {RIBBON_MODULE}.bas"
             )
+        if action in seen:
+            raise AddinBuildError(f"customUI.xml: onAction {action!r} is used by more than one control")
+        seen.add(action)
 
 
 def xlwings_module_source(template_source: str) -> str:

@@ -10,14 +10,16 @@ member is byte-identical, not just its content), writing only the changed parts 
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
 import shutil
 import struct
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from lxml import etree
 
@@ -26,8 +28,15 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "[Content_Types].xml"
 XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
+
+class Writable(Protocol):
+    """Where a streamed part writes its bytes (a zip member, or the deflate thread's pipe)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 #: A part's new content: bytes, or a function that writes it to a stream (large sheets).
-Content = bytes | Callable[[IO[bytes]], None]
+Content = bytes | Callable[[Writable], None]
 
 
 @dataclass(frozen=True)
@@ -230,7 +239,45 @@ class Package:
             if isinstance(content, bytes):
                 stream.write(content)
             else:
-                content(stream)
+                with _Pipe(stream) as pipe:
+                    content(pipe)
+
+
+class _Pipe:
+    """A stream that hands its chunks to a thread writing them into the zip member, so that a
+    streamed sheet's deflate and CRC (zlib releases the GIL) run while the next rows are made
+    into XML.  Same bytes, same order: only the work overlaps."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="xlsx-deflate", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._stream.write(chunk)
+                except BaseException as exc:  # handed to the writing thread
+                    self._error = exc
+
+    def write(self, data: bytes, /) -> int:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+        return len(data)
+
+    def __enter__(self) -> _Pipe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Wait until every chunk is in the member (also when the writer failed)."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _source_of_rels(name: str) -> str:
@@ -250,19 +297,22 @@ def _copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile)
         with src.open(info) as data, out.open(_clone(info), "w") as stream:
             shutil.copyfileobj(data, stream)
         return
-    src.fp.seek(info.header_offset)
-    header = _LOCAL_HEADER.unpack(src.fp.read(_LOCAL_HEADER.size))
-    src.fp.seek(info.header_offset + _LOCAL_HEADER.size + header[10] + header[11])
-    raw = src.fp.read(info.compress_size)
+    fp, dest = src.fp, out.fp
+    if fp is None or dest is None:
+        raise ValueError("zip file closed")
+    fp.seek(info.header_offset)
+    header = _LOCAL_HEADER.unpack(fp.read(_LOCAL_HEADER.size))
+    fp.seek(info.header_offset + _LOCAL_HEADER.size + header[10] + header[11])
+    raw = fp.read(info.compress_size)
     clone = _clone(info)
     clone.CRC, clone.compress_size, clone.file_size = info.CRC, info.compress_size, info.file_size
     clone.flag_bits = info.flag_bits & ~0x08
-    clone.header_offset = out.fp.tell()
-    out.fp.write(clone.FileHeader(False))
-    out.fp.write(raw)
+    clone.header_offset = dest.tell()
+    dest.write(clone.FileHeader(False))
+    dest.write(raw)
     out.filelist.append(clone)
     out.NameToInfo[clone.filename] = clone
-    out.start_dir = out.fp.tell()
+    out.start_dir = dest.tell()
 
 
 def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -34,6 +34,11 @@ def _letters(col: int) -> str:
     return column_letter(col)
 
 
+@functools.cache
+def _column(letters: str) -> int:
+    return column_index(letters)
+
+
 def _entity(m: re.Match[str]) -> str:
     name = m.group(1)
     if name[0] != "#":
@@ -51,7 +56,7 @@ def xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One ``<c>`` element of the source text (positions into the whole sheet text)."""
 
@@ -77,7 +82,7 @@ class Row:
     cells: list[Cell] | None = None
     by_col: dict[int, Cell] | None = None
     style: str | None = None  # the row's own style, for new cells (customFormat)
-    edits: dict[int, str | None] = field(default_factory=dict)  # col -> new cell XML
+    edits: dict[int, str] = field(default_factory=dict)  # col -> new cell XML
 
 
 class SheetText:
@@ -99,6 +104,8 @@ class SheetText:
                 self.text[: sd.start()] + f"<{self.p}sheetData></{self.p}sheetData>" + self.text[sd.end() :]
             )
             sd = re.search(rf"<{p}sheetData\b[^>]*>", self.text)
+        if sd is None:  # cannot happen: the element was just written
+            raise ValueError("not a worksheet: no sheetData")
         self.data_start = sd.end()
         self.data_end = self.text.index(f"</{self.p}sheetData>", self.data_start)
         self.rows: dict[int, Row] = {}
@@ -131,7 +138,7 @@ class SheetText:
             for m in self._cell_re.finditer(self.text, body_start, row.end):
                 attrs = dict(_ATTR.findall(m.group(1)))
                 ref = _REF.match(attrs.get("r", ""))
-                col = column_index(ref.group(1)) if ref else col + 1
+                col = _column(ref.group(1)) if ref else col + 1
                 cell = Cell(col, m.start(), m.end(), attrs)
                 inner = m.group(2) or ""
                 if inner:
@@ -151,7 +158,7 @@ class SheetText:
             return None
         if row.by_col is None:
             self.cells(number)
-        return row.by_col.get(col)
+        return (row.by_col or {}).get(col)
 
     def has_formulas(self, number: int) -> bool:
         row = self.rows[number]
@@ -208,7 +215,7 @@ class SheetText:
         if old.formula:
             self.formula_removed = True
             self.removed_formulas.add((number, col))
-            if "ref" in old.f_attrs and old.f_attrs.get("t") == "shared":
+            if old.f_attrs is not None and "ref" in old.f_attrs and old.f_attrs.get("t") == "shared":
                 self._unshare(number, col, old)
         text = "".join(f' {k}="{v}"' for k, v in attrs.items())
         self._edit(number, col, f"<{p}c{text}><{p}v>{value!r}</{p}v></{p}c>")
@@ -218,21 +225,32 @@ class SheetText:
         row = self.rows.get(number)
         if row is not None and row.by_col is None:
             self.cells(number)
-        by_col = row.by_col if row is not None else {}
+        by_col = row.by_col if row is not None and row.by_col is not None else {}
         p = self.p
         edits = row.edits if row is not None else self._added.setdefault(number, {})
+        self.default_style(number, 0)  # fills the row's and the columns' default styles
+        row_style = row.style if row is not None else None
+        col_styles = self._col_styles or {}
+        # the constant pieces of the cell text, once per run (hundreds of thousands of cells)
+        start, mid, end = f'<{p}c r="', f"{number}", f"</{p}v></{p}c>"
+        attrs: dict[str | None, str] = {None: f'"><{p}v>'}
+        letters = _letters
         for k, value in enumerate(values):
             col = first_col + k
             if col in by_col:
                 self.set_number(number, col, value)
                 continue
-            style = self.default_style(number, col)
-            s_attr = f' s="{style}"' if style is not None else ""
-            edits[col] = f'<{p}c r="{_letters(col)}{number}"{s_attr}><{p}v>{value!r}</{p}v></{p}c>'
+            style = row_style or col_styles.get(col)
+            head = attrs.get(style)
+            if head is None:
+                head = attrs[style] = f'" s="{style}"><{p}v>'
+            edits[col] = f"{start}{letters(col)}{mid}{head}{value!r}{end}"
 
     def set_cached(self, number: int, col: int, value: float | None) -> None:
         """Replace the cached value of a formula cell (``None`` removes it)."""
         cell = self.cell(number, col)
+        if cell is None:
+            raise KeyError(f"no cell at row {number}, column {col}")
         attrs = {k: v for k, v in cell.attrs.items() if not (k == "t" and v in ("str", "b", "e", "n"))}
         f_attrs = "".join(f' {k}="{v}"' for k, v in (cell.f_attrs or {}).items())
         f = (
@@ -254,13 +272,17 @@ class SheetText:
         """Give every cell sharing ``master``'s formula its own formula text."""
         formula = "=" + unescape(master.f_text or "")
         origin = address(number - 1, col)
-        si = master.f_attrs.get("si")
-        first, _, last = master.f_attrs["ref"].partition(":")
-        r0, r1 = int(_REF.match(first).group(2)), int(_REF.match(last or first).group(2))
+        master_attrs = master.f_attrs or {}
+        si = master_attrs.get("si")
+        first, _, last = master_attrs["ref"].partition(":")
+        m0, m1 = _REF.match(first), _REF.match(last or first)
+        if m0 is None or m1 is None:
+            return  # not a range: nothing shares it
+        r0, r1 = int(m0.group(2)), int(m1.group(2))
         for rn in range(r0, r1 + 1):
             for c in self.cells(rn):
                 if (
-                    c.formula
+                    c.f_attrs is not None
                     and c.f_text is None
                     and c.f_attrs.get("si") == si
                     and (rn, c.col) != (number, col)
@@ -325,7 +347,8 @@ class SheetText:
             open_tag = open_tag.replace(spans.group(), f'spans="{lo}:{hi}"')
         parts = [open_tag]
         pos = row.start + len(row.open_tag)
-        new = sorted(c for c in edits if c not in row.by_col)
+        by_col = row.by_col or {}
+        new = sorted(c for c in edits if c not in by_col)
         k = 0
         for cell in cells:
             while k < len(new) and new[k] < cell.col:

@@ -81,7 +81,7 @@ def _date_styles(package: Package) -> set[int]:
 
 def _shared_strings(package: Package, book: Book) -> list[str]:
     rel = next((r for r in package.rels(book.part) if r.type.endswith("/sharedStrings")), None)
-    if rel is None or not package.exists(rel.part):
+    if rel is None or rel.part is None or not package.exists(rel.part):
         return []
     root = etree.fromstring(package.read(rel.part))
     return [
@@ -124,6 +124,8 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
     for m in _MERGE.finditer(text):
         a, _, b = m.group(1).partition(":")
         ra, rb = re.match(r"([A-Z]+)(\d+)", a), re.match(r"([A-Z]+)(\d+)", b or a)
+        if ra is None or rb is None:
+            continue  # not a cell range: nothing merged
         out.merged.append(
             (int(ra.group(2)) - 1, column_index(ra.group(1)), int(rb.group(2)) - 1, column_index(rb.group(1)))
         )
@@ -152,8 +154,8 @@ def _other_cell(
             origin, formula = masters[si.group(1)]
             cells[(row, col)] = Translator("=" + formula, origin=origin).translate_formula(address(row, col))
             return
-    kind = _T.search(attrs)
-    kind = kind.group(1) if kind else "n"
+    t = _T.search(attrs)
+    kind = t.group(1) if t else "n"
     if kind == "inlineStr":
         cells[(row, col)] = unescape("".join(_TEXT.findall(inner)))
         return

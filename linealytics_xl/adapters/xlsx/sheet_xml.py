@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...core.cells import column_letter
+from .package import Writable
 
 NS_DECL = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -114,6 +115,8 @@ def _column_cells(
     if pd.api.types.is_float_dtype(col):
         arr = col.to_numpy(dtype=float)
         finite = np.isfinite(arr).tolist()
+        if all(finite):
+            return [f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' for r, v in zip(rows, arr.tolist())]
         return [
             f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if ok else ""
             for r, v, ok in zip(rows, arr.tolist(), finite)
@@ -151,7 +154,7 @@ def sheet_writer(
     min_rows: int = 1,
     header: bool = True,
     date_styles: dict[int, int] | None = None,
-) -> Callable[[IO[bytes]], None]:
+) -> Callable[[Writable], None]:
     """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
     worksheet part.
 
@@ -163,7 +166,7 @@ def sheet_writer(
     last_row = max(min_rows, n + 1)
     dimension = f"A1:{column_letter(max(k, 1) - 1)}{last_row}"
 
-    def write(stream: IO[bytes]) -> None:
+    def write(stream: Writable) -> None:
         head = [
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
             f'<dimension ref="{dimension}"/>',
@@ -210,5 +213,15 @@ def sheet_writer(
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
-    write.estimated_bytes = 64 * (n + 1) * max(k, 1) + 4096  # for the zip64 decision
-    return write
+    return Streamed(write, 64 * (n + 1) * max(k, 1) + 4096)
+
+
+class Streamed:
+    """A part written to a stream, with an upper estimate of its size (for the zip64 decision:
+    zip64 headers only where a part may pass 2 GiB)."""
+
+    def __init__(self, write: Callable[[Writable], None], estimated_bytes: int):
+        self.write, self.estimated_bytes = write, estimated_bytes
+
+    def __call__(self, stream: Writable) -> None:
+        self.write(stream)

@@ -9,6 +9,8 @@ was really added.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lxml import etree
 
 from .book_xml import NS_MAIN
@@ -120,7 +122,7 @@ class Styles:
         font: etree._Element | None = None,
         fill: etree._Element | None = None,
         border: etree._Element | None = None,
-        children: list[etree._Element] = (),
+        children: Sequence[etree._Element] = (),
         flags: dict[str, str] | None = None,
     ) -> int:
         """The ``cellXfs`` index of a format (reused when present, appended otherwise)."""

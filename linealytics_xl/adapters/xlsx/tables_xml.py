@@ -8,6 +8,7 @@ Style as the contract has always had it: ``TableStyleMedium2`` with row stripes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from lxml import etree
 
@@ -40,7 +41,7 @@ def table_xml(table_id: int, name: str, columns: Sequence[str], n_rows: int) -> 
     )
 
 
-def table_ids(package: Package, skip: set[str] = frozenset()) -> dict[str, int]:
+def table_ids(package: Package, skip: AbstractSet[str] = frozenset()) -> dict[str, int]:
     """Table part -> its id, for every table part of the package not in ``skip``."""
     out = {}
     for name in package.names():

@@ -6,9 +6,9 @@ planner's: it is never rewritten), the cells of ``Block``s in the planner's shee
 values of the formulas that depend on them, the ``workbook.xml`` entries of those sheets and
 names, and appended cell formats in ``styles.xml``.  ``[Content_Types].xml`` and the
 relationship parts change only where an owned part is added or removed.  ``calcChain.xml`` is
-dropped only when it lists a cell whose formula went away (Excel rebuilds it).  Not owned and
-kept byte-for-byte: everything else -- including ``docProps/app.xml``, whose list of sheet titles
-Excel rewrites on its next save and which no reader uses to find sheets.
+dropped only when it lists a cell whose formula went away (Excel rebuilds it).
+``docProps/app.xml`` changes only when the tool added a sheet: its list of sheet titles then
+names the real sheets (``app_props``).  Not owned and kept byte-for-byte: everything else.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
@@ -27,7 +28,9 @@ from ...core.contract import TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
 from . import transplant
+from .app_props import update_sheet_titles
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
+from .exact_floats import exact_floats
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
 from .recalc import refresh
@@ -76,6 +79,7 @@ def write_package(
     package = Package(src)
     try:
         book, styles = Book(package), Styles(package)
+        sheets_before = [s.name for s in book.sheets()]
         result = Written()
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
@@ -112,9 +116,8 @@ def write_package(
                 )
         if dashboard is not None:
             try:  # a view: a failure to build it never blocks the plan (nothing changed yet)
-                scratch = _build_dashboard(
-                    package, book, dashboard, dashboard_frames(tables), dashboard_sheet, dashboard_title
-                )
+                frames = dashboard_frames(tables) if dashboard_frames else dict(tables)
+                scratch = _build_dashboard(package, book, dashboard, frames, dashboard_sheet, dashboard_title)
             except Exception as exc:
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
@@ -122,6 +125,7 @@ def write_package(
                 _place_dashboard(package, book, styles, scratch, dashboard_sheet)
         _calc_chain(package, book, removed_formula)
         book.full_calc_on_load()
+        update_sheet_titles(package, sheets_before, [s.name for s in book.sheets()])
         book.flush()
         styles.flush()
         package.save(dest)
@@ -142,27 +146,30 @@ def _patch_cells(
     for b in blocks:
         by_sheet.setdefault(b.sheet, []).append(b)
     texts: dict[str, SheetText] = {}
-    written: dict[str, dict[tuple[int, int], float]] = {}
+    parts: dict[str, str] = {}
+    written: dict[str, dict[int, list[tuple[int, int, list[float]]]]] = {}
     removed: set[tuple[str, int, int]] = set()
     for name, group in by_sheet.items():
         entry = book.sheet(name)
         if entry is None or entry.part is None:
             raise ValueError(f"sheet {name!r} is not in the workbook")
+        parts[entry.name] = entry.part
         sheet = texts[entry.name] = SheetText(package.read(entry.part))
         cells = written.setdefault(entry.name, {})
         max_row = max_col = 0
         for b in group:
             row = b.row + 1
-            values = [float(v) for v in b.values]
+            values = np.asarray(b.values, dtype=float).tolist()
             sheet.set_numbers(row, b.col, values)
-            cells.update(((row, b.col + k), v) for k, v in enumerate(values))
+            if values:
+                cells.setdefault(row, []).append((b.col, b.col + len(values) - 1, values))
             max_row, max_col = max(max_row, row), max(max_col, b.col + len(b.values) - 1)
         sheet.dimension_cover(max_row, max_col)
         removed |= {(entry.element.get("sheetId"), r, c) for r, c in sheet.removed_formulas}
     result.formulas_refreshed = refresh(texts, written)
     for name, sheet in texts.items():
         xml = sheet.render()
-        package.write(book.sheet(name).part, xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
+        package.write(parts[name], xml, level=TABLE_LEVEL if len(xml) > 1 << 20 else None)
     return removed
 
 
@@ -170,7 +177,7 @@ def _calc_chain(package: Package, book: Book, removed: set[tuple[str, int, int]]
     """Drop the calculation chain when it lists a cell that no longer holds a formula, or a
     sheet the tool replaced (Excel rebuilds a missing chain silently; a wrong one needs repair)."""
     rel = book.rel_of_type(REL_CALC_CHAIN)
-    if rel is None or not package.exists(rel.part):
+    if rel is None or rel.part is None or not package.exists(rel.part):
         return
     replaced = {s.element.get("sheetId") for s in book.sheets() if s.part in book.replaced}
     stale = False
@@ -198,19 +205,19 @@ def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
     {relationship type: part} of what it had, so that a table part can keep its name."""
     referrers = package.referrers()
     had: dict[str, str] = {}
-    todo = [r for r in package.rels(part) if r.part]
-    for r in todo:
-        had.setdefault(r.type, r.part)
+    todo = [(r.type, r.part) for r in package.rels(part) if r.part]
+    for kind, target in todo:
+        had.setdefault(kind, target)
     seen = {part}
     while todo:
-        r = todo.pop()
-        if r.part in seen or not package.exists(r.part):
+        _, target = todo.pop()
+        if target in seen or not package.exists(target):
             continue
-        seen.add(r.part)
-        if referrers.get(r.part, set()) - seen:
+        seen.add(target)
+        if referrers.get(target, set()) - seen:
             continue  # another part uses it too: keep it
-        todo.extend(x for x in package.rels(r.part) if x.part)
-        package.remove(r.part)
+        todo.extend((x.type, x.part) for x in package.rels(target) if x.part)
+        package.remove(target)
     if package.exists(rels_name(part)):
         package.remove(rels_name(part))
     book.replaced.add(part)
@@ -325,7 +332,7 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
         return unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.S)))
     if kind == "s" and cell.v is not None:
         rel = book.rel_of_type(REL_SHARED_STRINGS)
-        if rel is None:
+        if rel is None or rel.part is None:
             return None
         items = etree.fromstring(package.read(rel.part)).findall(f"{{{NS_MAIN}}}si")
         item = items[int(cell.v)]
@@ -344,14 +351,19 @@ def _build_dashboard(
             f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
             "it was left untouched and no dashboard was written"
         )
-    return transplant.build(frames, name, build)
+    with exact_floats():
+        return transplant.build(frames, name, build)
 
 
 def _place_dashboard(
     package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str
 ) -> None:
     entry = book.sheet(name)
-    selected = entry is not None and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
+    selected = (
+        entry is not None
+        and entry.part is not None
+        and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
+    )
     part, _ = _sheet_part(package, book, name)
     names = transplant.transplant(scratch, package, styles, part, selected)
     book.replace_local_names(book.index(name), names)
