@@ -22,11 +22,13 @@ import pandas as pd
 
 from . import __version__
 from .adapters import preflight, runlog
+from .adapters.forecast_cache import ForecastCache
 from .adapters.port import WorkbookPort
 from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
 from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
+from .core.demand import ForecastStore
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, run
@@ -120,9 +122,11 @@ def prepare_plan(
     overrides: Overrides | None = None,
     progress: Progress | None = None,
     started: float | None = None,
+    forecast_store: ForecastStore | None = None,
 ) -> PreparedPlan:
     """Read, check and plan a workbook through the workbook port (the file adapter, the live-book
-    adapter); raises `InputError` on bad input."""
+    adapter); raises `InputError` on bad input.  ``forecast_store`` keeps the forecast between
+    runs (``adapters.forecast_cache``; the ``reuse_forecast`` setting turns it off)."""
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
     if progress is not None:
@@ -134,6 +138,7 @@ def prepare_plan(
         progress,
         previous_alerts=book.table(tables.ALERTS),
         previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None,
+        forecast_store=forecast_store,
     )
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
@@ -203,7 +208,8 @@ def _plan_locked(
     say(READING)
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
-    prepared = prepare_plan(book, Path(path).name, overrides, say, started)
+    cache = ForecastCache(Path(output) if output else book.path)  # beside the run records
+    prepared = prepare_plan(book, Path(path).name, overrides, say, started, cache)
     # The record is staged before the workbook is written and put in place after it: every record
     # belongs to a written plan, and a run that cannot record writes nothing.
     staged = runlog.stage_record(
@@ -234,7 +240,7 @@ def _plan_locked(
         lost_parts=lost,
         wall_time_s=wall,
         record=record,
-        notes=runlog.mirror_to_mlflow(record),
+        notes=cache.notes + runlog.mirror_to_mlflow(record),
     )
 
 
@@ -264,7 +270,7 @@ def forecast(
         book = WorkbookFile(path)
         data, settings = load(book, None, overrides)
         say("Forecasting demand and drawing scenarios")
-        view, out = forecast_only(data, settings)
+        view, out = forecast_only(data, settings, ForecastCache(Path(output) if output else book.path))
         say("Writing the workbook")
         dest, _ = book.write([], out, settings, output)
     return ForecastJob(dest, out, dict(view.model_by_product), list(data.warnings))

@@ -153,6 +153,9 @@ def record_data(
     view = outcome.demand
     if view is not None and view.forecast is not None:
         forecast["model_by_product"] = {str(k): v for k, v in view.model_by_product.items()}
+        if view.forecast_key is not None:  # kept between runs (adapters.forecast_cache)
+            forecast["key"] = view.forecast_key
+            forecast["reused"] = view.forecast_reused  # no model was fitted: none is recorded
         xgb_model = view.forecast.models.get("XGBoost")
         if xgb_model is not None:
             forecast["xgboost_params"] = {k: v for k, v in xgb_model.get_params().items()}
