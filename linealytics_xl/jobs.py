@@ -22,13 +22,11 @@ import pandas as pd
 
 from . import __version__
 from .adapters import preflight, runlog
-from .adapters.forecast_cache import ForecastCache
 from .adapters.port import WorkbookPort
 from .adapters.run_lock import DEFAULT_WAIT_S, workbook_lock
 from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
-from .core.demand import ForecastStore
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, run
@@ -36,6 +34,7 @@ from .core.settings import Settings
 
 if TYPE_CHECKING:
     from .core.cases import CasePlan
+    from .core.demand import ForecastStore
 
 #: Settings a run overrides (``{"forecast": False}``): names of `Settings` fields; None keeps the value.
 Overrides = Mapping[str, object]
@@ -208,6 +207,8 @@ def _plan_locked(
     say(READING)
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
+    from .adapters.forecast_cache import ForecastCache  # a plan without forecast never needs it
+
     cache = ForecastCache(Path(output) if output else book.path)  # beside the run records
     prepared = prepare_plan(book, Path(path).name, overrides, say, started, cache)
     # The record is staged before the workbook is written and put in place after it: every record
@@ -262,6 +263,7 @@ def forecast(
     """Forecast, backtest and draw scenarios, write ``LL_Forecast`` and ``LL_Backtest``; no plan
     (``LL_Plan`` and the rest stay as the last plan left them).  Checked and locked like a plan
     (`exclusive_run`); nothing is written when the input is invalid."""
+    from .adapters.forecast_cache import ForecastCache
     from .core.demand import forecast_only
 
     say = progress or (lambda _msg: None)

@@ -28,14 +28,18 @@ import tempfile
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..core.demand import StoredForecast
 from .runlog_folder import runs_dir
+
+if (
+    TYPE_CHECKING
+):  # a plan without forecast builds a cache it never asks: the core's demand stage stays unloaded
+    from ..core.demand import StoredForecast
 
 __all__ = ["CACHE_FOLDER", "KEEP", "ForecastCache"]
 
@@ -157,6 +161,7 @@ def _arrays(value: StoredForecast, key: str, code: str) -> dict[str, np.ndarray]
 
 
 def _restore(arrays: dict[str, np.ndarray], key: str, code: str) -> StoredForecast:
+    from ..core.demand import StoredForecast
     from ..core.forecasting import BacktestResult, ForecastResult
 
     meta = json.loads(str(arrays["meta"]))
