@@ -21,10 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import tables
-from .literal_text import CSV_TRIGGERS, csv_safe
+from .literal_text import csv_safe
 
 if TYPE_CHECKING:  # the pipeline imports the solver: only type checkers need it here
     from ..core.pipeline import Outcome
@@ -220,21 +221,25 @@ class StagedRecord:
 
 
 def _safe_text(column: pd.Series) -> pd.Series:
-    """``literal_text.csv_safe`` over a whole text column at once (the per-cell Python call cost
-    0.4 s at 500 products): text starting with a ``CSV_TRIGGERS`` character gets an apostrophe;
-    other values (numbers, dates, missing cells in an object column) are left as they are."""
-    if isinstance(column.dtype, pd.CategoricalDtype):  # a new text would not be a category
+    """``literal_text.csv_safe`` over a whole column, applied to its distinct values only.
+
+    Table columns repeat few values (500 products, 443 weeks in 221,500 plan rows), so the rule
+    runs on those (``pandas.factorize``, in C) instead of per cell (0.4 s at 500 products); a
+    column with nothing to neutralise is returned as it is.  Missing cells stay missing."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype(object)
     try:
-        hit = column.str.startswith(CSV_TRIGGERS)
-    except AttributeError:  # an object column without any text (all None, say): the rule per cell
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (a list, say): the rule per cell
         return column.map(csv_safe)
-    hit = hit.fillna(False).astype(bool)
-    if not hit.any():
+    distinct = list(uniques)
+    safe = [csv_safe(v) for v in distinct]
+    if all(a is b for a, b in zip(safe, distinct)):
         return column
-    safe = column.copy()
-    safe[hit] = "'" + column[hit].astype(str)
-    return safe
+    values = column.to_numpy(dtype=object, copy=True)
+    present = codes >= 0
+    values[present] = np.asarray(safe, dtype=object)[codes[present]]
+    return pd.Series(values, index=column.index, name=column.name)
 
 
 def _frame_csv(frame: pd.DataFrame) -> str:
