@@ -116,7 +116,7 @@ def print_plan_summary(job: PlanJob) -> None:
     print_wide(table)
     if n_all > FULL_TABLE_PRODUCTS:
         out.print(
-            f"{len(flagged):,} of {n_all:,} products need attention (shortage, or a quarter ending below safety stock)"
+            f"{len(flagged):,} of {n_all:,} products need{'s' if len(flagged) == 1 else ''} attention (shortage, or a quarter ending below safety stock)"
             + (f"; the worst {len(shown)} are shown" if len(flagged) > len(shown) else "")
             + f". {n_all - len(shown):,} products are not shown: every product is in {tables.PLAN}.",
             highlight=False,
