@@ -11,7 +11,7 @@ one run so that machine load hits all alike (paired), ``--repeat`` rounds, media
   all tables, Dashboard: the defaults) with no kept forecast: ``<out>.runs`` is removed before
   each run, so the forecast is fitted (XGBoost imported) every time;
 * full pipeline, warm: the same with the forecast kept by the previous run
-  (``<out>.runs/forecast-cache``, setting ``reuse_forecast``): no fit, no XGBoost import.  This
+  (``<out>.runs/.forecast-cache``, setting ``reuse_forecast``): no fit, no XGBoost import.  This
   is what a planner's second run on unchanged demand costs; it is never the cold figure.
 
 Targets: plan only <= 1.0x the peer, full pipeline <= 1.3x (shown for cold and warm apart).  ``--importtime`` also prints the
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 PEER = Path(__file__).with_name("peer_quarterly.py")
 TARGETS = {"plan only": 1.0, "full, cold": 1.3, "full, warm": 1.3}
-CACHE = "forecast-cache"  # adapters.forecast_cache.CACHE_FOLDER (not imported: the bench runs the CLI)
+CACHE = ".forecast-cache"  # adapters.forecast_cache.CACHE_FOLDER (not imported: the bench runs the CLI)
 
 
 def plan_only_copy(src: Path, dst: Path) -> Path:

@@ -216,6 +216,24 @@ def test_only_the_newest_files_are_kept(real_data, tmp_path: Path) -> None:
     assert cache.get(f"{key}-{KEEP + 2}") is not None and cache.get(key) is None
 
 
+def test_a_killed_writers_temporary_file_is_removed_later(real_data, tmp_path: Path) -> None:
+    import os
+    import time
+
+    book = tmp_path / "book.xlsx"
+    _, key = _kept_file(real_data, book)
+    cache = ForecastCache(book)
+    stale, fresh_tmp = cache.folder / ".killed.tmp", cache.folder / ".writing.tmp"
+    for p in (stale, fresh_tmp):
+        p.write_bytes(b"half a file")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    stored = cache.get(key)
+    assert stored is not None
+    cache[key] = stored
+    assert not stale.exists() and fresh_tmp.exists()  # a write under way in another run is left alone
+
+
 CLI_TWICE = r"""
 import json, sys
 from linealytics_xl import jobs

@@ -4,7 +4,7 @@ The forecast stage (rolling-origin backtest, the gate, the refit of the chosen m
 same work on every run whose demand history, calendar, horizon and seed are unchanged, and it
 costs the XGBoost import and fit (a second on the real workbook, most of the forecast stage at
 500 products).  :class:`ForecastCache` is the ``core.demand.ForecastStore`` that keeps its result
-in ``<workbook>.runs/forecast-cache/<key>.npz``:
+in ``<workbook>.runs/.forecast-cache/<key>.npz``:
 
 * the key is ``core.demand.forecast_key`` (everything the forecast reads) hashed with this
   file format and the versions of the package and of the libraries that compute the forecast,
@@ -25,6 +25,7 @@ import io
 import json
 import os
 import tempfile
+import time
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -43,8 +44,9 @@ if (
 
 __all__ = ["CACHE_FOLDER", "KEEP", "ForecastCache"]
 
-CACHE_FOLDER = "forecast-cache"
+CACHE_FOLDER = ".forecast-cache"  # hidden, as internal state: list_runs skips it
 KEEP = 8  # forecasts kept per workbook: a few settings tried back and forth
+STALE_S = 600.0
 FORMAT = 1
 _LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost")
 
@@ -61,7 +63,7 @@ def _library_versions() -> dict[str, str]:
 
 
 class ForecastCache:
-    """A ``ForecastStore`` in ``<workbook>.runs/forecast-cache``; ``notes`` says what was ignored."""
+    """A ``ForecastStore`` in ``<workbook>.runs/.forecast-cache``; ``notes`` says what was ignored."""
 
     def __init__(self, workbook: str | os.PathLike[str]):
         self.folder = runs_dir(workbook) / CACHE_FOLDER
@@ -112,9 +114,18 @@ class ForecastCache:
             self.notes.append(f"the forecast could not be kept in {self.folder}: {exc}")
 
     def _prune(self) -> None:
+        """Keep the newest ``KEEP`` forecasts; remove the temporary files of killed writers (a
+        write takes milliseconds: one older than ``STALE_S`` belongs to no live run)."""
         files = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in files[KEEP:]:
             old.unlink(missing_ok=True)
+        now = time.time()
+        for tmp in self.folder.glob(".*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > STALE_S:
+                    tmp.unlink()
+            except OSError:  # another run removed it first
+                pass
 
 
 # --------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ class Settings(BaseModel):
     forecast: bool = Field(True, description="Run the demand forecast and backtest")
     reuse_forecast: bool = Field(
         True,
-        description="Reuse the forecast of an earlier run made from the same demand history, calendar, horizon and seed (kept in <workbook>.runs/forecast-cache) instead of fitting it again",
+        description="Reuse the forecast of an earlier run made from the same demand history, calendar, horizon and seed (kept in <workbook>.runs/.forecast-cache) instead of fitting it again",
     )
     simulate: bool = Field(
         True, description="Bootstrap demand scenarios and measure the plan's stock-out risk"
