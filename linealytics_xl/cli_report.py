@@ -17,13 +17,22 @@ from rich.table import Table
 from .cli_console import console, out, print_wide
 from .core import tables
 from .core.contract import Col
-from .core.kpis import KPIS, format_kpi, format_measure
+from .core.kpis import KPIS, format_kpi, format_measure, plan_kpis
 
 if TYPE_CHECKING:  # jobs imports the solver: the command line loads it only when a command runs
     from .adapters.runlog import RunDiff
+    from .core.explain import ProductSummary
     from .jobs import ForecastJob, PlanJob, WhatIfJob
 
-__all__ = ["print_diff", "print_forecast", "print_plan_summary", "print_runs", "print_whatif"]
+__all__ = [
+    "FULL_TABLE_PRODUCTS",
+    "needs_attention",
+    "print_diff",
+    "print_forecast",
+    "print_plan_summary",
+    "print_runs",
+    "print_whatif",
+]
 
 # ProductSummary's fields carry the KPI keys (core.kpis): one name per figure everywhere
 _SUMMARY_KPIS = (
@@ -41,8 +50,35 @@ def _kpi_cell(key: str, value: float) -> str:
     return f"{value / 1e9:,.2f}" if KPIS[key].unit == "bytes" else format_kpi(key, value)
 
 
+#: Above this many products the summary lists only those that need attention (a table of
+#: hundreds of rows is for the workbook's LL_Plan, not for a terminal; rich took 2.9 s for 500).
+FULL_TABLE_PRODUCTS = 30
+#: At most this many products needing attention are listed, the worst first.
+ATTENTION_ROWS = 30
+
+
+def needs_attention(s: ProductSummary) -> bool:
+    """A product a planner must look at: a shortage, or a quarter that ends below its safety stock
+    (the workbook's rule; a week inside a quarter below it is common while stock builds up, and
+    stays in the table's column rather than flagging nearly every product)."""
+    return s.shortage_bytes > 0 or s.weeks_with_backlog > 0 or s.quarter_ends_below_ss > 0
+
+
+def _summary_row(table: Table, name: str, demand: float, values: dict[str, float], style: str) -> None:
+    table.add_row(
+        name,
+        f"{demand / 1e9:,.1f}",
+        f"{values['wafers']:,.0f}",
+        *(_kpi_cell(k, values[k]) for k in _SUMMARY_KPIS),
+        style=style,
+    )
+
+
 def print_plan_summary(job: PlanJob) -> None:
-    """The plan's figures per product, the shortages, insights and alerts, and where it went."""
+    """The plan's figures per product, the shortages, insights and alerts, and where it went.
+
+    Up to ``FULL_TABLE_PRODUCTS`` products every product is shown; above, only the products that
+    need attention (the worst ``ATTENTION_ROWS``), a total row, and how many are in LL_Plan only."""
     o = job.outcome
     table = Table(
         title=f"Plan for {escape(job.path.name)} ({o.result.solver}, {o.result.status}, "
@@ -56,16 +92,37 @@ def print_plan_summary(job: PlanJob) -> None:
         *(KPIS[k].short + (" GB" if KPIS[k].unit == "bytes" else "") for k in _SUMMARY_KPIS),
     ):
         table.add_column(col, justify="right")
-    for s in o.summaries:
-        table.add_row(
-            escape(str(s.product)),
-            f"{s.demand_bytes / 1e9:,.1f}",
-            f"{s.wafers:,.0f}",
-            *(_kpi_cell(k, getattr(s, k)) for k in _SUMMARY_KPIS),
-            style="bold red" if s.shortage_bytes > 0 else "",
+    shown = list(o.summaries)
+    flagged: list[ProductSummary] = []
+    if len(shown) > FULL_TABLE_PRODUCTS:
+        flagged = sorted(
+            (s for s in shown if needs_attention(s)),
+            key=lambda s: (-s.shortage_bytes, -s.weeks_with_backlog, -s.weeks_below_ss, str(s.product)),
         )
+        shown = flagged[:ATTENTION_ROWS]
+    for s in shown:
+        _summary_row(
+            table,
+            escape(str(s.product)),
+            s.demand_bytes,
+            {k: getattr(s, k) for k in ("wafers", *_SUMMARY_KPIS)},
+            "bold red" if s.shortage_bytes > 0 else "",
+        )
+    n_all = len(o.summaries)
+    if n_all > FULL_TABLE_PRODUCTS:
+        totals = plan_kpis(o.tables[tables.PLAN])
+        demand = sum(s.demand_bytes for s in o.summaries)
+        table.add_section()
+        _summary_row(table, f"Total ({n_all:,} products)", demand, totals, "bold")
     print_wide(table)
-    for s in o.summaries:
+    if n_all > FULL_TABLE_PRODUCTS:
+        out.print(
+            f"{len(flagged):,} of {n_all:,} products need{'s' if len(flagged) == 1 else ''} attention (shortage, or a quarter ending below safety stock)"
+            + (f"; the worst {len(shown)} are shown" if len(flagged) > len(shown) else "")
+            + f". {n_all - len(shown):,} products are not shown: every product is in {tables.PLAN}.",
+            highlight=False,
+        )
+    for s in shown:
         if s.weeks_with_backlog:
             out.print(f"[bold red]Shortage[/] {escape(s.message)}", highlight=False)
     others = [i for i in o.insights if i.kind != "shortage"][:5]

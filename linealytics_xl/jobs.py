@@ -35,6 +35,7 @@ from .core.settings import Settings
 
 if TYPE_CHECKING:
     from .core.cases import CasePlan
+    from .core.demand import ForecastStore
 
 #: Settings a run overrides (``{"forecast": False}``): names of `Settings` fields; None keeps the value.
 Overrides = Mapping[str, object]
@@ -121,9 +122,11 @@ def prepare_plan(
     overrides: Overrides | None = None,
     progress: Progress | None = None,
     started: float | None = None,
+    forecast_store: ForecastStore | None = None,
 ) -> PreparedPlan:
     """Read, check and plan a workbook through the workbook port (the file adapter, the live-book
-    adapter); raises `InputError` on bad input."""
+    adapter); raises `InputError` on bad input.  ``forecast_store`` keeps the forecast between
+    runs (``adapters.forecast_cache``; the ``reuse_forecast`` setting turns it off)."""
     started = time.perf_counter() if started is None else started
     sheets = book.sheets()
     if progress is not None:
@@ -135,6 +138,7 @@ def prepare_plan(
         progress,
         previous_alerts=book.table(tables.ALERTS),
         previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None,
+        forecast_store=forecast_store,
     )
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
@@ -204,7 +208,10 @@ def _plan_locked(
     say(READING)
     book = WorkbookFile(path)
     input_sha256 = runlog.file_sha256(book.path)
-    prepared = prepare_plan(book, Path(path).name, overrides, say, started)
+    from .adapters.forecast_cache import ForecastCache  # a plan without forecast never needs it
+
+    cache = ForecastCache(Path(output) if output else book.path)  # beside the run records
+    prepared = prepare_plan(book, Path(path).name, overrides, say, started, cache)
     # The record is staged before the workbook is written and put in place after it: every record
     # belongs to a written plan, and a run that cannot record writes nothing.
     staged = runlog.stage_record(
@@ -235,7 +242,7 @@ def _plan_locked(
         lost_parts=lost,
         wall_time_s=wall,
         record=record,
-        notes=runlog.mirror_to_mlflow(record),
+        notes=cache.notes + runlog.mirror_to_mlflow(record),
     )
 
 
@@ -257,6 +264,7 @@ def forecast(
     """Forecast, backtest and draw scenarios, write ``LL_Forecast`` and ``LL_Backtest``; no plan
     (``LL_Plan`` and the rest stay as the last plan left them).  Checked and locked like a plan
     (`exclusive_run`); nothing is written when the input is invalid."""
+    from .adapters.forecast_cache import ForecastCache
     from .core.demand import forecast_only
 
     say = progress or (lambda _msg: None)
@@ -265,7 +273,7 @@ def forecast(
         book = WorkbookFile(path)
         data, settings = load(book, None, overrides)
         say("Forecasting demand and drawing scenarios")
-        view, out = forecast_only(data, settings)
+        view, out = forecast_only(data, settings, ForecastCache(Path(output) if output else book.path))
         say("Writing the workbook")
         dest, _ = book.write([], out, settings, output)
     return ForecastJob(dest, out, dict(view.model_by_product), list(data.warnings))

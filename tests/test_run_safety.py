@@ -59,7 +59,11 @@ def leftovers(folder: Path) -> list[str]:
         p.name for p in folder.iterdir() if p.name.startswith(".~linealytics-") or p.name.endswith(".lock")
     ]
     for runs in folder.glob("*.runs"):
-        found += [f"{runs.name}/{p.name}" for p in runs.iterdir() if p.name.startswith(".")]
+        found += [
+            f"{runs.name}/{p.name}"
+            for p in runs.iterdir()
+            if p.name.startswith(".") and p.name != ".forecast-cache"
+        ]
         found += [
             f"{runs.name}/{p.name} (no run.json)"
             for p in runs.iterdir()

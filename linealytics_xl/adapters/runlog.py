@@ -11,7 +11,8 @@ back to what made it::
     plan.csv.gz       the plan (LL_Plan)
     alerts.csv        the alerts as this run left them (LL_Alerts)
     backtest.csv      forecast backtest metrics (LL_Backtest), when the forecast ran
-    model_xgboost.json  the refitted XGBoost model (``save_model``), when XGBoost was chosen
+    model_xgboost.json  the refitted XGBoost model (``save_model``), when XGBoost was chosen and
+                      fitted by this run (a reused forecast has no model: ``forecast.reused``)
 
 A record is written to a hidden temporary folder (``.<run id>.partial``) first and renamed into
 place only after the workbook was saved, so a run that fails leaves no record and every record

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import tables
@@ -154,6 +155,9 @@ def record_data(
     view = outcome.demand
     if view is not None and view.forecast is not None:
         forecast["model_by_product"] = {str(k): v for k, v in view.model_by_product.items()}
+        if view.forecast_key is not None:  # kept between runs (adapters.forecast_cache)
+            forecast["key"] = view.forecast_key
+            forecast["reused"] = view.forecast_reused  # no model was fitted: none is recorded
         xgb_model = view.forecast.models.get("XGBoost")
         if xgb_model is not None:
             forecast["xgboost_params"] = {k: v for k, v in xgb_model.get_params().items()}
@@ -217,16 +221,38 @@ class StagedRecord:
             pass
 
 
+def _safe_text(column: pd.Series) -> pd.Series:
+    """``literal_text.csv_safe`` over a whole column, applied to its distinct values only.
+
+    Table columns repeat few values (500 products, 443 weeks in 221,500 plan rows), so the rule
+    runs on those (``pandas.factorize``, in C) instead of per cell (0.4 s at 500 products); a
+    column with nothing to neutralise is returned as it is.  Missing cells stay missing."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (a list, say): the rule per cell
+        return column.map(csv_safe)
+    distinct = list(uniques)
+    safe = [csv_safe(v) for v in distinct]
+    if all(a is b for a, b in zip(safe, distinct)):
+        return column
+    values = column.to_numpy(dtype=object, copy=True)
+    present = codes >= 0
+    values[present] = np.asarray(safe, dtype=object)[codes[present]]
+    return pd.Series(values, index=column.index, name=column.name)
+
+
 def _frame_csv(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text; text cells that a spreadsheet would run as a formula are neutralised
-    (``literal_text.csv_safe``), numbers are left as they are."""
+    (``literal_text.csv_safe``, vectorised per column), numbers are left as they are."""
     text_cols = [
         c
         for c in frame.columns
         if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_datetime64_any_dtype(frame[c])
     ]
     if text_cols:
-        frame = frame.assign(**{str(c): frame[c].map(csv_safe) for c in text_cols})
+        frame = frame.assign(**{str(c): _safe_text(frame[c]) for c in text_cols})
     buf = io.StringIO()
     # CRLF (RFC 4180): the csv module quotes a field only for the characters of the line
     # terminator, so with "\n" alone a text holding "\r" would break its row.
@@ -292,8 +318,9 @@ def stage_record(
         )
         plan = outcome.tables.get(tables.PLAN)
         if plan is not None:
-            # mtime=0: the same plan gives the same bytes
-            with gzip.GzipFile(tmp / "plan.csv.gz", "wb", mtime=0) as f:
+            # mtime=0: the same plan gives the same bytes.  Level 1: 0.2 s instead of 2.5 s for
+            # the 500-product plan (28 MB of CSV), for a file 13 % larger (9.7 MB, not 8.5 MB).
+            with gzip.GzipFile(tmp / "plan.csv.gz", "wb", compresslevel=1, mtime=0) as f:
                 f.write(_frame_csv(plan).encode("utf-8"))
             staged.files.append("plan.csv.gz")
         for name, table in (("alerts.csv", tables.ALERTS), ("backtest.csv", tables.BACKTEST)):

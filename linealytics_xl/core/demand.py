@@ -16,13 +16,15 @@ of weekly demand would overstate it: the sum of weekly P95s is far above the P95
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from .contract import Col
-from .forecasting import Calendar, ForecastResult, ModelSpec, default_models, forecast, make_forecaster
 from .model import PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
 from .settings import Settings
@@ -41,6 +43,55 @@ FORECAST_COLUMNS = [
 ]
 BACKTEST_COLUMNS = [Col.PRODUCT, Col.MODEL, Col.HORIZON_WEEKS, Col.WAPE, Col.BIAS, Col.MASE, Col.CHOSEN]
 ORIGINS = 8  # backtest origins: enough errors for calibrated scenarios (4 gives too narrow bands)
+#: Changes whenever what the forecast stage computes changes in a way its inputs do not show.
+FORECAST_KEY_VERSION = 1
+
+if TYPE_CHECKING:  # the forecasting stack loads scikit-learn: a run that reuses a forecast skips it
+    from .forecasting import ForecastResult, ModelSpec
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    """What the forecast stage produces for the rest of the pipeline, as kept between runs.
+
+    ``result`` is the backtest, the choice per product and the chosen models' forecast; its
+    ``models`` are empty when it was loaded (the fitted models are not kept: reusing them would
+    import xgboost, which is what reuse saves).  ``predicted`` is the chosen models' forecast
+    of the ``n`` weeks the view needs ([P, n], never negative)."""
+
+    result: ForecastResult
+    predicted: np.ndarray
+
+
+class ForecastStore(Protocol):
+    """Where forecasts are kept between runs, by :func:`forecast_key` (``adapters.forecast_cache``
+    keeps them beside the workbook; a plain ``dict`` works too)."""
+
+    def get(self, key: str, /) -> StoredForecast | None: ...
+
+    def __setitem__(self, key: str, value: StoredForecast, /) -> None: ...
+
+
+def forecast_key(data: PlanningData, settings: Settings, history_end: int, n_predicted: int) -> str:
+    """A hash of everything the forecast stage reads: the demand history, the products, the
+    calendar (quarter of each week, quarter labels), the horizon, the seed and how many weeks
+    are predicted.  The store adds what code made it (package and library versions)."""
+    h = hashlib.sha256()
+    history = np.ascontiguousarray(data.demand[:, :history_end], dtype=np.float64)
+    meta = {
+        "version": FORECAST_KEY_VERSION,
+        "shape": list(history.shape),
+        "products": [str(p) for p in data.products],
+        "quarters": [str(q) for q in data.quarters],
+        "horizon_weeks": settings.horizon_weeks,
+        "seed": settings.seed,
+        "origins": ORIGINS,
+        "n_predicted": n_predicted,
+    }
+    h.update(json.dumps(meta, sort_keys=True).encode())
+    h.update(history.tobytes())
+    h.update(np.ascontiguousarray(data.week_quarter, dtype=np.int64).tobytes())
+    return h.hexdigest()
 
 
 @dataclass
@@ -53,6 +104,8 @@ class DemandView:
     beyond_band: np.ndarray | None  # [2, P, H] its P10 and P90 (see ``horizon_band``)
     history_end: int  # weeks 0..history_end-1 are history
     model_by_product: dict[str, str]
+    forecast_key: str | None = None  # the forecast's key in a ForecastStore (when one was given)
+    forecast_reused: bool = False  # the forecast came from the store: no model was fitted
 
 
 def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
@@ -61,6 +114,8 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
     A short history (the two-year template) cannot hold a year-ago baseline plus several
     origins; the yearly contenders are then left out rather than the forecast given up.
     """
+    from .forecasting import Calendar, default_models, forecast, make_forecaster
+
     cal = Calendar.from_planning(data)
     h = settings.horizon_weeks
     step = max(1, h // 2)
@@ -86,6 +141,8 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
 
 
 def _short_history_models(seed: int) -> dict[str, ModelSpec]:
+    from .forecasting import default_models
+
     models = default_models(seed, lags=(1, 2, 3, 13, 26), level_window=13)
     models.pop("SeasonalNaive52")
     return models
@@ -103,8 +160,30 @@ def cumulative_quantile_path(scenarios: np.ndarray, level: float) -> np.ndarray:
     return np.diff(cum, axis=-1, prepend=0.0)
 
 
-def demand_view(data: PlanningData, settings: Settings) -> DemandView:
-    """Forecast (when enabled), scenarios (when enabled) and the demand to plan on."""
+def _fitted(
+    data: PlanningData, settings: Settings, hist_end: int, n: int, store: ForecastStore | None
+) -> tuple[StoredForecast, str | None, bool]:
+    """The forecast stage's result and the ``n`` weeks it predicts, from ``store`` when it holds
+    them under this run's :func:`forecast_key` (never fitted then), else fitted and stored."""
+    key = forecast_key(data, settings, hist_end, n) if store is not None else None
+    if store is not None and key is not None:
+        kept = store.get(key)
+        if kept is not None:
+            return kept, key, True
+    result = _fit(data, data.demand[:, :hist_end], settings)
+    fresh = StoredForecast(result, _predict_chosen(result, n))
+    if store is not None and key is not None:
+        store[key] = fresh
+    return fresh, key, False
+
+
+def demand_view(data: PlanningData, settings: Settings, store: ForecastStore | None = None) -> DemandView:
+    """Forecast (when enabled), scenarios (when enabled) and the demand to plan on.
+
+    With ``store`` (and the ``reuse_forecast`` setting on) a forecast made earlier from the same
+    inputs is reused instead of fitted again: the same arrays, so the same tables."""
+    if not settings.reuse_forecast:
+        store = None
     T = data.n_weeks
     result: ForecastResult | None = None
     beyond = beyond_band = None
@@ -117,13 +196,15 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
                 f"history_end_week must lie between horizon_weeks+1 ({settings.horizon_weeks + 1}) "
                 f"and the number of weeks ({T}); found {hist_end}"
             )
+    key, reused = None, False
     if settings.forecast or settings.demand_source == "forecast":
-        result = _fit(data, data.demand[:, :hist_end], settings)
         future = T - hist_end
+        kept, key, reused = _fitted(data, settings, hist_end, future or settings.horizon_weeks, store)
+        result = kept.result
         if future > 0:
-            base[:, hist_end:] = _predict_chosen(result, future)
+            base[:, hist_end:] = kept.predicted
         else:
-            beyond = _predict_chosen(result, settings.horizon_weeks)
+            beyond = kept.predicted.copy()
             beyond_band = horizon_band(
                 beyond, result.errors(relative=True), n=settings.scenarios, seed=settings.seed
             )
@@ -154,7 +235,7 @@ def demand_view(data: PlanningData, settings: Settings) -> DemandView:
     if settings.plan_for != Col.P50 and scen is not None:
         plan_demand = cumulative_quantile_path(scen, float(settings.plan_for))
     choices = {str(k): v for k, v in result.choices.items()} if result else {}
-    return DemandView(plan_demand, base, scen, result, beyond, beyond_band, hist_end, choices)
+    return DemandView(plan_demand, base, scen, result, beyond, beyond_band, hist_end, choices, key, reused)
 
 
 def horizon_band(forecast_path: np.ndarray, errors: np.ndarray, *, n: int, seed: int) -> np.ndarray:
@@ -233,7 +314,9 @@ def _future_starts(data: PlanningData, n: int) -> list:
     return [pd.Timestamp(last) + pd.Timedelta(weeks=offset + k) for k in range(1, n + 1)]
 
 
-def forecast_only(data: PlanningData, settings: Settings) -> tuple[DemandView, dict[str, pd.DataFrame]]:
+def forecast_only(
+    data: PlanningData, settings: Settings, store: ForecastStore | None = None
+) -> tuple[DemandView, dict[str, pd.DataFrame]]:
     """Forecast, backtest and scenarios without planning: ``LL_Forecast`` and ``LL_Backtest``.
 
     For a planner who wants next quarter's demand and its band without re-planning (the plan
@@ -241,7 +324,7 @@ def forecast_only(data: PlanningData, settings: Settings) -> tuple[DemandView, d
     the ``forecast`` setting says: it is what was asked for.
     """
     settings = settings.model_copy(update={"forecast": True})
-    view = demand_view(data, settings)
+    view = demand_view(data, settings, store)
     return view, {FORECAST: forecast_table(data, view), BACKTEST: backtest_table(view)}
 
 

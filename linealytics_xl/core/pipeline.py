@@ -26,7 +26,7 @@ from .risk import RiskResult, simulate_plan
 from .settings import Settings
 
 if TYPE_CHECKING:  # the demand stage imports xgboost and scikit-learn: only runs that forecast pay for them
-    from .demand import DemandView
+    from .demand import DemandView, ForecastStore
 
 Progress = Callable[[str], None]
 
@@ -96,13 +96,15 @@ def run(
     previous_alerts: pd.DataFrame | None = None,
     now: datetime | None = None,
     previous_plan: pd.DataFrame | None = None,
+    forecast_store: ForecastStore | None = None,
 ) -> Outcome:
     """Forecast and simulate demand (as the settings ask), optimise, measure risk, build tables.
 
     ``previous_alerts`` is the ``LL_Alerts`` table of the previous run (read back from the
     workbook), so that alerts keep their status across runs; ``now`` is the run's time stamp
     (the alerts' FirstSeen/LastSeen; the clock when not given); ``previous_plan`` is the previous
-    ``LL_Plan``, whose wafer starts the first ``frozen_weeks`` keep (weeks released to the line).
+    ``LL_Plan``, whose wafer starts the first ``frozen_weeks`` keep (weeks released to the line);
+    ``forecast_store`` keeps forecasts between runs (``core.demand.ForecastStore``).
     """
     say = progress or (lambda _msg: None)
     view = None
@@ -110,7 +112,7 @@ def run(
         from .demand import backtest_table, demand_view, forecast_table
 
         say("Forecasting demand and drawing scenarios")
-        view = demand_view(data, settings)
+        view = demand_view(data, settings, forecast_store)
     say("Optimising the wafer plan")
     plan_demand = view.plan_demand if view is not None else None
     frozen = released_starts(previous_plan, data, settings.frozen_weeks) if settings.frozen_weeks else None

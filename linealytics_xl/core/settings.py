@@ -54,6 +54,10 @@ class Settings(BaseModel):
     )
     seed: int = Field(0, ge=0, description="Seed of every random step (forecast model, scenarios)")
     forecast: bool = Field(True, description="Run the demand forecast and backtest")
+    reuse_forecast: bool = Field(
+        True,
+        description="Reuse the forecast of an earlier run made from the same demand history, calendar, horizon and seed (kept in <workbook>.runs/.forecast-cache) instead of fitting it again",
+    )
     simulate: bool = Field(
         True, description="Bootstrap demand scenarios and measure the plan's stock-out risk"
     )
