@@ -238,12 +238,14 @@ CLI_TWICE = r"""
 import json, sys
 from linealytics_xl import jobs
 job = jobs.plan({src!r}, output={dst!r})
-print(json.dumps({{"xgboost": "xgboost" in sys.modules, "reused": job.outcome.demand.forecast_reused,
+print(json.dumps({{"xgboost": "xgboost" in sys.modules, "sklearn": "sklearn" in sys.modules, "reused": job.outcome.demand.forecast_reused,
                    "record": str(job.record)}}))
 """
 
 
-def test_a_run_that_reuses_the_forecast_never_imports_xgboost(real_path: Path, tmp_path: Path) -> None:
+def test_a_run_that_reuses_the_forecast_never_imports_xgboost_or_sklearn(
+    real_path: Path, tmp_path: Path
+) -> None:
     code = CLI_TWICE.format(src=str(real_path), dst=str(tmp_path / "out.xlsx"))
     found = []
     for _ in range(2):
@@ -256,7 +258,7 @@ def test_a_run_that_reuses_the_forecast_never_imports_xgboost(real_path: Path, t
             check=True,
         )
         found.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert found[0]["xgboost"] and not found[0]["reused"]  # the probe is live: a fit imports it
-    assert found[1]["reused"] and not found[1]["xgboost"]
+    assert found[0]["xgboost"] and found[0]["sklearn"] and not found[0]["reused"]  # a fit imports them
+    assert found[1]["reused"] and not found[1]["xgboost"] and not found[1]["sklearn"]
     record = json.loads((Path(found[1]["record"]) / "run.json").read_text(encoding="utf-8"))
     assert record["forecast"]["reused"] is True and "model_file" not in record["forecast"]

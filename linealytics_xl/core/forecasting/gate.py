@@ -12,7 +12,6 @@ Typical use::
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,10 +19,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..contract import Col
-from .backtest import ALL, BacktestResult, backtest
-from .base import Forecaster, ModelSpec, MovingAverage, SeasonalNaive, make_forecaster
+from .backtesting import ALL, backtest
+from .base import ModelSpec, MovingAverage, SeasonalNaive, make_forecaster
 from .boosted import XGBForecaster
 from .calendar import Calendar, check_calendar, check_demand, check_horizon
+from .results import ForecastResult
 
 
 def default_models(seed: int = 0, **xgb_params: Any) -> dict[str, ModelSpec]:
@@ -69,27 +69,6 @@ def mark_chosen(metrics: pd.DataFrame, choices: Mapping[Hashable, str]) -> pd.Da
     out = metrics.copy()
     out[Col.CHOSEN] = [choices.get(p) == m for p, m in zip(out[Col.PRODUCT], out[Col.MODEL])]
     return out
-
-
-@dataclass
-class ForecastResult:
-    """The forecast, which model made each product's, and the evidence for the choice."""
-
-    forecast: np.ndarray  # [P, horizon] bytes per week
-    choices: dict[Hashable, str]  # product label -> model name
-    metrics: pd.DataFrame  # backtest metrics with ``Chosen``
-    backtest: BacktestResult
-    models: dict[str, Forecaster] = field(default_factory=dict)  # refitted on all history
-
-    def errors(self, relative: bool = True) -> np.ndarray:
-        """Out-of-sample errors of each product's chosen model, [origin, P, horizon]."""
-        bt = self.backtest
-        out = np.empty_like(bt.actuals)
-        for name in set(self.choices.values()):
-            rows = [p for p, label in enumerate(bt.products) if self.choices[label] == name]
-            src = bt.relative_errors(name) if relative else bt.errors[name]
-            out[:, rows] = src[:, rows]
-        return out
 
 
 def forecast(

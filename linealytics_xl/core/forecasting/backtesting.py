@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -14,39 +13,13 @@ import pandas as pd
 from ..contract import Col
 from .base import ModelSpec, make_forecaster
 from .calendar import Calendar, check_calendar, check_demand, check_horizon, check_positive_int
+from .results import BacktestResult
 
 ALL = "all"  # HorizonWeeks label of the whole-horizon rows, the ones the gate reads
 # Backtest fits run side by side in threads (XGBoost releases the GIL), each on one XGBoost
 # thread: independent single-threaded fits give the same bits in any order, and unlike one fit
 # on several OpenMP threads they do not stall when other processes hold the cores.
 FIT_WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
-@dataclass
-class BacktestResult:
-    """Metrics table plus the raw out-of-sample paths, kept for the scenario bootstrap.
-
-    ``errors[model]``, ``forecasts[model]`` and ``actuals`` are [origin, P, horizon];
-    errors are *actual - forecast* (positive = demand above forecast).  ``origins`` holds the
-    first forecast week of each origin.
-    """
-
-    metrics: pd.DataFrame
-    errors: dict[str, np.ndarray]
-    forecasts: dict[str, np.ndarray]
-    actuals: np.ndarray
-    origins: np.ndarray
-    products: list[Hashable]
-
-    def relative_errors(self, model: str) -> np.ndarray:
-        """Errors divided by the forecast's mean level over each window ([origin, P, horizon]).
-
-        Relative to the window level, not to each week's forecast, so a near-zero week does not
-        blow the ratio up; a window whose forecast is all zero gets relative error 0.
-        """
-        level = self.forecasts[model].mean(axis=2, keepdims=True)
-        e = self.errors[model]
-        return np.divide(e, level, out=np.zeros_like(e), where=level > 0)
 
 
 def _bands(horizon: int) -> list[tuple[str, int, int]]:
