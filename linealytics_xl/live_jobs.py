@@ -44,8 +44,12 @@ def plan_live(
     started = time.perf_counter() if started is None else started
     say = runlog.StageClock(progress)
     say(READING)
-    prepared = prepare_plan(live, live.name, overrides, say, started)
     path = live.file_path()
+    from .adapters.forecast_cache import ForecastCache
+
+    # a saved book keeps its forecast beside its run records, as a command-line run does
+    cache = ForecastCache(path) if path is not None else None
+    prepared = prepare_plan(live, live.name, overrides, say, started, cache)
     staged = None
     if path is not None:
         # Excel's copy may hold unsaved changes: the hash is the one of the file last saved

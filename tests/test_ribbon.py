@@ -393,6 +393,15 @@ def test_run_all_on_a_saved_book_writes_the_cli_tables_and_records_the_run_besid
     assert record["files"] == cli_record["files"]  # the same record as the CLI's
     assert f"Run recorded in {folder}" in rec.alert()
 
+    # a second click on the saved book reuses the forecast kept beside its run records
+    assert record["forecast"]["reused"] is False
+    before = {p for p in runlog.runs_dir(saved).iterdir() if p.is_dir() and p != folder}
+    book = json_book(payload(saved, name=str(saved)))
+    ribbon.run_all()
+    (again,) = {p for p in runlog.runs_dir(saved).iterdir() if p.is_dir()} - before - {folder}
+    second = json.loads((again / runlog.RECORD_FILE).read_text(encoding="utf-8"))
+    assert second["forecast"]["reused"] is True
+
 
 def test_a_book_without_a_file_path_is_planned_without_a_record(json_book):
     data = payload(TEMPLATE, name="Book1")  # a new book, never saved
