@@ -32,6 +32,7 @@ from .cli_console import (
     out,
     print_warnings,
     progress,
+    settle_heap,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ def plan(
     """
     from . import jobs
 
+    settle_heap()
+
     if solver is not None and solver not in ("auto", "cbc", "highs"):
         console.print(f"[red]--solver: expected auto, cbc or highs, found {solver!r}[/]", highlight=False)
         raise fail(EXIT_INVALID, f"--solver: expected auto, cbc or highs, found {solver!r}")
@@ -166,6 +169,8 @@ def whatif(
     Without a WhatIf sheet, the example cases are planned and the sheet is written for you to edit.
     """
     from . import jobs
+
+    settle_heap()
     from .cli_report import print_whatif
 
     with errors(ctx):
@@ -183,6 +188,8 @@ def forecast(ctx: typer.Context, workbook: Workbook, output: Output = None, wait
     it was.
     """
     from . import jobs
+
+    settle_heap()
     from .cli_report import print_forecast
 
     with errors(ctx):
@@ -197,6 +204,8 @@ def forecast(ctx: typer.Context, workbook: Workbook, output: Output = None, wait
 def validate(ctx: typer.Context, workbook: Workbook) -> None:
     """Check the workbook and list every problem with its sheet and cell; writes nothing."""
     from . import jobs
+
+    settle_heap()
 
     with errors(ctx):
         warnings = jobs.validate(workbook)
