@@ -143,6 +143,10 @@ def run_process(src: Path, folder: Path, plan_only: bool = False) -> tuple[float
     else:
         work.write_bytes(src.read_bytes())
     out.unlink(missing_ok=True)
+    import shutil
+
+    # a cold run: no forecast kept from an earlier run of this benchmark (adapters.forecast_cache)
+    shutil.rmtree(out.with_name(out.name + ".runs"), ignore_errors=True)
     cmd = [sys.executable, "-m", "linealytics_xl.cli", "plan", str(work), "--output", str(out)]
     t = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=child_env())
