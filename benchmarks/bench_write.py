@@ -9,6 +9,9 @@ merge-base with main), unpacked with ``git archive``; "after" is this checkout.
 
     python benchmarks/bench_write.py [--repeat 3] [--before REV]
 
+The child settles its heap after the imports as the command line does (``cli_console.settle_heap``,
+``gc.freeze``), so "write" is the write stage of a `linealytics plan` process.
+
 Targets (issue 10): real workbook write <= 0.1 s; 500 x 443 write <= 5 s and read <= 3 s; peak
 memory well under 2 GB.  ``read`` is ``WorkbookFile(path).sheets()`` (openpyxl, both versions);
 the other read columns measure the alternatives for large sheets on the same file.
@@ -37,6 +40,11 @@ from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core import tables as T
 from linealytics_xl.core.layout import output_blocks
 from linealytics_xl.core.settings import Settings
+try:  # as `linealytics plan` does after its imports (gc.freeze); code before it had no such step
+    from linealytics_xl.cli_console import settle_heap
+    settle_heap()
+except ImportError:
+    pass
 shutil.copyfile(src, work)
 marks = {}
 t = time.perf_counter(); book = WorkbookFile(work); sheets = book.sheets(); marks["read"] = time.perf_counter() - t
