@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import exact_floats
 import pytest
-
-from linealytics_xl.adapters.xlsx import exact_floats
 
 # The tests play the planner with openpyxl (edit a workbook, save it, plan it) and compare plans
 # with the inputs to the last bit: openpyxl must write floats as exactly as Excel does.  The tool

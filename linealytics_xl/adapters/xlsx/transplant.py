@@ -36,8 +36,6 @@ NS_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 # characters XML 1.0 cannot hold (a text cell keeps everything else)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-Scratch = Layout  # what `build` returns and `transplant` writes
-
 
 def build(
     frames: Mapping[str, pd.DataFrame],

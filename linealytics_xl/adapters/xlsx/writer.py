@@ -27,10 +27,10 @@ from ...core.cells import column_index
 from ...core.contract import PLAN, TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
+from ..dashboard_cells import Layout
 from . import transplant
 from .app_props import update_sheet_titles
 from .book_xml import CT_WORKSHEET, NS_MAIN, Book
-from .exact_floats import exact_floats
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
 from .patch import SheetText, unescape
 from .recalc import refresh
@@ -115,19 +115,19 @@ def write_package(
                     ),
                 )
         if dashboard is not None:
-            scratch = None
+            layout = None
             try:  # a view: a failure to build it never blocks the plan (nothing changed yet)
                 frames = dashboard_frames(tables) if dashboard_frames else dict(tables)
                 # never planned (a what-if on a fresh workbook): no Dashboard yet, nothing to say
                 if PLAN.name in frames or book.sheet(dashboard_sheet) is not None:
-                    scratch = _build_dashboard(
+                    layout = _build_dashboard(
                         package, book, dashboard, frames, dashboard_sheet, dashboard_title
                     )
             except Exception as exc:
                 result.dashboard_error = f"the {dashboard_sheet} sheet was not updated: {exc}"
                 logging.getLogger(__name__).warning(result.dashboard_error)
-            if scratch is not None:
-                _place_dashboard(package, book, styles, scratch, dashboard_sheet)
+            if layout is not None:
+                _place_dashboard(package, book, styles, layout, dashboard_sheet)
         _calc_chain(package, book, removed_formula)
         book.full_calc_on_load()
         update_sheet_titles(package, sheets_before, [s.name for s in book.sheets()])
@@ -349,20 +349,17 @@ def cell_text(package: Package, book: Book, sheet: str, row: int, col: int) -> s
 
 def _build_dashboard(
     package: Package, book: Book, build: Callable, frames: dict[str, pd.DataFrame], name: str, title: str
-) -> transplant.Scratch:
-    """The dashboard built in a scratch workbook; raises (changing nothing) when it cannot be."""
+) -> Layout:
+    """The Dashboard's layout over ``frames``; raises (changing nothing) when it cannot be made."""
     if book.sheet(name) is not None and cell_text(package, book, name, 1, 0) != title:
         raise ValueError(
             f"the workbook has its own sheet {name!r} (cell A1 is not {title!r}); "
             "it was left untouched and no dashboard was written"
         )
-    with exact_floats():
-        return transplant.build(frames, name, build)
+    return transplant.build(frames, name, build)
 
 
-def _place_dashboard(
-    package: Package, book: Book, styles: Styles, scratch: transplant.Scratch, name: str
-) -> None:
+def _place_dashboard(package: Package, book: Book, styles: Styles, layout: Layout, name: str) -> None:
     entry = book.sheet(name)
     selected = (
         entry is not None
@@ -370,5 +367,5 @@ def _place_dashboard(
         and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
     )
     part, _ = _sheet_part(package, book, name)
-    names = transplant.transplant(scratch, package, styles, part, selected)
+    names = transplant.transplant(layout, package, styles, part, selected)
     book.replace_local_names(book.index(name), names)

@@ -1,16 +1,11 @@
-"""Floats written by openpyxl with their exact text, for the one openpyxl write the tool does.
+"""openpyxl writing floats with their exact text, for the tests that play the planner.
 
 openpyxl writes floats as ``%.16g``, which changes the 17th significant digit
 (3920865476.2527657 -> 3920865476.252766); ``repr`` is the shortest text that reads back as the
-same double.  The planner's cells never pass through openpyxl any more (the package writer patches
-them), but the Dashboard is built in an openpyxl scratch workbook (``transplant``), so its numbers
-are written exactly by applying the change for that call only -- not on import, where it would
-change openpyxl for every other user of the process (issue 14).
-
-``install`` applies it for the whole process: the test suite does (tests/conftest.py), because
-its tests play the planner with openpyxl (edit a workbook, save it, plan it) and compare the plan
-with the inputs to the last bit, which only holds when openpyxl writes floats as Excel does.  The
-tool itself never installs it.
+same double.  The tests edit workbooks with openpyxl, save them, plan them and compare the plan with
+the inputs to the last bit, which only holds when openpyxl writes floats as Excel does.  The tool
+itself writes no cell with openpyxl (the package writer patches the planner's cells and streams its
+own sheets), so this lives with the tests: `tests/conftest.py` installs it for the session.
 """
 
 from __future__ import annotations
