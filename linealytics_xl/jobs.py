@@ -284,10 +284,14 @@ class WhatIfRun:
     """The base and every what-if case planned; nothing written yet."""
 
     plans: list[CasePlan]  # base first
-    table: pd.DataFrame  # LL_WhatIf
     tables: dict[str, pd.DataFrame]  # what a what-if run writes: LL_WhatIf and LL_Insights
     settings: Settings
     new_sheets: dict[str, list[list[Any]]] | None  # the WhatIf example, when the book has no such sheet
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """``LL_WhatIf``: one row per case and product."""
+        return self.tables[tables.WHATIF]
 
     @property
     def findings(self) -> list[str]:
@@ -357,10 +361,9 @@ def whatif_cases(
     plans = plan_cases(
         data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
     )
-    table = whatif_table(plans)
     outputs = {
-        tables.WHATIF: table,
+        tables.WHATIF: whatif_table(plans),
         # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
         tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
     }
-    return WhatIfRun(plans, table, outputs, settings, {WHATIF_SHEET: example} if name is None else None)
+    return WhatIfRun(plans, outputs, settings, {WHATIF_SHEET: example} if name is None else None)
