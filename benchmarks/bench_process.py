@@ -1,10 +1,13 @@
-"""Whole-process wall time of `linealytics plan` against a peer team's script (issue 13, first target).
+"""Whole-process wall time of `linealytics plan` against two peer scripts (issue 13, first target).
 
-Three commands on copies of the real workbook, each a fresh ``python`` process, alternated in
-one run so that machine load hits all alike (paired), ``--repeat`` rounds, medians shown:
+Commands on copies of the real workbook, each a fresh ``python`` process, alternated in one run so
+that machine load hits all alike (paired), ``--repeat`` rounds, medians shown:
 
-* peer: ``benchmarks/peer_quarterly.py`` -- openpyxl load, quarterly PuLP model without capacity,
-  CBC, openpyxl save (what the hackathon teams' scripts do);
+* peer, lean: ``benchmarks/peer_quarterly.py`` -- openpyxl load, quarterly PuLP model without
+  capacity, CBC, openpyxl save: the floor of what such a script can cost;
+* peer, pandas: ``benchmarks/peer_pandas.py`` -- the same model and answer, written the way team
+  scripts usually are (``pd.read_excel(sheet_name=None)``, pandas reshaping, ``pd.ExcelWriter``
+  in append mode);
 * plan only: ``python -m linealytics_xl.cli plan COPY --output OUT`` on a copy whose `Settings`
   sheet says ``forecast`` FALSE and ``simulate`` FALSE (the command has no flag for it);
 * full pipeline, cold: the same on an unchanged copy (forecast, 1000 scenarios, plan, risk,
@@ -12,12 +15,21 @@ one run so that machine load hits all alike (paired), ``--repeat`` rounds, media
   each run, so the forecast is fitted (XGBoost imported) every time;
 * full pipeline, warm: the same with the forecast kept by the previous run
   (``<out>.runs/.forecast-cache``, setting ``reuse_forecast``): no fit, no XGBoost import.  This
-  is what a planner's second run on unchanged demand costs; it is never the cold figure.
+  is what a planner's second run on unchanged demand costs; it is never the cold figure;
+* with ``--before REV``, also plan only with the package as it was at ``REV`` (``git archive``),
+  to compare machines: at the issue's filing (``11a0e73``) plan only took 1.96 s and the issue's
+  peer 1.56 s.
 
-Targets: plan only <= 1.0x the peer, full pipeline <= 1.3x (shown for cold and warm apart).  ``--importtime`` also prints the
-slowest imports of a plan-only run (``python -X importtime``), to find what to make lazy.
+Every process runs with bytecode caches, as an installed package does (pip compiles the package
+when it installs it): ``PYTHONDONTWRITEBYTECODE`` is dropped and ``PYTHONPYCACHEPREFIX`` points
+into the temporary folder, which the untimed first round fills.  Without caches every run of the
+package compiles its ~70 modules again (about 0.07 s here).
 
-    python benchmarks/bench_process.py [--repeat 5] [--workbook PATH] [--importtime]
+Targets: plan only <= 1.0x the peer, full pipeline <= 1.3x (shown for cold and warm apart, against
+both peers).  ``--importtime`` also prints the slowest imports of a plan-only run
+(``python -X importtime``), to find what to make lazy.
+
+    python benchmarks/bench_process.py [--repeat 5] [--workbook PATH] [--importtime] [--before REV]
 
 Run it on a quiet machine; figures taken while other work shares the cores are "under load".
 """
@@ -36,10 +48,14 @@ import time
 from pathlib import Path
 
 import openpyxl
+from revisions import unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
-PEER = Path(__file__).with_name("peer_quarterly.py")
+PEERS = {
+    "peer, lean": Path(__file__).with_name("peer_quarterly.py"),
+    "peer, pandas": Path(__file__).with_name("peer_pandas.py"),
+}
 TARGETS = {"plan only": 1.0, "full, cold": 1.3, "full, warm": 1.3}
 CACHE = ".forecast-cache"  # adapters.forecast_cache.CACHE_FOLDER (not imported: the bench runs the CLI)
 
@@ -56,15 +72,26 @@ def plan_only_copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def commands(src: Path, folder: Path) -> dict[str, tuple[Path, list[str]]]:
+def commands(src: Path, folder: Path, before: Path | None) -> dict[str, tuple[Path, list[str]]]:
     """Per case: the pristine input to copy before each run, and the command (COPY, OUT filled in)."""
     lin = [sys.executable, "-m", "linealytics_xl.cli", "plan", "{copy}", "--output", "{out}"]
-    return {
-        "peer": (src, [sys.executable, str(PEER), "{copy}", "{out}"]),
-        "plan only": (plan_only_copy(src, folder / "plan_only_input.xlsx"), lin),
-        "full, cold": (src, lin),
-        "full, warm": (src, lin),
-    }
+    plan_only = plan_only_copy(src, folder / "plan_only_input.xlsx")
+    cases = {name: (src, [sys.executable, str(script), "{copy}", "{out}"]) for name, script in PEERS.items()}
+    cases |= {"plan only": (plan_only, lin), "full, cold": (src, lin), "full, warm": (src, lin)}
+    if before is not None:  # the old package first on the path; -m finds it there
+        cases["plan only, before"] = (plan_only, [*lin[:1], "-c", OLD_CLI.format(str(before)), *lin[3:]])
+    return cases
+
+
+OLD_CLI = "import sys, runpy; sys.path.insert(0, {!r}); sys.argv[0] = 'linealytics'; runpy.run_module('linealytics_xl.cli', run_name='__main__')"
+
+
+def environment(folder: Path) -> dict[str, str]:
+    """The children's environment: this checkout importable, bytecode cached as when installed."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    return env
 
 
 def reset_records(out: Path, keep_forecast: bool) -> None:
@@ -127,16 +154,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--workbook", type=Path, default=REAL)
     ap.add_argument("--importtime", action="store_true", help="also list the slowest imports of plan only")
+    ap.add_argument(
+        "--before", default=None, help="also time plan only with the package at this git revision"
+    )
     args = ap.parse_args()
     if not args.workbook.exists():
         raise SystemExit(f"workbook not found: {args.workbook}")
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        cases = commands(args.workbook, folder)
+        env = environment(folder)
+        before = unpack(args.before, folder) if args.before else None
+        cases = commands(args.workbook, folder, before)
         times: dict[str, list[float]] = {name: [] for name in cases}
         for name, (pristine, argv) in cases.items():  # warm the file cache and .pyc files, untimed
             if name == "full, warm":  # its first run fits and keeps the forecast
@@ -153,14 +181,16 @@ def main() -> None:
     med = {name: statistics.median(t) for name, t in times.items()}
     print(f"\nWhole process, {args.workbook.name}, medians of {args.repeat} paired rounds (seconds):\n")
     for name, t in times.items():
-        print(f"  {name:14s} {med[name]:6.2f}   runs: {', '.join(f'{x:.2f}' for x in t)}")
+        print(f"  {name:18s} {med[name]:6.2f}   runs: {', '.join(f'{x:.2f}' for x in t)}")
     print("\n  cold: no kept forecast (fitted, XGBoost imported); warm: forecast reused from the last run")
-    print()
-    for name, target in TARGETS.items():
-        ratio = med[name] / med["peer"]
-        print(
-            f"  {name:14s} / peer = {ratio:4.2f}x   target <= {target:.1f}x   {'met' if ratio <= target else 'MISSED'}"
-        )
+    if before is not None:
+        print(f"  before: the package at {args.before}")
+    for peer in PEERS:
+        print()
+        for name, target in TARGETS.items():
+            ratio = med[name] / med[peer]
+            verdict = "met" if ratio <= target else "MISSED"
+            print(f"  {name:12s} / {peer:12s} = {ratio:4.2f}x   target <= {target:.1f}x   {verdict}")
     if report:
         print("\nplan only, " + report)
 

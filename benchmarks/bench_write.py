@@ -24,9 +24,10 @@ import json
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
+
+from revisions import unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
@@ -104,17 +105,6 @@ def _verdict(target: dict[str, float], m: dict[str, float]) -> str:
         f"{key} <= {limit:g}{units[key]} {'ok' if m[key] <= limit else 'MISSED'}"
         for key, limit in target.items()
     )
-
-
-def unpack(rev: str, folder: Path) -> Path:
-    """The package as it was at ``rev`` (``git archive``), for the "before" figures."""
-    out = folder / "before"
-    out.mkdir()
-    archive = folder / "before.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "linealytics_xl"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(out)
-    return out
 
 
 def run(code: Path, src: Path, synthetic: bool, alternatives: bool, work: Path) -> dict[str, float]:
