@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .explain import ProductSummary, at_capacity
-from .kpis import above_limit, backlog_tolerance, below_target, shortage_phrase
+from .kpis import above_limit, backlog_tolerance, below_target, format_bytes, shortage_phrase
 from .model import Issue, PlanningData
 from .optimize import PlanResult
 from .risk import RiskResult
@@ -61,14 +61,6 @@ def alert_id(type_: str, product: str, anchor: str) -> str:
     """Stable id of a condition: the same type, product and anchor give the same id in every run."""
     key = "\x1f".join((str(type_).strip(), str(product).strip(), str(anchor).strip()))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12].upper()
-
-
-def _size(x: float) -> str:
-    x = float(x)
-    for scale, unit in ((1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB")):
-        if abs(x) >= scale:
-            return f"{x / scale:,.2f} {unit}"
-    return f"{x:,.0f} bytes"
 
 
 def runs(mask: Sequence[bool] | np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:
@@ -116,7 +108,7 @@ def stockout_conditions(
             n = b - a + 1
             msg = (
                 f"{name} cannot meet demand in {n} week{'s' if n != 1 else ''} "
-                f"({ax.weeks(a, b)}): backlog peaks at {_size(peak)} in {ax.week(peak_t)}"
+                f"({ax.weeks(a, b)}): backlog peaks at {format_bytes(peak)} in {ax.week(peak_t)}"
             )
             if b == data.n_weeks - 1:
                 msg += f", and {shortage_phrase(float(backlog[-1]), float(data.demand[p].sum()))}"
@@ -186,8 +178,8 @@ def safety_stock_conditions(
             what = "stock target" if band_low_bytes is not None else "safety stock target"
             msg = (
                 f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                f"below its {what}; worst {names[worst]}: {_size(stock[p, worst])} against "
-                f"{_size(target[p, worst])} ({_size(gap.max())} short)."
+                f"below its {what}; worst {names[worst]}: {format_bytes(stock[p, worst])} against "
+                f"{format_bytes(target[p, worst])} ({format_bytes(gap.max())} short)."
             )
             found.append(
                 Condition(
@@ -220,13 +212,13 @@ def overproduction_conditions(
             worst = a + int(np.argmax(excess))
             n = b - a + 1
             if band_high_bytes is not None and limit[p, worst] == band_high_bytes:
-                rule = f"the stock band's upper end ({_size(band_high_bytes)})"
+                rule = f"the stock band's upper end ({format_bytes(band_high_bytes)})"
             else:
                 rule = f"{overstock_factor:g}x its safety stock target"
             msg = (
                 f"{name} ends {n} quarter{'s' if n != 1 else ''} ({_quarter_span(names, a, b)}) "
-                f"above {rule}; worst {names[worst]}: {_size(stock[p, worst])}, "
-                f"{_size(excess.max())} above the limit."
+                f"above {rule}; worst {names[worst]}: {format_bytes(stock[p, worst])}, "
+                f"{format_bytes(excess.max())} above the limit."
             )
             found.append(
                 Condition(
