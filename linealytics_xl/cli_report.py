@@ -197,9 +197,13 @@ def print_forecast(job: ForecastJob) -> None:
         bias = float(pd.to_numeric(rows[Col.BIAS]).median())
         t.add_row(escape(str(model)), f"{len(rows):,}", f"{wape:.1%}", f"{bias:+.1%}")
     print_wide(t)
+    if job.reused:
+        out.print("The forecast kept by an earlier run on the same inputs was reused (no model fitted).")
     out.print(
         escape(f"Written to {job.path} (tables {tables.FORECAST}, {tables.BACKTEST})."), highlight=False
     )
+    for note in job.notes:
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
 
 
 def _num(value: object, fmt: str) -> str:

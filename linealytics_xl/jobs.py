@@ -252,6 +252,8 @@ class ForecastJob:
     tables: dict[str, pd.DataFrame]  # LL_Forecast, LL_Backtest
     models: dict[str, str]  # product -> the model the backtest chose
     warnings: list[Issue]
+    reused: bool = False  # the forecast kept by an earlier run on the same inputs was used
+    notes: list[str] = field(default_factory=list)  # e.g. a damaged kept forecast, ignored
 
 
 def forecast(
@@ -273,10 +275,13 @@ def forecast(
         book = WorkbookFile(path)
         data, settings = load(book, None, overrides)
         say("Forecasting demand and drawing scenarios")
-        view, out = forecast_only(data, settings, ForecastCache(Path(output) if output else book.path))
+        cache = ForecastCache(Path(output) if output else book.path)
+        view, out = forecast_only(data, settings, cache)
         say("Writing the workbook")
         dest, _ = book.write([], out, settings, output)
-    return ForecastJob(dest, out, dict(view.model_by_product), list(data.warnings))
+    return ForecastJob(
+        dest, out, dict(view.model_by_product), list(data.warnings), view.forecast_reused, cache.notes
+    )
 
 
 @dataclass

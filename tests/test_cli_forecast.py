@@ -75,3 +75,22 @@ def test_forecast_of_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "Supply_Demand!E5" in result.output
     assert path.read_bytes() == before
+
+
+def test_forecast_says_when_it_reused_a_kept_forecast_and_when_it_ignored_a_damaged_one(tmp_path):
+    src = tmp_path / "planning.xlsx"
+    shutil.copyfile(TEMPLATE, src)
+    first = runner.invoke(app, ["forecast", str(src)])
+    assert first.exit_code == 0, first.output
+    assert "reused" not in first.output  # nothing kept yet: fitted
+    second = runner.invoke(app, ["forecast", str(src)])
+    assert second.exit_code == 0, second.output
+    assert "was reused" in second.output
+    kept = list((tmp_path / "planning.xlsx.runs" / ".forecast-cache").iterdir())
+    assert len(kept) == 1
+    kept[0].write_bytes(b"not a forecast")
+    third = runner.invoke(app, ["forecast", str(src)])
+    assert third.exit_code == 0, third.output
+    assert "was reused" not in third.output
+    said = " ".join(third.output.split())
+    assert kept[0].name in said and "damaged" in said and "made again" in said and "unsafe" not in said

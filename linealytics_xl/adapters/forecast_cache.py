@@ -89,9 +89,11 @@ class ForecastCache:
                 arrays = {k: npz[k] for k in npz.files}
             return _restore(arrays, key, self._code)
         except Exception as exc:  # whatever is wrong with the file, it is not used
+            # the library's first sentence only: numpy's goes on to suggest loading it "unsafely"
+            reason = str(exc).split(". ")[0].strip()[:160] or type(exc).__name__
             self.notes.append(
-                f"the kept forecast {path.name} in {self.folder} could not be used "
-                f"({type(exc).__name__}: {exc}); the forecast was made again"
+                f"the kept forecast {path.name} in {self.folder} is damaged or not a forecast "
+                f"({reason}); it was not used and the forecast was made again"
             )
             return None
 
