@@ -19,10 +19,10 @@ MORE_23C = "23C capacity x1.2"
 LESS_21A = "21A capacity x0.5"
 
 
-def _summary(product: str, shortage: float, weeks_below: int, wafers: float) -> ProductSummary:
+def _summary(product: str, shortage: float, quarter_ends_below: int, wafers: float) -> ProductSummary:
     return ProductSummary(
-        product, 1e12, 1e12 - shortage, wafers, shortage, shortage / 1e12, 1.0, 0, 0, weeks_below,
-        0.5, 0, "", None, 0.0, "",
+        product, 1e12, 1e12 - shortage, wafers, shortage, shortage / 1e12, 1.0, 0, quarter_ends_below,
+        13 * quarter_ends_below, 0.5, 0, "", None, 0.0, "",
     )  # fmt: skip
 
 
@@ -106,3 +106,13 @@ def test_whatif_insights_on_the_real_workbook_match_the_whatif_table(real_path, 
     assert f"{round(row['WafersChange']):+,d} wafers" in first and "23C's shortage" in first
     assert f"{round(more.wafers_per_gb):,d} wafers per GB closed" in first
     assert any(m.startswith(f"{LESS_21A}: worsens 21A's shortage") for m in messages)
+
+
+def test_safety_stock_is_judged_at_quarter_ends_where_the_target_is():
+    """Mid-quarter weeks below the target move with capacity at no cost; they are no finding."""
+    base = _Plan("Base", _summary("A", 0.0, 2, 100.0))
+    moved = ProductSummary(**{**base.summaries[0].__dict__, "weeks_below_ss": 40})  # same quarter ends
+    assert case_effects([base, _Plan("More capacity", moved)]) == []
+    fixed = ProductSummary(**{**base.summaries[0].__dict__, "quarter_ends_below_ss": 0, "wafers": 130.0})
+    (effect,) = case_effects([base, _Plan("Fixed", fixed)])
+    assert (effect.gap, effect.effect, effect.base, effect.value) == ("safety_stock", "closes", 2.0, 0.0)

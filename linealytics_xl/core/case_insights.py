@@ -2,12 +2,16 @@
 
 Read from the typed case plans (`core.cases.CasePlan`, base first), never from the output
 tables, so the figures are the ones ``LL_WhatIf`` shows, computed once: a *gap* is a product's
-shortage at the end of the plan or its weeks below safety stock in the base plan (KPIs of
-`core.kpis`, with its round-off tolerances).  For every case and product the effect on each gap
+shortage at the end of the plan or its quarter ends below safety stock in the base plan (KPIs
+of `core.kpis`, with its round-off tolerances).  Quarter ends, not weeks: the safety-stock
+target is an end-of-quarter target, and a case that adds capacity can leave mid-quarter weeks
+below it at no cost (production moves later in the quarter); judged by weeks, such a case was
+said to "worsen" safety stock at +0 wafers, and a yield loss to "reduce" it.  For every case and product the effect on each gap
 is measured against the base:
 
 * ``closes`` the gap (none left), ``reduces`` it, or ``worsens`` it (a case can make a product
-  worse: more shortage or more weeks below safety stock, e.g. a shared capacity moved elsewhere);
+  worse: more shortage or more quarter ends below safety stock, e.g. a shared capacity moved
+  elsewhere);
 * at a cost of the product's change in wafers (``WafersChange`` in ``LL_WhatIf``) and, for a
   shortage, wafers per GB closed, so cases are comparable across sizes of gap;
 * per gap the best case is named: the one closing most of it, then the cheaper per GB.
@@ -54,7 +58,7 @@ class CaseEffect:
     product: str
     gap: Gap
     effect: Effect
-    base: float  # the gap in the base plan (bytes short, or weeks below safety stock)
+    base: float  # the gap in the base plan (bytes short, or quarter ends below safety stock)
     value: float  # the gap in this case
     wafers_change: float  # the product's wafers, case minus base
 
@@ -65,7 +69,7 @@ class CaseEffect:
 
     @property
     def wafers_per_gb(self) -> float | None:
-        """Extra wafers per GB of shortage closed (None for weeks below safety stock)."""
+        """Extra wafers per GB of shortage closed (None for quarter ends below safety stock)."""
         if self.gap != "shortage" or self.closed <= 0:
             return None
         return self.wafers_change / (self.closed / 1e9)
@@ -75,7 +79,7 @@ def _effect(case: str, s: ProductSummary, b: ProductSummary, gap: Gap) -> CaseEf
     if gap == "shortage":
         base, value, tol = b.shortage_bytes, s.shortage_bytes, backlog_tolerance(s.demand_bytes)
     else:
-        base, value, tol = float(b.weeks_below_ss), float(s.weeks_below_ss), 0.5
+        base, value, tol = float(b.quarter_ends_below_ss), float(s.quarter_ends_below_ss), 0.5
     if abs(value - base) <= tol:
         return None
     effect: Effect = "worsens" if value > base else ("closes" if value <= 0 else "reduces")
@@ -112,11 +116,12 @@ def _sentence(e: CaseEffect) -> str:
     was = f"{e.base:,.0f} in the base plan"
     if e.effect == "worsens":
         return (
-            f"{e.case}: worsens {e.product}'s weeks below safety stock to {e.value:,.0f} ({was}), at {cost}."
+            f"{e.case}: worsens {e.product}'s quarter ends below safety stock to {e.value:,.0f} ({was}), "
+            f"at {cost}."
         )
     now = "none left" if e.effect == "closes" else f"{e.value:,.0f} left"
     verb = "closes" if e.effect == "closes" else "reduces"
-    return f"{e.case}: {verb} {e.product}'s weeks below safety stock ({was}; {now}) for {cost}."
+    return f"{e.case}: {verb} {e.product}'s quarter ends below safety stock ({was}; {now}) for {cost}."
 
 
 def best_cases(effects: Sequence[CaseEffect]) -> dict[tuple[str, Gap], CaseEffect]:
