@@ -171,6 +171,40 @@ def test_alerts_of_a_type_the_run_did_not_check_are_not_resolved():
     assert second.loc[short.alert_id, "Status"] == "resolved"
 
 
+def test_resolved_alerts_are_dropped_once_past_the_kept_days_but_always_shown_once():
+    seen, later = datetime(2026, 1, 5), datetime(2026, 6, 1)  # 147 days apart
+    short = Condition("stockout", "critical", "P3", "x", "x", 1, 0, "short")
+    cap = Condition("capacity", "warning", "P1", "y", "y", 9, 8, "full")
+    first = reconcile(None, [short, cap], seen)
+    # resolved by this run, though last seen long ago: shown once as resolved
+    gone = reconcile(first, [cap], later, keep_resolved_days=90).set_index("AlertId")
+    assert gone.loc[short.alert_id, "Status"] == "resolved"
+    # a run after that drops it: resolved before, last seen more than 90 days ago
+    pruned = reconcile(gone.reset_index(), [cap], later, keep_resolved_days=90)
+    assert list(pruned["AlertId"]) == [cap.alert_id]
+    # within the days, or with 0 (keep all), it stays
+    recent = reconcile(gone.reset_index(), [cap], datetime(2026, 3, 1), keep_resolved_days=90)
+    assert short.alert_id in set(recent["AlertId"])
+    kept = reconcile(gone.reset_index(), [cap], later, keep_resolved_days=0)
+    assert short.alert_id in set(kept["AlertId"])
+
+
+def test_the_plan_drops_resolved_alerts_after_the_setting_s_days(real_data):
+    from linealytics_xl.core import pipeline
+    from linealytics_xl.core.settings import Settings
+
+    assert Settings().resolved_alert_days == 90
+    old = Condition("stockout", "critical", "21A", "Q9 99", "Q9 99", 1, 0, "long gone")
+    then, now = datetime(2026, 1, 5), datetime(2026, 6, 1)
+    resolved = reconcile(reconcile(None, [old], then), [], then)  # resolved in January
+    assert list(resolved["Status"]) == ["resolved"]
+    for days, kept in ((90, False), (200, True), (0, True)):
+        settings = Settings(forecast=False, simulate=False, resolved_alert_days=days)
+        table = pipeline.run(real_data, settings, previous_alerts=resolved, now=now).tables["LL_Alerts"]
+        assert (old.alert_id in set(table["AlertId"])) is kept, days
+        assert len(table) > 0  # the plan's own alerts are there either way
+
+
 def test_for_mail_calls_new_what_was_never_mailed():
     t = datetime(2026, 1, 5)
     a = Condition("stockout", "critical", "P3", "x", "x", 1, 0, "a")

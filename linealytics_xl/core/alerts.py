@@ -198,6 +198,7 @@ def reconcile(
     current: Sequence[Condition],
     now: datetime,
     evaluated: Iterable[str] | None = None,
+    keep_resolved_days: int = 0,
 ) -> pd.DataFrame:
     """The new ``LL_Alerts`` table from the previous one and this run's conditions.
 
@@ -206,8 +207,11 @@ def reconcile(
     previous active alerts not among the conditions are ``resolved`` (``LastSeen`` stays the last
     run that saw them) -- unless their type is not in ``evaluated`` (default: all types), e.g. a
     risk alert in a run without scenarios: those stay as they were.  Resolved alerts stay as they
-    are.  Rows: this run's alerts by severity, type and the conditions' order, then the active
-    alerts carried over unchecked, then the resolved ones, most recently seen first.
+    are, until ``keep_resolved_days`` (> 0) after their ``LastSeen``: an alert resolved before this
+    run and last seen longer ago is dropped, so the table of a workbook planned every day does not
+    grow for ever; one resolved by this run is always shown once, however long ago it was seen.
+    Rows: this run's alerts by severity, type and the conditions' order, then the active alerts
+    carried over unchecked, then the resolved ones, most recently seen first.
     """
     now = pd.Timestamp(now).floor("s")
     prev = normalize(previous)
@@ -248,6 +252,9 @@ def reconcile(
     gone = prev[~prev[Col.ALERT_ID].isin(seen)].copy()
     unchecked = gone[Col.STATUS].isin(ACTIVE) & ~gone[Col.TYPE].isin(checked)
     carried, gone = gone[unchecked], gone[~unchecked]
+    if keep_resolved_days > 0:
+        stale = gone[Col.LAST_SEEN] < now - pd.Timedelta(days=keep_resolved_days)
+        gone = gone[~(stale & (gone[Col.STATUS] == RESOLVED))]
     gone.loc[gone[Col.STATUS].isin(ACTIVE), Col.STATUS] = RESOLVED
     gone = gone.sort_values(Col.LAST_SEEN, ascending=False, kind="stable", na_position="last")
     parts = [f[ALERT_COLUMNS] for f in (active, carried, gone) if len(f)]

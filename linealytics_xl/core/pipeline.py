@@ -161,7 +161,11 @@ def run(
         risk=risk is not None, forecast=view is not None and view.forecast is not None
     )
     out[tables.ALERTS] = alerts.reconcile(
-        previous_alerts, conditions, now or datetime.now().replace(microsecond=0), checked
+        previous_alerts,
+        conditions,
+        now or datetime.now().replace(microsecond=0),
+        checked,
+        keep_resolved_days=settings.resolved_alert_days,
     )
     out[tables.DATA_QUALITY] = tables.data_quality_table(data.warnings)
     return Outcome(

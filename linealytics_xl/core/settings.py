@@ -92,6 +92,11 @@ class Settings(BaseModel):
     capacity_alert_weeks: int = Field(
         8, ge=1, description="Alert when a product runs at capacity this many weeks in a row"
     )
+    resolved_alert_days: int = Field(
+        90,
+        ge=0,
+        description="Days a resolved alert stays in LL_Alerts after the last run that saw it; 0 keeps every resolved alert",
+    )
     mail_to: str = Field(
         "",
         description="Report recipients, separated by ';' (SMTP server and credentials come from the environment)",
