@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("xgboost", "sklearn", "scipy", "matplotlib", "xlwings")
+HEAVY = ("xgboost", "sklearn", "scipy", "matplotlib", "xlwings", "pulp")  # pulp: the CBC path only
 #: The package's own forecasting path: a run without forecast does not load it (the forecast
 #: cache is built by every plan, but loads the demand stage only when it is asked for a forecast).
 FORECASTING = ("linealytics_xl.core.demand", "linealytics_xl.core.forecasting")
