@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Self
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.utils.validation import check_is_fitted
 
 from .base import Forecaster
 from .calendar import Calendar, check_demand, check_horizon, check_positive_int
+from .params import check_is_fitted
 
 if TYPE_CHECKING:
     import xgboost as xgb
