@@ -2,7 +2,8 @@
 
 Without ``Use UDF Server`` every RunPython starts ``python -c "import linealytics_xl.ribbon as r;
 r.run_all()"`` in a new process, which imports xlwings (and with it pandas and matplotlib), the
-job, the live-book adapter, the optimiser's PuLP and, for a forecast, XGBoost and scikit-learn.
+job, the live-book adapter, the optimiser's PuLP and, for a forecast, XGBoost (as the forecaster
+imports it, without scikit-learn: issue 13).
 With the UDF server (set by the add-in's config sheet on Windows) those imports happen once, in
 the server; later clicks pay only the ``import`` statement of an already imported module.
 
@@ -29,18 +30,26 @@ PLAN_ONLY = (
     "linealytics_xl.core.optimize",
     "pulp",
 )
-FORECAST = PLAN_ONLY + ("linealytics_xl.core.forecast", "xgboost", "sklearn")
+#: "module:function" entries are called after the import: xgboost is loaded the way a fit loads it
+FORECAST = PLAN_ONLY + (
+    "linealytics_xl.core.forecasting.gate",
+    "linealytics_xl.core.forecasting.boosted:_import_xgboost",
+)
 
 CHILD = r"""
 import importlib, json, sys, time
 names = json.loads(sys.argv[1])
 t0 = time.perf_counter()
-for n in names:
-    importlib.import_module(n)
+def load(names):
+    for n in names:
+        module, _, function = n.partition(":")
+        m = importlib.import_module(module)
+        if function:
+            getattr(m, function)()
+load(names)
 cold = time.perf_counter() - t0
 t0 = time.perf_counter()
-for n in names:
-    importlib.import_module(n)
+load(names)
 print(json.dumps({"cold": cold, "warm": time.perf_counter() - t0}))
 """
 

@@ -5,12 +5,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from linealytics_xl.core.forecast import (
     ALL,
     Calendar,
     MovingAverage,
+    NotFittedError,
     SeasonalNaive,
     XGBForecaster,
     backtest,

@@ -110,9 +110,7 @@ def test_record_holds_the_refitted_xgboost_model(runs):
     assert record["forecast"]["xgboost_params"]["seed"] == job.outcome.settings.seed
     booster = xgb.Booster(model_file=str(job.record / "model_xgboost.json"))
     X = np.random.default_rng(0).uniform(0, 2, (50, fitted.n_features_in_)).astype(np.float32)
-    assert np.array_equal(
-        booster.predict(xgb.DMatrix(X)), fitted.model_.get_booster().predict(xgb.DMatrix(X))
-    )
+    assert np.array_equal(booster.predict(xgb.DMatrix(X)), fitted.model_.predict(xgb.DMatrix(X)))
 
 
 def test_second_run_without_forecast_has_no_model(runs):

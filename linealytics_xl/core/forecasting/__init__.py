@@ -2,7 +2,8 @@
 and a gate that keeps XGBoost only for the products where it beats the baselines out of sample.
 
 Modules, in the order the data flows: ``calendar`` (seasonal position of each week, input
-checks), ``base`` (the public ``Forecaster`` contract, the baselines, ``make_forecaster``),
+checks), ``params`` (scikit-learn's estimator API without scikit-learn: parameters, ``clone``,
+``NotFittedError``), ``base`` (the public ``Forecaster`` contract, the baselines, ``make_forecaster``),
 ``boosted`` (``XGBForecaster``), ``backtesting`` (rolling origins, metrics, errors), ``gate``
 (choice per product and the full ``forecast``), ``results`` (the result classes, free of
 the model stack).  A new model subclasses ``Forecaster`` and is
@@ -18,10 +19,11 @@ if TYPE_CHECKING:
     from .boosted import XGBForecaster
     from .calendar import Calendar
     from .gate import choose_models, default_models, forecast, mark_chosen
+    from .params import NotFittedError
     from .results import BacktestResult, ForecastResult
 
 #: where each public name lives: imported on first use, so that a run which only needs the result
-#: classes (a reused forecast) never loads scikit-learn (PEP 562)
+#: classes (a reused forecast) never loads the model code (PEP 562)
 _HOMES = {
     "ALL": "backtesting",
     "FIT_WORKERS": "backtesting",
@@ -33,6 +35,7 @@ _HOMES = {
     "MovingAverage": "base",
     "SeasonalNaive": "base",
     "make_forecaster": "base",
+    "NotFittedError": "params",
     "XGBForecaster": "boosted",
     "Calendar": "calendar",
     "choose_models": "gate",
@@ -60,6 +63,7 @@ __all__ = [
     "Forecaster",
     "ModelSpec",
     "MovingAverage",
+    "NotFittedError",
     "SeasonalNaive",
     "XGBForecaster",
     "backtest",

@@ -2,7 +2,7 @@
 
 Every forecaster follows scikit-learn's estimator API: parameters in the constructor (so
 ``get_params``/``clone`` work), ``fit(demand[P, T], calendar)`` and ``predict(horizon) -> [P,
-horizon]``.  A new model subclasses ``Forecaster``; the backtest, the gate and the demand stage
+horizon]``; the API comes from ``params`` (issue 13: without importing scikit-learn).  A new model subclasses ``Forecaster``; the backtest, the gate and the demand stage
 only ever see this base and ``make_forecaster``.
 """
 
@@ -13,13 +13,12 @@ from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.base import BaseEstimator, clone
-from sklearn.utils.validation import check_is_fitted
 
 from .calendar import Calendar, check_calendar, check_demand, check_horizon, check_positive_int
+from .params import Estimator, check_is_fitted, clone
 
 
-class Forecaster(BaseEstimator):
+class Forecaster(Estimator):
     """Base of every forecaster.  ``is_baseline`` tells the gate which models are the yardsticks."""
 
     is_baseline: ClassVar[bool] = False

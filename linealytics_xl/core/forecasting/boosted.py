@@ -1,23 +1,60 @@
 """The global gradient-boosted forecaster: one XGBoost model for every product, recursive.
 
-xgboost (and through it scikit-learn) is imported when a model is first fitted, not when this
-module is: a run that never fits XGBoost does not pay for it.
+xgboost is imported when a model is first fitted, not when this module is: a run that never
+fits XGBoost does not pay for it.  The model is trained with xgboost's native API
+(``xgb.train`` on a ``QuantileDMatrix``), with exactly the parameters ``XGBRegressor`` passed,
+so the forecasts are the same bits as before; scikit-learn, which the sklearn wrapper would
+drag in, is kept out of the import (``_import_xgboost``).
 """
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Self
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.utils.validation import check_is_fitted
 
 from .base import Forecaster
 from .calendar import Calendar, check_demand, check_horizon, check_positive_int
+from .params import check_is_fitted
 
 if TYPE_CHECKING:
     import xgboost as xgb
+
+_IMPORT_LOCK = threading.Lock()  # backtest threads fit, and so import, side by side
+
+
+def _import_xgboost() -> ModuleType:
+    """``import xgboost`` without importing scikit-learn, unless scikit-learn is already loaded.
+
+    Why: when scikit-learn is installed, ``xgboost/compat.py`` imports it eagerly for the
+    ``XGBRegressor`` wrapper's base classes, which this module does not use; that is 0.65 s of
+    the 0.85 s ``import xgboost`` on every cold run that fits a model (issue 13).  So for the
+    duration of the import ``sys.modules["sklearn"]`` is None (Python then treats sklearn as not
+    importable and xgboost falls back to its stand-ins); the entry is removed afterwards, so later
+    code imports scikit-learn normally.  Consequence: in a process where this ran first,
+    ``xgboost.XGBRegressor`` lacks scikit-learn's base classes (sklearn's ``clone``,
+    pipelines and ``is_regressor`` do not know it).  When sklearn is already imported, xgboost
+    is imported normally.
+    """
+    with _IMPORT_LOCK:
+        if "sklearn" in sys.modules or "xgboost" in sys.modules:
+            import xgboost
+
+            return xgboost
+        # None in sys.modules is the import system's "not importable"; typeshed types the dict
+        # as modules only
+        cast("dict[str, ModuleType | None]", sys.modules)["sklearn"] = None
+        try:
+            import xgboost
+        finally:
+            if "sklearn" in sys.modules and sys.modules["sklearn"] is None:
+                del sys.modules["sklearn"]
+        return xgboost
 
 
 class XGBForecaster(Forecaster):
@@ -47,8 +84,8 @@ class XGBForecaster(Forecaster):
     ``predict(horizon, history=...)`` forecasts from a newer origin without refitting; the history
     must start at the same week as the training demand, since the trend feature is the week index.
     Products with no demand in training are forecast as zero.  Deterministic: ``tree_method``
-    ``"hist"``, a fixed ``n_jobs`` and ``random_state=seed`` (which only matters when
-    ``subsample`` or ``colsample_bytree`` < 1).
+    ``"hist"``, a fixed ``n_jobs`` and ``seed`` (which only matters when ``subsample`` or
+    ``colsample_bytree`` < 1).
 
     Early stopping (issue 13, off by default): with ``early_stopping_rounds`` set and a training
     window of at least ``2 * validation_weeks`` target weeks, the last ``validation_weeks`` of every
@@ -138,22 +175,33 @@ class XGBForecaster(Forecaster):
         X = np.stack(cols, axis=-1).reshape(P * len(ts), len(cols)).astype(np.float32)
         return X, level
 
-    def _regressor(self, n_estimators: int, early_stopping_rounds: int | None) -> xgb.XGBRegressor:
-        import xgboost as xgb  # the heavy import, paid only by runs that fit this model
+    def _train_params(self) -> dict[str, Any]:
+        """The booster parameters, exactly those ``XGBRegressor`` passed to ``xgb.train``.
 
-        return xgb.XGBRegressor(
-            n_estimators=n_estimators,
-            max_depth=self.max_depth,
-            learning_rate=self.learning_rate,
-            subsample=self.subsample,
-            colsample_bytree=self.colsample_bytree,
-            min_child_weight=self.min_child_weight,
-            tree_method="hist",
-            objective="reg:squarederror",
-            early_stopping_rounds=early_stopping_rounds,
-            n_jobs=self.n_jobs,
-            random_state=self.seed,
-        )
+        XGBRegressor sent its constructor arguments minus its wrapper-only ones and the ones left
+        None (the library defaults then apply, base_score included: xgboost estimates it from the
+        targets); ``learning_rate``/``n_jobs``/``random_state`` are the aliases of ``eta``/
+        ``nthread``/``seed``.
+        """
+        return {
+            "objective": "reg:squarederror",
+            "tree_method": "hist",
+            "max_depth": self.max_depth,
+            "eta": self.learning_rate,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "min_child_weight": self.min_child_weight,
+            "nthread": self.n_jobs,
+            "seed": self.seed,
+        }
+
+    def _matrix(
+        self, X: np.ndarray, target: np.ndarray, ref: xgb.QuantileDMatrix | None = None
+    ) -> xgb.QuantileDMatrix:
+        """A ``QuantileDMatrix``, as XGBRegressor built for ``hist`` (its bins give the splits);
+        an evaluation set takes the bins of its training set (``ref``)."""
+        xgb = _import_xgboost()  # the heavy import, paid only by runs that fit this model
+        return xgb.QuantileDMatrix(X, label=target, ref=ref, nthread=self.n_jobs)
 
     def _rounds(self, X: np.ndarray, target: np.ndarray, n_target_weeks: int) -> int:
         """Boosting rounds to use: early-stopped on the held-out tail, or ``n_estimators``.
@@ -168,8 +216,16 @@ class XGBForecaster(Forecaster):
         if stop is None or n_target_weeks < 2 * v:
             return n
         held = (np.arange(len(target)) % n_target_weeks) >= n_target_weeks - v
-        probe = self._regressor(n, check_positive_int(stop, "early_stopping_rounds"))
-        probe.fit(X[~held], target[~held], eval_set=[(X[held], target[held])], verbose=False)
+        xgb = _import_xgboost()
+        train = self._matrix(X[~held], target[~held])
+        probe = xgb.train(
+            self._train_params(),
+            train,
+            n,
+            evals=[(self._matrix(X[held], target[held], ref=train), "validation_0")],
+            early_stopping_rounds=check_positive_int(stop, "early_stopping_rounds"),
+            verbose_eval=False,
+        )
         return int(probe.best_iteration) + 1
 
     def fit(self, demand: npt.ArrayLike, calendar: Calendar | None = None) -> Self:
@@ -183,9 +239,9 @@ class XGBForecaster(Forecaster):
         X, level = self._design(z, ts, cal)
         target = (z[:, ts] / level).ravel()
         rounds = self._rounds(X, target, len(ts))
-        model = self._regressor(rounds, None)
-        model.fit(X, target)
-        self.model_, self.scale_, self.active_ = model, scale, active
+        booster = _import_xgboost().train(self._train_params(), self._matrix(X, target), rounds)
+        self.model_: xgb.Booster = booster
+        self.scale_, self.active_ = scale, active
         self.history_, self.calendar_ = y, cal
         self.n_features_in_ = X.shape[1]
         self.n_estimators_ = rounds
@@ -206,7 +262,8 @@ class XGBForecaster(Forecaster):
         z[:, :T] = y / self.scale_[:, None]
         for t in range(T, T + h):
             X, level = self._design(z, np.array([t]), cal)
-            z[:, t] = np.maximum(self.model_.predict(X), 0.0) * level[:, 0]
+            # every tree, as XGBRegressor.predict used without early stopping
+            z[:, t] = np.maximum(self.model_.inplace_predict(X), 0.0) * level[:, 0]
         out = z[:, T:] * self.scale_[:, None]
         out[~self.active_] = 0.0
         return out
