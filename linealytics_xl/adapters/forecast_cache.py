@@ -48,7 +48,7 @@ CACHE_FOLDER = ".forecast-cache"  # hidden, as internal state: list_runs skips i
 KEEP = 8  # forecasts kept per workbook: a few settings tried back and forth
 STALE_S = 600.0
 FORMAT = 1
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost")
+_LIBRARIES = ("numpy", "pandas", "xgboost")  # scikit-learn computes nothing of the forecast
 
 
 def _library_versions() -> dict[str, str]:

@@ -15,7 +15,7 @@ from .alert_conditions import Condition, PeriodNames
 from .model import PlanningData
 from .scenarios import quantiles
 
-if TYPE_CHECKING:  # the demand stage imports xgboost and scikit-learn: only runs that forecast pay for them
+if TYPE_CHECKING:  # the demand stage imports xgboost: only runs that forecast pay for it
     from .demand import DemandView
     from .forecast import ForecastResult
 

@@ -46,7 +46,7 @@ ORIGINS = 8  # backtest origins: enough errors for calibrated scenarios (4 gives
 #: Changes whenever what the forecast stage computes changes in a way its inputs do not show.
 FORECAST_KEY_VERSION = 1
 
-if TYPE_CHECKING:  # the forecasting stack loads scikit-learn: a run that reuses a forecast skips it
+if TYPE_CHECKING:  # the forecasting stack loads xgboost: a run that reuses a forecast skips it
     from .forecasting import ForecastResult, ModelSpec
 
 

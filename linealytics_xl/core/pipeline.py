@@ -25,7 +25,7 @@ from .optimize import PlanResult, optimize
 from .risk import RiskResult, simulate_plan
 from .settings import Settings
 
-if TYPE_CHECKING:  # the demand stage imports xgboost and scikit-learn: only runs that forecast pay for them
+if TYPE_CHECKING:  # the demand stage imports xgboost: only runs that forecast pay for it
     from .demand import DemandView, ForecastStore
 
 Progress = Callable[[str], None]
