@@ -30,7 +30,7 @@ from .core import tables
 from .core.contract import Col
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
-from .core.pipeline import Outcome, Progress, run
+from .core.pipeline import Outcome, Progress, fingerprint, run
 from .core.settings import Settings
 
 if TYPE_CHECKING:
@@ -361,8 +361,10 @@ def whatif_cases(
     plans = plan_cases(
         data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
     )
+    # the run's time and its base's inputs, as a plan stamps LL_Runs: which plan the cases belong to
+    now = datetime.now().replace(microsecond=0)
     outputs = {
-        tables.WHATIF: whatif_table(plans),
+        tables.WHATIF: whatif_table(plans, time=now, fingerprint=fingerprint(data)),
         # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
         tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
     }
