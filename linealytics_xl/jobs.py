@@ -30,7 +30,7 @@ from .core import tables
 from .core.contract import Col
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
-from .core.pipeline import Outcome, Progress, run
+from .core.pipeline import Outcome, Progress, fingerprint, run
 from .core.settings import Settings
 
 if TYPE_CHECKING:
@@ -242,8 +242,18 @@ def _plan_locked(
         lost_parts=lost,
         wall_time_s=wall,
         record=record,
-        notes=cache.notes + runlog.mirror_to_mlflow(record),
+        notes=cache.notes + runlog.mirror_to_mlflow(record) + whatif_note(book, prepared.outcome),
     )
+
+
+def whatif_note(book: WorkbookPort, outcome: Outcome) -> list[str]:
+    """The plan's line when the workbook's ``LL_WhatIf`` (which a plan leaves in place) holds
+    cases planned on other inputs than this plan, or not saying on which (`core.case_origin`);
+    none when the cases belong to it or there are none."""
+    from .core.case_origin import origin_of_plan, stale_note
+
+    note = stale_note(origin_of_plan(book.table(tables.WHATIF), outcome.fingerprint))
+    return [note] if note is not None else []
 
 
 @dataclass
@@ -366,8 +376,10 @@ def whatif_cases(
     plans = plan_cases(
         data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
     )
+    # the run's time and its base's inputs, as a plan stamps LL_Runs: which plan the cases belong to
+    now = datetime.now().replace(microsecond=0)
     outputs = {
-        tables.WHATIF: whatif_table(plans),
+        tables.WHATIF: whatif_table(plans, time=now, fingerprint=fingerprint(data)),
         # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
         tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
     }

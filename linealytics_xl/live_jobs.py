@@ -21,7 +21,16 @@ from .adapters.port import WorkbookPort
 from .core import tables
 from .core.contract import Col
 from .core.pipeline import Progress
-from .jobs import READING, WRITING, Overrides, PreparedPlan, WhatIfRun, prepare_plan, whatif_cases
+from .jobs import (
+    READING,
+    WRITING,
+    Overrides,
+    PreparedPlan,
+    WhatIfRun,
+    prepare_plan,
+    whatif_cases,
+    whatif_note,
+)
 
 
 @dataclass
@@ -50,6 +59,7 @@ def plan_live(
     # a saved book keeps its forecast beside its run records, as a command-line run does
     cache = ForecastCache(path) if path is not None else None
     prepared = prepare_plan(live, live.name, overrides, say, started, cache)
+    stale = whatif_note(live, prepared.outcome)  # read before the write, which clears what was read
     staged = None
     if path is not None:
         # Excel's copy may hold unsaved changes: the hash is the one of the file last saved
@@ -65,7 +75,7 @@ def plan_live(
     try:
         with live.screen_updating_off():  # one repaint for the tables and the Dashboard
             live.write(prepared.blocks, prepared.tables, prepared.settings)
-            notes = _dashboard(live, prepared)
+            notes = _dashboard(live, prepared) + stale
     except BaseException:
         if staged is not None:
             staged.discard()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core import tables as T
+from ..core.case_origin import CaseOrigin, Match, case_origin
 from ..core.contract import Col
 from ..core.kpis import plan_kpis
 
@@ -199,6 +200,7 @@ class Prepared:
     backlog_apart: bool  # weekly chart: backlog on a secondary axis
     total: dict[str, float | None]
     cases: list[CaseRow]  # the what-if comparison (empty: no block)
+    origin: CaseOrigin | None = None  # which plan the cases belong to (None: no cases)
 
 
 def _checked_plan(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -271,4 +273,33 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> Prepared:
         backlog_apart=_backlog_apart(plan),
         total=kpis(frames),
         cases=case_rows(whatif) if whatif is not None else [],
+        origin=case_origin(whatif, frames.get(RUNS)) if whatif is not None else None,
+    )
+
+
+def case_headline(origin: CaseOrigin | None, base: str) -> str:
+    """The what-if block's headline: when its cases were planned and whether on the inputs of the
+    plan the Dashboard shows (the latest LL_Runs row).  Cases of other inputs are shown, but the
+    headline says so and what to do: a planner must never take their base for this plan."""
+    origin = origin or CaseOrigin(None, None, Match.UNKNOWN)
+    of = f" of {origin.time:%Y-%m-%d %H:%M}" if origin.time is not None else ""
+    if origin.match is Match.SAME:
+        return (
+            f"What-if cases{of} ({WHATIF}), planned on this plan's inputs: all products; "
+            f"change to {base} beside each figure"
+        )
+    if origin.match is Match.OTHER and origin.after_plan:
+        return (
+            f"What-if cases{of} ({WHATIF}) were planned on other inputs than this plan (the inputs "
+            f"changed after it): their {base} row is not this plan. Plan again to compare the cases "
+            "with a plan of the same inputs."
+        )
+    if origin.match is Match.OTHER:
+        return (
+            f"What-if cases{of} ({WHATIF}) were planned on other inputs than this plan: their {base} "
+            "row is not this plan. Run What-if again to compare cases with this plan."
+        )
+    return (
+        f"What-if cases{of} ({WHATIF}) from a run that did not record its inputs: they may not belong to "
+        "this plan. Run What-if again to compare cases with this plan."
     )

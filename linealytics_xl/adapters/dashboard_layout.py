@@ -16,6 +16,7 @@ from ..core.contract import WHATIF as WHATIF_SPEC
 from ..core.contract import Col, table_name
 from ..core.kpis import KPIS, SS_REL_TOL
 from .dashboard_cells import (
+    C_BACKLOG,
     C_CARD,
     C_DEMAND,
     C_INK,
@@ -42,7 +43,17 @@ from .dashboard_cells import (
     Validation,
     q,
 )
-from .dashboard_data import ALERTS, ALL_PRODUCTS, FORECAST, INSIGHTS, PLAN, RISK, RUNS, WHATIF, Prepared
+from .dashboard_data import (
+    ALERTS,
+    ALL_PRODUCTS,
+    FORECAST,
+    INSIGHTS,
+    PLAN,
+    RISK,
+    RUNS,
+    Prepared,
+    case_headline,
+)
 from .dashboard_print import block_ends
 
 P, F, R, A = (table_name(t) for t in (PLAN, FORECAST, RISK, ALERTS))
@@ -360,12 +371,9 @@ def _whatif_block(out: Layout, p: Prepared) -> int:
     Returns the first row of the chart grid below it."""
     top = WHATIF_TOP
     formats = {c.name: c.number_format for c in WHATIF_SPEC.columns}
-    out.put(
-        top,
-        1,
-        f"What-if cases ({WHATIF}): all products; change to {p.cases[0].case} beside each figure",
-        bold=True,
-    )
+    # cases of other inputs than this plan: the headline says so, in the backlog's red
+    current = p.origin is not None and p.origin.current
+    out.put(top, 1, case_headline(p.origin, p.cases[0].case), bold=True, color=None if current else C_BACKLOG)
     out.put(top + 1, 1, Col.CASE, bold=True, edges=("bottom",))
     for k, (header, _, _) in enumerate(WHATIF_FIGURES):
         out.put(top + 1, 2 + 2 * k, header, bold=True, edges=("bottom",))

@@ -8,6 +8,7 @@ plan is the one the planner would get by editing the workbook's inputs and plann
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
@@ -57,8 +58,13 @@ _FIGURES = (
 )
 
 
-def whatif_table(plans: list[CasePlan]) -> pd.DataFrame:
-    """``LL_WhatIf``: one row per case and product, the KPIs (core.kpis) and their change to the base."""
+def whatif_table(plans: list[CasePlan], *, time: datetime, fingerprint: str) -> pd.DataFrame:
+    """``LL_WhatIf``: one row per case and product, the KPIs (core.kpis) and their change to the base.
+
+    Every row also says when the cases were planned (``time``) and on which inputs
+    (``fingerprint``: the base's `core.pipeline.fingerprint`, as a plan writes it to
+    ``LL_Runs.InputFingerprint``), so that a later plan on other inputs can tell that these cases
+    are not its own (`core.case_origin`)."""
     base = {s.product: s for s in plans[0].summaries}
     rows = []
     for plan in plans:
@@ -72,6 +78,8 @@ def whatif_table(plans: list[CasePlan]) -> pd.DataFrame:
                     _change(s.wafers, b.wafers, 1e-3),
                     _change(s.shortage_bytes, b.shortage_bytes, 1.0),
                     _change(s.service_level, b.service_level, 1e-9),
+                    time,
+                    fingerprint,
                 ]
             )
     return pd.DataFrame(rows, columns=contract.WHATIF.names)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "2.0"
+CONTRACT_VERSION = "2.1"
 
 #: Prefix of every Excel Table's name.  Excel compares table names, defined names and worksheet
 #: function names case-insensitively, and the add-in's functions are called ``LL_PLAN``,
@@ -290,6 +290,9 @@ WHATIF = TableSpec(
         (Col.WAFERS_CHANGE, "number", "wafers"),
         (Col.SHORTAGE_CHANGE_BYTES, "number", "bytes"),
         (Col.SERVICE_LEVEL_CHANGE, "number", "fraction"),
+        # 2.1: which run and inputs the cases belong to (core.case_origin)
+        (Col.TIME, "datetime"),
+        (Col.INPUT_FINGERPRINT, "text"),
     ),
 )
 

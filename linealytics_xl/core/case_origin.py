@@ -1,0 +1,118 @@
+"""Which plan an ``LL_WhatIf`` table belongs to: when its cases were planned and on which inputs.
+
+A what-if run stamps every row of ``LL_WhatIf`` with its time and the input fingerprint of its
+base (`core.pipeline.fingerprint`, the value a plan writes to ``LL_Runs.InputFingerprint``).  A
+later plan leaves ``LL_WhatIf`` in place, so whatever shows the cases beside a plan (the
+Dashboard's what-if block, the plan's closing message) compares the two fingerprints here: cases
+planned on other inputs are never shown as if their ``Base`` were the plan on the same sheet.
+One definition for every place that asks; pure (pandas only, no planning stack).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+import pandas as pd
+
+from .contract import Col
+
+
+class Match(Enum):
+    """How the cases' inputs compare with the plan's."""
+
+    SAME = "same"  # planned on exactly the plan's inputs
+    OTHER = "other"  # planned on other inputs (the fingerprints differ)
+    UNKNOWN = "unknown"  # the table (from before contract 2.1) or the plan says nothing to compare
+
+
+@dataclass(frozen=True)
+class CaseOrigin:
+    """The what-if run behind ``LL_WhatIf``, compared with the plan it is shown beside."""
+
+    time: datetime | None  # when the cases were planned (None: not recorded)
+    fingerprint: str | None  # their base's input fingerprint (None: not recorded)
+    match: Match
+    plan_time: datetime | None = None  # the plan's run time (LL_Runs.Time), when known
+
+    @property
+    def current(self) -> bool:
+        return self.match is Match.SAME
+
+    @property
+    def after_plan(self) -> bool:
+        """The cases were planned after the plan: the inputs changed since the plan, not since them."""
+        return self.time is not None and self.plan_time is not None and self.time > self.plan_time
+
+
+def _stamp(value: object) -> datetime | None:
+    """A cell's time as a naive datetime: a datetime, a Timestamp or ISO text (how some Excel
+    clients hand a date over); anything else, or blank, is None (the time is then not shown)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().removesuffix("Z"))
+        except ValueError:
+            return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    return value.replace(tzinfo=None) if isinstance(value, datetime) else None
+
+
+def _text(value: object) -> str | None:
+    """A fingerprint cell as text (blank: None)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
+
+
+def _only(column: pd.Series) -> object:
+    """The one value every row of ``column`` holds (blanks ignored); None when none or several."""
+    values = column.dropna().unique()
+    return values[0] if len(values) == 1 else None
+
+
+def case_origin(whatif: pd.DataFrame, runs: pd.DataFrame | None) -> CaseOrigin:
+    """Compare ``LL_WhatIf`` (``whatif``) with the latest ``LL_Runs`` row (``runs``): the plan a
+    Dashboard or a plan's summary shows.  An ``LL_WhatIf`` without the ``Time`` and
+    ``InputFingerprint`` columns (written before contract 2.1), or with several values in them,
+    and a plan without a fingerprint compare as `Match.UNKNOWN`: never as the same inputs."""
+    time = _stamp(_only(whatif[Col.TIME])) if Col.TIME in whatif.columns else None
+    mine = _only(whatif[Col.INPUT_FINGERPRINT]) if Col.INPUT_FINGERPRINT in whatif.columns else None
+    fingerprint = _text(mine)
+    plan_fp, plan_time = None, None
+    if runs is not None and len(runs) and Col.INPUT_FINGERPRINT in runs.columns:
+        last = runs.iloc[-1]
+        plan_fp = _text(last[Col.INPUT_FINGERPRINT])
+        plan_time = _stamp(last[Col.TIME]) if Col.TIME in runs.columns else None
+    if fingerprint is None or plan_fp is None:
+        match = Match.UNKNOWN
+    else:
+        match = Match.SAME if fingerprint == plan_fp else Match.OTHER
+    return CaseOrigin(time, fingerprint, match, plan_time)
+
+
+def origin_of_plan(whatif: pd.DataFrame | None, plan_fingerprint: str) -> CaseOrigin | None:
+    """The origin of the workbook's ``LL_WhatIf`` beside a plan of ``plan_fingerprint`` (None
+    without such a table, or one without rows)."""
+    if whatif is None or not len(whatif.dropna(how="all")):
+        return None
+    runs = pd.DataFrame({Col.INPUT_FINGERPRINT: [plan_fingerprint], Col.TIME: [None]})
+    return case_origin(whatif.dropna(how="all"), runs)
+
+
+def stale_note(origin: CaseOrigin | None) -> str | None:
+    """The plan's one line when the workbook's ``LL_WhatIf`` does not belong to this plan."""
+    if origin is None or origin.current:
+        return None
+    if origin.match is Match.UNKNOWN:
+        return (
+            "LL_WhatIf does not record which inputs its cases were planned on (an older what-if run): "
+            "run what-if again to compare cases with this plan."
+        )
+    return (
+        "LL_WhatIf is from an earlier run on other inputs: run what-if again to compare cases with this plan."
+    )
