@@ -43,7 +43,7 @@ def plan_cases(
     work = [(BASE, data)] + [(c.name, apply_case(data, c)) for c in cases]
     if n_jobs == 1 or len(work) == 1:
         return [_plan_one(n, d, options, cycle_time) for n, d in work]
-    from joblib import Parallel, delayed  # installed with scikit-learn
+    from joblib import Parallel, delayed
 
     return list(Parallel(n_jobs=n_jobs)(delayed(_plan_one)(n, d, options, cycle_time) for n, d in work))
 
