@@ -7,6 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from libreoffice import list_charts, recalculate, requires_libreoffice
+from whatif_book import add_whatif_sheet
 
 from linealytics_xl import jobs
 from linealytics_xl.adapters.dashboard import DASHBOARD, dashboard_layout
@@ -15,7 +16,6 @@ from linealytics_xl.adapters.dashboard_data import WHATIF
 from linealytics_xl.adapters.dashboard_layout import WHATIF_FIGURES
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.core.contract import WHATIF as SPEC
-from linealytics_xl.core.whatif import HEADER
 
 PLAN_ONLY = {"forecast": False, "simulate": False}
 CASES = (
@@ -30,14 +30,6 @@ COMBINE = {
     "Weeks below safety stock": ("WeeksBelowSafetyStock", "sum"),
     "Capacity use (highest product)": ("CapacityUse", "max"),
 }
-
-
-def _with_cases(path) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb.create_sheet("WhatIf")
-    for row in (HEADER, *CASES):
-        ws.append(list(row))
-    wb.save(path)
 
 
 def _block(path) -> tuple[list[str], list[list], openpyxl.worksheet.worksheet.Worksheet]:
@@ -55,7 +47,7 @@ def _block(path) -> tuple[list[str], list[list], openpyxl.worksheet.worksheet.Wo
 def whatif_planned(real_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("whatif") / "cases.xlsx"
     path.write_bytes(real_path.read_bytes())
-    _with_cases(path)
+    add_whatif_sheet(path, CASES)
     jobs.plan(path, overrides=PLAN_ONLY)
     job = jobs.whatif(path, overrides=PLAN_ONLY)
     return path, job.table

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from test_ribbon import json_book, payload  # noqa: F401  (json_book is a fixture)
 from typer.testing import CliRunner
+from whatif_book import add_whatif_sheet
 
 from linealytics_xl import jobs, live_jobs
 from linealytics_xl.adapters.dashboard import DASHBOARD
@@ -24,21 +25,12 @@ from linealytics_xl.core import tables
 from linealytics_xl.core.case_origin import Match, case_origin
 from linealytics_xl.core.contract import Col
 from linealytics_xl.core.pipeline import fingerprint
-from linealytics_xl.core.whatif import HEADER
 
 PLAN_ONLY = {"forecast": False, "simulate": False}
 CASES = (("Capacity up", "capacity", "all", "", "", "x", 1.2),)
 CURRENT = "planned on this plan's inputs"
 STALE = "were planned on other inputs than this plan"
 AGAIN = "What-if again"
-
-
-def _with_cases(path) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb.create_sheet("WhatIf")
-    for row in (HEADER, *CASES):
-        ws.append(list(row))
-    wb.save(path)
 
 
 def _edit_demand(path) -> None:
@@ -68,7 +60,7 @@ def current(real_path, tmp_path_factory):
     """A what-if run, then a plan on the same inputs."""
     path = tmp_path_factory.mktemp("origin") / "current.xlsx"
     shutil.copyfile(real_path, path)
-    _with_cases(path)
+    add_whatif_sheet(path, CASES)
     whatif = jobs.whatif(path, overrides=PLAN_ONLY, n_jobs=1)
     planned = jobs.plan(path, overrides=PLAN_ONLY)
     return path, whatif, planned
