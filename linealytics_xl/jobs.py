@@ -302,6 +302,7 @@ class WhatIfRun:
     tables: dict[str, pd.DataFrame]  # what a what-if run writes: LL_WhatIf and LL_Insights
     settings: Settings
     new_sheets: dict[str, list[list[Any]]] | None  # the WhatIf example, when the book has no such sheet
+    notes: list[str] = field(default_factory=list)  # what was not done, e.g. a Dashboard left alone
 
     @property
     def table(self) -> pd.DataFrame:

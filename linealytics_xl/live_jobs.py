@@ -9,6 +9,7 @@ into the file, which Excel holds open.  They announce the same stages (`jobs.REA
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,6 @@ import pandas as pd
 from . import __version__
 from .adapters import runlog
 from .adapters.live_book import LiveBook
-from .adapters.port import WorkbookPort
 from .core import tables
 from .core.contract import Col
 from .core.pipeline import Progress
@@ -75,7 +75,7 @@ def plan_live(
     try:
         with live.screen_updating_off():  # one repaint for the tables and the Dashboard
             live.write(prepared.blocks, prepared.tables, prepared.settings)
-            notes = _dashboard(live, prepared) + stale
+            notes = _dashboard(live, prepared.tables) + stale
     except BaseException:
         if staged is not None:
             staged.discard()
@@ -91,31 +91,36 @@ def plan_live(
     return LivePlanJob(prepared, record, notes)
 
 
-def _dashboard(live: LiveBook, prepared: PreparedPlan) -> list[str]:
+def _dashboard(live: LiveBook, run_tables: Mapping[str, pd.DataFrame]) -> list[str]:
     """The same Dashboard as a file run writes, through Excel.  A planner's own sheet called
     Dashboard is left alone and said so, as the file writer does: the plan itself is written."""
     from .adapters.dashboard_data import DashboardError
     from .adapters.live_dashboard import write_live_dashboard
 
     try:
-        write_live_dashboard(live, prepared.tables)
+        write_live_dashboard(live, run_tables)
     except DashboardError as exc:
         return [f"The Dashboard sheet was not updated: {exc}"]
     return []
 
 
 def whatif_live(
-    live: WorkbookPort,
+    live: LiveBook,
     overrides: Overrides | None = None,
     progress: Progress | None = None,
     n_jobs: int | None = None,
 ) -> WhatIfRun:
     """The ribbon's What-if: `whatif_cases` on the book open in Excel, ``LL_WhatIf`` (and the
     WhatIf example sheet, the Settings sheet when absent) written through it as `whatif` writes
-    them into the file.  Raises `InputError` on bad input, before anything is written."""
+    them into the file, and -- as the file's writer does -- the Dashboard rebuilt when the book
+    holds a plan, so the planner sees the comparison block at once.  Raises `InputError` on bad
+    input, before anything is written."""
     say = progress or (lambda _msg: None)
     say(READING)
     run = whatif_cases(live, overrides, say, n_jobs)
     say(WRITING)
-    live.write([], run.tables, run.settings, new_sheets=run.new_sheets)
+    with live.screen_updating_off():
+        live.write([], run.tables, run.settings, new_sheets=run.new_sheets)
+        if live.table(tables.PLAN) is not None:
+            run.notes += _dashboard(live, run.tables)
     return run

@@ -185,6 +185,7 @@ def _whatif() -> None:
                 f"cases; edit them and click What-if again."
             )
         lines += [f"- {line}" for line in run.findings]
+        lines += run.notes
         live.alert("\n".join(lines), title="Linealytics - What-if")
 
 

@@ -5,6 +5,7 @@ shown, instead of showing the old cases beside a new plan as if they were compar
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime
 
@@ -189,6 +190,38 @@ def test_ribbon_whatif_stamps_the_fingerprint_a_plan_writes(json_book, current):
     run = live_jobs.whatif_live(live, PLAN_ONLY, n_jobs=1)
     assert set(run.table[Col.INPUT_FINGERPRINT]) == {current[2].outcome.fingerprint}
     assert run.table[Col.TIME].nunique() == 1
+
+
+def _live_dashboard_headline(live: LiveBook) -> str | None:
+    """The what-if headline of the last Dashboard the live book wrote (None: none written)."""
+    acts = live.book.json()["actions"]
+    starts = [i for i, a in enumerate(acts) if a["func"] == "addSheet" and a["args"][1] == DASHBOARD]
+    if not starts:
+        return None
+    [values] = [a for a in acts[starts[-1] :] if a["func"] == "setValues"][:1]
+    return values["values"][WHATIF_TOP - 1][0]
+
+
+def test_ribbon_whatif_shows_the_comparison_on_the_dashboard_at_once(stale, json_book, tmp_path):  # noqa: F811
+    """After an edit and a plan, the block is stale; the What-if button makes it current without
+    another plan, as `linealytics whatif` does in the file."""
+    book = tmp_path / "book.xlsx"
+    shutil.copyfile(stale[0], book)
+    live = LiveBook(json_book(payload(book)))
+    run = live_jobs.whatif_live(live, PLAN_ONLY, n_jobs=1)
+    text = _live_dashboard_headline(live)
+    assert text is not None and CURRENT in text and run.notes == []
+    jobs.whatif(book, overrides=PLAN_ONLY, n_jobs=1)  # the command line on the same book
+    minute = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")  # the two runs may fall in two minutes
+    assert minute.sub("T", text) == minute.sub("T", _headline(book).value)
+
+
+def test_ribbon_whatif_on_a_book_without_a_plan_writes_no_dashboard(real_path, json_book, tmp_path):  # noqa: F811
+    book = tmp_path / "unplanned.xlsx"
+    shutil.copyfile(real_path, book)
+    live = LiveBook(json_book(payload(book)))
+    run = live_jobs.whatif_live(live, PLAN_ONLY, n_jobs=1)
+    assert run.n_cases >= 1 and _live_dashboard_headline(live) is None
 
 
 def _frame(**cols) -> pd.DataFrame:
