@@ -8,7 +8,6 @@ book open in Excel (`live_jobs`).
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -93,7 +92,7 @@ def runs_log(
         time=datetime.now().replace(microsecond=0),
         workbook=workbook,
         fingerprint=outcome.fingerprint,
-        settings_json=json.dumps(outcome.settings.model_dump(), sort_keys=True),
+        settings_json=outcome.settings.to_json(),
         result=outcome.result,
         wall_time_s=wall_time_s,
         warnings=len(outcome.warnings),
@@ -252,7 +251,8 @@ def whatif_note(book: WorkbookPort, outcome: Outcome) -> list[str]:
     none when the cases belong to it or there are none."""
     from .core.case_origin import origin_of_plan, stale_note
 
-    note = stale_note(origin_of_plan(book.table(tables.WHATIF), outcome.fingerprint))
+    origin = origin_of_plan(book.table(tables.WHATIF), outcome.fingerprint, outcome.settings.to_json())
+    note = stale_note(origin)
     return [note] if note is not None else []
 
 
@@ -380,7 +380,9 @@ def whatif_cases(
     # the run's time and its base's inputs, as a plan stamps LL_Runs: which plan the cases belong to
     now = datetime.now().replace(microsecond=0)
     outputs = {
-        tables.WHATIF: whatif_table(plans, time=now, fingerprint=fingerprint(data)),
+        tables.WHATIF: whatif_table(
+            plans, time=now, fingerprint=fingerprint(data), settings_json=settings.whatif_base().to_json()
+        ),
         # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
         tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),
     }

@@ -124,8 +124,8 @@ def test_layout_block_rows_follow_the_table_order():
     )
     whatif = pd.DataFrame(
         [
-            ["Base", "A", 10, 0, 1, 0, 0, 0.5, 0, 0, 0, pd.Timestamp("2026-12-01 13:20"), "abc"],
-            ["Up", "A", 12, 0, 1, 0, 0, 0.6, 2, 0, 0, pd.Timestamp("2026-12-01 13:20"), "abc"],
+            ["Base", "A", 10, 0, 1, 0, 0, 0.5, 0, 0, 0, pd.Timestamp("2026-12-01 13:20"), "abc", "{}"],
+            ["Up", "A", 12, 0, 1, 0, 0, 0.6, 2, 0, 0, pd.Timestamp("2026-12-01 13:20"), "abc", "{}"],
         ],
         columns=SPEC.names,
     )

@@ -5,6 +5,7 @@ shown, instead of showing the old cases beside a new plan as if they were compar
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import datetime
@@ -23,9 +24,10 @@ from linealytics_xl.adapters.live_book import LiveBook
 from linealytics_xl.adapters.workbook_file import WorkbookFile
 from linealytics_xl.cli import app
 from linealytics_xl.core import tables
-from linealytics_xl.core.case_origin import Match, case_origin
+from linealytics_xl.core.case_origin import Match, case_origin, stale_note
 from linealytics_xl.core.contract import Col
 from linealytics_xl.core.pipeline import fingerprint
+from linealytics_xl.core.settings import Settings
 
 PLAN_ONLY = {"forecast": False, "simulate": False}
 CASES = (("Capacity up", "capacity", "all", "", "", "x", 1.2),)
@@ -81,7 +83,7 @@ def test_whatif_fingerprint_equals_the_plans_for_the_same_inputs(current):
     book = WorkbookFile(path)
     stored = book.table(tables.WHATIF)
     runs = book.table(tables.RUNS)
-    assert list(stored.columns[-2:]) == [Col.TIME, Col.INPUT_FINGERPRINT]
+    assert list(stored.columns[-3:]) == [Col.TIME, Col.INPUT_FINGERPRINT, Col.SETTINGS]
     assert stored[Col.INPUT_FINGERPRINT].nunique() == 1 and stored[Col.TIME].nunique() == 1
     assert stored[Col.INPUT_FINGERPRINT].iloc[0] == runs[Col.INPUT_FINGERPRINT].iloc[-1]
     assert stored[Col.INPUT_FINGERPRINT].iloc[0] == planned.outcome.fingerprint
@@ -142,13 +144,13 @@ def test_whatif_on_edited_inputs_before_a_plan_says_plan_again(current, tmp_path
 
 
 def _drop_origin_columns(path) -> None:
-    """An LL_WhatIf as a run before contract 2.1 wrote it: without Time and InputFingerprint."""
+    """An LL_WhatIf as a run before contract 2.1 wrote it: without Time, InputFingerprint, Settings."""
     wb = openpyxl.load_workbook(path)
     ws = wb["LL_WhatIf"]
     heads = [c.value for c in ws[1]]
     first = heads.index(Col.TIME) + 1
-    assert heads[first - 1 :] == [Col.TIME, Col.INPUT_FINGERPRINT]
-    ws.delete_cols(first, 2)
+    assert heads[first - 1 :] == [Col.TIME, Col.INPUT_FINGERPRINT, Col.SETTINGS]
+    ws.delete_cols(first, 3)
     [table] = ws.tables.values()
     table.ref = f"A1:{openpyxl.utils.get_column_letter(first - 1)}{ws.max_row}"
     table.tableColumns = table.tableColumns[: first - 1]
@@ -190,6 +192,45 @@ def test_ribbon_whatif_stamps_the_fingerprint_a_plan_writes(json_book, current):
     run = live_jobs.whatif_live(live, PLAN_ONLY, n_jobs=1)
     assert set(run.table[Col.INPUT_FINGERPRINT]) == {current[2].outcome.fingerprint}
     assert run.table[Col.TIME].nunique() == 1
+
+
+def test_a_plan_with_other_plan_shaping_settings_says_so(current, tmp_path):
+    """Same inputs, another cycle time: the cases' Base is not this plan, and the block says why."""
+    path = tmp_path / "settings.xlsx"
+    shutil.copyfile(current[0], path)
+    job = jobs.plan(path, overrides={**PLAN_ONLY, "cycle_time_weeks": 2})
+    text = _headline(path).value
+    assert "other settings than this plan (cycle_time_weeks)" in text and AGAIN in text
+    assert CURRENT not in text
+    assert len(job.notes) == 1 and "other settings (cycle_time_weeks)" in job.notes[0]
+    # a setting that does not shape the plan (the alert threshold) leaves the cases current
+    again = jobs.plan(path, overrides={**PLAN_ONLY, "capacity_alert_weeks": 20})
+    assert CURRENT in _headline(path).value and again.notes == []
+
+
+def test_cases_record_the_settings_their_base_was_planned_with(current):
+    stored = WorkbookFile(current[0]).table(tables.WHATIF)
+    [text] = stored[Col.SETTINGS].unique()
+    settings = json.loads(text)
+    assert settings["cycle_time_weeks"] == 0 and settings["forecast"] is False  # as overridden
+    assert (settings["demand_source"], settings["plan_for"]) == ("workbook", "P50")
+
+
+def test_a_plan_on_other_demand_than_the_cases_base_is_told_apart():
+    base = Settings(forecast=False).whatif_base().to_json()
+    whatif = _frame(Time=pd.Timestamp("2026-12-01 13:20"), InputFingerprint="abc", Settings=base)
+    for plan, changed in (
+        (Settings(plan_for="0.95"), ("plan_for",)),
+        (Settings(demand_source="forecast", history_end_week=300), ("demand_source",)),
+    ):
+        runs = pd.DataFrame(
+            {Col.INPUT_FINGERPRINT: ["abc"], Col.TIME: [pd.NaT], Col.SETTINGS: [plan.to_json()]}
+        )
+        origin = case_origin(whatif, runs)
+        assert (origin.match, origin.changed) == (Match.DEMAND, changed)
+        assert "other demand" in (stale_note(origin) or "")
+    same = pd.DataFrame({Col.INPUT_FINGERPRINT: ["abc"], Col.TIME: [pd.NaT], Col.SETTINGS: [base]})
+    assert case_origin(whatif, same).match is Match.SAME
 
 
 def _live_dashboard_headline(live: LiveBook) -> str | None:

@@ -294,6 +294,17 @@ def case_headline(origin: CaseOrigin | None, base: str) -> str:
             f"changed after it): their {base} row is not this plan. Plan again to compare the cases "
             "with a plan of the same inputs."
         )
+    if origin.match is Match.SETTINGS:
+        return (
+            f"What-if cases{of} ({WHATIF}) were planned with other settings than this plan "
+            f"({', '.join(origin.changed)}): their {base} row is not this plan. Run What-if again to "
+            "compare cases with this plan."
+        )
+    if origin.match is Match.DEMAND:
+        return (
+            f"What-if cases{of} ({WHATIF}) plan the workbook's demand at P50; this plan is made on "
+            f"other demand ({', '.join(origin.changed)}): their {base} row is not this plan."
+        )
     if origin.match is Match.OTHER:
         return (
             f"What-if cases{of} ({WHATIF}) were planned on other inputs than this plan: their {base} "

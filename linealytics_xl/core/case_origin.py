@@ -5,26 +5,31 @@ base (`core.pipeline.fingerprint`, the value a plan writes to ``LL_Runs.InputFin
 later plan leaves ``LL_WhatIf`` in place, so whatever shows the cases beside a plan (the
 Dashboard's what-if block, the plan's closing message) compares the two fingerprints here: cases
 planned on other inputs are never shown as if their ``Base`` were the plan on the same sheet.
-One definition for every place that asks; pure (pandas only, no planning stack).
+One definition for every place that asks; pure (pandas and the settings model only).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import pandas as pd
 
 from .contract import Col
+from .settings import PLAN_SHAPING, WHATIF_DEMAND, Settings
 
 
 class Match(Enum):
-    """How the cases' inputs compare with the plan's."""
+    """How the cases' inputs and settings compare with the plan's."""
 
-    SAME = "same"  # planned on exactly the plan's inputs
+    SAME = "same"  # planned on exactly the plan's inputs and plan-shaping settings
     OTHER = "other"  # planned on other inputs (the fingerprints differ)
+    SETTINGS = "settings"  # same inputs, other plan-shaping settings (`settings.PLAN_SHAPING`)
+    DEMAND = "demand"  # the plan is made on other demand than the workbook's at P50, the cases' base
     UNKNOWN = "unknown"  # the table (from before contract 2.1) or the plan says nothing to compare
 
 
@@ -36,6 +41,7 @@ class CaseOrigin:
     fingerprint: str | None  # their base's input fingerprint (None: not recorded)
     match: Match
     plan_time: datetime | None = None  # the plan's run time (LL_Runs.Time), when known
+    changed: tuple[str, ...] = ()  # the settings that differ (Match.SETTINGS / DEMAND)
 
     @property
     def current(self) -> bool:
@@ -75,32 +81,72 @@ def _only(column: pd.Series) -> object:
     return values[0] if len(values) == 1 else None
 
 
+def _settings(value: object) -> dict[str, Any] | None:
+    """A ``Settings`` cell (the run log's JSON) as a dict; blank or unreadable: None."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _compare_settings(
+    mine: dict[str, Any] | None, plan: dict[str, Any] | None
+) -> tuple[Match, tuple[str, ...]]:
+    """SAME unless the plan was made on other demand than the cases' base (DEMAND) or with other
+    plan-shaping settings (SETTINGS); settings missing on either side are not compared (a plan
+    without them in its log is judged by its inputs alone)."""
+    if mine is None or plan is None:
+        return Match.SAME, ()
+    defaults = Settings().model_dump()
+    demand = tuple(
+        k for k, v in WHATIF_DEMAND.items() if plan.get(k, defaults[k]) != v and k != "history_end_week"
+    )
+    if demand:
+        return Match.DEMAND, demand
+    changed = tuple(k for k in PLAN_SHAPING if mine.get(k, defaults[k]) != plan.get(k, defaults[k]))
+    return (Match.SETTINGS, changed) if changed else (Match.SAME, ())
+
+
 def case_origin(whatif: pd.DataFrame, runs: pd.DataFrame | None) -> CaseOrigin:
     """Compare ``LL_WhatIf`` (``whatif``) with the latest ``LL_Runs`` row (``runs``): the plan a
     Dashboard or a plan's summary shows.  An ``LL_WhatIf`` without the ``Time`` and
     ``InputFingerprint`` columns (written before contract 2.1), or with several values in them,
-    and a plan without a fingerprint compare as `Match.UNKNOWN`: never as the same inputs."""
+    and a plan without a fingerprint compare as `Match.UNKNOWN`: never as the same inputs.  Same
+    inputs are then checked for the settings that shape the plan (``Settings`` of both)."""
     time = _stamp(_only(whatif[Col.TIME])) if Col.TIME in whatif.columns else None
     mine = _only(whatif[Col.INPUT_FINGERPRINT]) if Col.INPUT_FINGERPRINT in whatif.columns else None
     fingerprint = _text(mine)
-    plan_fp, plan_time = None, None
+    my_settings = _settings(_only(whatif[Col.SETTINGS])) if Col.SETTINGS in whatif.columns else None
+    plan_fp, plan_time, plan_settings = None, None, None
     if runs is not None and len(runs) and Col.INPUT_FINGERPRINT in runs.columns:
         last = runs.iloc[-1]
         plan_fp = _text(last[Col.INPUT_FINGERPRINT])
         plan_time = _stamp(last[Col.TIME]) if Col.TIME in runs.columns else None
+        plan_settings = _settings(last[Col.SETTINGS]) if Col.SETTINGS in runs.columns else None
+    changed: tuple[str, ...] = ()
     if fingerprint is None or plan_fp is None:
         match = Match.UNKNOWN
+    elif fingerprint != plan_fp:
+        match = Match.OTHER
     else:
-        match = Match.SAME if fingerprint == plan_fp else Match.OTHER
-    return CaseOrigin(time, fingerprint, match, plan_time)
+        match, changed = _compare_settings(my_settings, plan_settings)
+    return CaseOrigin(time, fingerprint, match, plan_time, changed)
 
 
-def origin_of_plan(whatif: pd.DataFrame | None, plan_fingerprint: str) -> CaseOrigin | None:
-    """The origin of the workbook's ``LL_WhatIf`` beside a plan of ``plan_fingerprint`` (None
-    without such a table, or one without rows)."""
+def origin_of_plan(
+    whatif: pd.DataFrame | None, plan_fingerprint: str, plan_settings: str = ""
+) -> CaseOrigin | None:
+    """The origin of the workbook's ``LL_WhatIf`` beside a plan of ``plan_fingerprint`` made with
+    ``plan_settings`` (their JSON; None without such a table, or one without rows)."""
     if whatif is None or not len(whatif.dropna(how="all")):
         return None
-    runs = pd.DataFrame({Col.INPUT_FINGERPRINT: [plan_fingerprint], Col.TIME: [None]})
+    runs = pd.DataFrame(
+        {Col.INPUT_FINGERPRINT: [plan_fingerprint], Col.TIME: [None], Col.SETTINGS: [plan_settings]}
+    )
     return case_origin(whatif.dropna(how="all"), runs)
 
 
@@ -111,6 +157,16 @@ def stale_note(origin: CaseOrigin | None) -> str | None:
     if origin.match is Match.UNKNOWN:
         return (
             "LL_WhatIf does not record which inputs its cases were planned on (an older what-if run): "
+            "run what-if again to compare cases with this plan."
+        )
+    if origin.match is Match.DEMAND:
+        return (
+            f"LL_WhatIf's cases plan the workbook's demand at P50; this plan is made on other demand "
+            f"({', '.join(origin.changed)}), so its figures differ from the cases' Base."
+        )
+    if origin.match is Match.SETTINGS:
+        return (
+            f"LL_WhatIf is from an earlier run with other settings ({', '.join(origin.changed)}): "
             "run what-if again to compare cases with this plan."
         )
     return (

@@ -58,13 +58,16 @@ _FIGURES = (
 )
 
 
-def whatif_table(plans: list[CasePlan], *, time: datetime, fingerprint: str) -> pd.DataFrame:
+def whatif_table(
+    plans: list[CasePlan], *, time: datetime, fingerprint: str, settings_json: str = ""
+) -> pd.DataFrame:
     """``LL_WhatIf``: one row per case and product, the KPIs (core.kpis) and their change to the base.
 
     Every row also says when the cases were planned (``time``) and on which inputs
     (``fingerprint``: the base's `core.pipeline.fingerprint`, as a plan writes it to
-    ``LL_Runs.InputFingerprint``), so that a later plan on other inputs can tell that these cases
-    are not its own (`core.case_origin`)."""
+    ``LL_Runs.InputFingerprint``) and with which settings (``settings_json``, as ``LL_Runs.Settings``
+    holds them; the base plans the workbook's demand at P50), so that a later plan on other inputs
+    or settings can tell that these cases are not its own (`core.case_origin`)."""
     base = {s.product: s for s in plans[0].summaries}
     rows = []
     for plan in plans:
@@ -80,6 +83,7 @@ def whatif_table(plans: list[CasePlan], *, time: datetime, fingerprint: str) -> 
                     _change(s.service_level, b.service_level, 1e-9),
                     time,
                     fingerprint,
+                    settings_json,
                 ]
             )
     return pd.DataFrame(rows, columns=contract.WHATIF.names)

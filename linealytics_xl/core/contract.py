@@ -290,9 +290,10 @@ WHATIF = TableSpec(
         (Col.WAFERS_CHANGE, "number", "wafers"),
         (Col.SHORTAGE_CHANGE_BYTES, "number", "bytes"),
         (Col.SERVICE_LEVEL_CHANGE, "number", "fraction"),
-        # 2.1: which run and inputs the cases belong to (core.case_origin)
+        # 2.1: which run, inputs and settings the cases belong to (core.case_origin)
         (Col.TIME, "datetime"),
         (Col.INPUT_FINGERPRINT, "text"),
+        (Col.SETTINGS, "text"),
     ),
 )
 

@@ -7,6 +7,7 @@ so a run is reproducible from the workbook alone.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -15,6 +16,21 @@ from .model import Issue
 from .optimize import PlanOptions
 
 SETTINGS_SHEET = "Settings"
+
+#: Settings that shape the plan of a given demand: a what-if base planned with other values of
+#: these is not the plan beside it (``core.case_origin``).  The solver and its time limit are not
+#: among them: both solvers reach the same optima.
+PLAN_SHAPING = (
+    "cycle_time_weeks",
+    "lot_size_wafers",
+    "band_low_bytes",
+    "band_high_bytes",
+    "ramp_wafers",
+    "smooth",
+    "frozen_weeks",
+)
+#: The demand a what-if base is planned on, whatever ``demand_source`` and ``plan_for`` say.
+WHATIF_DEMAND: dict[str, Any] = {"demand_source": "workbook", "plan_for": "P50", "history_end_week": None}
 
 
 class Settings(BaseModel):
@@ -138,6 +154,15 @@ class Settings(BaseModel):
             smooth=self.smooth,
             frozen_weeks=self.frozen_weeks,
         )
+
+    def to_json(self) -> str:
+        """The settings as the run log keeps them (``LL_Runs.Settings``, ``LL_WhatIf.Settings``)."""
+        return json.dumps(self.model_dump(), sort_keys=True)
+
+    def whatif_base(self) -> Settings:
+        """The settings a what-if base is planned with: these, on the workbook's own demand at P50
+        (the cases compare edits of the workbook, not of a forecast)."""
+        return self.model_copy(update=WHATIF_DEMAND)
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(name, value, description) rows for the `Settings` sheet."""
