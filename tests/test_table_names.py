@@ -17,7 +17,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
+from libreoffice import recalculate, requires_libreoffice
 from lxml import etree
 
 from linealytics_xl import jobs, udfs
@@ -163,3 +165,90 @@ def test_the_rename_never_gives_two_tables_one_name(tmp_path):
     assert len(names) == len(set(names)), names
     book = openpyxl.load_workbook(path)
     assert set(book["Notes"].tables) == {"LL_Plan"} and set(book["LL_Plan"].tables) == {"tblLL_Plan"}
+
+
+def test_rename_in_formula_changes_references_only():
+    from linealytics_xl.adapters.xlsx.table_refs import rename_in_formula
+
+    r = {"ll_plan": "tblLL_Plan"}
+    assert rename_in_formula("SUM(LL_Plan[Wafers])", r) == "SUM(tblLL_Plan[Wafers])"
+    assert rename_in_formula("ROWS(ll_plan)+1", r) == "ROWS(tblLL_Plan)+1"  # Excel ignores case
+    assert rename_in_formula("LL_Plan[[#This Row],[Wafers]]", r) == "tblLL_Plan[[#This Row],[Wafers]]"
+    for kept in (
+        '"LL_Plan[Wafers]"&A1',  # text
+        "LL_Plan!A1",  # a sheet called LL_Plan
+        "'LL_Plan'!A1:B2",
+        "LL_PLAN(A1:B9)",  # the add-in's function
+        "tblLL_Plan[Wafers]",  # already the new name
+        "MyLL_Plan[Wafers]",  # another table
+        "LL_Plan2[Wafers]",
+    ):
+        assert rename_in_formula(kept, r) == kept, kept
+
+
+def _with_planner_formulas(path: Path) -> None:
+    """A planner's own sheet and defined name over the 1.x tables, as people build them."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = openpyxl.load_workbook(path)
+    ws = book.create_sheet("My report")
+    ws["A1"] = "=SUM(LL_Plan[Wafers])"
+    ws["A2"] = "=ROWS(LL_Plan)"
+    ws["A3"] = '="see LL_Plan[Wafers]"'
+    ws["A4"] = "=MyWafers"
+    ws["A5"] = "=ROWS(LL_Plan[Wafers])"
+    book.defined_names["MyWafers"] = DefinedName("MyWafers", attr_text="SUM(LL_Plan[Wafers])")
+    book.save(path)
+
+
+def test_a_planners_formulas_over_1x_tables_follow_the_rename(tmp_path):
+    """Excel rewrites references when a table is renamed; the 2.0 rename must too, or the
+    planner's report turns #REF! without a word."""
+    path = tmp_path / "old.xlsx"
+    shutil.copyfile(TEMPLATE, path)
+    jobs.plan(path, overrides=FAST)
+    as_planned_by_1x(path)
+    _with_planner_formulas(path)
+
+    jobs.plan(path, overrides=FAST)
+    book = openpyxl.load_workbook(path)
+    ws = book["My report"]
+    assert [ws[c].value for c in ("A1", "A2", "A3", "A4", "A5")] == [
+        "=SUM(tblLL_Plan[Wafers])",
+        "=ROWS(tblLL_Plan)",
+        '="see LL_Plan[Wafers]"',  # text stays text
+        "=MyWafers",
+        "=ROWS(tblLL_Plan[Wafers])",
+    ]
+    assert book.defined_names["MyWafers"].attr_text == "SUM(tblLL_Plan[Wafers])"
+
+
+def test_the_rename_leaves_a_planners_own_table_of_a_1x_name_and_its_formulas(tmp_path):
+    from openpyxl.worksheet.table import Table
+
+    path = tmp_path / "own.xlsx"
+    book = openpyxl.load_workbook(TEMPLATE)
+    ws = book.create_sheet("Notes")
+    ws.append(["Item", "Amount"])
+    ws.append(["a", 1])
+    ws.add_table(Table(displayName="LL_Plan", ref="A1:B2"))
+    ws["D1"] = "=SUM(LL_Plan[Amount])"
+    book.save(path)
+    jobs.plan(path, overrides=FAST)
+    assert openpyxl.load_workbook(path)["Notes"]["D1"].value == "=SUM(LL_Plan[Amount])"
+
+
+@requires_libreoffice
+def test_the_renamed_references_recalculate_to_the_plan(tmp_path):
+    path = tmp_path / "old.xlsx"
+    shutil.copyfile(TEMPLATE, path)
+    jobs.plan(path, overrides=FAST)
+    as_planned_by_1x(path)
+    _with_planner_formulas(path)
+    jobs.plan(path, overrides=FAST)
+    done = recalculate(path, tmp_path / "recalc.xlsx")
+    values = openpyxl.load_workbook(done, data_only=True)["My report"]
+    plan = pd.read_excel(path, sheet_name="LL_Plan")
+    assert values["A1"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)
+    assert values["A5"].value == len(plan)  # (LibreOffice counts a bare table's header row: not A2)
+    assert values["A4"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)

@@ -93,6 +93,10 @@ class Package:
     def exists(self, name: str) -> bool:
         return name not in self._removed and (name in self._new or name in self._infos)
 
+    def streamed(self, name: str) -> bool:
+        """The part is written by this run as a stream (the tool's own sheets): no bytes to read yet."""
+        return name in self._new and not isinstance(self._new[name], bytes)
+
     def read(self, name: str) -> bytes:
         if name in self._removed:
             raise KeyError(name)

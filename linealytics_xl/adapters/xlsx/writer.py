@@ -36,6 +36,7 @@ from .patch import SheetText, unescape
 from .recalc import refresh
 from .sheet_xml import is_date_column, sheet_writer
 from .styles import Styles
+from .table_refs import display_names, follow_renamed_tables
 from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
 
 REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
@@ -80,6 +81,7 @@ def write_package(
     try:
         book, styles = Book(package), Styles(package)
         sheets_before = [s.name for s in book.sheets()]
+        tables_named = display_names(package)  # 1.x names among them are renamed below
         result = Written()
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
@@ -87,6 +89,7 @@ def write_package(
             formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
             _write_table(package, book, styles, name, frame, tables_before, formats)
         migrate_table_names(package)
+        follow_renamed_tables(package, book, _renamed(tables_named, display_names(package)))
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
             _write_sheet(
@@ -310,6 +313,17 @@ def migrate_table_names(package: Package) -> list[str]:
         package.write(part, XML_DECL + etree.tostring(root, encoding="UTF-8"))
         renamed.append(part)
     return renamed
+
+
+def _renamed(before: set[str], after: set[str]) -> dict[str, str]:
+    """The tool's tables this run renamed from their 1.x name (a table of the old name is gone, one
+    of the new name is there): old name, lower case -> new name.  A planner's own table of a 1.x
+    name that stays keeps its references."""
+    return {
+        sheet.lower(): spec.table_name
+        for sheet, spec in TABLES.items()
+        if sheet.lower() in before and sheet.lower() not in after and spec.table_name.lower() in after
+    }
 
 
 def _rels(items: list[tuple[str, str, str]]) -> bytes:

@@ -1,0 +1,89 @@
+"""Formulas that name a renamed table follow it, as Excel rewrites them when a table is renamed.
+
+1.x named the tool's tables like their sheets (``LL_Plan``); 2.0 renames them (``tblLL_Plan``,
+contract 2.0) the first time it writes such a workbook.  A planner's own formula such as
+``=SUM(LL_Plan[Wafers])``, or a defined name over it, would then point at a table that no longer
+exists: ``#REF!`` in Excel, silently.  Excel itself rewrites every reference when a table is
+renamed; so does this module, for the renames a run made: in every cell formula, conditional
+format and data validation of the sheets the run did not replace, and in the defined names.
+
+Only references are rewritten: a table name inside a string literal (``"LL_Plan[Wafers]"``), a
+sheet reference (``LL_Plan!A1``, ``'LL_Plan'!A1``) and a function call (``LL_PLAN(...)``, the
+add-in's worksheet function) are left as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from xml.sax.saxutils import escape, unescape
+
+from lxml import etree
+
+from .book_xml import NS_MAIN, Book
+from .package import Package
+from .tables_xml import table_ids
+
+_ELEMENT = re.compile(r"(<(?:\w+:)?(f|formula|formula1|formula2)\b[^>]*>)(.*?)(</(?:\w+:)?\2>)", re.S)
+_STRING = re.compile(r'("(?:[^"]|"")*")')  # a formula's string literal ("" is an escaped quote)
+_ENTITIES = {"&quot;": '"', "&apos;": "'"}
+
+
+def display_names(package: Package) -> set[str]:
+    """The names of the package's tables, lower case (Excel compares them so)."""
+    out = set()
+    for part in table_ids(package):
+        name = etree.fromstring(package.read(part)).get("displayName")
+        if name:
+            out.add(name.lower())
+    return out
+
+
+def _pattern(renames: Mapping[str, str]) -> re.Pattern[str]:
+    names = "|".join(re.escape(old) for old in sorted(renames, key=len, reverse=True))
+    # a whole name, not part of another name, not a sheet ('...'! or ...!), not a function call
+    return re.compile(rf"(?<![\w.'!\[\]])({names})(?![\w.('!])", re.I)
+
+
+def rename_in_formula(formula: str, renames: Mapping[str, str]) -> str:
+    """``formula`` with each reference to a table ``old`` (a key of ``renames``, lower case)
+    changed to ``renames[old]``; string literals untouched."""
+    pattern = _pattern(renames)
+    parts = _STRING.split(formula)
+    for i in range(0, len(parts), 2):  # even parts are outside string literals
+        parts[i] = pattern.sub(lambda m: renames[m.group(1).lower()], parts[i])
+    return "".join(parts)
+
+
+def _rename_in_xml(xml: str, renames: Mapping[str, str]) -> str:
+    def one(m: re.Match[str]) -> str:
+        text = unescape(m.group(3), _ENTITIES)
+        new = rename_in_formula(text, renames)
+        return m.group(0) if new == text else m.group(1) + escape(new) + m.group(4)
+
+    return _ELEMENT.sub(one, xml)
+
+
+def follow_renamed_tables(package: Package, book: Book, renames: Mapping[str, str]) -> list[str]:
+    """Rewrite the references to each renamed table (``renames``: old name, lower case -> new)
+    in the sheets this run did not replace and in the defined names; returns the parts changed
+    (``xl/workbook.xml`` is written by the book's flush)."""
+    if not renames:
+        return []
+    pattern = _pattern(renames)
+    changed = []
+    for entry in book.sheets():
+        if entry.part is None or entry.part in book.replaced or package.streamed(entry.part):
+            continue
+        xml = package.read(entry.part).decode("utf-8")
+        if not pattern.search(xml):
+            continue
+        new = _rename_in_xml(xml, renames)
+        if new != xml:
+            package.write(entry.part, new.encode("utf-8"))
+            changed.append(entry.part)
+    for name in book.root.iter(f"{{{NS_MAIN}}}definedName"):
+        if name.text and pattern.search(name.text):
+            name.text = rename_in_formula(name.text, renames)
+            changed.append(book.part)
+    return changed
