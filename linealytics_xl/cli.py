@@ -152,6 +152,40 @@ def plan(
 
 
 @app.command()
+def sites(
+    ctx: typer.Context,
+    workbooks: Annotated[
+        list[Path], typer.Argument(help="The sites' planning workbooks (.xlsx).", show_default=False)
+    ],
+    jobs_: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Workbooks planned at once (default: one per core)."),
+    ] = None,
+    wait: Wait = 60.0,
+) -> None:
+    """Plan several workbooks (one per site) side by side, each in place, as `plan` plans it alone.
+
+    A workbook with a problem is named with it and left untouched; the others are planned.
+    Exit code 2 when any workbook had a problem, 1 on an internal error.
+    """
+    from . import sites as site_jobs
+
+    settle_heap()
+    from .cli_report import print_sites
+
+    with errors(ctx):
+        site_jobs.check_sites(workbooks)
+        with progress() as say:
+            say(f"Planning {len(workbooks)} workbook(s)")
+            results = site_jobs.plan_sites(workbooks, n_jobs=jobs_, wait_s=wait)
+        print_sites(results)
+    code = site_jobs.exit_code(results)
+    log.info("sites: %d planned, %d not", sum(r.ok for r in results), sum(not r.ok for r in results))
+    if code != 0:
+        raise typer.Exit(code)
+
+
+@app.command()
 def whatif(
     ctx: typer.Context,
     workbook: Workbook,

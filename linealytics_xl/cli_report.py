@@ -7,6 +7,7 @@ Figures are shown under the KPI names and formats of `core.kpis`, table names co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # jobs imports the solver: the command line loads it only whe
     from .adapters.runlog import RunDiff
     from .core.explain import ProductSummary
     from .jobs import ForecastJob, PlanJob, WhatIfJob
+    from .sites import SiteResult
 
 __all__ = [
     "FULL_TABLE_PRODUCTS",
@@ -278,3 +280,22 @@ def print_diff(d: RunDiff) -> None:
             *(format_measure(r["Measure"], v) for v in (r["A"], r["B"], r["Change"])),
         )
     print_wide(t)
+
+
+def print_sites(results: Sequence[SiteResult]) -> None:
+    """One row per site: planned (status, wafers, shortage, run) or the problem that stopped it."""
+    t = Table(title="Sites", title_justify="left", box=box.SIMPLE_HEAD)
+    for h in ("Workbook", "Result", "Wafers", "Short at end GB", "Run", "Seconds"):
+        t.add_column(h, justify="right" if h in ("Wafers", "Short at end GB", "Seconds") else "left")
+    for r in results:
+        t.add_row(
+            escape(str(r.path)),
+            escape(r.message) if r.ok else f"[red]{escape(r.message)}[/]",
+            f"{r.wafers:,.0f}" if r.wafers is not None else "",
+            f"{r.shortage_bytes / 1e9:,.2f}" if r.shortage_bytes is not None else "",
+            escape(r.run_id or ""),
+            f"{r.wall_time_s:.1f}",
+        )
+    print_wide(t)
+    bad = [r for r in results if not r.ok]
+    out.print(f"{len(results) - len(bad)} of {len(results)} workbook(s) planned.", highlight=False)

@@ -1,0 +1,114 @@
+"""Several workbooks (sites, fabs) planned side by side: ``linealytics sites A.xlsx B.xlsx ...``.
+
+Each workbook is planned by the command line's own runner (`jobs.plan`), in place, under its own
+lock, in a process of its own (joblib), so a site's plan is the one ``linealytics plan`` gives it
+alone.  A workbook with a problem gets its message and is left untouched; the others are planned
+all the same.
+
+The same code runs on a cluster through joblib's backends, when the workbooks sit in a folder
+every worker can reach (the lock and the run records live beside each workbook):
+
+    from joblib import parallel_config
+    from dask.distributed import Client      # pip install "dask[distributed]"
+    client = Client("tcp://scheduler:8786")
+    with parallel_config(backend="dask"):
+        results = plan_sites(paths, n_jobs=-1)
+
+and for Ray, ``from ray.util.joblib import register_ray; register_ray()`` and
+``parallel_config(backend="ray")``.  Neither is a dependency: planning scale fits one machine.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jobs import DEFAULT_WAIT_S, Overrides
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """One workbook's outcome: planned (exit code 0) or why not (2: its input, 1: an internal error)."""
+
+    path: Path
+    exit_code: int
+    message: str  # the plan's status, or the problem in Excel's words
+    run_id: str | None = None
+    wafers: float | None = None
+    shortage_bytes: float | None = None
+    wall_time_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+
+def plan_site(path: Path, overrides: Overrides | None = None, wait_s: float = DEFAULT_WAIT_S) -> SiteResult:
+    """Plan one workbook in place; never raises for a workbook's own problem."""
+    from . import jobs
+    from .adapters.workbook_file import WorkbookError
+    from .core.model import InputError
+
+    started = time.perf_counter()
+    try:
+        job = jobs.plan(path, overrides=overrides, wait_s=wait_s)
+    except InputError as exc:
+        shown = "; ".join(map(str, exc.issues[:3])) + (" ..." if len(exc.issues) > 3 else "")
+        message = f"{len(exc.issues)} problem(s), nothing written: {shown}"
+        return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
+    except WorkbookError as exc:
+        return SiteResult(path, EXIT_INVALID, str(exc), wall_time_s=time.perf_counter() - started)
+    except Exception as exc:  # reported per site: the other sites' plans still count
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return SiteResult(path, EXIT_FAILURE, message, wall_time_s=time.perf_counter() - started)
+    result = job.outcome.result
+    return SiteResult(
+        job.path,
+        EXIT_OK,
+        result.status,
+        job.run_id,
+        float(result.wafers.sum()),
+        float(job.outcome.shortage_bytes),
+        time.perf_counter() - started,
+    )
+
+
+def check_sites(paths: Sequence[Path]) -> None:
+    """Refuse a workbook named twice (its second run would only wait for the first's lock)."""
+    from .adapters.workbook_file import WorkbookError
+
+    seen: dict[Path, Path] = {}
+    for p in paths:
+        key = Path(os.path.realpath(p))
+        if key in seen:
+            raise WorkbookError(f"{p} is the same workbook as {seen[key]}: name each workbook once")
+        seen[key] = p
+
+
+def plan_sites(
+    paths: Sequence[Path],
+    n_jobs: int | None = None,
+    overrides: Overrides | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
+) -> list[SiteResult]:
+    """Every workbook planned, in the order given; ``n_jobs`` processes (default: one per
+    workbook up to the cores; 1 plans them one after another in this process)."""
+    check_sites(paths)
+    n = n_jobs if n_jobs is not None else max(1, min(len(paths), os.cpu_count() or 1))
+    if n == 1 or len(paths) <= 1:
+        return [plan_site(Path(p), overrides, wait_s) for p in paths]
+    from joblib import Parallel, delayed
+
+    found = Parallel(n_jobs=n)(delayed(plan_site)(Path(p), overrides, wait_s) for p in paths)
+    return [r for r in found if r is not None]
+
+
+def exit_code(results: Sequence[SiteResult]) -> int:
+    """1 when any site hit an internal error, else 2 when any had a problem, else 0."""
+    codes = {r.exit_code for r in results}
+    return EXIT_FAILURE if EXIT_FAILURE in codes else (EXIT_INVALID if EXIT_INVALID in codes else EXIT_OK)
