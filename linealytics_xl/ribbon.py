@@ -155,7 +155,7 @@ def _fit(head: list[str], middle: list[str], tail: list[str], limit: int = MESSA
     """The message's lines within what a message box shows: the head (what was done, the plan's
     figures) and the tail (run id, record, alerts sent) always; of the middle (shortages, alerts)
     as many lines as fit, in order, then a pointer to the tables that hold the rest."""
-    more = "... (the rest in LL_Insights and LL_Alerts)"
+    more = "... (the rest in LL_Insights and LL_Alerts)"  # what-if findings are in LL_Insights too
     keep = list(middle)
     while keep and len("\n".join(head + keep + tail)) > limit:
         keep.pop()
@@ -184,9 +184,8 @@ def _whatif() -> None:
                 f"The workbook had no {', '.join(run.new_sheets)} sheet: it now holds the example "
                 f"cases; edit them and click What-if again."
             )
-        lines += [f"- {line}" for line in run.findings]
-        lines += run.notes
-        live.alert("\n".join(lines), title="Linealytics - What-if")
+        findings = [f"- {line}" for line in run.findings]
+        live.alert(_fit(lines, findings, list(run.notes)), title="Linealytics - What-if")
 
 
 def _validate() -> None:

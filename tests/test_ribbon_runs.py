@@ -158,6 +158,7 @@ def test_whatif_button_writes_the_command_lines_whatif_table_and_example_sheet(
     text = rec.alert()
     assert text.startswith(f"What-if: the base and {len(cli.plans) - 1} case(s) planned")
     assert all(line in text for line in cli.findings[:2]) and "example cases" in text
+    assert len(text) <= ribbon.MESSAGE_CHARS  # what a message box shows
 
 
 def test_whatif_with_a_bad_case_writes_nothing_and_names_the_cell(json_book):
