@@ -161,6 +161,12 @@ def sites(
         int | None,
         typer.Option("--jobs", min=1, help="Workbooks planned at once (default: one per core)."),
     ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", help="Write each plan to this folder under its workbook's name, not in place."
+        ),
+    ] = None,
     wait: Wait = 60.0,
 ) -> None:
     """Plan several workbooks (one per site) side by side, each in place, as `plan` plans it alone.
@@ -174,10 +180,10 @@ def sites(
     from .cli_report import print_sites
 
     with errors(ctx):
-        site_jobs.check_sites(workbooks)
+        site_jobs.check_sites(workbooks, output_dir)
         with progress() as say:
             say(f"Planning {len(workbooks)} workbook(s)")
-            results = site_jobs.plan_sites(workbooks, n_jobs=jobs_, wait_s=wait)
+            results = site_jobs.plan_sites(workbooks, n_jobs=jobs_, wait_s=wait, output_dir=output_dir)
         print_sites(results)
     code = site_jobs.exit_code(results)
     log.info("sites: %d planned, %d not", sum(r.ok for r in results), sum(not r.ok for r in results))

@@ -48,15 +48,20 @@ class SiteResult:
         return self.exit_code == EXIT_OK
 
 
-def plan_site(path: Path, overrides: Overrides | None = None, wait_s: float = DEFAULT_WAIT_S) -> SiteResult:
-    """Plan one workbook in place; never raises for a workbook's own problem."""
+def plan_site(
+    path: Path,
+    overrides: Overrides | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
+    output: Path | None = None,
+) -> SiteResult:
+    """Plan one workbook, in place or into ``output``; never raises for a workbook's own problem."""
     from . import jobs
     from .adapters.workbook_file import WorkbookError
     from .core.model import InputError
 
     started = time.perf_counter()
     try:
-        job = jobs.plan(path, overrides=overrides, wait_s=wait_s)
+        job = jobs.plan(path, output, overrides=overrides, wait_s=wait_s)
     except InputError as exc:
         shown = "; ".join(map(str, exc.issues[:3])) + (" ..." if len(exc.issues) > 3 else "")
         message = f"{len(exc.issues)} problem(s), nothing written: {shown}"
@@ -78,8 +83,14 @@ def plan_site(path: Path, overrides: Overrides | None = None, wait_s: float = DE
     )
 
 
-def check_sites(paths: Sequence[Path]) -> None:
-    """Refuse a workbook named twice (its second run would only wait for the first's lock)."""
+def outputs(paths: Sequence[Path], output_dir: Path | None) -> list[Path | None]:
+    """Where each site's plan goes: its own file (None), or ``output_dir`` / its file name."""
+    return [None if output_dir is None else output_dir / Path(p).name for p in paths]
+
+
+def check_sites(paths: Sequence[Path], output_dir: Path | None = None) -> None:
+    """Refuse a workbook named twice (its second run would only wait for the first's lock), and
+    two workbooks of one name when both would be written into ``output_dir``."""
     from .adapters.workbook_file import WorkbookError
 
     seen: dict[Path, Path] = {}
@@ -88,6 +99,18 @@ def check_sites(paths: Sequence[Path]) -> None:
         if key in seen:
             raise WorkbookError(f"{p} is the same workbook as {seen[key]}: name each workbook once")
         seen[key] = p
+    if output_dir is not None:
+        if output_dir.exists() and not output_dir.is_dir():
+            raise WorkbookError(f"--output-dir {output_dir} is a file, not a folder")
+        names: dict[str, Path] = {}
+        for p in paths:
+            name = Path(p).name.lower()
+            if name in names:
+                raise WorkbookError(
+                    f"{p} and {names[name]} would both be written to {output_dir / Path(p).name}: "
+                    "rename one, or plan them in place"
+                )
+            names[name] = p
 
 
 def plan_sites(
@@ -95,16 +118,19 @@ def plan_sites(
     n_jobs: int | None = None,
     overrides: Overrides | None = None,
     wait_s: float = DEFAULT_WAIT_S,
+    output_dir: Path | None = None,
 ) -> list[SiteResult]:
-    """Every workbook planned, in the order given; ``n_jobs`` processes (default: one per
-    workbook up to the cores; 1 plans them one after another in this process)."""
-    check_sites(paths)
+    """Every workbook planned, in the order given, in place or into ``output_dir`` (same file
+    names; the sources untouched); ``n_jobs`` processes (default: one per workbook up to the
+    cores; 1 plans them one after another in this process)."""
+    check_sites(paths, output_dir)
+    work = list(zip((Path(p) for p in paths), outputs(paths, output_dir), strict=True))
     n = n_jobs if n_jobs is not None else max(1, min(len(paths), os.cpu_count() or 1))
     if n == 1 or len(paths) <= 1:
-        return [plan_site(Path(p), overrides, wait_s) for p in paths]
+        return [plan_site(p, overrides, wait_s, out) for p, out in work]
     from joblib import Parallel, delayed
 
-    found = Parallel(n_jobs=n)(delayed(plan_site)(Path(p), overrides, wait_s) for p in paths)
+    found = Parallel(n_jobs=n)(delayed(plan_site)(p, overrides, wait_s, out) for p, out in work)
     return [r for r in found if r is not None]
 
 

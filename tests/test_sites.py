@@ -80,3 +80,28 @@ def test_a_workbook_named_twice_is_refused_before_anything_runs(tmp_path):
     assert result.exit_code == 2
     assert "same workbook" in " ".join(result.output.split())
     assert a.read_bytes() == before
+
+
+def test_output_dir_takes_the_plans_of_read_only_sources(tmp_path):
+    src = tmp_path / "share"
+    src.mkdir()
+    a, b = _site(src, "fab_a.xlsx"), _site(src, "fab_b.xlsx", demand_factor=0.8)
+    before = {p: p.read_bytes() for p in (a, b)}
+    for p in (a, b):
+        p.chmod(0o444)  # a planning share the planner may read but not write
+    out = tmp_path / "plans"  # not there yet
+    result = runner.invoke(app, ["sites", str(a), str(b), "--output-dir", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.glob("*.xlsx")} == {"fab_a.xlsx", "fab_b.xlsx"}
+    assert all(p.read_bytes() == data for p, data in before.items())
+    assert _plan(out / "fab_a.xlsx")["Wafers"].sum() > _plan(out / "fab_b.xlsx")["Wafers"].sum()
+
+
+def test_output_dir_refuses_two_workbooks_of_one_name(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a, b = _site(tmp_path / "x", "fab.xlsx"), _site(tmp_path / "y", "fab.xlsx")
+    result = runner.invoke(app, ["sites", str(a), str(b), "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "would both be written" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
