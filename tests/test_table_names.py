@@ -252,3 +252,21 @@ def test_the_renamed_references_recalculate_to_the_plan(tmp_path):
     assert values["A1"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)
     assert values["A5"].value == len(plan)  # (LibreOffice counts a bare table's header row: not A2)
     assert values["A4"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)
+
+
+def test_sheet_xml_rewrite_touches_formula_text_only():
+    from linealytics_xl.adapters.xlsx.table_refs import _rename_in_xml
+
+    xml = (
+        '<row r="2"><c r="A2"><f t="shared" si="0"/><v>1</v></c>'
+        '<c r="B2"><f>SUM(LL_Plan[Wafers])&amp;"LL_Plan[x]"</f><v>2</v></c>'
+        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c></row>'
+        "<dataValidation><formula1>LL_Plan[Product]</formula1></dataValidation>"
+    )
+    out = _rename_in_xml(xml, {"ll_plan": "tblLL_Plan"})
+    assert out == (
+        '<row r="2"><c r="A2"><f t="shared" si="0"/><v>1</v></c>'
+        '<c r="B2"><f>SUM(tblLL_Plan[Wafers])&amp;"LL_Plan[x]"</f><v>2</v></c>'
+        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c></row>'
+        "<dataValidation><formula1>tblLL_Plan[Product]</formula1></dataValidation>"
+    )

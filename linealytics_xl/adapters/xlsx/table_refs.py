@@ -24,7 +24,8 @@ from .book_xml import NS_MAIN, Book
 from .package import Package
 from .tables_xml import table_ids
 
-_ELEMENT = re.compile(r"(<(?:\w+:)?(f|formula|formula1|formula2)\b[^>]*>)(.*?)(</(?:\w+:)?\2>)", re.S)
+# an element with text (never a self-closing one: a shared formula's <f t="shared" si="0"/> cells)
+_ELEMENT = re.compile(r"(<(?:\w+:)?(f|formula|formula1|formula2)\b[^>]*(?<!/)>)(.*?)(</(?:\w+:)?\2>)", re.S)
 _STRING = re.compile(r'("(?:[^"]|"")*")')  # a formula's string literal ("" is an escaped quote)
 _ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
