@@ -270,3 +270,16 @@ def test_sheet_xml_rewrite_touches_formula_text_only():
         '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c></row>'
         "<dataValidation><formula1>tblLL_Plan[Product]</formula1></dataValidation>"
     )
+
+
+def test_a_pivot_table_on_a_1x_table_reads_it_under_its_new_name():
+    from linealytics_xl.adapters.xlsx.table_refs import _rename_sources
+
+    xml = (
+        '<cacheSource type="worksheet"><worksheetSource name="LL_Plan"/></cacheSource>'
+        '<cacheSource type="worksheet"><worksheetSource ref="A1:C9" sheet="LL_Plan"/></cacheSource>'
+        '<cacheSource type="worksheet"><worksheetSource name="MyRange"/></cacheSource>'
+    )
+    assert _rename_sources(xml, {"ll_plan": "tblLL_Plan"}) == xml.replace(
+        'name="LL_Plan"', 'name="tblLL_Plan"'
+    )

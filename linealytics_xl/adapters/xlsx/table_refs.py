@@ -5,7 +5,8 @@ contract 2.0) the first time it writes such a workbook.  A planner's own formula
 ``=SUM(LL_Plan[Wafers])``, or a defined name over it, would then point at a table that no longer
 exists: ``#REF!`` in Excel, silently.  Excel itself rewrites every reference when a table is
 renamed; so does this module, for the renames a run made: in every cell formula, conditional
-format and data validation of the sheets the run did not replace, and in the defined names.
+format and data validation of the sheets the run did not replace, in the defined names, and in
+the source of a pivot table built on the table.
 
 Only references are rewritten: a table name inside a string literal (``"LL_Plan[Wafers]"``), a
 sheet reference (``LL_Plan!A1``, ``'LL_Plan'!A1``) and a function call (``LL_PLAN(...)``, the
@@ -26,6 +27,9 @@ from .tables_xml import table_ids
 
 # an element with text (never a self-closing one: a shared formula's <f t="shared" si="0"/> cells)
 _ELEMENT = re.compile(r"(<(?:\w+:)?(f|formula|formula1|formula2)\b[^>]*(?<!/)>)(.*?)(</(?:\w+:)?\2>)", re.S)
+# a pivot table's source: <worksheetSource name="LL_Plan"/> (a table or a defined name)
+_SOURCE = re.compile(r'(<(?:\w+:)?worksheetSource\b[^>]*?\bname=")([^"]*)(")')
+CT_PIVOT_CACHE = "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"
 _STRING = re.compile(r'("(?:[^"]|"")*")')  # a formula's string literal ("" is an escaped quote)
 _ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
@@ -65,6 +69,16 @@ def _rename_in_xml(xml: str, renames: Mapping[str, str]) -> str:
     return _ELEMENT.sub(one, xml)
 
 
+def _rename_sources(xml: str, renames: Mapping[str, str]) -> str:
+    """A pivot cache whose source is a renamed table reads the table under its new name."""
+
+    def one(m: re.Match[str]) -> str:
+        new = renames.get(unescape(m.group(2), _ENTITIES).lower())
+        return m.group(0) if new is None else m.group(1) + new + m.group(3)
+
+    return _SOURCE.sub(one, xml)
+
+
 def follow_renamed_tables(package: Package, book: Book, renames: Mapping[str, str]) -> list[str]:
     """Rewrite the references to each renamed table (``renames``: old name, lower case -> new)
     in the sheets this run did not replace and in the defined names; returns the parts changed
@@ -83,6 +97,14 @@ def follow_renamed_tables(package: Package, book: Book, renames: Mapping[str, st
         if new != xml:
             package.write(entry.part, new.encode("utf-8"))
             changed.append(entry.part)
+    for part in package.names():
+        if package.content_type(part) != CT_PIVOT_CACHE:
+            continue
+        xml = package.read(part).decode("utf-8")
+        new = _rename_sources(xml, renames)
+        if new != xml:
+            package.write(part, new.encode("utf-8"))
+            changed.append(part)
     for name in book.root.iter(f"{{{NS_MAIN}}}definedName"):
         if name.text and pattern.search(name.text):
             name.text = rename_in_formula(name.text, renames)
