@@ -56,6 +56,7 @@ def plan_site(
 ) -> SiteResult:
     """Plan one workbook, in place or into ``output``; never raises for a workbook's own problem."""
     from . import jobs
+    from .adapters.safe_files import folder_writable, is_read_only
     from .adapters.workbook_file import WorkbookError
     from .core.model import InputError
 
@@ -67,7 +68,14 @@ def plan_site(
         message = f"{len(exc.issues)} problem(s), nothing written: {shown}"
         return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
     except WorkbookError as exc:
-        return SiteResult(path, EXIT_INVALID, str(exc), wall_time_s=time.perf_counter() - started)
+        message = str(exc)
+        if output is None and (is_read_only(path) or not folder_writable(path.parent)):
+            # the plan command's advice names its --output; here the way out is --output-dir
+            message = (
+                f"{path.name} cannot be written here (read-only), so nothing was written; make it "
+                "writable, or write the plans to another folder with --output-dir"
+            )
+        return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
     except Exception as exc:  # reported per site: the other sites' plans still count
         message = f"internal error: {type(exc).__name__}: {exc}"
         return SiteResult(path, EXIT_FAILURE, message, wall_time_s=time.perf_counter() - started)

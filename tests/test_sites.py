@@ -89,6 +89,10 @@ def test_output_dir_takes_the_plans_of_read_only_sources(tmp_path):
     before = {p: p.read_bytes() for p in (a, b)}
     for p in (a, b):
         p.chmod(0o444)  # a planning share the planner may read but not write
+    in_place = runner.invoke(app, ["sites", str(a), str(b)])
+    assert in_place.exit_code == 2
+    said = " ".join(in_place.output.split())
+    assert "fab_a.xlsx cannot be written here" in said and "--output-dir" in said
     out = tmp_path / "plans"  # not there yet
     result = runner.invoke(app, ["sites", str(a), str(b), "--output-dir", str(out), "--jobs", "2"])
     assert result.exit_code == 0, result.output
