@@ -381,7 +381,7 @@ def whatif_cases(
     now = datetime.now().replace(microsecond=0)
     outputs = {
         tables.WHATIF: whatif_table(
-            plans, time=now, fingerprint=fingerprint(data), settings_json=settings.whatif_base().to_json()
+            plans, time=now, fingerprint=fingerprint(data), settings_json=settings.whatif_basis()
         ),
         # the plan's own findings stay; the what-if ones (kind "whatif") are replaced
         tables.INSIGHTS: with_whatif(book.table(tables.INSIGHTS), whatif_insights(plans)),

@@ -212,12 +212,13 @@ def test_cases_record_the_settings_their_base_was_planned_with(current):
     stored = WorkbookFile(current[0]).table(tables.WHATIF)
     [text] = stored[Col.SETTINGS].unique()
     settings = json.loads(text)
-    assert settings["cycle_time_weeks"] == 0 and settings["forecast"] is False  # as overridden
+    assert settings["cycle_time_weeks"] == 0 and settings["smooth"] is False
     assert (settings["demand_source"], settings["plan_for"]) == ("workbook", "P50")
+    assert "mail_to" not in settings  # only what shapes the base: the text is on every row
 
 
 def test_a_plan_on_other_demand_than_the_cases_base_is_told_apart():
-    base = Settings(forecast=False).whatif_base().to_json()
+    base = Settings(forecast=False).whatif_basis()
     whatif = _frame(Time=pd.Timestamp("2026-12-01 13:20"), InputFingerprint="abc", Settings=base)
     for plan, changed in (
         (Settings(plan_for="0.95"), ("plan_for",)),

@@ -159,10 +159,13 @@ class Settings(BaseModel):
         """The settings as the run log keeps them (``LL_Runs.Settings``, ``LL_WhatIf.Settings``)."""
         return json.dumps(self.model_dump(), sort_keys=True)
 
-    def whatif_base(self) -> Settings:
-        """The settings a what-if base is planned with: these, on the workbook's own demand at P50
-        (the cases compare edits of the workbook, not of a forecast)."""
-        return self.model_copy(update=WHATIF_DEMAND)
+    def whatif_basis(self) -> str:
+        """What a what-if base is planned with, as ``LL_WhatIf.Settings`` holds it: the settings
+        that shape a plan (``PLAN_SHAPING``) and the demand -- the workbook's own at P50, whatever
+        these settings say (the cases compare edits of the workbook, not of a forecast).  Only
+        these, not every setting: the text is on every row of the table."""
+        values = self.model_dump()
+        return json.dumps({**{k: values[k] for k in PLAN_SHAPING}, **WHATIF_DEMAND}, sort_keys=True)
 
     def rows(self) -> list[tuple[str, Any, str]]:
         """(name, value, description) rows for the `Settings` sheet."""
