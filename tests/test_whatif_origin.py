@@ -113,8 +113,11 @@ def test_edited_input_then_plan_the_block_says_stale_and_still_shows_the_cases(c
     runs = WorkbookFile(path).table(tables.RUNS)
     assert runs[Col.INPUT_FINGERPRINT].iloc[-1] != runs[Col.INPUT_FINGERPRINT].iloc[-2]
     assert planned.notes == [
-        "LL_WhatIf is from an earlier run on other inputs: run what-if again to compare cases with this plan."
+        "The what-if cases in LL_WhatIf were planned on other inputs than this plan: their Base is not "
+        "this plan. Run What-if again to compare cases with this plan."
     ]
+    # the Dashboard's headline gives the same reason and advice as the note
+    assert cell.value.endswith(planned.notes[0].split(" in LL_WhatIf ", 1)[1].replace("Base", "Base row", 1))
 
 
 def test_cli_plan_prints_the_stale_line(stale, tmp_path):
@@ -123,7 +126,7 @@ def test_cli_plan_prints_the_stale_line(stale, tmp_path):
     # the Settings sheet the plan-only runs wrote says forecast FALSE
     result = CliRunner().invoke(app, ["plan", str(src), "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert "LL_WhatIf is from an earlier run on other inputs" in " ".join(result.output.split())
+    assert "LL_WhatIf were planned on other inputs than this plan" in " ".join(result.output.split())
 
 
 def test_whatif_again_after_the_edit_makes_the_block_current(stale, tmp_path):
@@ -167,7 +170,7 @@ def test_an_old_whatif_table_without_the_columns_is_called_unknown_not_current(c
     text = _headline(path).value
     assert "did not record its inputs" in text and AGAIN in text and CURRENT not in text
     assert _case_names(path) == ["Base", "Capacity up"]
-    assert len(job.notes) == 1 and "does not record which inputs" in job.notes[0]
+    assert len(job.notes) == 1 and "did not record its inputs" in job.notes[0]
 
 
 @pytest.mark.parametrize("which", ["current", "stale"])
@@ -202,7 +205,7 @@ def test_a_plan_with_other_plan_shaping_settings_says_so(current, tmp_path):
     text = _headline(path).value
     assert "other settings than this plan (cycle_time_weeks)" in text and AGAIN in text
     assert CURRENT not in text
-    assert len(job.notes) == 1 and "other settings (cycle_time_weeks)" in job.notes[0]
+    assert len(job.notes) == 1 and "other settings than this plan (cycle_time_weeks)" in job.notes[0]
     # a setting that does not shape the plan (the alert threshold) leaves the cases current
     again = jobs.plan(path, overrides={**PLAN_ONLY, "capacity_alert_weeks": 20})
     assert CURRENT in _headline(path).value and again.notes == []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core import tables as T
-from ..core.case_origin import CaseOrigin, Match, case_origin
+from ..core.case_origin import CaseOrigin, Match, case_origin, mismatch
 from ..core.contract import Col
 from ..core.kpis import plan_kpis
 
@@ -278,39 +278,17 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> Prepared:
 
 
 def case_headline(origin: CaseOrigin | None, base: str) -> str:
-    """The what-if block's headline: when its cases were planned and whether on the inputs of the
-    plan the Dashboard shows (the latest LL_Runs row).  Cases of other inputs are shown, but the
-    headline says so and what to do: a planner must never take their base for this plan."""
+    """The what-if block's headline: when its cases were planned and whether on the inputs and
+    settings of the plan the Dashboard shows (the latest LL_Runs row).  Cases of another plan are
+    shown, but the headline says so and what to do (`core.case_origin.mismatch`, the wording the
+    plan's note uses too): a planner must never take their base for this plan."""
     origin = origin or CaseOrigin(None, None, Match.UNKNOWN)
     of = f" of {origin.time:%Y-%m-%d %H:%M}" if origin.time is not None else ""
-    if origin.match is Match.SAME:
+    found = mismatch(origin)
+    if found is None:
         return (
             f"What-if cases{of} ({WHATIF}), planned on this plan's inputs: all products; "
             f"change to {base} beside each figure"
         )
-    if origin.match is Match.OTHER and origin.after_plan:
-        return (
-            f"What-if cases{of} ({WHATIF}) were planned on other inputs than this plan (the inputs "
-            f"changed after it): their {base} row is not this plan. Plan again to compare the cases "
-            "with a plan of the same inputs."
-        )
-    if origin.match is Match.SETTINGS:
-        return (
-            f"What-if cases{of} ({WHATIF}) were planned with other settings than this plan "
-            f"({', '.join(origin.changed)}): their {base} row is not this plan. Run What-if again to "
-            "compare cases with this plan."
-        )
-    if origin.match is Match.DEMAND:
-        return (
-            f"What-if cases{of} ({WHATIF}) plan the workbook's demand at P50; this plan is made on "
-            f"other demand ({', '.join(origin.changed)}): their {base} row is not this plan."
-        )
-    if origin.match is Match.OTHER:
-        return (
-            f"What-if cases{of} ({WHATIF}) were planned on other inputs than this plan: their {base} "
-            "row is not this plan. Run What-if again to compare cases with this plan."
-        )
-    return (
-        f"What-if cases{of} ({WHATIF}) from a run that did not record its inputs: they may not belong to "
-        "this plan. Run What-if again to compare cases with this plan."
-    )
+    why, advice = found
+    return f"What-if cases{of} ({WHATIF}) {why}: their {base} row is not this plan. {advice}".strip()

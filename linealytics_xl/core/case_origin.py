@@ -150,25 +150,33 @@ def origin_of_plan(
     return case_origin(whatif.dropna(how="all"), runs)
 
 
-def stale_note(origin: CaseOrigin | None) -> str | None:
-    """The plan's one line when the workbook's ``LL_WhatIf`` does not belong to this plan."""
-    if origin is None or origin.current:
+AGAIN = "Run What-if again to compare cases with this plan."
+
+
+def mismatch(origin: CaseOrigin) -> tuple[str, str] | None:
+    """Why the cases are not this plan's, and what to do: the one wording of the Dashboard's
+    headline and the plan's note (None when they are this plan's)."""
+    changed = ", ".join(origin.changed)
+    if origin.match is Match.SAME:
         return None
     if origin.match is Match.UNKNOWN:
-        return (
-            "LL_WhatIf does not record which inputs its cases were planned on (an older what-if run): "
-            "run what-if again to compare cases with this plan."
-        )
+        return "come from a run that did not record its inputs, so they may not belong to this plan", AGAIN
     if origin.match is Match.DEMAND:
-        return (
-            f"LL_WhatIf's cases plan the workbook's demand at P50; this plan is made on other demand "
-            f"({', '.join(origin.changed)}), so its figures differ from the cases' Base."
-        )
+        return f"plan the workbook's demand at P50, and this plan is made on other demand ({changed})", ""
     if origin.match is Match.SETTINGS:
+        return f"were planned with other settings than this plan ({changed})", AGAIN
+    if origin.after_plan:  # the inputs changed after the plan, not after the cases
         return (
-            f"LL_WhatIf is from an earlier run with other settings ({', '.join(origin.changed)}): "
-            "run what-if again to compare cases with this plan."
+            "were planned on other inputs than this plan (the inputs changed after it)",
+            "Plan again to compare the cases with a plan of the same inputs.",
         )
-    return (
-        "LL_WhatIf is from an earlier run on other inputs: run what-if again to compare cases with this plan."
-    )
+    return "were planned on other inputs than this plan", AGAIN
+
+
+def stale_note(origin: CaseOrigin | None) -> str | None:
+    """The plan's one line when the workbook's ``LL_WhatIf`` does not belong to this plan."""
+    found = mismatch(origin) if origin is not None else None
+    if found is None:
+        return None
+    why, advice = found
+    return f"The what-if cases in LL_WhatIf {why}: their Base is not this plan. {advice}".strip()
