@@ -158,6 +158,7 @@ def test_the_rename_never_gives_two_tables_one_name(tmp_path):
     ws.append(["Item", "Amount"])
     ws.append(["a", 1])
     ws.add_table(Table(displayName="LL_Plan", ref="A1:B2"))
+    ws["D1"] = "=SUM(LL_Plan[Amount])"  # the planner's formula over the planner's table
     book.save(path)
 
     jobs.plan(path, overrides=FAST)
@@ -165,6 +166,7 @@ def test_the_rename_never_gives_two_tables_one_name(tmp_path):
     assert len(names) == len(set(names)), names
     book = openpyxl.load_workbook(path)
     assert set(book["Notes"].tables) == {"LL_Plan"} and set(book["LL_Plan"].tables) == {"tblLL_Plan"}
+    assert book["Notes"]["D1"].value == "=SUM(LL_Plan[Amount])"  # no rename, so no rewrite
 
 
 def test_rename_in_formula_changes_references_only():
@@ -201,17 +203,22 @@ def _with_planner_formulas(path: Path) -> None:
     book.save(path)
 
 
-def test_a_planners_formulas_over_1x_tables_follow_the_rename(tmp_path):
-    """Excel rewrites references when a table is renamed; the 2.0 rename must too, or the
-    planner's report turns #REF! without a word."""
-    path = tmp_path / "old.xlsx"
+@pytest.fixture(scope="module")
+def replanned_1x(tmp_path_factory) -> Path:
+    """A 1.x workbook with the planner's own formulas over its tables, planned by this version."""
+    path = tmp_path_factory.mktemp("refs") / "old.xlsx"
     shutil.copyfile(TEMPLATE, path)
     jobs.plan(path, overrides=FAST)
     as_planned_by_1x(path)
     _with_planner_formulas(path)
-
     jobs.plan(path, overrides=FAST)
-    book = openpyxl.load_workbook(path)
+    return path
+
+
+def test_a_planners_formulas_over_1x_tables_follow_the_rename(replanned_1x):
+    """Excel rewrites references when a table is renamed; the 2.0 rename must too, or the
+    planner's report turns #REF! without a word."""
+    book = openpyxl.load_workbook(replanned_1x)
     ws = book["My report"]
     assert [ws[c].value for c in ("A1", "A2", "A3", "A4", "A5")] == [
         "=SUM(tblLL_Plan[Wafers])",
@@ -223,32 +230,11 @@ def test_a_planners_formulas_over_1x_tables_follow_the_rename(tmp_path):
     assert book.defined_names["MyWafers"].attr_text == "SUM(tblLL_Plan[Wafers])"
 
 
-def test_the_rename_leaves_a_planners_own_table_of_a_1x_name_and_its_formulas(tmp_path):
-    from openpyxl.worksheet.table import Table
-
-    path = tmp_path / "own.xlsx"
-    book = openpyxl.load_workbook(TEMPLATE)
-    ws = book.create_sheet("Notes")
-    ws.append(["Item", "Amount"])
-    ws.append(["a", 1])
-    ws.add_table(Table(displayName="LL_Plan", ref="A1:B2"))
-    ws["D1"] = "=SUM(LL_Plan[Amount])"
-    book.save(path)
-    jobs.plan(path, overrides=FAST)
-    assert openpyxl.load_workbook(path)["Notes"]["D1"].value == "=SUM(LL_Plan[Amount])"
-
-
 @requires_libreoffice
-def test_the_renamed_references_recalculate_to_the_plan(tmp_path):
-    path = tmp_path / "old.xlsx"
-    shutil.copyfile(TEMPLATE, path)
-    jobs.plan(path, overrides=FAST)
-    as_planned_by_1x(path)
-    _with_planner_formulas(path)
-    jobs.plan(path, overrides=FAST)
-    done = recalculate(path, tmp_path / "recalc.xlsx")
+def test_the_renamed_references_recalculate_to_the_plan(replanned_1x, tmp_path):
+    done = recalculate(replanned_1x, tmp_path / "recalc.xlsx")
     values = openpyxl.load_workbook(done, data_only=True)["My report"]
-    plan = pd.read_excel(path, sheet_name="LL_Plan")
+    plan = pd.read_excel(replanned_1x, sheet_name="LL_Plan")
     assert values["A1"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)
     assert values["A5"].value == len(plan)  # (LibreOffice counts a bare table's header row: not A2)
     assert values["A4"].value == pytest.approx(plan["Wafers"].sum(), rel=1e-9)
