@@ -155,7 +155,11 @@ def plan(
 def sites(
     ctx: typer.Context,
     workbooks: Annotated[
-        list[Path], typer.Argument(help="The sites' planning workbooks (.xlsx).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="The sites' planning workbooks (.xlsx), or folders: every workbook in them.",
+            show_default=False,
+        ),
     ],
     jobs_: Annotated[
         int | None,
@@ -175,11 +179,15 @@ def sites(
     Exit code 2 when any workbook had a problem, 1 on an internal error.
     """
     from . import sites as site_jobs
+    from .adapters.workbook_file import WorkbookError
 
     settle_heap()
     from .cli_report import print_sites
 
     with errors(ctx):
+        workbooks = site_jobs.expand(workbooks)
+        if not workbooks:
+            raise WorkbookError("no workbook (.xlsx or .xlsm) in the folder(s) given")
         site_jobs.check_sites(workbooks, output_dir)
         with progress() as say:
             say(f"Planning {len(workbooks)} workbook(s)")

@@ -1,4 +1,5 @@
-"""Several workbooks (sites, fabs) planned side by side: ``linealytics sites A.xlsx B.xlsx ...``.
+"""Several workbooks (sites, fabs) planned side by side: ``linealytics sites A.xlsx B.xlsx ...``
+(or a folder of them).
 
 Each workbook is planned by the command line's own runner (`jobs.plan`), in place, under its own
 lock, in a process of its own (joblib), so a site's plan is the one ``linealytics plan`` gives it
@@ -89,6 +90,24 @@ def plan_site(
         float(job.outcome.shortage_bytes),
         time.perf_counter() - started,
     )
+
+
+def expand(paths: Sequence[Path]) -> list[Path]:
+    """The workbooks named, a folder standing for every workbook in it (by name; Excel's ``~$``
+    owner files left out)."""
+    from .adapters.preflight import WORKBOOK_SUFFIXES
+
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(
+                f
+                for f in p.iterdir()
+                if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES and not f.name.startswith("~$")
+            )
+        else:
+            out.append(p)
+    return out
 
 
 def outputs(paths: Sequence[Path], output_dir: Path | None) -> list[Path | None]:

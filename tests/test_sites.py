@@ -109,3 +109,18 @@ def test_output_dir_refuses_two_workbooks_of_one_name(tmp_path):
     assert result.exit_code == 2
     assert "would both be written" in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_stands_for_every_workbook_in_it(tmp_path):
+    share = tmp_path / "share"
+    share.mkdir()
+    a, b = _site(share, "fab_a.xlsx"), _site(share, "fab_b.xlsx")
+    (share / "~$fab_a.xlsx").write_bytes(b"Excel's owner file")  # not a workbook to plan
+    (share / "notes.txt").write_text("not a workbook")
+    result = runner.invoke(app, ["sites", str(share), "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.xlsx")) == [a.name, b.name]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = runner.invoke(app, ["sites", str(empty)])
+    assert none.exit_code == 2 and "no workbook" in none.output
