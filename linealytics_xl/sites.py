@@ -70,7 +70,7 @@ def plan_site(
         return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
     except WorkbookError as exc:
         message = str(exc)
-        if output is None and (is_read_only(path) or not folder_writable(path.parent)):
+        if output is None and path.is_file() and (is_read_only(path) or not folder_writable(path.parent)):
             # the plan command's advice names its --output; here the way out is --output-dir
             message = (
                 f"{path.name} cannot be written here (read-only), so nothing was written; make it "

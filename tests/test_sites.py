@@ -65,8 +65,11 @@ def test_sites_are_planned_in_parallel_as_each_alone_and_a_bad_one_is_named(tmp_
 
 def test_plan_sites_reports_each_site_in_the_order_given(tmp_path):
     a, b = _site(tmp_path, "a.xlsx"), _site(tmp_path, "b.xlsx", demand_factor=0.5)
-    found = plan_sites([b, a], n_jobs=2, overrides={"forecast": False, "simulate": False})
-    assert [r.path.name for r in found] == ["b.xlsx", "a.xlsx"]
+    gone = tmp_path / "gone.xlsx"  # a site's file that is not there
+    found = plan_sites([b, gone, a], n_jobs=2, overrides={"forecast": False, "simulate": False})
+    assert [r.path.name for r in found] == ["b.xlsx", "gone.xlsx", "a.xlsx"]
+    missing = found.pop(1)
+    assert missing.exit_code == 2 and "gone.xlsx" in missing.message
     assert all(r.ok and r.run_id and r.wafers and r.wafers > 0 for r in found)
     assert found[0].wafers < found[1].wafers  # half the demand, fewer wafers
     serial = plan_sites([a], n_jobs=1, overrides={"forecast": False, "simulate": False})
