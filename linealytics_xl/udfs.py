@@ -201,7 +201,7 @@ def _history(history: Any, horizon: Any):
 
 
 def _forecast(table: X.Table, horizon: int, seed: int):
-    from .core.forecast import forecast
+    from .core.forecasting import forecast
 
     try:
         return forecast(table.values, horizon=horizon, seed=seed, products=list(table.labels))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linealytics_xl.core.forecast import (
+from linealytics_xl.core.forecasting import (
     ALL,
     Calendar,
     MovingAverage,
@@ -287,7 +287,7 @@ def test_backtest_in_parallel_threads_gives_the_serial_bits():
 
 
 def test_make_forecaster_clones_parameters_not_fitted_state():
-    from linealytics_xl.core.forecast import Forecaster, make_forecaster
+    from linealytics_xl.core.forecasting import Forecaster, make_forecaster
 
     template = SeasonalNaive(52).fit(np.ones((2, 60)))
     fresh = make_forecaster(template)

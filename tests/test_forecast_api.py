@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linealytics_xl.core.forecast import (
+from linealytics_xl.core.forecasting import (
     Forecaster,
     MovingAverage,
     NotFittedError,
@@ -110,7 +110,7 @@ FRESH_FIT = r"""
 import json, sys
 import numpy as np
 {first}
-from linealytics_xl.core.forecast import XGBForecaster
+from linealytics_xl.core.forecasting import XGBForecaster
 y = np.abs(np.sin(np.arange(120) / 5.0))[None, :] + 1.0
 XGBForecaster(n_estimators=5).fit(y).predict(3)
 after_fit = "sklearn" in sys.modules
@@ -142,7 +142,7 @@ import sklearn  # as the old code did: XGBRegressor on scikit-learn's base class
 import xgboost as xgb
 sys.path.insert(0, {tests!r})
 from test_forecast_api import _demand
-from linealytics_xl.core.forecast import XGBForecaster
+from linealytics_xl.core.forecasting import XGBForecaster
 
 y = _demand()
 out = []

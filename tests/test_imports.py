@@ -44,12 +44,12 @@ def test_plan_only_run_imports_no_forecasting_or_charting_stack(tmp_path: Path) 
 BASELINES_ONLY = r"""
 import json, sys
 import numpy as np
-from linealytics_xl.core.forecast import MovingAverage, SeasonalNaive, forecast
+from linealytics_xl.core.forecasting import MovingAverage, SeasonalNaive, forecast
 after_import = "xgboost" in sys.modules
 y = np.abs(np.sin(np.arange(120) / 5.0))[None, :] + 1.0
 forecast(y, horizon=13, models={"SN": SeasonalNaive(13), "MA": MovingAverage(13)}, origins=2)
 after_baselines = "xgboost" in sys.modules
-from linealytics_xl.core.forecast import XGBForecaster
+from linealytics_xl.core.forecasting import XGBForecaster
 XGBForecaster(n_estimators=5).fit(y)
 print(json.dumps([after_import, after_baselines, "xgboost" in sys.modules, "sklearn" in sys.modules]))
 """

@@ -264,7 +264,7 @@ def test_forecast_drift_uses_the_forecast_weeks_with_actuals():
 def test_backtest_drift_flags_the_product_whose_demand_shifted():
     from synth import make_data
 
-    from linealytics_xl.core.forecast import Calendar, SeasonalNaive, forecast
+    from linealytics_xl.core.forecasting import Calendar, SeasonalNaive, forecast
 
     data = make_data(n_products=3, n_quarters=8, seed=3)
     rng = np.random.default_rng(7)

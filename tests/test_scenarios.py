@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from linealytics_xl.core.forecast import Calendar, SeasonalNaive, backtest
+from linealytics_xl.core.forecasting import Calendar, SeasonalNaive, backtest
 from linealytics_xl.core.scenarios import bootstrap_scenarios, coverage, quantiles
 
 WOQ_SHAPE = np.array([0.6, 0.7, 0.8, 0.8, 0.9, 0.9, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.8])

@@ -494,7 +494,7 @@ def history() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def core_forecast(history):
-    from linealytics_xl.core.forecast import forecast
+    from linealytics_xl.core.forecasting import forecast
 
     return forecast(history, horizon=13, seed=0, products=["A", "B"])
 
@@ -521,7 +521,7 @@ def test_ll_forecast_equals_the_core_forecast_and_its_scenario_bands(history, co
 
 
 def test_ll_forecast_single_product_dates_and_errors(history):
-    from linealytics_xl.core.forecast import forecast
+    from linealytics_xl.core.forecasting import forecast
 
     one = udfs.LL_FORECAST([[v] for v in history[0]], 4, None, datetime(2025, 1, 6))
     assert one[0][3:5] == ["2027-07-05", "2027-07-12"]  # 130 weeks after the first history week
@@ -549,7 +549,7 @@ def test_ll_scenarios_are_the_core_bootstrap_and_reproducible(history, core_fore
     out = udfs.LL_SCENARIOS([["A", *history[0]], ["B", *history[1]]], 13, 20, 7)
     assert out[0] == ["Product", "Scenario"] + [f"Week +{k}" for k in range(1, 14)]
     assert [r[:2] for r in out[1:3]] == [["A", 1], ["A", 2]] and out[21][:2] == ["B", 1]
-    from linealytics_xl.core.forecast import forecast
+    from linealytics_xl.core.forecasting import forecast
 
     fc = forecast(history, horizon=13, seed=7, products=["A", "B"])
     scen = bootstrap_scenarios(fc.forecast, fc.errors(), n=20, block=13, seed=7)

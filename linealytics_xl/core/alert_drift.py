@@ -17,7 +17,7 @@ from .scenarios import quantiles
 
 if TYPE_CHECKING:  # the demand stage imports xgboost: only runs that forecast pay for it
     from .demand import DemandView
-    from .forecast import ForecastResult
+    from .forecasting import ForecastResult
 
 BAND_PROMISE = 0.2  # share of actuals a P10-P90 band lets fall outside it
 DRIFT_ALPHA = 0.05  # significance of the drift test

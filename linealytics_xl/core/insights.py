@@ -22,7 +22,7 @@ from .optimize import PlanResult
 from .risk import RiskResult
 
 if TYPE_CHECKING:  # forecast imports xgboost: only runs that forecast pay for it
-    from .forecast import ForecastResult
+    from .forecasting import ForecastResult
 
 #: ``whatif``: findings of the what-if command (core.case_insights), after the plan's own
 KIND_ORDER = ("shortage", "capacity", "stockout_risk", "safety_stock", "overstock", "forecast", "whatif")
