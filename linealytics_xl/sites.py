@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli_console import EXIT_FAILURE, EXIT_INVALID, EXIT_OK  # the command line's exit codes, one definition
 from .jobs import DEFAULT_WAIT_S, Overrides
-
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
 @dataclass(frozen=True)
