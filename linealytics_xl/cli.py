@@ -188,7 +188,6 @@ def sites(
         workbooks = site_jobs.expand(workbooks)
         if not workbooks:
             raise WorkbookError("no workbook (.xlsx or .xlsm) in the folder(s) given")
-        site_jobs.check_sites(workbooks, output_dir)
         with progress() as say:
             say(f"Planning {len(workbooks)} workbook(s)")
             results = site_jobs.plan_sites(workbooks, n_jobs=jobs_, wait_s=wait, output_dir=output_dir)
