@@ -121,6 +121,5 @@ def whatif_live(
     say(WRITING)
     with live.screen_updating_off():
         live.write([], run.tables, run.settings, new_sheets=run.new_sheets)
-        if live.table(tables.PLAN) is not None:
-            run.notes += _dashboard(live, run.tables)
+        run.notes += _dashboard(live, run.tables)  # none without a plan in the book
     return run

@@ -36,7 +36,7 @@ from .dashboard_cells import (
     chart_anchor,
 )
 from .dashboard_charts import TITLES
-from .dashboard_data import DASHBOARD_TABLES, DashboardError
+from .dashboard_data import DASHBOARD_TABLES, PLAN, DashboardError
 from .literal_text import live_value
 from .live_book import LiveBook
 
@@ -51,8 +51,9 @@ CHARTS = {
 POINTS_PER_COLUMN, POINTS_PER_ROW = 68.0, 15.0  # the grid's 12.5-character columns, default rows
 
 
-def write_live_dashboard(live: LiveBook, tables: Mapping[str, pd.DataFrame]) -> None:
-    """(Re)create the ``Dashboard`` sheet of the open workbook from the output tables.
+def write_live_dashboard(live: LiveBook, tables: Mapping[str, pd.DataFrame]) -> bool:
+    """(Re)create the ``Dashboard`` sheet of the open workbook from the output tables; False
+    (nothing written) when the book holds no plan (a what-if on a book never planned).
 
     ``tables`` are this run's tables (the tables of the workbook's previous runs are read from
     it); ``LL_Plan`` must exist as the Excel Table the formulas name.  A ``Dashboard`` sheet the
@@ -63,11 +64,14 @@ def write_live_dashboard(live: LiveBook, tables: Mapping[str, pd.DataFrame]) -> 
             previous = live.table(name)
             if previous is not None:
                 frames[name] = previous.dropna(how="all")
+    if PLAN not in frames:
+        return False
     out = dashboard_layout(frames)
     sheet = _fresh_sheet(live)
     _write_cells(sheet, out)
     _write_looks(live, sheet, out)
     _write_charts(live, sheet, out)
+    return True
 
 
 def _fresh_sheet(live: LiveBook) -> Any:
