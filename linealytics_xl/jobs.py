@@ -241,17 +241,19 @@ def _plan_locked(
         lost_parts=lost,
         wall_time_s=wall,
         record=record,
-        notes=cache.notes + runlog.mirror_to_mlflow(record) + whatif_note(book, prepared.outcome),
+        notes=cache.notes
+        + runlog.mirror_to_mlflow(record)
+        + whatif_note(book.table(tables.WHATIF), prepared.outcome),
     )
 
 
-def whatif_note(book: WorkbookPort, outcome: Outcome) -> list[str]:
-    """The plan's line when the workbook's ``LL_WhatIf`` (which a plan leaves in place) holds
-    cases planned on other inputs than this plan, or not saying on which (`core.case_origin`);
-    none when the cases belong to it or there are none."""
+def whatif_note(whatif: pd.DataFrame | None, outcome: Outcome) -> list[str]:
+    """The plan's line when the workbook's ``LL_WhatIf`` (``whatif``, which a plan leaves in place)
+    holds cases planned on other inputs or settings than this plan, or not saying on which
+    (`core.case_origin`); none when the cases belong to it or there are none."""
     from .core.case_origin import origin_of_plan, stale_note
 
-    origin = origin_of_plan(book.table(tables.WHATIF), outcome.fingerprint, outcome.settings.to_json())
+    origin = origin_of_plan(whatif, outcome.fingerprint, outcome.settings.to_json())
     note = stale_note(origin)
     return [note] if note is not None else []
 

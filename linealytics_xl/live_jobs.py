@@ -59,7 +59,9 @@ def plan_live(
     # a saved book keeps its forecast beside its run records, as a command-line run does
     cache = ForecastCache(path) if path is not None else None
     prepared = prepare_plan(live, live.name, overrides, say, started, cache)
-    stale = whatif_note(live, prepared.outcome)  # read before the write, which clears what was read
+    # read once, before the write (which clears what was read): the note and the Dashboard's block
+    whatif = live.table(tables.WHATIF)
+    stale = whatif_note(whatif, prepared.outcome)
     staged = None
     if path is not None:
         # Excel's copy may hold unsaved changes: the hash is the one of the file last saved
@@ -75,7 +77,8 @@ def plan_live(
     try:
         with live.screen_updating_off():  # one repaint for the tables and the Dashboard
             live.write(prepared.blocks, prepared.tables, prepared.settings)
-            notes = _dashboard(live, prepared.tables) + stale
+            shown = {**prepared.tables, **({tables.WHATIF: whatif} if whatif is not None else {})}
+            notes = _dashboard(live, shown) + stale
     except BaseException:
         if staged is not None:
             staged.discard()
