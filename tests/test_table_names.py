@@ -246,14 +246,16 @@ def test_sheet_xml_rewrite_touches_formula_text_only():
     xml = (
         '<row r="2"><c r="A2"><f t="shared" si="0"/><v>1</v></c>'
         '<c r="B2"><f>SUM(LL_Plan[Wafers])&amp;"LL_Plan[x]"</f><v>2</v></c>'
-        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c></row>'
+        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c>'
+        '<c r="D2"><f>LL_Plan[Wafers]&amp;"&#26230;"</f></c></row>'
         "<dataValidation><formula1>LL_Plan[Product]</formula1></dataValidation>"
     )
     out = _rename_in_xml(xml, {"ll_plan": "tblLL_Plan"})
     assert out == (
         '<row r="2"><c r="A2"><f t="shared" si="0"/><v>1</v></c>'
         '<c r="B2"><f>SUM(tblLL_Plan[Wafers])&amp;"LL_Plan[x]"</f><v>2</v></c>'
-        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c></row>'
+        '<c r="C2" t="s"><v>LL_Plan[Wafers]</v></c>'
+        '<c r="D2"><f>tblLL_Plan[Wafers]&amp;"晶"</f></c></row>'  # a character reference: read as text
         "<dataValidation><formula1>tblLL_Plan[Product]</formula1></dataValidation>"
     )
 

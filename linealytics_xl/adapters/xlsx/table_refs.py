@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from xml.sax.saxutils import escape, unescape
 
 from lxml import etree
 
 from .book_xml import NS_MAIN, Book
 from .package import Package
+from .patch import unescape, xml_escape
 from .tables_xml import table_ids
 
 # an element with text (never a self-closing one: a shared formula's <f t="shared" si="0"/> cells)
@@ -31,7 +31,6 @@ _ELEMENT = re.compile(r"(<(?:\w+:)?(f|formula|formula1|formula2)\b[^>]*(?<!/)>)(
 _SOURCE = re.compile(r'(<(?:\w+:)?worksheetSource\b[^>]*?\bname=")([^"]*)(")')
 CT_PIVOT_CACHE = "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"
 _STRING = re.compile(r'("(?:[^"]|"")*")')  # a formula's string literal ("" is an escaped quote)
-_ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
 
 def display_names(package: Package) -> set[str]:
@@ -62,9 +61,9 @@ def rename_in_formula(formula: str, renames: Mapping[str, str]) -> str:
 
 def _rename_in_xml(xml: str, renames: Mapping[str, str]) -> str:
     def one(m: re.Match[str]) -> str:
-        text = unescape(m.group(3), _ENTITIES)
+        text = unescape(m.group(3))
         new = rename_in_formula(text, renames)
-        return m.group(0) if new == text else m.group(1) + escape(new) + m.group(4)
+        return m.group(0) if new == text else m.group(1) + xml_escape(new) + m.group(4)
 
     return _ELEMENT.sub(one, xml)
 
@@ -73,7 +72,7 @@ def _rename_sources(xml: str, renames: Mapping[str, str]) -> str:
     """A pivot cache whose source is a renamed table reads the table under its new name."""
 
     def one(m: re.Match[str]) -> str:
-        new = renames.get(unescape(m.group(2), _ENTITIES).lower())
+        new = renames.get(unescape(m.group(2)).lower())
         return m.group(0) if new is None else m.group(1) + new + m.group(3)
 
     return _SOURCE.sub(one, xml)
