@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_process import environment
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "micron_hackathon_2025.xlsx"
 TEMPLATE = ROOT / "workbook" / "planning.xlsx"
@@ -59,9 +61,7 @@ def main() -> None:
     args = ap.parse_args()
     src = args.workbook or (REAL if REAL.exists() else TEMPLATE)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")  # bytecode cached, as installed
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        env = environment(Path(tmp))  # this checkout, bytecode cached as when installed
         folder = Path(tmp) / "sites"
         run(src, folder, args.sites, 1, env)  # untimed: file cache and bytecode
         times: dict[int, list[float]] = {1: [], args.jobs: []}
