@@ -27,6 +27,7 @@ from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
 from .core.contract import Col
+from .core.demand import settings_issues
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, fingerprint, run
@@ -58,19 +59,22 @@ def load(
     book: WorkbookPort, sheets: Mapping[str, Grid] | None = None, overrides: Overrides | None = None
 ) -> tuple[PlanningData, Settings]:
     """Parse data and settings; raises `InputError` with every error of both."""
-    settings, setting_issues = book.settings()
+    sheet = book.settings()
     try:
         data = read_planning_data(book.sheets() if sheets is None else sheets)
     except InputError as exc:
-        raise InputError([i for i in setting_issues if i.severity == "error"] + exc.issues) from None
-    errors = [i for i in setting_issues if i.severity == "error"]
-    if errors:
-        raise InputError(errors)
-    data = data.with_warnings(setting_issues)
+        raise InputError([i for i in sheet.issues if i.severity == "error"] + exc.issues) from None
+    settings = sheet.settings
     if overrides:
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         settings = Settings.model_validate(settings.model_dump())
-    return data, settings
+    setting_issues = list(sheet.issues)
+    if not any(i.severity == "error" for i in setting_issues):
+        setting_issues += settings_issues(sheet, settings, data.n_weeks)
+    errors = [i for i in setting_issues if i.severity == "error"]
+    if errors:
+        raise InputError(errors)
+    return data.with_warnings(setting_issues), settings
 
 
 def validate(path: str | Path) -> list[Issue]:

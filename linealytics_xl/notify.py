@@ -105,7 +105,7 @@ def notify(
         else workbook_lock([Path(path)], DEFAULT_WAIT_S if wait_s is None else wait_s)
     ):
         book = WorkbookFile(path)
-        settings, _ = book.settings()
+        settings = book.settings().settings
         notes: list[str] = []
         smtp, sender = smtp_for(dry_run, smtp, notes)
         if dry_run and not named_recipients(to, settings):

@@ -15,7 +15,7 @@ import pandas as pd
 from .adapters.mail import SmtpSettings
 from .core import tables
 from .core.contract import Col
-from .core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+from .core.settings import SETTINGS_SHEET, Settings, read_settings
 from .notify_mailing import (
     NotifyError,
     NotifyFailed,
@@ -50,18 +50,11 @@ def _book_table(book: xw.Book, name: str) -> pd.DataFrame | None:
 
 
 def _book_settings(book: xw.Book) -> Settings:
-    rows = _sheet_rows(book, SETTINGS_SHEET) or []
-    parsed, issues = settings_from_rows(
-        [
-            (r, row[0], row[1] if len(row) > 1 else None)
-            for r, row in enumerate(rows)
-            if r > 0 and row and row[0] is not None
-        ]
-    )
-    errors = [str(i) for i in issues if i.severity == "error"]
+    sheet = read_settings(_sheet_rows(book, SETTINGS_SHEET))
+    errors = [str(i) for i in sheet.issues if i.severity == "error"]
     if errors:
         raise NotifyError("The Settings sheet has problems: " + "; ".join(errors))
-    return parsed
+    return sheet.settings
 
 
 def send_alerts_for_book(

@@ -48,6 +48,20 @@ def both(*edits):
     return edit
 
 
+def settings(**values):
+    """A `Settings` sheet holding ``values``, one per row from row 2 in the order given."""
+
+    def edit(wb):
+        if "Settings" in wb.sheetnames:
+            del wb["Settings"]
+        ws = wb.create_sheet("Settings")
+        ws.append(("Setting", "Value"))
+        for row in values.items():
+            ws.append(row)
+
+    return edit
+
+
 def relabel_first_quarter(wb):
     """Q3 95's 13 weeks labelled Q4 95: Q3 95's demand would have no week."""
     ws = wb[BC]
@@ -155,6 +169,22 @@ CASES = [
     ("yield-negative", put(YLD, "C3", -0.5), ["Yield!C3", "(negative)"]),
     ("yield-ref-error", put(YLD, "C3", "#REF!"), ["Yield!C3", "found #REF!"]),
     ("yield-duplicate-product", put(YLD, "A4", "21A"), ["Yield!A4", "A3 and A4"]),
+    # Settings that do not suit the data (known only once it is read)
+    (
+        "history-end-past-the-last-week",
+        settings(demand_source="forecast", history_end_week=500),
+        ["Settings!B3", "expected a week between 14 (horizon_weeks + 1) and 443", "found 500"],
+    ),
+    (
+        "history-too-short-to-backtest",
+        settings(demand_source="forecast", history_end_week=20),
+        ["Settings!B3", "leaves 20 weeks", "needs at least 45 to backtest", "between 45 and 443"],
+    ),
+    (
+        "history-too-short-for-the-horizon",
+        settings(horizon_weeks=156, demand_source="forecast", history_end_week=250),
+        ["Settings!B4", "a 156-week forecast needs at least 260"],
+    ),
 ]
 
 

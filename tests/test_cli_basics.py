@@ -8,6 +8,13 @@ from linealytics_xl import __version__
 from linealytics_xl.cli import app
 from linealytics_xl.core.settings import settings_from_rows
 
+
+def _parsed(rows):
+    """The settings and their issues, as `settings_from_rows` reads them."""
+    sheet = settings_from_rows(rows)
+    return sheet.settings, sheet.issues
+
+
 runner = CliRunner()
 
 
@@ -31,19 +38,15 @@ def test_runs_on_a_missing_workbook_exits_2(tmp_path) -> None:
 
 
 def test_settings_typed_as_numbers_or_text_mean_the_same() -> None:
-    as_number, issues_n = settings_from_rows(
-        [(1, "plan_for", 0.95), (2, "solver", " HiGHS "), (3, "seed", 42.0)]
-    )
-    as_text, issues_t = settings_from_rows(
-        [(1, "plan_for", "0.95"), (2, "solver", "highs"), (3, "seed", "42")]
-    )
+    as_number, issues_n = _parsed([(1, "plan_for", 0.95), (2, "solver", " HiGHS "), (3, "seed", 42.0)])
+    as_text, issues_t = _parsed([(1, "plan_for", "0.95"), (2, "solver", "highs"), (3, "seed", "42")])
     assert issues_n == [] and issues_t == []
     assert as_number == as_text
     assert as_number.plan_for == "0.95" and as_number.solver == "highs" and as_number.seed == 42
 
 
 def test_bad_settings_still_name_the_cell_in_plain_words() -> None:
-    _, issues = settings_from_rows([(1, "plan_for", 1.5), (2, "plan_for", True)])
+    _, issues = _parsed([(1, "plan_for", 1.5), (2, "plan_for", True)])
     assert [i.cell for i in issues] == ["B3"]  # the later row wins, as in the sheet
     assert "Value error" not in issues[0].message
     assert "expected P50 or a service level between 0 and 1" in issues[0].message

@@ -13,6 +13,13 @@ from linealytics_xl.core.model import InputError
 from linealytics_xl.core.optimize import FIX_ABS, PlanOptions, byte_unit, optimize
 from linealytics_xl.core.settings import Settings, settings_from_rows
 
+
+def _parsed(rows):
+    """The settings and their issues, as `settings_from_rows` reads them."""
+    sheet = settings_from_rows(rows)
+    return sheet.settings, sheet.issues
+
+
 STAGES = ("backlog", "safety_stock", "wafers")
 SOLVERS = [
     "cbc",
@@ -212,18 +219,18 @@ def test_frozen_starts_the_data_cannot_hold_stop_the_run():
 
 
 def test_settings_map_to_plan_options_and_blank_means_off():
-    s, issues = settings_from_rows([(1, "ramp_wafers", 120), (2, "smooth", True), (3, "frozen_weeks", 4)])
+    s, issues = _parsed([(1, "ramp_wafers", 120), (2, "smooth", True), (3, "frozen_weeks", 4)])
     assert not issues
     o = s.plan_options()
     assert (o.ramp_wafers, o.smooth, o.frozen_weeks) == (120, True, 4)
-    s, issues = settings_from_rows([(1, "ramp_wafers", None), (2, "frozen_weeks", None)])
+    s, issues = _parsed([(1, "ramp_wafers", None), (2, "frozen_weeks", None)])
     assert not issues and s.plan_options().ramp_wafers is None and s.plan_options().frozen_weeks == 0
     assert Settings(ramp_wafers=0).plan_options().ramp_wafers is None
     assert not Settings().plan_options().smooth
 
 
 def test_bad_ramp_setting_names_its_cell():
-    _, issues = settings_from_rows([(6, "ramp_wafers", -5)])
+    _, issues = _parsed([(6, "ramp_wafers", -5)])
     assert [(i.sheet, i.cell) for i in issues] == [("Settings", "B7")]
     assert "ramp_wafers" in issues[0].message and "-5" in issues[0].message
 

@@ -71,7 +71,7 @@ def test_live_book_reads_the_same_grids_as_the_file_adapter(json_book, which, re
         v for g in live_grids.values() for r in g for v in r if isinstance(v, str) and v.startswith("=")
     ]
     assert formulas, "the workbook's formulas reach the parser as '=...' text"
-    assert live.settings()[0] == WorkbookFile(path).settings()[0]
+    assert live.settings() == WorkbookFile(path).settings()
     assert live.table(tables.RUNS) is None
 
 

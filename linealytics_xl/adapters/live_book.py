@@ -26,8 +26,7 @@ import pandas as pd
 
 from ..core.contract import number_formats, table_name
 from ..core.layout import Block
-from ..core.model import Issue
-from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+from ..core.settings import SETTINGS_SHEET, Settings, SettingsSheet, read_settings
 from .literal_text import live_value
 
 log = logging.getLogger(__name__)
@@ -195,17 +194,10 @@ class LiveBook:
     def sheets(self) -> dict[str, list[list[Any]]]:
         return {s.name: self.grid(s) for s in self.book.sheets}
 
-    def settings(self) -> tuple[Settings, list[Issue]]:
+    def settings(self) -> SettingsSheet:
         sheet = self._sheet(SETTINGS_SHEET)
-        if sheet is None:
-            return Settings(), []
-        grid = self.grid(sheet, formulas=False)  # a setting computed by a formula counts by its value
-        rows = [
-            (r, row[0], row[1] if len(row) > 1 else None)
-            for r, row in enumerate(grid)
-            if r > 0 and row and row[0] is not None
-        ]
-        return settings_from_rows(rows)
+        # a setting computed by a formula counts by its value
+        return read_settings(None if sheet is None else self.grid(sheet, formulas=False))
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An existing tool table (e.g. the run log) as a DataFrame, read from its sheet."""

@@ -15,9 +15,8 @@ from typing import Any, Protocol
 import pandas as pd
 
 from ..core.layout import Block
-from ..core.model import Issue
 from ..core.reader import Grid
-from ..core.settings import Settings
+from ..core.settings import Settings, SettingsSheet
 
 
 class WorkbookPort(Protocol):
@@ -27,8 +26,8 @@ class WorkbookPort(Protocol):
         """Every sheet's cells, as the core's reader parses them."""
         ...
 
-    def settings(self) -> tuple[Settings, list[Issue]]:
-        """The Settings sheet parsed (defaults when absent) and what is wrong with it."""
+    def settings(self) -> SettingsSheet:
+        """The Settings sheet parsed (defaults when absent), what is wrong with it, and where."""
         ...
 
     def table(self, name: str) -> pd.DataFrame | None:

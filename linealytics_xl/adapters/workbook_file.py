@@ -20,8 +20,7 @@ import pandas as pd
 from ..core.contract import number_formats
 from ..core.grid import Cells
 from ..core.layout import Block
-from ..core.model import Issue
-from ..core.settings import SETTINGS_SHEET, Settings, settings_from_rows
+from ..core.settings import SETTINGS_SHEET, Settings, SettingsSheet, read_settings
 from .dashboard import DASHBOARD, DASHBOARD_TABLES, TITLE, dashboard_layout
 from .file_kind import load_failure, not_a_workbook
 from .safe_files import replace_preserving, temp_path
@@ -91,16 +90,8 @@ class WorkbookFile:
         sheet = self._cells.get(name)
         return None if sheet is None else sheet.grid()
 
-    def settings(self) -> tuple[Settings, list[Issue]]:
-        grid = self._rows(SETTINGS_SHEET)
-        if grid is None:
-            return Settings(), []
-        rows = [
-            (r, row[0], row[1] if len(row) > 1 else None)
-            for r, row in enumerate(grid)
-            if r > 0 and row and row[0] is not None
-        ]
-        return settings_from_rows(rows)
+    def settings(self) -> SettingsSheet:
+        return read_settings(self._rows(SETTINGS_SHEET))
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An existing tool table (e.g. the run log), read back as a DataFrame."""

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from .contract import Col
-from .model import PlanningData
+from .model import Issue, PlanningData
 from .scenarios import CHUNK_BYTES, bootstrap_scenarios, quantiles
-from .settings import Settings
+from .settings import Settings, SettingsSheet
 from .tables import BACKTEST, FORECAST, product_week_keys
 
 FORECAST_COLUMNS = [
@@ -108,36 +108,109 @@ class DemandView:
     forecast_reused: bool = False  # the forecast came from the store: no model was fitted
 
 
-def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
-    """Backtest with as many origins as the history allows (up to ``ORIGINS``).
+def _backtest_design(n_weeks: int, settings: Settings) -> tuple[dict[str, ModelSpec], int] | None:
+    """The contenders and backtest origins ``n_weeks`` of history can hold (up to ``ORIGINS``),
+    or None when too few.  A short history (the two-year template) cannot hold a year-ago
+    baseline plus several origins; the yearly contenders are then left out rather than the
+    forecast given up."""
+    from .forecasting import make_forecaster
 
-    A short history (the two-year template) cannot hold a year-ago baseline plus several
-    origins; the yearly contenders are then left out rather than the forecast given up.
-    """
-    from .forecasting import Calendar, default_models, forecast, make_forecaster
-
-    cal = Calendar.from_planning(data)
     h = settings.horizon_weeks
     step = max(1, h // 2)
-    T = history.shape[1]
-    for models in (default_models(settings.seed), _short_history_models(settings.seed)):
+    for models in (_full_history_models(settings.seed), _short_history_models(settings.seed)):
         need = max(make_forecaster(m).min_history for m in models.values())
-        origins = min(ORIGINS, (T - need - h) // step + 1)
+        origins = min(ORIGINS, (n_weeks - need - h) // step + 1)
         if origins >= 2:
-            return forecast(
-                history,
-                cal,
-                horizon=h,
-                seed=settings.seed,
-                models=models,
-                origins=origins,
-                step=step,
-                products=list(data.products),
-            )
-    raise ValueError(
-        f"{T} weeks of demand are too few to backtest a {h}-week forecast "
-        f"(at least {2 * 26 + step + h} are needed); set forecast to FALSE or a shorter horizon_weeks"
+            return models, origins
+    return None
+
+
+def history_needed(horizon_weeks: int) -> int:
+    """Fewest weeks of demand history that can backtest a ``horizon_weeks`` forecast: two origins
+    of the short-history contenders (``_backtest_design``'s bound; a test holds the two together)."""
+    from .forecasting import make_forecaster
+
+    need = max(make_forecaster(m).min_history for m in _short_history_models(0).values())
+    return need + horizon_weeks + max(1, horizon_weeks // 2)
+
+
+def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
+    """Backtest with as many origins as the history allows, then forecast."""
+    from .forecasting import Calendar, forecast
+
+    design = _backtest_design(history.shape[1], settings)
+    if design is None:
+        raise ValueError(
+            f"{history.shape[1]} weeks of demand are too few to backtest a {settings.horizon_weeks}-week "
+            f"forecast (at least {history_needed(settings.horizon_weeks)} are needed); set forecast "
+            "to FALSE or a shorter horizon_weeks"
+        )
+    models, origins = design
+    return forecast(
+        history,
+        Calendar.from_planning(data),
+        horizon=settings.horizon_weeks,
+        seed=settings.seed,
+        models=models,
+        origins=origins,
+        step=max(1, settings.horizon_weeks // 2),
+        products=list(data.products),
     )
+
+
+def settings_issues(sheet: SettingsSheet, settings: Settings, n_weeks: int) -> list[Issue]:
+    """What is wrong with the forecast settings for ``n_weeks`` of demand, at their cells.
+
+    Found before anything runs: a history_end_week past the last week or a horizon the history
+    cannot backtest is the planner's setting to change (exit 2, naming the cell), not a failure
+    of the run.  ``settings`` are the ones the run uses (the sheet's, with any overrides)."""
+    issues: list[Issue] = []
+    h, end = settings.horizon_weeks, settings.history_end_week
+    forecast_mode = settings.demand_source == "forecast"
+    if end is not None and not forecast_mode:
+        issues.append(
+            sheet.issue("warning", "history_end_week", "used only with demand_source forecast; ignored")
+        )
+    if forecast_mode and end is not None and not h < end <= n_weeks:
+        issues.append(
+            sheet.issue(
+                "error",
+                "history_end_week",
+                f"expected a week between {h + 1} (horizon_weeks + 1) and {n_weeks} (the last week of "
+                f"demand), found {end}",
+            )
+        )
+        return issues
+    history = end if forecast_mode and end is not None else n_weeks
+    if (settings.forecast or forecast_mode) and _backtest_design(history, settings) is None:
+        need = history_needed(h)
+        longest = max((k for k in range(1, h) if history_needed(k) <= history), default=0)
+        if forecast_mode and end is not None and need <= n_weeks:
+            issues.append(
+                sheet.issue(
+                    "error",
+                    "history_end_week",
+                    f"leaves {end} weeks of demand history; a {h}-week forecast needs at least {need} "
+                    f"to backtest: expected a week between {need} and {n_weeks}",
+                )
+            )
+        else:
+            shorter = f"a horizon_weeks of at most {longest}, or " if longest else ""
+            issues.append(
+                sheet.issue(
+                    "error",
+                    "horizon_weeks",
+                    f"a {h}-week forecast needs at least {need} weeks of demand history to backtest and "
+                    f"{history} are given: expected {shorter}forecast FALSE",
+                )
+            )
+    return issues
+
+
+def _full_history_models(seed: int) -> dict[str, ModelSpec]:
+    from .forecasting import default_models
+
+    return default_models(seed)
 
 
 def _short_history_models(seed: int) -> dict[str, ModelSpec]:

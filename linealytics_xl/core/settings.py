@@ -8,11 +8,13 @@ so a run is reproducible from the workbook alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .model import Issue
+from .model import Issue, Severity
 from .optimize import PlanOptions
 
 SETTINGS_SHEET = "Settings"
@@ -174,7 +176,43 @@ class Settings(BaseModel):
         ]
 
 
-def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list[Issue]]:
+@dataclass(frozen=True)
+class SettingsSheet:
+    """The `Settings` sheet as read: the values, what is wrong with them, and where each one is.
+
+    The cells matter after parsing too: whether a value suits the workbook's data (a
+    ``history_end_week`` beyond the last week, a horizon longer than the history can backtest)
+    is known only once the data is read, and that message must name the cell as well."""
+
+    settings: Settings
+    issues: list[Issue] = field(default_factory=list)
+    cells: dict[str, str] = field(default_factory=dict)  # setting name -> its value's cell ("B4")
+
+    def issue(self, severity: Severity, name: str, message: str) -> Issue:
+        """An issue about setting ``name``, at its value's cell (the sheet alone when the value is
+        the default, i.e. not on the sheet)."""
+        shown = getattr(self.settings, name)
+        found = "" if name in self.cells else f" ({shown!r} by default: the sheet does not set it)"
+        return Issue(
+            severity, SETTINGS_SHEET, self.cells.get(name, ""), f"setting {name!r}{found}: {message}"
+        )
+
+
+def read_settings(grid: Sequence[Sequence[Any]] | None) -> SettingsSheet:
+    """The sheet's rows below its header, name in the first column and value in the second; no
+    sheet means every default."""
+    if grid is None:
+        return SettingsSheet(Settings())
+    return settings_from_rows(
+        [
+            (r, row[0], row[1] if len(row) > 1 else None)
+            for r, row in enumerate(grid)
+            if r > 0 and row and row[0] is not None
+        ]
+    )
+
+
+def settings_from_rows(rows: list[tuple[int, str, Any]]) -> SettingsSheet:
     """Parse ``(sheet row index, name, value)`` triples; issues name the ``Settings`` cell."""
     issues: list[Issue] = []
     values: dict[str, Any] = {}
@@ -192,18 +230,18 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> tuple[Settings, list
             continue  # blank keeps the default
         values[name] = value
         where[name] = r
+    cells = {name: f"B{r + 1}" for name, r in where.items()}
     try:
-        return Settings(**values), issues
+        return SettingsSheet(Settings(**values), issues, cells)
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
-            cell = f"B{where[name] + 1}" if name in where else ""
             issues.append(
                 Issue(
                     "error",
                     SETTINGS_SHEET,
-                    cell,
+                    cells.get(name, ""),
                     f"setting {name!r}: {str(err['msg']).removeprefix('Value error, ')}, found {values.get(name)!r}",
                 )
             )
-        return Settings(), issues
+        return SettingsSheet(Settings(), issues, cells)
