@@ -30,8 +30,8 @@ from .core.contract import Col
 from .core.demand import settings_issues
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
-from .core.pipeline import Outcome, Progress, fingerprint, run
-from .core.settings import Settings
+from .core.pipeline import Outcome, Progress, fingerprint, released_starts, run
+from .core.settings import Settings, SettingsSheet
 
 if TYPE_CHECKING:
     from .core.cases import CasePlan
@@ -57,8 +57,9 @@ class PlanJob:
 
 def load(
     book: WorkbookPort, sheets: Mapping[str, Grid] | None = None, overrides: Overrides | None = None
-) -> tuple[PlanningData, Settings]:
-    """Parse data and settings; raises `InputError` with every error of both."""
+) -> tuple[PlanningData, Settings, SettingsSheet]:
+    """Parse data and settings; raises `InputError` with every error of both.  Also returns the
+    Settings sheet as read, whose cells a later problem with a setting is located by."""
     sheet = book.settings()
     try:
         data = read_planning_data(book.sheets() if sheets is None else sheets)
@@ -74,12 +75,12 @@ def load(
     errors = [i for i in setting_issues if i.severity == "error"]
     if errors:
         raise InputError(errors)
-    return data.with_warnings(setting_issues), settings
+    return data.with_warnings(setting_issues), settings, sheet
 
 
 def validate(path: str | Path) -> list[Issue]:
     """Every warning of a valid workbook; raises `InputError` when it has errors."""
-    data, _ = load(WorkbookFile(path))
+    data, _, _ = load(WorkbookFile(path))
     return list(data.warnings)
 
 
@@ -134,15 +135,16 @@ def prepare_plan(
     sheets = book.sheets()
     if progress is not None:
         progress(VALIDATING)
-    data, settings = load(book, sheets, overrides)
-    outcome = run(
-        data,
-        settings,
-        progress,
-        previous_alerts=book.table(tables.ALERTS),
-        previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None,
-        forecast_store=forecast_store,
-    )
+    data, settings, sheet = load(book, sheets, overrides)
+    with sheet.located():
+        outcome = run(
+            data,
+            settings,
+            progress,
+            previous_alerts=book.table(tables.ALERTS),
+            previous_plan=book.table(tables.PLAN) if settings.frozen_weeks else None,
+            forecast_store=forecast_store,
+        )
     run_id = new_run_id()
     out_tables = dict(outcome.tables)
     out_tables[tables.RUNS] = runs_log(
@@ -289,7 +291,7 @@ def forecast(
     with exclusive_run(path, output, wait_s, progress):
         say("Reading the workbook")
         book = WorkbookFile(path)
-        data, settings = load(book, None, overrides)
+        data, settings, _ = load(book, None, overrides)
         say("Forecasting demand and drawing scenarios")
         cache = ForecastCache(Path(output) if output else book.path)
         view, out = forecast_only(data, settings, cache)
@@ -374,15 +376,23 @@ def whatif_cases(
     say = progress or (lambda _msg: None)
     sheets = book.sheets()
     say(VALIDATING)
-    data, settings = load(book, sheets, overrides)
+    data, settings, sheet = load(book, sheets, overrides)
     name = next((s for s in sheets if s.strip().lower() == WHATIF_SHEET.lower()), None)
     example = example_rows(data)
     cases = read_cases(sheets[name] if name is not None else example, data)
     say(f"Planning the base and {len(cases)} case(s)")
     jobs = n_jobs if n_jobs is not None else max(1, min(len(cases) + 1, os.cpu_count() or 1))
-    plans = plan_cases(
-        data, cases, settings.plan_options(), cycle_time=settings.cycle_time_weeks, n_jobs=jobs
-    )
+    weeks = settings.frozen_weeks
+    frozen = released_starts(book.table(tables.PLAN), data, weeks) if weeks else None
+    with sheet.located():
+        plans = plan_cases(
+            data,
+            cases,
+            settings.plan_options(),
+            cycle_time=settings.cycle_time_weeks,
+            n_jobs=jobs,
+            frozen=frozen,
+        )
     # the run's time and its base's inputs, as a plan stamps LL_Runs: which plan the cases belong to
     now = datetime.now().replace(microsecond=0)
     outputs = {

@@ -194,7 +194,7 @@ def _validate() -> None:
     live = _live()
     with _action(live, "Validate", writes=False) as say:
         say("checking the workbook")
-        data, _ = jobs.load(live)
+        data, _, _ = jobs.load(live)
         lines = [
             (
                 f"{live.name} is valid: {data.n_products} products, {data.n_weeks} weeks, "

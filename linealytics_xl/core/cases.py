@@ -7,7 +7,7 @@ plan is the one the planner would get by editing the workbook's inputs and plann
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -15,7 +15,7 @@ import pandas as pd
 from . import contract
 from .case_insights import whatif_insights
 from .explain import ProductSummary, summarize
-from .model import PlanningData
+from .model import FloatArray, InputError, PlanningData
 from .optimize import PlanOptions, PlanResult, optimize
 from .whatif import Case, apply_case
 
@@ -30,22 +30,41 @@ class CasePlan:
     summaries: tuple[ProductSummary, ...]
 
 
-def _plan_one(name: str, data: PlanningData, options: PlanOptions, cycle_time: int) -> CasePlan:
-    result = optimize(data, None, options=options)
+def _plan_one(
+    name: str, data: PlanningData, options: PlanOptions, cycle_time: int, frozen: FloatArray | None
+) -> CasePlan:
+    try:
+        result = optimize(data, None, options=options, frozen=frozen)
+    except InputError as exc:  # e.g. released starts above a case's cut capacity: say which case
+        if name == BASE:
+            raise
+        raise InputError(
+            [replace(i, message=f"{i.message} (what-if case {name!r})") for i in exc.issues]
+        ) from None
     return CasePlan(name, data, result, tuple(summarize(data, result, cycle_time)))
 
 
 def plan_cases(
-    data: PlanningData, cases: list[Case], options: PlanOptions, *, cycle_time: int = 0, n_jobs: int = 1
+    data: PlanningData,
+    cases: list[Case],
+    options: PlanOptions,
+    *,
+    cycle_time: int = 0,
+    n_jobs: int = 1,
+    frozen: FloatArray | None = None,
 ) -> list[CasePlan]:
     """The base plan and one plan per case, in that order (``n_jobs`` > 1 plans them in parallel
-    processes; the plans are the same either way)."""
+    processes; the plans are the same either way).  ``frozen``: the released starts of the
+    ``frozen_weeks`` (``optimize(frozen=)``), kept by the base and every case alike -- a case
+    edits the inputs, not what the line has already started."""
     work = [(BASE, data)] + [(c.name, apply_case(data, c)) for c in cases]
     if n_jobs == 1 or len(work) == 1:
-        return [_plan_one(n, d, options, cycle_time) for n, d in work]
+        return [_plan_one(n, d, options, cycle_time, frozen) for n, d in work]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=n_jobs)(delayed(_plan_one)(n, d, options, cycle_time) for n, d in work))
+    return list(
+        Parallel(n_jobs=n_jobs)(delayed(_plan_one)(n, d, options, cycle_time, frozen) for n, d in work)
+    )
 
 
 _FIGURES = (

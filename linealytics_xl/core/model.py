@@ -36,6 +36,9 @@ class Issue:
     sheet: str
     cell: str
     message: str
+    #: The setting the issue is about, when it is one (its cell is known to the Settings sheet's
+    #: reader, not to the core stage that found the problem: ``SettingsSheet.located`` fills it in)
+    setting: str = ""
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -62,6 +65,11 @@ class InputError(Exception):
         self.issues = [i for i in issues if i.severity == "error"] or list(issues)
         lines = "\n".join(f"- {i}" for i in self.issues)
         super().__init__(f"{len(self.issues)} problem(s) in the input:\n{lines}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Issue]]]:
+        # pickled by its issues, so that it crosses a process pool (what-if cases, sites) intact;
+        # the default would rebuild it from the message text
+        return (InputError, (self.issues,))
 
 
 @dataclass(frozen=True)

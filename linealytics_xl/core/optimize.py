@@ -127,7 +127,7 @@ def enforce_capacity(wafers: np.ndarray, capacity: np.ndarray, total: np.ndarray
 
 
 def _frozen_error(message: str) -> InputError:
-    return InputError([Issue("error", "Settings", "", f"setting 'frozen_weeks': {message}")])
+    return InputError([Issue("error", "Settings", "", f"setting 'frozen_weeks': {message}", "frozen_weeks")])
 
 
 def _frozen_starts(

@@ -8,13 +8,14 @@ so a run is reproducible from the workbook alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .model import Issue, Severity
+from .model import InputError, Issue, Severity
 from .optimize import PlanOptions
 
 SETTINGS_SHEET = "Settings"
@@ -194,8 +195,23 @@ class SettingsSheet:
         shown = getattr(self.settings, name)
         found = "" if name in self.cells else f" ({shown!r} by default: the sheet does not set it)"
         return Issue(
-            severity, SETTINGS_SHEET, self.cells.get(name, ""), f"setting {name!r}{found}: {message}"
+            severity, SETTINGS_SHEET, self.cells.get(name, ""), f"setting {name!r}{found}: {message}", name
         )
+
+    @contextmanager
+    def located(self) -> Iterator[None]:
+        """Issues about a setting raised inside (by the optimiser, say) get the setting's cell."""
+        try:
+            yield
+        except InputError as exc:
+            if not any(i.setting and not i.cell for i in exc.issues):
+                raise
+            raise InputError(
+                [
+                    replace(i, cell=self.cells.get(i.setting, "")) if i.setting and not i.cell else i
+                    for i in exc.issues
+                ]
+            ) from None
 
 
 def read_settings(grid: Sequence[Sequence[Any]] | None) -> SettingsSheet:
@@ -242,6 +258,7 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> SettingsSheet:
                     SETTINGS_SHEET,
                     cells.get(name, ""),
                     f"setting {name!r}: {str(err['msg']).removeprefix('Value error, ')}, found {values.get(name)!r}",
+                    name,
                 )
             )
         return SettingsSheet(Settings(), issues, cells)
