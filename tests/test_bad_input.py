@@ -169,6 +169,11 @@ CASES = [
     ("yield-negative", put(YLD, "C3", -0.5), ["Yield!C3", "(negative)"]),
     ("yield-ref-error", put(YLD, "C3", "#REF!"), ["Yield!C3", "found #REF!"]),
     ("yield-duplicate-product", put(YLD, "A4", "21A"), ["Yield!A4", "A3 and A4"]),
+    (
+        "band-top-below-bottom",
+        settings(band_low_bytes=5e15, band_high_bytes=1000),
+        ["Settings!B3", "'band_high_bytes': expected at least band_low_bytes (5e+15)", "found 1000"],
+    ),
     # Settings that do not suit the data (known only once it is read)
     (
         "history-end-past-the-last-week",

@@ -72,6 +72,16 @@ def ramp_steps(result: PlanResult) -> np.ndarray:
     return (steps >= N * (1 - AT_CAPACITY) - 1e-9).sum(axis=1)
 
 
+def lot_bound_weeks(data: PlanningData, result: PlanResult, at_cap: np.ndarray) -> np.ndarray:
+    """Per product, the weeks below capacity whose spare capacity cannot hold one more whole lot
+    (0 without lots): there, the lot size and not the capacity stops more starts."""
+    lot = result.lot_size_wafers
+    if not lot:
+        return np.zeros(result.wafers.shape[0], dtype=int)
+    spare = data.capacity - result.wafers
+    return ((spare < lot - 1e-6) & ~at_cap).sum(axis=1)
+
+
 def summarize(
     data: PlanningData, result: PlanResult, cycle_time_weeks: int = 0, demand: np.ndarray | None = None
 ) -> list[ProductSummary]:
@@ -83,6 +93,7 @@ def summarize(
     demand = data.demand if demand is None else demand
     a = data.yielded_bytes_per_wafer()
     at_ramp = ramp_steps(result)
+    lot_bound = lot_bound_weeks(data, result, prod_full)
     out = []
     for p, name in enumerate(data.products):
         demand_p = float(demand[p].sum())
@@ -108,6 +119,8 @@ def summarize(
             binding = "product capacity" if weeks_p >= weeks_t else "total capacity"
             if at_ramp[p] > max(weeks_p, weeks_t):
                 binding = "ramp limit"
+            if lot_bound[p] > max(weeks_p, weeks_t, at_ramp[p]):
+                binding = "lot size"
         msg = _message(
             data,
             name,
@@ -120,6 +133,7 @@ def summarize(
             int(prod_full[p].sum()),
             int(at_ramp[p]),
             result.ramp_wafers,
+            (result.lot_size_wafers, float(data.capacity[p].max(initial=0.0)), int(lot_bound[p])),
         )
         out.append(
             ProductSummary(
@@ -145,7 +159,18 @@ def summarize(
 
 
 def _message(
-    data, name, demand, shortage, weeks_backlog, first, binding, extra, weeks_full, steps_at_ramp=0, ramp=None
+    data,
+    name,
+    demand,
+    shortage,
+    weeks_backlog,
+    first,
+    binding,
+    extra,
+    weeks_full,
+    steps_at_ramp=0,
+    ramp=None,
+    lots=(0.0, 0.0, 0),
 ) -> str:
     if not weeks_backlog:
         return f"{name}: all demand served on time."
@@ -155,6 +180,15 @@ def _message(
         fix = (
             f"starts change by the full {ramp:,.0f} wafers in {steps_at_ramp} of the week-to-week steps; "
             "a larger ramp limit would ease it"
+        )
+    elif binding == "lot size":
+        lot, top, weeks_lot = lots
+        fix = (
+            f"a lot of {lot:,.0f} wafers is more than its largest weekly capacity ({top:,.0f} wafers): "
+            "no lot can start; a smaller lot_size_wafers would let it plan"
+            if lot > top
+            else f"in {weeks_lot} weeks the spare capacity cannot hold one more lot of {lot:,.0f} wafers; "
+            "a smaller lot_size_wafers would ease it"
         )
     elif not np.isfinite(extra):
         fix = "no capacity increase can close it: demand falls before any wafer can be output (cycle time)"

@@ -88,6 +88,7 @@ class PlanResult:
     objectives: dict[str, float]  # per stage, base units (bytes, bytes, wafers)
     timings: dict[str, float] = field(default_factory=dict)
     ramp_wafers: float | None = None  # the ramp limit planned with (explain says when it binds)
+    lot_size_wafers: float = 0.0  # the lot size planned with (0: continuous; explain, as the ramp)
 
     @property
     def total_shortage(self) -> np.ndarray:
@@ -282,4 +283,5 @@ def optimize(
         objectives={k: v * scaled[k] for k, v in objectives.items()},
         timings=timings,
         ramp_wafers=float(options.ramp_wafers) if options.ramp_wafers else None,
+        lot_size_wafers=float(options.lot_size_wafers),
     )

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .model import InputError, Issue, Severity
 from .optimize import PlanOptions
@@ -126,6 +126,18 @@ class Settings(BaseModel):
     def _word(cls, v: Any) -> Any:
         """A choice typed as ``CBC`` or `` highs `` in a cell means the same as ``cbc``/``highs``."""
         return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("band_high_bytes")
+    @classmethod
+    def _band(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """A band whose top is below its bottom is a typo, not a plan: the stock target would be
+        raised above the cap it must stay under."""
+        low = info.data.get("band_low_bytes")
+        if v is not None and low is not None and v < low:
+            raise ValueError(
+                f"expected at least band_low_bytes ({low:g}): the top of the band is below its bottom"
+            )
+        return v
 
     @field_validator("plan_for", mode="before")
     @classmethod
