@@ -219,3 +219,29 @@ def test_solvers_write_nothing_to_stdout_or_stderr(options, capfd):
     assert r.status.startswith(("optimal", "feasible"))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_plans_in_lots_and_continuous_plans_share_one_process():
+    """HiGHS sizes one scheduler per process at its first run; a plan in lots (PuLP's HiGHS)
+    followed by a continuous plan (the staged solver) in the same process -- the add-in's
+    server -- used to get no plan ("not set").  A fresh process, so the order is this test's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from synth import make_data\n"
+        "from linealytics_xl.core.optimize import PlanOptions, optimize\n"
+        "d = make_data(n_products=3, seed=3)\n"
+        "for lot in (25.0, 0.0, 25.0):\n"
+        "    print(optimize(d, None, options=PlanOptions(solver='highs', lot_size_wafers=lot)).status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["optimal"] * 3

@@ -38,9 +38,15 @@ def new_highs(highspy: Any) -> Any:
     """A HiGHS instance that prints nothing: ``highspy.Highs()`` writes its banner from C++ to
     file descriptor 1 as it is constructed (it enables callbacks), before any option can be set;
     the bare solver class it extends, ``highspy._Highs`` (exported by highspy, no callbacks),
-    logs only once ``run`` is called, and ``output_flag`` is off by then."""
+    logs only once ``run`` is called, and ``output_flag`` is off by then.
+
+    Every instance runs on one thread.  HiGHS sizes its process-wide scheduler at the first
+    ``run`` and then refuses (model status "not set") any instance asking for another number of
+    threads: a plan in lots (PuLP's HiGHS, default threads) followed by a continuous one in the
+    same process -- the add-in's server -- had no plan at all."""
     h = highspy._Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
     return h
 
 
@@ -92,7 +98,6 @@ def solve_staged(
     timings = {"build": 0.0, **{f"solve_{s}": 0.0 for s in stages}}
     status = "optimal"
     h = new_highs(highspy)
-    h.setOptionValue("threads", 1)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     ok = highspy.HighsModelStatus.kOptimal
