@@ -19,6 +19,8 @@ import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
 
+from .failures import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, failure
+
 if TYPE_CHECKING:  # the core loads numpy and pandas: `linealytics --help` must stay fast
     from .core.model import Issue
 
@@ -37,8 +39,6 @@ __all__ = [
     "print_wide",
     "progress",
 ]
-
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 console = Console(stderr=True)
 out = Console()
@@ -78,31 +78,24 @@ def fail(code: int, message: str) -> typer.Exit:
 @contextmanager
 def errors(ctx: typer.Context) -> Iterator[None]:
     """Map failures to exit codes and plain messages (a traceback with the root's ``--debug``)."""
-    from .adapters.workbook_file import WorkbookError
-    from .core.model import InputError
-
     try:
         yield
     except typer.Exit:
         raise
-    except InputError as exc:
-        console.print(f"[bold red]The workbook has {len(exc.issues)} problem(s); nothing was written.[/]")
-        for issue in exc.issues:
-            console.print(f"  [red]✗[/] {escape(str(issue))}", markup=True, highlight=False)
-        raise fail(EXIT_INVALID, f"invalid input: {'; '.join(map(str, exc.issues[:5]))}") from None
-    except WorkbookError as exc:
-        console.print(f"[bold red]Cannot use the workbook:[/] {escape(str(exc))}", highlight=False)
-        raise fail(EXIT_INVALID, f"cannot use the workbook: {exc}") from None
     except Exception as exc:
-        if isinstance(ctx.obj, CliState) and ctx.obj.debug:
+        told = failure(exc)
+        if told.internal and isinstance(ctx.obj, CliState) and ctx.obj.debug:
             console.print_exception()
-        else:
+        elif told.internal:
             console.print(
-                f"[bold red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-                f"Run again with --debug for the traceback.",
+                f"[bold red]{escape(told.headline)}[/]\nRun again with --debug for the traceback.",
                 highlight=False,
             )
-        raise fail(EXIT_FAILURE, f"{type(exc).__name__}: {exc}") from None
+        else:
+            console.print(f"[bold red]{escape(told.headline)}[/]", highlight=False)
+        for problem in told.problems:
+            console.print(f"  [red]✗[/] {escape(problem)}", highlight=False)
+        raise fail(told.exit_code, told.summary(5)) from None
 
 
 @contextmanager

@@ -27,7 +27,6 @@ from .adapters.safe_files import folder_writable, remove_stale_temps
 from .adapters.workbook_file import WorkbookFile
 from .core import tables
 from .core.contract import Col
-from .core.demand import settings_issues
 from .core.layout import Block, Grid, output_blocks, read_planning_data
 from .core.model import InputError, Issue, PlanningData
 from .core.pipeline import Outcome, Progress, fingerprint, released_starts, run
@@ -70,7 +69,10 @@ def load(
         settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         settings = Settings.model_validate(settings.model_dump())
     setting_issues = list(sheet.issues)
-    if not any(i.severity == "error" for i in setting_issues):
+    forecasting = settings.forecast or settings.demand_source == "forecast" or settings.history_end_week
+    if forecasting and not any(i.severity == "error" for i in setting_issues):
+        from .core.demand import settings_issues  # the forecast path: a plan-only run never loads it
+
         setting_issues += settings_issues(sheet, settings, data.n_weeks)
     errors = [i for i in setting_issues if i.severity == "error"]
     if errors:

@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from .failures import failure
+
 if TYPE_CHECKING:  # the heavy imports stay lazy: a click pays for them once, in the warm server
     from .adapters.live_book import LiveBook
-    from .core.model import InputError
     from .core.pipeline import Outcome
     from .jobs import Overrides
 
@@ -78,23 +79,11 @@ def _live() -> LiveBook:
     return LiveBook(xw.Book.caller())
 
 
-def _input_problems(exc: InputError, limit: int = ISSUES_SHOWN) -> str:
-    lines = [f"The workbook has {len(exc.issues)} problem(s); nothing was written."]
-    lines += [f"- {issue}" for issue in exc.issues[:limit]]
-    if len(exc.issues) > limit:
-        lines.append(
-            f"... and {len(exc.issues) - limit} more (run Validate, or the command line's "
-            f"'linealytics validate', for the full list)."
-        )
-    return "\n".join(lines)
-
-
 @contextmanager
 def _action(live: LiveBook, action: str, writes: bool = True) -> Iterator[Callable[[str], None]]:
     """Run one button's work: a status-bar callback for its stages, and any failure turned into
     one plain message box (bad input: every problem with its cell; anything else: what failed),
     never a traceback.  The status bar is given back to Excel at the end."""
-    from .core.model import InputError
 
     def say(message: str) -> None:
         live.status(f"{action}: {message}")
@@ -102,17 +91,16 @@ def _action(live: LiveBook, action: str, writes: bool = True) -> Iterator[Callab
     title = f"Linealytics - {action}"
     try:
         yield say
-    except InputError as exc:
-        text = _input_problems(exc)
-        live.alert(text if writes else text.replace("; nothing was written", ""), title, critical=True)
     except Exception as exc:  # a ribbon click shows a message, never a traceback
-        log.exception("%s failed", action)
-        after = "\nCells already written stay as they are; run it again once the cause is fixed."
-        live.alert(
-            f"{action} could not finish: {type(exc).__name__}: {exc}" + (after if writes else ""),
-            title,
-            critical=True,
-        )
+        told = failure(exc, writes=writes)
+        if told.internal:
+            log.exception("%s failed", action)
+            after = "\nCells already written stay as they are; run it again once the cause is fixed."
+            text = f"{action} could not finish: {type(exc).__name__}: {exc}" + (after if writes else "")
+        else:
+            more = " (run Validate, or the command line's 'linealytics validate', for the full list)."
+            text = "\n".join(told.lines(ISSUES_SHOWN, more, bullet="- "))
+        live.alert(text, title, critical=True)
     finally:
         live.status(None)
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli_console import EXIT_FAILURE, EXIT_INVALID, EXIT_OK  # the command line's exit codes, one definition
+from .failures import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, failure
 from .jobs import DEFAULT_WAIT_S, Overrides
 
 
@@ -58,27 +58,21 @@ def plan_site(
     from . import jobs
     from .adapters.safe_files import folder_writable, is_read_only
     from .adapters.workbook_file import WorkbookError
-    from .core.model import InputError
 
     started = time.perf_counter()
     try:
         job = jobs.plan(path, output, overrides=overrides, wait_s=wait_s)
-    except InputError as exc:
-        shown = "; ".join(map(str, exc.issues[:3])) + (" ..." if len(exc.issues) > 3 else "")
-        message = f"{len(exc.issues)} problem(s), nothing written: {shown}"
-        return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
-    except WorkbookError as exc:
-        message = str(exc)
-        if output is None and path.is_file() and (is_read_only(path) or not folder_writable(path.parent)):
+    except Exception as exc:  # reported per site: the other sites' plans still count
+        told = failure(exc)
+        message = told.summary()
+        unwritable = path.is_file() and (is_read_only(path) or not folder_writable(path.parent))
+        if isinstance(exc, WorkbookError) and output is None and unwritable:
             # the plan command's advice names its --output; here the way out is --output-dir
             message = (
                 f"{path.name} cannot be written here (read-only), so nothing was written; make it "
                 "writable, or write the plans to another folder with --output-dir"
             )
-        return SiteResult(path, EXIT_INVALID, message, wall_time_s=time.perf_counter() - started)
-    except Exception as exc:  # reported per site: the other sites' plans still count
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        return SiteResult(path, EXIT_FAILURE, message, wall_time_s=time.perf_counter() - started)
+        return SiteResult(path, told.exit_code, message, wall_time_s=time.perf_counter() - started)
     result = job.outcome.result
     return SiteResult(
         job.path,

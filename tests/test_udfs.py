@@ -445,7 +445,7 @@ def test_ll_plan_options_reach_the_optimiser(synth):
         ),
         (
             dict(options="band_low_bytes=5; band_high_bytes=1"),
-            "LL_PLAN: options: band_low_bytes must not exceed band_high_bytes",
+            "LL_PLAN: options: band_high_bytes expected at least band_low_bytes (5): the top of the band is below its bottom (found 1)",
         ),
         (dict(demand=[[None, None]]), "LL_PLAN: demand is empty"),
     ],

@@ -251,15 +251,8 @@ def plan_request(
     except ValidationError as exc:
         err = exc.errors()[0]
         key = str(err["loc"][0]) if err["loc"] else "options"
-        raise ArgumentError(
-            f"options: {key} {err['msg'].lower()} (found {describe(opts.get(key))})"
-        ) from None
-    if (
-        settings.band_low_bytes is not None
-        and settings.band_high_bytes is not None
-        and settings.band_low_bytes > settings.band_high_bytes
-    ):
-        raise ArgumentError("options: band_low_bytes must not exceed band_high_bytes")
+        message = str(err["msg"]).removeprefix("Value error, ").lower()
+        raise ArgumentError(f"options: {key} {message} (found {describe(opts.get(key))})") from None
     plan_options = settings.plan_options()
     data = planning_data(
         table,
