@@ -24,6 +24,7 @@ from .cli_console import (
     EXIT_INVALID,
     EXIT_OK,
     CliState,
+    command,
     console,
     errors,
     fail,
@@ -98,7 +99,7 @@ def _print_summary(job: PlanJob) -> None:
     print_plan_summary(job)
 
 
-@app.command()
+@command(app)
 def plan(
     ctx: typer.Context,
     workbook: Workbook,
@@ -151,7 +152,7 @@ def plan(
         _notify(ctx, job.path, to, dry_run=False, out_dir=None, after_plan=True)
 
 
-@app.command()
+@command(app)
 def sites(
     ctx: typer.Context,
     workbooks: Annotated[
@@ -198,7 +199,7 @@ def sites(
         raise typer.Exit(code)
 
 
-@app.command()
+@command(app)
 def whatif(
     ctx: typer.Context,
     workbook: Workbook,
@@ -226,7 +227,7 @@ def whatif(
         print_whatif(job)
 
 
-@app.command()
+@command(app)
 def forecast(ctx: typer.Context, workbook: Workbook, output: Output = None, wait: Wait = 60.0) -> None:
     """Forecast demand with its P10-P90 band and backtest the models (LL_Forecast, LL_Backtest); no plan.
 
@@ -247,7 +248,7 @@ def forecast(ctx: typer.Context, workbook: Workbook, output: Output = None, wait
         log.info("forecast %s: %d products", job.path, len(job.models))
 
 
-@app.command()
+@command(app)
 def validate(ctx: typer.Context, workbook: Workbook) -> None:
     """Check the workbook and list every problem with its sheet and cell; writes nothing."""
     from . import jobs
@@ -260,7 +261,7 @@ def validate(ctx: typer.Context, workbook: Workbook) -> None:
         out.print(f"[green]✓[/] {escape(workbook.name)} is valid ({len(warnings)} warning(s)).")
 
 
-@app.command()
+@command(app)
 def demo(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder to write planning.xlsx into.")] = Path("."),
@@ -287,7 +288,7 @@ def demo(
         out.print(escape(f"Wrote {path}. Try: linealytics plan {path}"), highlight=False)
 
 
-@addin_app.command("build")
+@command(addin_app, "build")
 def addin_build(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="The .xlam to write.")] = Path(
@@ -348,7 +349,7 @@ def _notify(
     log.info("mailed %s%s: %s", workbook, " (dry run)" if dry_run else "", result.summary())
 
 
-@app.command()
+@command(app)
 def notify(
     ctx: typer.Context,
     workbook: Workbook,
@@ -374,7 +375,7 @@ def notify(
     _notify(ctx, workbook, to, dry_run, out_dir)
 
 
-@app.command()
+@command(app)
 def runs(
     ctx: typer.Context,
     workbook: Workbook,

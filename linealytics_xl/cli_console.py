@@ -8,12 +8,13 @@ the command line more than once (as the tests do) without one run's flags leakin
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console, RenderableType
@@ -29,6 +30,7 @@ __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "CliState",
+    "command",
     "console",
     "errors",
     "fail",
@@ -39,6 +41,8 @@ __all__ = [
     "print_wide",
     "progress",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 console = Console(stderr=True)
 out = Console()
@@ -51,6 +55,22 @@ class CliState:
     """The root command's options that the subcommands need (``ctx.obj``)."""
 
     debug: bool = False
+
+
+def command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """``group.command(name)`` with the docstring as help, each paragraph on one line.
+
+    Why: typer's rich help keeps a docstring's line breaks and wraps each line on its own, so a
+    paragraph wrapped at 100 columns in the source broke mid-sentence on an 80-column terminal
+    ("beside" / "it while it" / "reads ...").  One line per paragraph wraps to any width."""
+
+    def register(fn: F) -> F:
+        doc = inspect.getdoc(fn) or ""
+        text = "\n\n".join(" ".join(paragraph.split()) for paragraph in doc.split("\n\n"))
+        group.command(name, help=text)(fn)
+        return fn
+
+    return register
 
 
 def log_to(path: Path | None) -> None:

@@ -50,3 +50,31 @@ def test_bad_settings_still_name_the_cell_in_plain_words() -> None:
     assert [i.cell for i in issues] == ["B3"]  # the later row wins, as in the sheet
     assert "Value error" not in issues[0].message
     assert "expected P50 or a service level between 0 and 1" in issues[0].message
+
+
+def test_flags_are_shown_as_flags_in_every_commands_help() -> None:
+    """A flag reads as one (``--force``), not as an option taking a value (``--force <bool>``, as
+    typer 0.29 renders it); options that take a value still show what they take."""
+    import re
+
+    commands = ["", "plan", "sites", "whatif", "forecast", "validate", "demo", "notify", "runs", "addin"]
+    for command in commands:
+        result = runner.invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (command, result.output)
+        assert "--help" in result.output
+        assert not re.search(r"<bool(ean)?>|\bBOOLEAN\b", result.output), (command, result.output)
+    shown = runner.invoke(app, ["plan", "--help"], env={"COLUMNS": "200"}).output
+    assert re.search(r"--output\s+\S+", shown)  # an option with a value shows its metavar
+
+
+def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source() -> None:
+    """In 80 columns a help paragraph fills its lines; before, the docstring's own line breaks
+    (wrapped at 100 columns) were kept, leaving fragments such as "it while it" on a line."""
+    for command in ["plan", "sites", "whatif", "forecast", "notify", "validate"]:
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, result.output
+        head = result.output.split("╭")[0].splitlines()[2:]  # below the usage line
+        paragraphs = "\n".join(line.strip() for line in head).strip().split("\n\n")
+        for paragraph in paragraphs:
+            lines = paragraph.splitlines()
+            assert all(len(line) >= 55 for line in lines[:-1]), (command, lines)
