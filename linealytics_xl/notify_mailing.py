@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import parseaddr
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +30,7 @@ from .core import alerts as alerts_core
 from .core import tables
 from .core.contract import Col
 from .core.kpis import KPIS, format_bytes, format_kpi, plan_kpis, products_kpis
-from .core.settings import SETTINGS_SHEET, Settings
+from .core.settings import SETTINGS_SHEET, Settings, addresses, not_addresses
 
 __all__ = [
     "DRY_RUN_SENDER",
@@ -112,7 +111,7 @@ def named_recipients(to: Sequence[str] | str | None, settings: Settings) -> list
     given = [to] if isinstance(to, str) else list(to or [])
     if not any(str(t).strip() for t in given):
         given = [settings.mail_to]
-    return [p.strip() for t in given for p in str(t).split(";") if p.strip()]
+    return addresses(given)
 
 
 def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
@@ -120,7 +119,7 @@ def recipients(to: Sequence[str] | str | None, settings: Settings) -> list[str]:
     out = named_recipients(to, settings)
     if not out:
         raise NotifyError(f"no recipients: pass --to ADDRESS or set mail_to in the {SETTINGS_SHEET} sheet")
-    bad = [a for a in out if "@" not in parseaddr(a)[1] or "\n" in a or "\r" in a]
+    bad = not_addresses(out)
     if bad:
         raise NotifyError(
             f"not an e-mail address: {', '.join(map(repr, bad))} (from --to or the mail_to setting)"

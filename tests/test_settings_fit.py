@@ -70,3 +70,13 @@ def test_the_warning_reaches_the_data_quality_table_and_the_plan_is_made(real_co
     assert (
         "Settings!B2: setting 'history_end_week': used only with demand_source forecast; ignored" in warnings
     )
+
+
+def test_a_mail_to_that_cannot_be_mailed_is_a_warning_at_its_cell():
+    """Found when the workbook is planned, not when a scheduled notify fails at night."""
+    (issue,) = sheet(seed=1, mail_to="ops@fab.example; notanemail").issues
+    assert (issue.severity, str(issue)) == (
+        "warning",
+        "Settings!B3: setting 'mail_to': 'notanemail' is not an e-mail address; mail to it would fail",
+    )
+    assert sheet(mail_to="ops@fab.example;Plan Team <plan@fab.example>").issues == []

@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 import pandas as pd
 
 from ..core.contract import Col
+from ..core.settings import addresses, not_addresses
 from .mail_content import (
     TABLE_STYLE,
     TD_NUM_STYLE,
@@ -47,15 +48,13 @@ _SEND_POLICY = email.policy.default.clone(cte_type="7bit", max_line_length=998)
 def _check_addresses(sender: str, recipients: str | Sequence[str]) -> list[str]:
     """Recipients as a list; a string (or an item) may hold several addresses split by ';',
     as the workbook's ``mail_to`` setting does."""
-    if isinstance(recipients, str):
-        recipients = [recipients]
-    recips = [part.strip() for r in recipients for part in str(r).split(";") if part.strip()]
+    recips = addresses(recipients)
     if not recips:
         raise ValueError("no recipients given")
     for addr in [sender, *recips]:
         if "\r" in str(addr) or "\n" in str(addr):
             raise ValueError(f"e-mail address contains a line break: {addr!r}")
-        if "@" not in parseaddr(str(addr))[1]:
+        if not_addresses([str(addr)]):
             raise ValueError(f"not an e-mail address: {addr!r}")
     return recips
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -189,6 +190,18 @@ class Settings(BaseModel):
         ]
 
 
+def addresses(text: str | Sequence[str]) -> list[str]:
+    """The e-mail addresses of ``text`` (or of each item): ``;`` separates them, as in ``mail_to``."""
+    items = [text] if isinstance(text, str) else list(text)
+    return [part.strip() for item in items for part in str(item).split(";") if part.strip()]
+
+
+def not_addresses(found: Sequence[str]) -> list[str]:
+    """The items of ``found`` that cannot be mailed to: no ``user@host`` in them, or a line break
+    (which would let a cell inject mail headers)."""
+    return [a for a in found if "@" not in parseaddr(a)[1] or "\n" in a or "\r" in a]
+
+
 @dataclass(frozen=True)
 class SettingsSheet:
     """The `Settings` sheet as read: the values, what is wrong with them, and where each one is.
@@ -260,7 +273,20 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> SettingsSheet:
         where[name] = r
     cells = {name: f"B{r + 1}" for name, r in where.items()}
     try:
-        return SettingsSheet(Settings(**values), issues, cells)
+        settings = Settings(**values)
+        bad = not_addresses(addresses(settings.mail_to))
+        if bad:  # the plan is fine; the mail would fail later, at night, in a scheduled notify
+            found = ", ".join(map(repr, bad))
+            issues.append(
+                Issue(
+                    "warning",
+                    SETTINGS_SHEET,
+                    cells["mail_to"],
+                    f"setting 'mail_to': {found} is not an e-mail address; mail to it would fail",
+                    "mail_to",
+                )
+            )
+        return SettingsSheet(settings, issues, cells)
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else ""
