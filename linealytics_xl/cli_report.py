@@ -261,7 +261,7 @@ def print_diff(d: RunDiff) -> None:
         )
         out.print(f"Solver {name}: {format_measure(unit, va)} -> {format_measure(unit, vb)}", highlight=False)
 
-    changed = d.totals[d.totals["A"].ne(d.totals["B"])]
+    changed = d.totals[d.totals["Changed"]]
     if changed.empty:
         out.print(f"Plan totals: unchanged for all {d.totals['Product'].nunique()} products")
         return

@@ -162,6 +162,24 @@ def test_runs_diff_shows_inputs_settings_and_totals(runs):
     assert "Plan totals per product" in output and "P3" in output
 
 
+def test_runs_diff_ignores_round_off_and_shows_real_changes(runs):
+    """A workbook re-saved with 15 significant digits (openpyxl) changes demand in its 16th digit:
+    48.317080434472830 against ...472824 GB is the same demand, and `runs --diff` must not list
+    it as changed."""
+    import copy
+
+    a = runlog.load_record(runs.path, runs.first.run_id)
+    b = copy.deepcopy(a)
+    product = next(iter(b["plan_totals"]))
+    b["plan_totals"][product]["demand_bytes"] *= 1 + 2e-16
+    b["plan_totals"][product]["wafers"] += 1.0
+    b["solver"]["objectives"]["backlog"] = a["solver"]["objectives"]["backlog"] * (1 + 1e-14)
+    d = runlog.diff_records(a, b)
+    changed = d.totals[d.totals["Changed"]]
+    assert list(zip(changed["Product"], changed["Measure"])) == [(product, "wafers")]
+    assert d.solver == []
+
+
 def test_safe_uri_drops_credentials():
     assert (
         runlog.safe_uri("https://ops:s3cret@mlflow.fab.example:5000/x") == "https://mlflow.fab.example:5000/x"

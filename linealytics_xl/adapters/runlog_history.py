@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.contract import Col
+from ..core.kpis import same_figure
 from .runlog_folder import RECORD_FILE, TOTAL_KEYS, RunLogError, finite, runs_dir
 
 __all__ = ["LIST_COLUMNS", "RunDiff", "diff_records", "list_runs", "load_record", "resolve_run"]
@@ -141,7 +142,7 @@ class RunDiff:
     file_sha256: tuple[str, str]
     settings: list[tuple[str, Any, Any]]  # (name, a, b) of every setting that differs
     solver: list[tuple[str, Any, Any]]  # status and objectives that differ
-    totals: pd.DataFrame  # Product, Measure, A, B, Change
+    totals: pd.DataFrame  # Product, Measure, A, B, Change, Changed (beyond round-off: kpis.same_figure)
 
     @property
     def same_inputs(self) -> bool:
@@ -158,7 +159,7 @@ def diff_records(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
         solver.append(("status", a["solver"].get("status"), b["solver"].get("status")))
     oa, ob = a["solver"].get("objectives", {}), b["solver"].get("objectives", {})
     for k in sorted(set(oa) | set(ob)):
-        if oa.get(k) != ob.get(k):
+        if not same_figure(oa.get(k), ob.get(k)):
             solver.append((f"objective {k}", oa.get(k), ob.get(k)))
     rows = []
     ta, tb = a.get("plan_totals", {}), b.get("plan_totals", {})
@@ -167,8 +168,11 @@ def diff_records(a: Mapping[str, Any], b: Mapping[str, Any]) -> RunDiff:
         for k in TOTAL_KEYS:
             va, vb = pa.get(k), pb.get(k)
             change = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
-            rows.append({Col.PRODUCT: product, "Measure": k, "A": va, "B": vb, "Change": change})
-    totals = pd.DataFrame(rows, columns=[Col.PRODUCT, "Measure", "A", "B", "Change"])
+            same = same_figure(va, vb)
+            rows.append(
+                {Col.PRODUCT: product, "Measure": k, "A": va, "B": vb, "Change": change, "Changed": not same}
+            )
+    totals = pd.DataFrame(rows, columns=[Col.PRODUCT, "Measure", "A", "B", "Change", "Changed"])
     return RunDiff(
         a=a["run_id"],
         b=b["run_id"],

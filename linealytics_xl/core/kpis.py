@@ -12,6 +12,7 @@ backlog or a sliver of stock below target are round-off, not a shortage.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,23 @@ from .contract import Col
 SERVED_TOL_BYTES = 64.0  # backlog (bytes) below this is solver round-off, not a shortage
 SS_REL_TOL = 1e-6  # stock below its target by less than this share (and SERVED_TOL_BYTES)
 AT_CAPACITY = 1e-4  # relative tolerance for "runs at capacity" (solver round-off is ~1e-5)
+SAME_REL_TOL = 1e-9  # two runs' figures closer than this share are one figure (round-off)
+
+
+def same_figure(a: object, b: object) -> bool:
+    """Whether two runs' values of a figure are the same to a planner: equal, or numbers apart by
+    round-off only.  A workbook re-saved by a tool that writes 15 significant digits (openpyxl
+    turns 141337199.35999998 into 141337199.36) changes demand in its 16th digit: 48.317080434472830
+    against ...472824 GB is not a change a planner made."""
+    numbers = (int, float)
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
+        return math.isclose(a, b, rel_tol=SAME_REL_TOL, abs_tol=SAME_REL_TOL)
+    return a == b
 
 
 def backlog_tolerance(total_demand: float) -> float:
