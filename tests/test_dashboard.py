@@ -579,3 +579,14 @@ def test_selector_drives_the_cards_and_chart_data(product, tmp_path):
     plan = tables["LL_Plan"]
     rows = plan if chosen is None else plan[plan["Product"] == chosen]
     assert sum(demand) * unit == pytest.approx(rows["DemandBytes"].sum(), rel=1e-9)
+
+
+def test_card_labels_shrink_to_fit_their_card(real_planned):
+    """"Quarter ends below safety stock" is longer than its card: it used to be cut off at
+    "Quarter ends below safety s"; the label cells shrink their text to fit instead."""
+    ws = openpyxl.load_workbook(real_planned.path)[DASHBOARD]
+    labels = [ws.cell(row=dashboard.CARD_ROW, column=1 + k * dashboard.CARD_COLS) for k in range(7)]
+    assert "Quarter ends below safety stock" in [c.value for c in labels]
+    assert all(c.alignment.shrink_to_fit for c in labels)
+    value = ws.cell(row=dashboard.CARD_ROW + 1, column=1)
+    assert not value.alignment.shrink_to_fit  # the figures keep their size

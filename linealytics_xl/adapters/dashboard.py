@@ -180,7 +180,7 @@ def _openpyxl_style(style: Style) -> dict[str, Any]:
         "font": Font(bold=style.bold, italic=style.italic, size=style.size, color=style.color),
         "fill": PatternFill("solid", fgColor=style.fill) if style.fill else PatternFill(),
         "border": Border(**{edge: side for edge in style.edges}),
-        "alignment": Alignment(horizontal=style.align),
+        "alignment": Alignment(horizontal=style.align, shrink_to_fit=style.shrink or None),
         "number_format": style.number_format,
     }
 

@@ -83,6 +83,7 @@ class Style:
     edge_color: str = C_EDGE
     number_format: str = "General"
     align: str | None = None
+    shrink: bool = False  # text smaller until it fits its (merged) cell: a card's label, not cut off
 
 
 PLAIN = Style()

@@ -319,7 +319,7 @@ def _put_cards(out: Layout) -> None:
             out.merges.append(
                 f"{Block(col, 0, 0, 0).letter}{r}:{Block(col + CARD_COLS - 1, 0, 0, 0).letter}{r}"
             )
-        out.put(CARD_ROW, col, card.label, size=9, color=C_MUTED)
+        out.put(CARD_ROW, col, card.label, size=9, color=C_MUTED, shrink=True)
         value = out.put(
             CARD_ROW + 1,
             col,

@@ -90,8 +90,13 @@ class _StyleIds:
                     etree.SubElement(e, f"{_M}color", rgb="FF" + s.edge_color)
         flags: dict[str, str] = {}
         children = []
-        if s.align is not None:
-            children.append(etree.Element(f"{_M}alignment", nsmap={None: NS_MAIN}, horizontal=s.align))
+        if s.align is not None or s.shrink:
+            alignment = etree.Element(f"{_M}alignment", nsmap={None: NS_MAIN})
+            if s.align is not None:
+                alignment.set("horizontal", s.align)
+            if s.shrink:
+                alignment.set("shrinkToFit", "1")
+            children.append(alignment)
             flags["applyAlignment"] = "1"
         for name, on in (
             ("applyFont", len(font)),
