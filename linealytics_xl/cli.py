@@ -255,7 +255,7 @@ def validate(ctx: typer.Context, workbook: Workbook) -> None:
 
     settle_heap()
 
-    with errors(ctx):
+    with errors(ctx, writes=False):
         warnings = jobs.validate(workbook)
         print_warnings(warnings, limit=len(warnings))
         out.print(f"[green]✓[/] {escape(workbook.name)} is valid ({len(warnings)} warning(s)).")

@@ -96,14 +96,15 @@ def fail(code: int, message: str) -> typer.Exit:
 
 
 @contextmanager
-def errors(ctx: typer.Context) -> Iterator[None]:
-    """Map failures to exit codes and plain messages (a traceback with the root's ``--debug``)."""
+def errors(ctx: typer.Context, writes: bool = True) -> Iterator[None]:
+    """Map failures to exit codes and plain messages (a traceback with the root's ``--debug``);
+    ``writes`` False for a command that writes nothing anyway (validate)."""
     try:
         yield
     except typer.Exit:
         raise
     except Exception as exc:
-        told = failure(exc)
+        told = failure(exc, writes=writes)
         if told.internal and isinstance(ctx.obj, CliState) and ctx.obj.debug:
             console.print_exception()
         elif told.internal:

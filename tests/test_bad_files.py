@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -327,3 +328,14 @@ def test_validate_reports_the_same_sentences(tmp_path):
     p.write_bytes(b"")
     result = runner.invoke(app, ["validate", str(p)])
     assert result.exit_code == 2 and "plan.xlsx is empty (0 bytes)" in " ".join(result.output.split())
+
+
+def test_validate_does_not_claim_it_wrote_nothing(real_copy):
+    """validate never writes: its list of problems is headed as such, not "nothing was written"."""
+    wb = openpyxl.load_workbook(real_copy)
+    wb["Supply_Demand"]["E5"] = -5
+    wb.save(real_copy)
+    text = " ".join(runner.invoke(app, ["validate", str(real_copy)]).output.split())
+    assert "The workbook has 1 problem(s). ✗ Supply_Demand!E5" in text and "nothing was written" not in text
+    plan = " ".join(runner.invoke(app, ["plan", str(real_copy)]).output.split())
+    assert "The workbook has 1 problem(s); nothing was written." in plan

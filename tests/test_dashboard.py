@@ -582,7 +582,7 @@ def test_selector_drives_the_cards_and_chart_data(product, tmp_path):
 
 
 def test_card_labels_shrink_to_fit_their_card(real_planned):
-    """"Quarter ends below safety stock" is longer than its card: it used to be cut off at
+    """ "Quarter ends below safety stock" is longer than its card: it used to be cut off at
     "Quarter ends below safety s"; the label cells shrink their text to fit instead."""
     ws = openpyxl.load_workbook(real_planned.path)[DASHBOARD]
     labels = [ws.cell(row=dashboard.CARD_ROW, column=1 + k * dashboard.CARD_COLS) for k in range(7)]
