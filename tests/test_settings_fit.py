@@ -80,3 +80,13 @@ def test_a_mail_to_that_cannot_be_mailed_is_a_warning_at_its_cell():
         "Settings!B3: setting 'mail_to': 'notanemail' is not an e-mail address; mail to it would fail",
     )
     assert sheet(mail_to="ops@fab.example;Plan Team <plan@fab.example>").issues == []
+
+
+def test_numbers_typed_into_text_cells_read_as_the_datas_numbers_do():
+    """'1,000' or "'25" in a Text-formatted Settings cell is the number, as in the data sheets;
+    a text that could be two numbers ('1,5') is still an error at its cell."""
+    s = sheet(scenarios="1,000", lot_size_wafers="'25", band_low_bytes="1,000,000,000")
+    assert s.issues == []
+    assert (s.settings.scenarios, s.settings.lot_size_wafers, s.settings.band_low_bytes) == (1000, 25.0, 1e9)
+    (issue,) = sheet(seed="1,5").issues
+    assert str(issue).startswith("Settings!B2: setting 'seed'") and "found '1,5'" in str(issue)

@@ -12,10 +12,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from .labels import number_from_text
 from .model import InputError, Issue, Severity
 from .optimize import PlanOptions
 
@@ -239,6 +240,12 @@ class SettingsSheet:
             ) from None
 
 
+def _numeric(name: str) -> bool:
+    """Whether setting ``name`` holds a number (int or float, or blank for none)."""
+    kinds = set(get_args(Settings.model_fields[name].annotation)) or {Settings.model_fields[name].annotation}
+    return bool(kinds & {int, float}) and not kinds & {str, bool}
+
+
 def read_settings(grid: Sequence[Sequence[Any]] | None) -> SettingsSheet:
     """The sheet's rows below its header, name in the first column and value in the second; no
     sheet means every default."""
@@ -269,6 +276,10 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> SettingsSheet:
         blank = value is None or (isinstance(value, str) and not value.strip())
         if blank and (fields[name].is_required() or fields[name].default is not None):
             continue  # blank keeps the default
+        if isinstance(value, str) and _numeric(name):
+            # a number typed into a Text cell reads as the data's numbers do ('1,000', "'25")
+            number = number_from_text(value)
+            value = value if number is None else (int(number) if number.is_integer() else number)
         values[name] = value
         where[name] = r
     cells = {name: f"B{r + 1}" for name, r in where.items()}
