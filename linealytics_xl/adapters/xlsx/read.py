@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -97,7 +98,9 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
-def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCells:
+def read_sheet(xml: bytes, strings: list[str], date_styles: set[int], epoch: datetime) -> SheetCells:
+    """One sheet's cells; date-formatted numbers become dates counted from ``epoch`` (the
+    workbook's date system, ``Book.epoch``)."""
     text = xml.decode("utf-8")
     out = SheetCells()
     masters: dict[str, tuple[str, str]] = {}
@@ -112,7 +115,9 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
             key = (int(number) - 1, col)
             if kind is None or kind == "n":
                 value = _number(raw)
-                cells[key] = from_excel(value) if style is not None and int(style) in date_styles else value
+                cells[key] = (
+                    from_excel(value, epoch) if style is not None and int(style) in date_styles else value
+                )
             elif kind == "s":
                 cells[key] = strings[int(raw)]
             elif kind == "b":
@@ -120,7 +125,7 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
             else:
                 cells[key] = unescape(raw)
             continue
-        _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles)
+        _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles, epoch)
     for m in _MERGE.finditer(text):
         a, _, b = m.group(1).partition(":")
         ra, rb = re.match(r"([A-Z]+)(\d+)", a), re.match(r"([A-Z]+)(\d+)", b or a)
@@ -133,7 +138,13 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
 
 
 def _other_cell(
-    attrs: str, inner: str, cells: dict, masters: dict, strings: list[str], date_styles: set[int]
+    attrs: str,
+    inner: str,
+    cells: dict,
+    masters: dict,
+    strings: list[str],
+    date_styles: set[int],
+    epoch: datetime,
 ) -> None:
     """A cell of any other shape: a formula, an inline string, other attributes or prefixes."""
     ref = _R.search(attrs)
@@ -166,7 +177,9 @@ def _other_cell(
     if kind == "n":
         value = _number(raw)
         s = _S.search(attrs)
-        cells[(row, col)] = from_excel(value) if s is not None and int(s.group(1)) in date_styles else value
+        cells[(row, col)] = (
+            from_excel(value, epoch) if s is not None and int(s.group(1)) in date_styles else value
+        )
     elif kind == "s":
         cells[(row, col)] = strings[int(raw)]
     elif kind == "b":
@@ -204,7 +217,7 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
             xml = package.read(s.part)
             if check:
                 well_formed(xml)
-            out[s.name] = read_sheet(xml, strings, dates)
+            out[s.name] = read_sheet(xml, strings, dates, book.epoch)
         return out
     finally:
         package.close()

@@ -26,7 +26,6 @@ NS_DECL = (
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 )
 SLICE_ROWS = 20_000
-EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 DAY_NS = 86_400 * 10**9
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -55,17 +54,18 @@ def _string_tail(text: str) -> str:
     return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
-def excel_serial(value: Any) -> float | None:
-    """Excel's serial day number of a date or time stamp (1900 date system)."""
+def excel_serial(value: Any, epoch: datetime) -> float | None:
+    """Excel's serial day number of a date or time stamp, counted from ``epoch`` (the workbook's
+    date system, ``Book.epoch``: 1899-12-30 or 1904-01-01); a time of day is a day fraction."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
-        delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
+        delta = value.replace(tzinfo=None) - epoch
         return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
     if isinstance(value, date):
-        return float((value - date(1899, 12, 30)).days)
+        return float((value - epoch.date()).days)
     if isinstance(value, time):
         return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
     return None
@@ -82,9 +82,9 @@ def is_date_column(series: pd.Series) -> bool:
     )
 
 
-def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
+def _object_cell(ref: str, v: Any, style: str, date_style: str, epoch: datetime) -> str:
     """One cell of any Python value (``style`` is the `` s="N"`` attribute or ''; a date gets
-    ``date_style`` when given)."""
+    ``date_style`` when given, and its serial from ``epoch``)."""
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
         return ""
     if isinstance(v, (bool, np.bool_)):
@@ -94,16 +94,16 @@ def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
     if isinstance(v, (float, np.floating)):
         return f'<c r="{ref}"{style}><v>{float(v)!r}</v></c>' if np.isfinite(v) else ""
     if _is_date(v) or isinstance(v, time):
-        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v)!r}</v></c>'
+        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v, epoch)!r}</v></c>'
     return string_cell(ref, str(v), style)
 
 
 def _column_cells(
-    letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = ""
+    letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str, epoch: datetime
 ) -> list[str]:
     """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text,
     ``style`` the column's `` s="N"`` attribute (or ''), ``date_style`` that of the dates in a
-    column of mixed values."""
+    column of mixed values, ``epoch`` day 0 of the workbook's date system."""
     if pd.api.types.is_bool_dtype(col):
         return [f'<c r="{letter}{r}"{style} t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
     if (
@@ -125,7 +125,7 @@ def _column_cells(
         values = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
         ns = values.to_numpy(dtype="datetime64[ns]")
         ok = (~np.isnat(ns)).tolist()
-        serial = ((ns - EXCEL_EPOCH).astype(np.int64) / DAY_NS).tolist()
+        serial = ((ns - np.datetime64(epoch, "ns")).astype(np.int64) / DAY_NS).tolist()
         style = date_style or style
         return [
             f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
@@ -140,7 +140,7 @@ def _column_cells(
                 body = cache[v] = _string_tail(v)
             out.append(f'<c r="{letter}{r}"{style}{body}')
         else:
-            out.append(_object_cell(f"{letter}{r}", v, style, date_style))
+            out.append(_object_cell(f"{letter}{r}", v, style, date_style, epoch))
     return out
 
 
@@ -154,13 +154,15 @@ def sheet_writer(
     min_rows: int = 1,
     header: bool = True,
     date_styles: dict[int, int] | None = None,
+    epoch: datetime,
 ) -> Callable[[Writable], None]:
     """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
     worksheet part.
 
     ``column_styles`` maps column positions to the cell format of their data cells (a number or
     date format); ``date_styles`` those of the date values in columns of mixed values;
-    ``table_rel`` is the relationship id of the sheet's table part (None for none).
+    ``table_rel`` is the relationship id of the sheet's table part (None for none); ``epoch`` is
+    day 0 of the workbook's date system (``Book.epoch``), from which dates are counted.
     """
     n, k = len(frame), len(frame.columns)
     last_row = max(min_rows, n + 1)
@@ -200,7 +202,9 @@ def sheet_writer(
         for start in range(0, n, SLICE_ROWS):
             part = frame.iloc[start : start + SLICE_ROWS]
             rows = [str(r) for r in range(start + first, start + first + len(part))]
-            cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i]) for i in range(k)]
+            cols = [
+                _column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i], epoch) for i in range(k)
+            ]
             body = "".join(
                 f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols)) if any(cells)
             )

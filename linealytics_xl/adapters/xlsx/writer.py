@@ -97,7 +97,12 @@ def write_package(
                 book,
                 SETTINGS,
                 sheet_writer(
-                    frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None
+                    frame,
+                    column_styles={},
+                    widths=(28, 14, 90),
+                    freeze_header=False,
+                    table_rel=None,
+                    epoch=book.epoch,
                 ),
             )
         for name, rows in (new_sheets or {}).items():
@@ -115,6 +120,7 @@ def write_package(
                         freeze_header=False,
                         table_rel=None,
                         header=False,
+                        epoch=book.epoch,
                     ),
                 )
         if dashboard is not None:
@@ -283,6 +289,7 @@ def _write_table(
             freeze_header=True,
             table_rel="rId1",
             min_rows=2,
+            epoch=book.epoch,
         ),
         CT_WORKSHEET,
         level=TABLE_LEVEL,
