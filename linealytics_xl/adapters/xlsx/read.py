@@ -228,20 +228,50 @@ def read_grids(path: str | Path) -> dict[str, list[list[Any]]]:
     return {name: sheet.grid() for name, sheet in read_cells(path).items()}
 
 
-__all__ = ["SheetCells", "read_cells", "read_grids", "read_sheet"]
+__all__ = ["SheetCells", "TableShape", "read_cells", "read_grids", "read_sheet", "sheets_with_tables"]
 
 
-def sheets_with_tables(path: str | Path) -> set[str]:
-    """Names of the worksheets that hold an Excel Table (a ``table`` relationship of the sheet
-    part): the dashboard's formulas can refer to those tables by name."""
+@dataclass(frozen=True)
+class TableShape:
+    """Where a sheet's Excel Table keeps its data: the last data row (1-based, before a total
+    row) and the planner's calculated columns (not data the tool wrote)."""
+
+    last_data_row: int | None = None
+    calculated: frozenset[str] = frozenset()
+
+
+def sheets_with_tables(path: str | Path) -> dict[str, TableShape]:
+    """The worksheets that hold an Excel Table (a ``table`` relationship of the sheet part), with
+    the shape of the first: the dashboard's formulas can refer to those tables by name, and a
+    tool table is read back without the planner's total row and calculated columns."""
     package = Package(Path(path))
     try:
-        return {
-            s.name
-            for s in Book(package).sheets()
-            if s.part
-            and package.exists(s.part)
-            and any(r.type.endswith("/table") for r in package.rels(s.part))
-        }
+        out = {}
+        for s in Book(package).sheets():
+            if not (s.part and package.exists(s.part)):
+                continue
+            tables = [r.part for r in package.rels(s.part) if r.type.endswith("/table")]
+            if not tables:
+                continue
+            out[s.name] = _table_shape(package, tables[0])
+        return out
     finally:
         package.close()
+
+
+def _table_shape(package: Package, part: str | None) -> TableShape:
+    if part is None or not package.exists(part):
+        return TableShape()
+    try:
+        root = etree.fromstring(package.read(part))
+    except etree.XMLSyntaxError:
+        return TableShape()
+    end = re.search(r"(\d+)$", root.get("ref") or "")
+    totals = root.get("totalsRowCount") or "0"
+    calculated = frozenset(
+        c.get("name") or ""
+        for c in root.iterfind(f"{_M}tableColumns/{_M}tableColumn")
+        if c.find(f"{_M}calculatedColumnFormula") is not None
+    )
+    last = int(end.group(1)) - (int(totals) if totals.isdigit() else 0) if end else None
+    return TableShape(last, calculated)

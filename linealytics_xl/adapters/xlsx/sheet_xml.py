@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -30,6 +31,31 @@ DAY_NS = 86_400 * 10**9
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPE_LOOKALIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula the planner wrote in a tool sheet (a calculated column, a total), carried into
+    the rewritten sheet.  Its own type, so that no text from a table's data can ever become one."""
+
+    text: str
+
+    def cell(self, ref: str) -> str:
+        return f'<c r="{ref}"><f>{self.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}</f></c>'
+
+
+@dataclass
+class SheetExtras:
+    """The planner's elements of a tool sheet (``kept.sheet_extras``), as XML text, where the
+    sheet writer places them in CT_Worksheet's order; ``lost`` names what could not be kept."""
+
+    before_dimension: str = ""  # sheetPr (tab colour)
+    cols: str | None = None  # the planner's column widths, in place of the tool's
+    after_data: str = ""  # sheetProtection
+    formats: str = ""  # conditionalFormatting, dataValidations, hyperlinks within the workbook
+    page: str | None = None  # print settings, in place of the default page margins
+    drawing: str | None = None  # the part of the planner's drawing on the sheet
+    lost: list[str] = field(default_factory=list)
 
 
 def escape_text(text: str) -> str:
@@ -155,6 +181,10 @@ def sheet_writer(
     header: bool = True,
     date_styles: dict[int, int] | None = None,
     epoch: datetime,
+    formula_columns: Sequence[tuple[str, Formula]] = (),
+    total_row: Sequence[str | Formula] = (),
+    extras: SheetExtras | None = None,
+    drawing_rel: str | None = None,
 ) -> Callable[[Writable], None]:
     """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
     worksheet part.
@@ -163,14 +193,20 @@ def sheet_writer(
     date format); ``date_styles`` those of the date values in columns of mixed values;
     ``table_rel`` is the relationship id of the sheet's table part (None for none); ``epoch`` is
     day 0 of the workbook's date system (``Book.epoch``), from which dates are counted.
+    ``formula_columns`` (header, formula) follow the frame's columns, the formula in every row;
+    ``total_row`` is a row after the data (text or formulas, one per column); ``extras`` the
+    planner's elements kept from the previous sheet, ``drawing_rel`` the id of a kept drawing.
     """
     n, k = len(frame), len(frame.columns)
-    last_row = max(min_rows, n + 1)
-    dimension = f"A1:{column_letter(max(k, 1) - 1)}{last_row}"
+    width = k + len(formula_columns)
+    last_row = max(min_rows, n + 1) + (1 if total_row else 0)
+    dimension = f"A1:{column_letter(max(width, 1) - 1)}{last_row}"
+    extras = extras or SheetExtras()
 
     def write(stream: Writable) -> None:
         head = [
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
+            extras.before_dimension,
             f'<dimension ref="{dimension}"/>',
             '<sheetViews><sheetView workbookViewId="0">',
         ]
@@ -180,7 +216,9 @@ def sheet_writer(
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
             )
         head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
-        if widths:
+        if extras.cols is not None:
+            head.append(extras.cols)
+        elif widths:
             head.append(
                 "<cols>"
                 + "".join(
@@ -193,6 +231,7 @@ def sheet_writer(
         if header:
             head.append('<row r="1">')
             head += [string_cell(f"{column_letter(i)}1", str(c)) for i, c in enumerate(frame.columns)]
+            head += [string_cell(f"{column_letter(k + j)}1", c) for j, (c, _) in enumerate(formula_columns)]
             head.append("</row>")
         stream.write("".join(head).encode("utf-8"))
         letters = [column_letter(i) for i in range(k)]
@@ -205,19 +244,38 @@ def sheet_writer(
             cols = [
                 _column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i], epoch) for i in range(k)
             ]
+            cols += [
+                [f.cell(f"{column_letter(k + j)}{r}") for r in rows]
+                for j, (_, f) in enumerate(formula_columns)
+            ]
             body = "".join(
                 f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols)) if any(cells)
             )
             stream.write(body.encode("utf-8"))
-        tail = [
-            '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        ]
+        if total_row:
+            r = str(last_row)
+            cells = [
+                v.cell(f"{column_letter(i)}{r}")
+                if isinstance(v, Formula)
+                else string_cell(f"{column_letter(i)}{r}", v)
+                for i, v in enumerate(total_row)
+                if v
+            ]
+            stream.write(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+        tail = ["</sheetData>", extras.after_data, extras.formats]
+        tail.append(
+            extras.page
+            if extras.page is not None
+            else '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        )
+        if drawing_rel:
+            tail.append(f'<drawing r:id="{drawing_rel}"/>')
         if table_rel:
             tail.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
-    return Streamed(write, 64 * (n + 1) * max(k, 1) + 4096)
+    return Streamed(write, 64 * (n + 2) * max(width, 1) + 4096 + len(extras.formats) + len(extras.cols or ""))
 
 
 class Streamed:
