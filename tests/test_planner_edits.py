@@ -325,3 +325,26 @@ def test_three_runs_on_a_dressed_workbook_differ_only_in_the_run_and_do_not_grow
     growth = work.stat().st_size - size2
     assert 0 <= growth <= len(third[runs]) - len(second[runs]) + 200  # one run-log row, compressed
     assert len(WorkbookFile(work).table("LL_Runs")) == 3
+
+
+def test_the_cells_of_an_old_tool_sheet_are_skipped_as_a_stream(monkeypatch):
+    """What is outside ``sheetData`` and whether a row was hidden, whatever the chunk boundaries
+    (a 500-product LL_Plan is 100 MB of cells: never held whole)."""
+    import io
+
+    from linealytics_xl.adapters.xlsx import table_sheet
+
+    sheet = (
+        b'<worksheet><sheetPr><tabColor rgb="FF00B050"/></sheetPr><dimension ref="A1:B3"/><sheetData>'
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2" hidden="1"/><row r="3"/></sheetData>'
+        b'<sheetProtection sheet="1"/><pageMargins left="1"/></worksheet>'
+    )
+    outside = b'<worksheet><sheetPr><tabColor rgb="FF00B050"/></sheetPr><dimension ref="A1:B3"/><sheetData/>'
+    outside += b'<sheetProtection sheet="1"/><pageMargins left="1"/></worksheet>'
+    for chunk in (3, 7, 16, 1 << 20):
+        monkeypatch.setattr(table_sheet, "_CHUNK", chunk)
+        assert table_sheet.outside_data(io.BytesIO(sheet)) == (outside, True), chunk
+        shown = sheet.replace(b' hidden="1"', b"")
+        assert table_sheet.outside_data(io.BytesIO(shown)) == (outside, False), chunk
+    empty = b"<worksheet><sheetData/><pageMargins/></worksheet>"
+    assert table_sheet.outside_data(io.BytesIO(empty)) == (empty, False)

@@ -26,9 +26,17 @@ _RID = f"{{{NS_R}}}id"
 _TOOL = {"dimension", "sheetViews", "sheetFormatPr", "sheetData", "tableParts"}
 #: Kept, by where CT_Worksheet puts them relative to what the tool writes.
 _BEFORE_DIMENSION = ("sheetPr",)
-_AFTER_DATA = ("sheetProtection",)
+_AFTER_DATA = ("sheetProtection", "protectedRanges")
 _FORMATS = ("conditionalFormatting", "dataValidations", "hyperlinks")
-_PAGE = ("printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks")
+_PAGE = (
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "ignoredErrors",
+)
 #: Dropped, in a planner's words.
 _LOST = {
     "autoFilter": "a filter",
@@ -92,6 +100,7 @@ def sheet_extras(xml: bytes, rels: Sequence[Rel]) -> SheetExtras:
         if tag in _TOOL:
             continue
         if tag in _BEFORE_DIMENSION:
+            e.attrib.pop("filterMode", None)  # the filter itself is not kept (table_look)
             out.before_dimension += _text(e)
         elif tag == "cols":
             out.cols = _text(e)

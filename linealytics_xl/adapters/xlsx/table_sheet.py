@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Set
 from datetime import datetime
+from typing import IO
 
 import pandas as pd
 from lxml import etree
@@ -26,8 +27,39 @@ from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 DATE_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 TABLE_LEVEL = 1  # deflate level of the streamed tables: large, regular XML; speed matters
-_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetData>)", re.S)
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"')
+_OPEN_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(/?)>")
+_CLOSE_DATA = re.compile(rb"</(?:\w+:)?sheetData>")
+_HIDDEN = (b' hidden="1"', b' hidden="true"')
+_CHUNK = 1 << 20
+_OVERLAP = 32  # longer than any marker searched for across a chunk boundary
+
+
+def outside_data(stream: IO[bytes]) -> tuple[bytes, bool]:
+    """The sheet without its cells (``<sheetData/>``), and whether a row of them was hidden.
+
+    Read as a stream, keeping only what is outside ``sheetData``: a 500-product LL_Plan is
+    100 MB of cells, which are rewritten anyway."""
+    head = b""
+    while True:  # up to the cells
+        chunk = stream.read(_CHUNK)
+        head += chunk
+        opening = _OPEN_DATA.search(head)
+        if opening is not None or not chunk:
+            break
+    if opening is None or opening.group(1):  # no cells at all
+        return head + stream.read(), False
+    before, rest = head[: opening.start()], head[opening.end() :]
+    hidden = False
+    while True:  # through the cells, to their end
+        hidden = hidden or any(rest.find(h) >= 0 for h in _HIDDEN)
+        end = rest.find(b"sheetData>")  # a plain search first: the pattern only where it may match
+        closing = _CLOSE_DATA.search(rest, max(0, end - 16)) if end >= 0 else None
+        if closing is not None:
+            return before + b"<sheetData/>" + rest[closing.end() :] + stream.read(), hidden
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return before + b"<sheetData/>", hidden  # unterminated: nothing after the cells
+        rest = rest[-_OVERLAP:] + chunk
 
 
 def clear_sheet(package: Package, book: Book, part: str, keep: Set[str] = frozenset()) -> dict[str, str]:
@@ -78,9 +110,11 @@ def _previous(package: Package, book: Book, name: str, columns: list[str]) -> tu
     entry = book.sheet(name)
     if entry is None or entry.part is None or not package.exists(entry.part):
         return SheetExtras(), TableLook()
-    xml, rels = package.read(entry.part), package.rels(entry.part)
-    extras = sheet_extras(_SHEET_DATA.sub(b"<sheetData/>", xml, count=1), rels)
-    if _HIDDEN_ROW.search(xml):
+    rels = package.rels(entry.part)
+    with package.open(entry.part) as stream:
+        outside, hidden = outside_data(stream)
+    extras = sheet_extras(outside, rels)
+    if hidden:
         extras.lost.append("hidden rows")
     table = next((r.part for r in rels if r.type == REL_TABLE and r.part and package.exists(r.part)), None)
     look = table_look(package.read(table), columns) if table else TableLook()
