@@ -329,3 +329,14 @@ def add_typed_column(sheet: str, header: str, value: str) -> Edit:
         )
 
     return edit
+
+
+def rename_table(sheet: str, new: str) -> Edit:
+    """Table Design > Table Name: the table of ``sheet`` renamed (the formulas that name it are
+    the test's to write with the new name, as Excel would have rewritten them)."""
+
+    def edit(parts: Parts) -> None:
+        name = table_part(parts, sheet)
+        _sub(parts, name, r' name="[^"]*" displayName="[^"]*"', f' name="{new}" displayName="{new}"')
+
+    return edit

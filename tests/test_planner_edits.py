@@ -40,6 +40,7 @@ from planner_edits import (
     read_parts,
     rels_of,
     rename_sheet,
+    rename_table,
     set_table_style,
     sheet_index,
     sheet_parts,
@@ -348,3 +349,21 @@ def test_the_cells_of_an_old_tool_sheet_are_skipped_as_a_stream(monkeypatch):
         assert table_sheet.outside_data(io.BytesIO(shown)) == (outside, False), chunk
     empty = b"<worksheet><sheetData/><pageMargins/></worksheet>"
     assert table_sheet.outside_data(io.BytesIO(empty)) == (empty, False)
+
+
+def test_a_renamed_tool_table_gets_its_name_back_and_the_planners_formulas_follow(planned, tmp_path):
+    own = "MyPlan[[#This Row],[Wafers]]*2"
+    _, after, job = replan(
+        planned,
+        tmp_path,
+        rename_table("LL_Plan", "MyPlan"),
+        add_calculated_column("LL_Plan", "Twice", own),
+        add_defined_name("PlanWafers", "MyPlan[Wafers]"),
+    )
+    table = _table(after, "LL_Plan")
+    assert table.get("displayName") == "tblLL_Plan"  # Power BI reads it by this name
+    assert table.findall(f".//{{{M}}}calculatedColumnFormula")[0].text == "tblLL_Plan[[#This Row],[Wafers]]*2"
+    assert b"MyPlan" not in after[sheet_parts(after)["LL_Plan"]]
+    names = etree.fromstring(after["xl/workbook.xml"]).iter(f"{{{M}}}definedName")
+    assert {e.get("name"): e.text for e in names}["PlanWafers"] == "tblLL_Plan[Wafers]"
+    assert len(job.lost_parts) == 1 and "MyPlan" in job.lost_parts[0] and "tblLL_Plan" in job.lost_parts[0]

@@ -62,6 +62,7 @@ _SUBTOTAL = {
 class TableLook:
     """The planner's dressing of a tool table: style, calculated columns, total row."""
 
+    name: str | None = None  # the table's name (a planner may have renamed it)
     style: str | None = None  # the <tableStyleInfo> element
     calculated: list[tuple[str, Formula]] = field(default_factory=list)  # at the right end
     totals: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
@@ -134,7 +135,7 @@ def table_look(xml: bytes, tool_columns: Sequence[str]) -> TableLook:
     """The planner's dressing of the previous version of a tool table whose columns are now
     ``tool_columns``."""
     root = etree.fromstring(xml)
-    out = TableLook()
+    out = TableLook(name=root.get("displayName"))
     style = root.find(f"{_M}tableStyleInfo")
     if style is not None:  # written as the tool writes it, so that an unchanged style is the same bytes
         attrs = "".join(

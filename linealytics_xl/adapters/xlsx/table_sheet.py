@@ -20,8 +20,9 @@ from ...core.contract import table_name
 from .book_xml import CT_WORKSHEET, Book
 from .kept import TableLook, sheet_extras, table_look, total_cell
 from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
-from .sheet_xml import SheetExtras, is_date_column, sheet_writer
+from .sheet_xml import Formula, SheetExtras, is_date_column, sheet_writer
 from .styles import Styles
+from .table_refs import rename_in_formula
 from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
@@ -130,11 +131,20 @@ def write_table(
     ids_before: dict[str, int],
     formats: list[str] | None,
     epoch: datetime,
-) -> str | None:
+) -> tuple[str | None, dict[str, str]]:
     """Write the tool table ``name`` on its sheet; returns a note naming what of the planner's
-    could not be kept (None when everything was)."""
+    could not be kept (None when everything was), and {old name, lower case: name} when the
+    table had another name (the planner's formulas are to follow it: ``table_refs``)."""
     columns = [str(c) for c in frame.columns]
+    tname = table_name(name)
     extras, look = _previous(package, book, name, columns)
+    renamed = {look.name.lower(): tname} if look.name and look.name.lower() != tname.lower() else {}
+    if renamed:  # the planner's own formulas in the table name it by its old name
+        look.calculated = [(c, Formula(rename_in_formula(f.text, renamed))) for c, f in look.calculated]
+        look.totals = {
+            c: (label, function, rename_in_formula(custom, renamed) if custom else custom)
+            for c, (label, function, custom) in look.totals.items()
+        }
     part, had = sheet_part(package, book, name, {extras.drawing} if extras.drawing else frozenset())
     table_part = had.get(REL_TABLE)
     if table_part is not None and table_part in ids_before:
@@ -152,7 +162,6 @@ def write_table(
                 number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT
             )
     widths = [max(10, min(40, len(str(c)) + 4)) for c in frame.columns]
-    tname = table_name(name)
     every = columns + [c for c, _ in look.calculated]
     total = [total_cell(tname, c, look.totals[c]) if c in look.totals else "" for c in every]
     package.write(
@@ -180,7 +189,12 @@ def write_table(
     package.write(rels_name(part), _rels(rels))
     package.write(table_part, table_xml(table_id, tname, columns, len(frame), look), CT_TABLE)
     lost = look.lost + extras.lost
-    return f"{name}: {', '.join(lost)} (its rows are rewritten every run)" if lost else None
+    if renamed and look.name and look.name.lower() != name.lower():  # not a 1.x name (migrated)
+        lost.insert(
+            0,
+            f"its table's new name {look.name} (named {tname} again, as Power BI reads it; formulas follow)",
+        )
+    return (f"{name}: {', '.join(lost)} (its rows are rewritten every run)" if lost else None), renamed
 
 
 def _rels(items: list[tuple[str, str, str]]) -> bytes:

@@ -94,13 +94,15 @@ def write_package(
         result = Written()
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
+        renamed: dict[str, str] = {}  # old table name, lower case -> the tool's name
         for name, frame in tables.items():
             formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
-            note = write_table(package, book, styles, name, frame, tables_before, formats, book.epoch)
-            if note:
-                result.notes.append(note)
+            note, was = write_table(package, book, styles, name, frame, tables_before, formats, book.epoch)
+            result.notes += [note] if note else []
+            renamed.update(was)
         migrate_table_names(package)
-        follow_renamed_tables(package, book, _renamed(tables_named, display_names(package)))
+        renamed.update(_renamed(tables_named, display_names(package)))
+        follow_renamed_tables(package, book, renamed)
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
             write_sheet(
