@@ -24,7 +24,7 @@ import pandas as pd
 from lxml import etree
 
 from ...core.cells import column_index
-from ...core.contract import PLAN, TABLES
+from ...core.contract import PLAN, TABLES, table_name
 from ...core.layout import Block
 from ...core.settings import SETTINGS_SHEET as SETTINGS
 from ..dashboard_cells import Layout
@@ -37,7 +37,7 @@ from .recalc import refresh
 from .sheet_xml import sheet_writer
 from .structure import check_structure
 from .styles import Styles
-from .table_refs import display_names, follow_renamed_tables
+from .table_refs import display_names, follow_renamed_tables, refresh_pivots_over
 from .table_sheet import TABLE_LEVEL, sheet_part, write_sheet, write_table
 from .tables_xml import table_ids
 
@@ -103,6 +103,7 @@ def write_package(
         migrate_table_names(package)
         renamed.update(_renamed(tables_named, display_names(package)))
         follow_renamed_tables(package, book, renamed)
+        refresh_pivots_over(package, {n.lower() for n in tables}, {table_name(n).lower() for n in tables})
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
             write_sheet(
