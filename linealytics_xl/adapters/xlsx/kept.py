@@ -146,6 +146,7 @@ def table_look(xml: bytes, tool_columns: Sequence[str]) -> TableLook:
     if (af is not None and len(af)) or root.find(f"{_M}sortState") is not None:
         out.lost.append("its filter or sort")
     ours = {c.lower() for c in tool_columns}
+    totals = root.get("totalsRowCount") or "0"
     typed = []
     for col in root.iterfind(f"{_M}tableColumns/{_M}tableColumn"):
         name = col.get("name") or ""
@@ -155,7 +156,7 @@ def table_look(xml: bytes, tool_columns: Sequence[str]) -> TableLook:
                 out.calculated.append((name, Formula(formula)))
             else:
                 typed.append(name)
-        if int(root.get("totalsRowCount") or "0"):
+        if totals.isdigit() and int(totals) > 0:
             label, function = col.get("totalsRowLabel"), col.get("totalsRowFunction")
             custom = col.findtext(f"{_M}totalsRowFormula")
             if label or (function and function != "none") or custom:

@@ -112,13 +112,18 @@ def _previous(package: Package, book: Book, name: str, columns: list[str]) -> tu
     if entry is None or entry.part is None or not package.exists(entry.part):
         return SheetExtras(), TableLook()
     rels = package.rels(entry.part)
-    with package.open(entry.part) as stream:
-        outside, hidden = outside_data(stream)
-    extras = sheet_extras(outside, rels)
+    try:
+        with package.open(entry.part) as stream:
+            outside, hidden = outside_data(stream)
+        extras = sheet_extras(outside, rels)
+        table = next(
+            (r.part for r in rels if r.type == REL_TABLE and r.part and package.exists(r.part)), None
+        )
+        look = table_look(package.read(table), columns) if table else TableLook()
+    except etree.XMLSyntaxError:  # a damaged old version: rewritten whole, as before any dressing
+        return SheetExtras(lost=["its damaged previous version"]), TableLook()
     if hidden:
         extras.lost.append("hidden rows")
-    table = next((r.part for r in rels if r.type == REL_TABLE and r.part and package.exists(r.part)), None)
-    look = table_look(package.read(table), columns) if table else TableLook()
     return extras, look
 
 
