@@ -340,3 +340,39 @@ def rename_table(sheet: str, new: str) -> Edit:
         _sub(parts, name, r' name="[^"]*" displayName="[^"]*"', f' name="{new}" displayName="{new}"')
 
     return edit
+
+
+X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
+DATA_BAR = (
+    '<conditionalFormatting sqref="G2:G1330"><cfRule type="dataBar" priority="1"><dataBar><cfvo type="min"/>'
+    '<cfvo type="max"/><color rgb="FF638EC6"/></dataBar><extLst><ext xmlns:x14="' + X14 + '" '
+    'uri="{B025F937-C7B1-47D3-B67F-A62EFF666E3E}"><x14:id>{00000000-0001-0000-0000-000000000001}</x14:id>'
+    "</ext></extLst></cfRule></conditionalFormatting>"
+)
+DATA_BAR_EXT = (
+    '<ext xmlns:x14="' + X14 + '" uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><x14:conditionalFormattings>'
+    '<x14:conditionalFormatting xmlns:xm="' + XM + '"><x14:cfRule type="dataBar" '
+    'id="{00000000-0001-0000-0000-000000000001}"><x14:dataBar minLength="0" maxLength="100" gradient="0">'
+    '<x14:cfvo type="autoMin"/><x14:cfvo type="autoMax"/><x14:negativeFillColor rgb="FFFF0000"/>'
+    '<x14:axisColor rgb="FF000000"/></x14:dataBar></x14:cfRule><xm:sqref>G2:G1330</xm:sqref>'
+    "</x14:conditionalFormatting></x14:conditionalFormattings></ext>"
+)
+SLICER_EXT = (
+    '<ext xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
+    'uri="{3A4CF648-6AED-40f4-86FF-DC5316D8AED3}"><x15:slicerList><x14:slicer xmlns:x14="' + X14 + '" '
+    'r:id="rId9"/></x15:slicerList></ext>'
+)
+
+
+def data_bars(sheet: str, slicer: bool = False) -> Edit:
+    """Home > Conditional Formatting > Data Bars on the Wafers column (the 2010 form, in the
+    sheet's extLst, beside the 2007 one), and with ``slicer`` a table slicer's entry there too."""
+
+    def edit(parts: Parts) -> None:
+        part = sheet_parts(parts)[sheet]
+        _sub(parts, part, "<pageMargins", DATA_BAR + "<pageMargins")
+        ext = DATA_BAR_EXT + (SLICER_EXT if slicer else "")
+        _sub(parts, part, "</worksheet>", f"<extLst>{ext}</extLst></worksheet>")
+
+    return edit

@@ -29,6 +29,7 @@ from planner_edits import (
     add_defined_name,
     add_total_row,
     add_typed_column,
+    data_bars,
     edit_package,
     filter_and_sort,
     hide_sheet,
@@ -371,3 +372,13 @@ def test_a_renamed_tool_table_gets_its_name_back_and_the_planners_formulas_follo
     names = etree.fromstring(after["xl/workbook.xml"]).iter(f"{{{M}}}definedName")
     assert {e.get("name"): e.text for e in names}["PlanWafers"] == "tblLL_Plan[Wafers]"
     assert len(job.lost_parts) == 1 and "MyPlan" in job.lost_parts[0] and "tblLL_Plan" in job.lost_parts[0]
+
+
+def test_data_bars_are_kept_and_a_slicer_placed_on_the_sheet_is_named(planned, tmp_path):
+    before, after, job = replan(planned, tmp_path, data_bars("LL_Plan"))
+    assert_kept(before, after)  # both forms of the data bars: the same bytes
+    assert job.lost_parts == []
+    _, after, job = replan(planned, tmp_path, data_bars("LL_Plan", slicer=True))
+    plan = after[sheet_parts(after)["LL_Plan"]]
+    assert b"x14:dataBar" in plan and b"slicerList" not in plan
+    assert job.lost_parts == ["LL_Plan: slicers placed on it (its rows are rewritten every run)"]

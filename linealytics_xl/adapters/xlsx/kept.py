@@ -43,7 +43,6 @@ _LOST = {
     "sortState": "a sort",
     "mergeCells": "merged cells",
     "legacyDrawing": "cell notes",
-    "extLst": "extensions (slicers, sparklines, newer formats)",
 }
 #: totalsRowFunction -> SUBTOTAL's function number (ignoring filtered-out rows, as Excel writes).
 _SUBTOTAL = {
@@ -120,6 +119,18 @@ def sheet_extras(xml: bytes, rels: Sequence[Rel]) -> SheetExtras:
         elif tag in _PAGE:
             e.attrib.pop(_RID, None)  # printer settings: a binary part of the old sheet, not kept
             page.append(_text(e))
+        elif tag == "extLst":
+            slicers = [
+                x
+                for x in e
+                if any(etree.QName(d).localname == "slicerList" for d in x.iter() if isinstance(d.tag, str))
+            ]
+            for x in slicers:  # a slicer is a part of the old sheet, with a relationship: not kept
+                e.remove(x)
+            if slicers:
+                lost.append("slicers placed on it")
+            if len(e):
+                out.ext = _text(e)
         elif tag == "drawing":
             rel = by_id.get(e.get(_RID, ""))
             if rel is not None and rel.part:

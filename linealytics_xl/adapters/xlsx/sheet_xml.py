@@ -55,6 +55,7 @@ class SheetExtras:
     formats: str = ""  # conditionalFormatting, dataValidations, hyperlinks within the workbook
     page: str | None = None  # print settings, in place of the default page margins
     drawing: str | None = None  # the part of the planner's drawing on the sheet
+    ext: str = ""  # extLst: newer conditional formats, validations, sparklines (not slicers)
     lost: list[str] = field(default_factory=list)
 
 
@@ -272,6 +273,7 @@ def sheet_writer(
             tail.append(f'<drawing r:id="{drawing_rel}"/>')
         if table_rel:
             tail.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
+        tail.append(extras.ext)
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
