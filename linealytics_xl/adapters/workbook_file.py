@@ -25,6 +25,7 @@ from .dashboard import DASHBOARD, DASHBOARD_TABLES, TITLE, dashboard_layout
 from .file_kind import load_failure, not_a_workbook
 from .safe_files import replace_preserving, temp_path
 from .xlsx.read import read_cells, sheets_with_tables
+from .xlsx.structure import StructureError
 from .xlsx.writer import write_package
 
 
@@ -98,8 +99,12 @@ class WorkbookFile:
         grid = self._rows(name)
         if not grid:
             return None
+        shape = self._tabled.get(name)
+        end = shape.last_data_row if shape is not None and shape.last_data_row is not None else len(grid)
         width = len(grid[0])
-        return pd.DataFrame([row + [None] * (width - len(row)) for row in grid[1:]], columns=grid[0])
+        frame = pd.DataFrame([row + [None] * (width - len(row)) for row in grid[1:end]], columns=grid[0])
+        # the planner's total row and calculated columns are theirs, not rows or columns of the tool's
+        return frame.drop(columns=[c for c in frame.columns if shape and c in shape.calculated])
 
     # -- writing ------------------------------------------------------------------------------
     def write(
@@ -113,7 +118,8 @@ class WorkbookFile:
         """Write everything, save atomically; returns the path and notes on anything not kept.
 
         The package-level writer (``adapters.xlsx``) rewrites only the parts the tool owns and
-        copies every other part byte-for-byte, so nothing is lost and the notes are empty.
+        copies every other part byte-for-byte; the notes name what a planner added to a tool
+        sheet that could not be kept (a filter of the old rows, a column of typed values...).
         ``new_sheets`` are input sheets the tool creates for the planner when absent: written
         once, as values (text as text), and the planner's from then on.
         """
@@ -124,7 +130,7 @@ class WorkbookFile:
         settings_rows = [(name, value, description) for name, value, description in settings.rows()]
         tmp = temp_path(dest)  # named after this process: a killed run's leftover is recognised
         try:
-            write_package(
+            written = write_package(
                 self.path,
                 tmp,
                 blocks,
@@ -139,10 +145,13 @@ class WorkbookFile:
                 new_sheets=new_sheets,
             )
             _replace_into(tmp, dest)
+        except StructureError as exc:  # a locked structure, a renamed tool sheet: the planner's to fix
+            tmp.unlink(missing_ok=True)
+            raise WorkbookError(f"{self.path.name}: {exc}") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return dest, []
+        return dest, written.notes
 
     def _dashboard_frames(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """The tables the dashboard shows: this run's, else the workbook's previous ones (when

@@ -11,8 +11,10 @@ replaced in place (same position, id and relationship); new sheets go at the end
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from lxml import etree
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from .package import NS_PKG_REL, XML_DECL, Package, Rel, relative, rels_name
 
@@ -58,6 +60,16 @@ class Book:
         self.rels_root = etree.fromstring(package.read(self.rels_part))
         self._rels = {r.id: r for r in package.rels(self.part)}
         self.replaced: set[str] = set()  # sheet parts the writer replaced
+
+    @property
+    def epoch(self) -> datetime:
+        """Day 0 of the workbook's date system: 1904-01-01 when ``<workbookPr date1904="1"/>``
+        (Excel for Mac's old default, kept by long-lived files), else 1899-12-30.  A serial read
+        or written with the other one is 1,462 days off, so every date the tool reads or writes
+        in this package is converted with this epoch (and only with it)."""
+        pr = self.root.find(f"{_M}workbookPr")
+        flag = (pr.get("date1904") or "").strip().lower() if pr is not None else ""  # xsd:boolean
+        return CALENDAR_MAC_1904 if flag in ("1", "true") else CALENDAR_WINDOWS_1900
 
     def sheets(self) -> list[SheetEntry]:
         out = []

@@ -9,6 +9,7 @@ member is byte-identical, not just its content), writing only the changed parts 
 
 from __future__ import annotations
 
+import io
 import posixpath
 import queue
 import re
@@ -105,6 +106,17 @@ class Package:
             return self._zip.read(name)
         if isinstance(content, bytes):
             return content
+        raise ValueError(f"{name} is streamed; it cannot be read back before saving")
+
+    def open(self, name: str) -> IO[bytes]:
+        """A part's bytes as a stream (decompressed as read: a 100 MB sheet is never held whole)."""
+        if name in self._removed:
+            raise KeyError(name)
+        content = self._new.get(name)
+        if content is None:
+            return self._zip.open(name)
+        if isinstance(content, bytes):
+            return io.BytesIO(content)
         raise ValueError(f"{name} is streamed; it cannot be read back before saving")
 
     def write(

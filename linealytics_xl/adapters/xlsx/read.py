@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -97,7 +98,9 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
-def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCells:
+def read_sheet(xml: bytes, strings: list[str], date_styles: set[int], epoch: datetime) -> SheetCells:
+    """One sheet's cells; date-formatted numbers become dates counted from ``epoch`` (the
+    workbook's date system, ``Book.epoch``)."""
     text = xml.decode("utf-8")
     out = SheetCells()
     masters: dict[str, tuple[str, str]] = {}
@@ -112,7 +115,9 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
             key = (int(number) - 1, col)
             if kind is None or kind == "n":
                 value = _number(raw)
-                cells[key] = from_excel(value) if style is not None and int(style) in date_styles else value
+                cells[key] = (
+                    from_excel(value, epoch) if style is not None and int(style) in date_styles else value
+                )
             elif kind == "s":
                 cells[key] = strings[int(raw)]
             elif kind == "b":
@@ -120,7 +125,7 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
             else:
                 cells[key] = unescape(raw)
             continue
-        _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles)
+        _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles, epoch)
     for m in _MERGE.finditer(text):
         a, _, b = m.group(1).partition(":")
         ra, rb = re.match(r"([A-Z]+)(\d+)", a), re.match(r"([A-Z]+)(\d+)", b or a)
@@ -133,7 +138,13 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
 
 
 def _other_cell(
-    attrs: str, inner: str, cells: dict, masters: dict, strings: list[str], date_styles: set[int]
+    attrs: str,
+    inner: str,
+    cells: dict,
+    masters: dict,
+    strings: list[str],
+    date_styles: set[int],
+    epoch: datetime,
 ) -> None:
     """A cell of any other shape: a formula, an inline string, other attributes or prefixes."""
     ref = _R.search(attrs)
@@ -166,7 +177,9 @@ def _other_cell(
     if kind == "n":
         value = _number(raw)
         s = _S.search(attrs)
-        cells[(row, col)] = from_excel(value) if s is not None and int(s.group(1)) in date_styles else value
+        cells[(row, col)] = (
+            from_excel(value, epoch) if s is not None and int(s.group(1)) in date_styles else value
+        )
     elif kind == "s":
         cells[(row, col)] = strings[int(raw)]
     elif kind == "b":
@@ -204,7 +217,7 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
             xml = package.read(s.part)
             if check:
                 well_formed(xml)
-            out[s.name] = read_sheet(xml, strings, dates)
+            out[s.name] = read_sheet(xml, strings, dates, book.epoch)
         return out
     finally:
         package.close()
@@ -215,20 +228,50 @@ def read_grids(path: str | Path) -> dict[str, list[list[Any]]]:
     return {name: sheet.grid() for name, sheet in read_cells(path).items()}
 
 
-__all__ = ["SheetCells", "read_cells", "read_grids", "read_sheet"]
+__all__ = ["SheetCells", "TableShape", "read_cells", "read_grids", "read_sheet", "sheets_with_tables"]
 
 
-def sheets_with_tables(path: str | Path) -> set[str]:
-    """Names of the worksheets that hold an Excel Table (a ``table`` relationship of the sheet
-    part): the dashboard's formulas can refer to those tables by name."""
+@dataclass(frozen=True)
+class TableShape:
+    """Where a sheet's Excel Table keeps its data: the last data row (1-based, before a total
+    row) and the planner's calculated columns (not data the tool wrote)."""
+
+    last_data_row: int | None = None
+    calculated: frozenset[str] = frozenset()
+
+
+def sheets_with_tables(path: str | Path) -> dict[str, TableShape]:
+    """The worksheets that hold an Excel Table (a ``table`` relationship of the sheet part), with
+    the shape of the first: the dashboard's formulas can refer to those tables by name, and a
+    tool table is read back without the planner's total row and calculated columns."""
     package = Package(Path(path))
     try:
-        return {
-            s.name
-            for s in Book(package).sheets()
-            if s.part
-            and package.exists(s.part)
-            and any(r.type.endswith("/table") for r in package.rels(s.part))
-        }
+        out = {}
+        for s in Book(package).sheets():
+            if not (s.part and package.exists(s.part)):
+                continue
+            tables = [r.part for r in package.rels(s.part) if r.type.endswith("/table")]
+            if not tables:
+                continue
+            out[s.name] = _table_shape(package, tables[0])
+        return out
     finally:
         package.close()
+
+
+def _table_shape(package: Package, part: str | None) -> TableShape:
+    if part is None or not package.exists(part):
+        return TableShape()
+    try:
+        root = etree.fromstring(package.read(part))
+    except etree.XMLSyntaxError:
+        return TableShape()
+    end = re.search(r"(\d+)$", root.get("ref") or "")
+    totals = root.get("totalsRowCount") or "0"
+    calculated = frozenset(
+        c.get("name") or ""
+        for c in root.iterfind(f"{_M}tableColumns/{_M}tableColumn")
+        if c.find(f"{_M}calculatedColumnFormula") is not None
+    )
+    last = int(end.group(1)) - (int(totals) if totals.isdigit() else 0) if end else None
+    return TableShape(last, calculated)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -26,11 +27,36 @@ NS_DECL = (
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 )
 SLICE_ROWS = 20_000
-EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 DAY_NS = 86_400 * 10**9
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPE_LOOKALIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula the planner wrote in a tool sheet (a calculated column, a total), carried into
+    the rewritten sheet.  Its own type, so that no text from a table's data can ever become one."""
+
+    text: str
+
+    def cell(self, ref: str) -> str:
+        return f'<c r="{ref}"><f>{self.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}</f></c>'
+
+
+@dataclass
+class SheetExtras:
+    """The planner's elements of a tool sheet (``kept.sheet_extras``), as XML text, where the
+    sheet writer places them in CT_Worksheet's order; ``lost`` names what could not be kept."""
+
+    before_dimension: str = ""  # sheetPr (tab colour)
+    cols: str | None = None  # the planner's column widths, in place of the tool's
+    after_data: str = ""  # sheetProtection
+    formats: str = ""  # conditionalFormatting, dataValidations, hyperlinks within the workbook
+    page: str | None = None  # print settings, in place of the default page margins
+    drawing: str | None = None  # the part of the planner's drawing on the sheet
+    ext: str = ""  # extLst: newer conditional formats, validations, sparklines (not slicers)
+    lost: list[str] = field(default_factory=list)
 
 
 def escape_text(text: str) -> str:
@@ -55,17 +81,18 @@ def _string_tail(text: str) -> str:
     return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
-def excel_serial(value: Any) -> float | None:
-    """Excel's serial day number of a date or time stamp (1900 date system)."""
+def excel_serial(value: Any, epoch: datetime) -> float | None:
+    """Excel's serial day number of a date or time stamp, counted from ``epoch`` (the workbook's
+    date system, ``Book.epoch``: 1899-12-30 or 1904-01-01); a time of day is a day fraction."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
-        delta = value.replace(tzinfo=None) - datetime(1899, 12, 30)
+        delta = value.replace(tzinfo=None) - epoch
         return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
     if isinstance(value, date):
-        return float((value - date(1899, 12, 30)).days)
+        return float((value - epoch.date()).days)
     if isinstance(value, time):
         return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
     return None
@@ -82,9 +109,9 @@ def is_date_column(series: pd.Series) -> bool:
     )
 
 
-def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
+def _object_cell(ref: str, v: Any, style: str, date_style: str, epoch: datetime) -> str:
     """One cell of any Python value (``style`` is the `` s="N"`` attribute or ''; a date gets
-    ``date_style`` when given)."""
+    ``date_style`` when given, and its serial from ``epoch``)."""
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
         return ""
     if isinstance(v, (bool, np.bool_)):
@@ -94,16 +121,16 @@ def _object_cell(ref: str, v: Any, style: str, date_style: str = "") -> str:
     if isinstance(v, (float, np.floating)):
         return f'<c r="{ref}"{style}><v>{float(v)!r}</v></c>' if np.isfinite(v) else ""
     if _is_date(v) or isinstance(v, time):
-        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v)!r}</v></c>'
+        return f'<c r="{ref}"{date_style or style}><v>{excel_serial(v, epoch)!r}</v></c>'
     return string_cell(ref, str(v), style)
 
 
 def _column_cells(
-    letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str = ""
+    letter: str, col: pd.Series, rows: Sequence[str], style: str, date_style: str, epoch: datetime
 ) -> list[str]:
     """Cell XML of one column slice ('' for an empty cell); ``rows`` are the row numbers as text,
     ``style`` the column's `` s="N"`` attribute (or ''), ``date_style`` that of the dates in a
-    column of mixed values."""
+    column of mixed values, ``epoch`` day 0 of the workbook's date system."""
     if pd.api.types.is_bool_dtype(col):
         return [f'<c r="{letter}{r}"{style} t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, col.tolist())]
     if (
@@ -125,7 +152,7 @@ def _column_cells(
         values = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
         ns = values.to_numpy(dtype="datetime64[ns]")
         ok = (~np.isnat(ns)).tolist()
-        serial = ((ns - EXCEL_EPOCH).astype(np.int64) / DAY_NS).tolist()
+        serial = ((ns - np.datetime64(epoch, "ns")).astype(np.int64) / DAY_NS).tolist()
         style = date_style or style
         return [
             f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>' if good else ""
@@ -140,7 +167,7 @@ def _column_cells(
                 body = cache[v] = _string_tail(v)
             out.append(f'<c r="{letter}{r}"{style}{body}')
         else:
-            out.append(_object_cell(f"{letter}{r}", v, style, date_style))
+            out.append(_object_cell(f"{letter}{r}", v, style, date_style, epoch))
     return out
 
 
@@ -154,21 +181,33 @@ def sheet_writer(
     min_rows: int = 1,
     header: bool = True,
     date_styles: dict[int, int] | None = None,
+    epoch: datetime,
+    formula_columns: Sequence[tuple[str, Formula]] = (),
+    total_row: Sequence[str | Formula] = (),
+    extras: SheetExtras | None = None,
+    drawing_rel: str | None = None,
 ) -> Callable[[Writable], None]:
     """A function that streams ``frame`` (its column names as row 1 when ``header``) as a
     worksheet part.
 
     ``column_styles`` maps column positions to the cell format of their data cells (a number or
     date format); ``date_styles`` those of the date values in columns of mixed values;
-    ``table_rel`` is the relationship id of the sheet's table part (None for none).
+    ``table_rel`` is the relationship id of the sheet's table part (None for none); ``epoch`` is
+    day 0 of the workbook's date system (``Book.epoch``), from which dates are counted.
+    ``formula_columns`` (header, formula) follow the frame's columns, the formula in every row;
+    ``total_row`` is a row after the data (text or formulas, one per column); ``extras`` the
+    planner's elements kept from the previous sheet, ``drawing_rel`` the id of a kept drawing.
     """
     n, k = len(frame), len(frame.columns)
-    last_row = max(min_rows, n + 1)
-    dimension = f"A1:{column_letter(max(k, 1) - 1)}{last_row}"
+    width = k + len(formula_columns)
+    last_row = max(min_rows, n + 1) + (1 if total_row else 0)
+    dimension = f"A1:{column_letter(max(width, 1) - 1)}{last_row}"
+    extras = extras or SheetExtras()
 
     def write(stream: Writable) -> None:
         head = [
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS_DECL}>',
+            extras.before_dimension,
             f'<dimension ref="{dimension}"/>',
             '<sheetViews><sheetView workbookViewId="0">',
         ]
@@ -178,7 +217,9 @@ def sheet_writer(
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
             )
         head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
-        if widths:
+        if extras.cols is not None:
+            head.append(extras.cols)
+        elif widths:
             head.append(
                 "<cols>"
                 + "".join(
@@ -191,6 +232,7 @@ def sheet_writer(
         if header:
             head.append('<row r="1">')
             head += [string_cell(f"{column_letter(i)}1", str(c)) for i, c in enumerate(frame.columns)]
+            head += [string_cell(f"{column_letter(k + j)}1", c) for j, (c, _) in enumerate(formula_columns)]
             head.append("</row>")
         stream.write("".join(head).encode("utf-8"))
         letters = [column_letter(i) for i in range(k)]
@@ -200,20 +242,42 @@ def sheet_writer(
         for start in range(0, n, SLICE_ROWS):
             part = frame.iloc[start : start + SLICE_ROWS]
             rows = [str(r) for r in range(start + first, start + first + len(part))]
-            cols = [_column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i]) for i in range(k)]
+            cols = [
+                _column_cells(letters[i], part.iloc[:, i], rows, styles[i], dates[i], epoch) for i in range(k)
+            ]
+            cols += [
+                [f.cell(f"{column_letter(k + j)}{r}") for r in rows]
+                for j, (_, f) in enumerate(formula_columns)
+            ]
             body = "".join(
                 f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rows, zip(*cols)) if any(cells)
             )
             stream.write(body.encode("utf-8"))
-        tail = [
-            '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        ]
+        if total_row:
+            r = str(last_row)
+            cells = [
+                v.cell(f"{column_letter(i)}{r}")
+                if isinstance(v, Formula)
+                else string_cell(f"{column_letter(i)}{r}", v)
+                for i, v in enumerate(total_row)
+                if v
+            ]
+            stream.write(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+        tail = ["</sheetData>", extras.after_data, extras.formats]
+        tail.append(
+            extras.page
+            if extras.page is not None
+            else '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        )
+        if drawing_rel:
+            tail.append(f'<drawing r:id="{drawing_rel}"/>')
         if table_rel:
             tail.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
+        tail.append(extras.ext)
         tail.append("</worksheet>")
         stream.write("".join(tail).encode("utf-8"))
 
-    return Streamed(write, 64 * (n + 1) * max(k, 1) + 4096)
+    return Streamed(write, 64 * (n + 2) * max(width, 1) + 4096 + len(extras.formats) + len(extras.cols or ""))
 
 
 class Streamed:

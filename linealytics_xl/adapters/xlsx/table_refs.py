@@ -109,3 +109,32 @@ def follow_renamed_tables(package: Package, book: Book, renames: Mapping[str, st
             name.text = rename_in_formula(name.text, renames)
             changed.append(book.part)
     return changed
+
+
+_CACHE_ROOT = re.compile(r"<(?:\w+:)?pivotCacheDefinition\b[^>]*>")
+_WORKSHEET_SOURCE = re.compile(r"<(?:\w+:)?worksheetSource\b[^>]*>")
+_ATTR = re.compile(r'\b(sheet|name)="([^"]*)"')
+
+
+def refresh_pivots_over(package: Package, sheets: set[str], tables: set[str]) -> list[str]:
+    """Pivot caches built on a tool table (its sheet ``sheets`` or its name ``tables``, lower
+    case) refresh when the workbook opens (``refreshOnLoad="1"``): their records are the old
+    rows' values, as stale as a formula's cached value would be.  Only that attribute changes;
+    returns the parts changed."""
+    changed = []
+    for part in package.names():
+        if package.content_type(part) != CT_PIVOT_CACHE:
+            continue
+        xml = package.read(part).decode("utf-8")
+        source = _WORKSHEET_SOURCE.search(xml)
+        root = _CACHE_ROOT.search(xml)
+        if source is None or root is None or "refreshOnLoad=" in root.group(0):
+            continue
+        attrs = {k: unescape(v).lower() for k, v in _ATTR.findall(source.group(0))}
+        if attrs.get("sheet") not in sheets and attrs.get("name") not in tables:
+            continue
+        head = root.group(0)
+        new = head[:-2] + ' refreshOnLoad="1"/>' if head.endswith("/>") else head[:-1] + ' refreshOnLoad="1">'
+        package.write(part, (xml[: root.start()] + new + xml[root.end() :]).encode("utf-8"))
+        changed.append(part)
+    return changed

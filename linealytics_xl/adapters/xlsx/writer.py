@@ -30,19 +30,19 @@ from ...core.settings import SETTINGS_SHEET as SETTINGS
 from ..dashboard_cells import Layout
 from . import transplant
 from .app_props import update_sheet_titles
-from .book_xml import CT_WORKSHEET, NS_MAIN, Book
-from .package import NS_PKG_REL, XML_DECL, Package, relative, rels_name
+from .book_xml import NS_MAIN, Book
+from .package import XML_DECL, Package
 from .patch import SheetText, unescape
 from .recalc import refresh
-from .sheet_xml import is_date_column, sheet_writer
+from .sheet_xml import sheet_writer
+from .structure import check_structure
 from .styles import Styles
-from .table_refs import display_names, follow_renamed_tables
-from .tables_xml import CT_TABLE, REL_TABLE, table_ids, table_xml
+from .table_refs import display_names, follow_renamed_tables, refresh_pivots_over
+from .table_sheet import TABLE_LEVEL, sheet_part, write_sheet, write_table
+from .tables_xml import table_ids
 
 REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
 REL_SHARED_STRINGS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-DATE_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
-TABLE_LEVEL = 1  # deflate level of the streamed tables: large, regular XML; speed matters
 
 
 @dataclass
@@ -52,6 +52,7 @@ class Written:
     changed_parts: list[str] = field(default_factory=list)
     formulas_refreshed: int = 0
     dashboard_error: str | None = None
+    notes: list[str] = field(default_factory=list)  # what of the planner's in a tool sheet was not kept
 
 
 def write_package(
@@ -75,36 +76,54 @@ def write_package(
 
     ``settings_rows``: rows of the ``Settings`` sheet, written only when the workbook has none
     (afterwards the sheet is the planner's), or None to leave Settings alone.
-    ``dashboard(frames)`` lays the dashboard out (see ``transplant``).
+    ``dashboard(frames)`` lays the dashboard out (see ``transplant``).  Raises
+    ``structure.StructureError`` (nothing written) when the planner locked the workbook's
+    structure and a sheet must be added, or renamed a tool sheet that this run rewrites.
     """
     package = Package(src)
     try:
         book, styles = Book(package), Styles(package)
         sheets_before = [s.name for s in book.sheets()]
+        adds = [n for n in tables if book.sheet(n) is None]
+        adds += [SETTINGS] if settings_rows is not None and book.sheet(SETTINGS) is None else []
+        adds += [n for n in (new_sheets or {}) if book.sheet(n) is None]
+        if dashboard is not None and PLAN.name in tables and book.sheet(dashboard_sheet) is None:
+            adds.append(dashboard_sheet)
+        check_structure(package, book, tables, adds)  # before anything changes
         tables_named = display_names(package)  # 1.x names among them are renamed below
         result = Written()
         removed_formula = _patch_cells(package, book, blocks, result)
         tables_before = table_ids(package)
+        renamed: dict[str, str] = {}  # old table name, lower case -> the tool's name
         for name, frame in tables.items():
             formats = number_formats(name, [str(c) for c in frame.columns]) if number_formats else None
-            _write_table(package, book, styles, name, frame, tables_before, formats)
+            note, was = write_table(package, book, styles, name, frame, tables_before, formats, book.epoch)
+            result.notes += [note] if note else []
+            renamed.update(was)
         migrate_table_names(package)
-        follow_renamed_tables(package, book, _renamed(tables_named, display_names(package)))
+        renamed.update(_renamed(tables_named, display_names(package)))
+        follow_renamed_tables(package, book, renamed)
+        refresh_pivots_over(package, {n.lower() for n in tables}, {table_name(n).lower() for n in tables})
         if settings_rows is not None and book.sheet(SETTINGS) is None:
             frame = pd.DataFrame(settings_rows, columns=["Name", "Value", "Description"])
-            _write_sheet(
+            write_sheet(
                 package,
                 book,
                 SETTINGS,
                 sheet_writer(
-                    frame, column_styles={}, widths=(28, 14, 90), freeze_header=False, table_rel=None
+                    frame,
+                    column_styles={},
+                    widths=(28, 14, 90),
+                    freeze_header=False,
+                    table_rel=None,
+                    epoch=book.epoch,
                 ),
             )
         for name, rows in (new_sheets or {}).items():
             if book.sheet(name) is None:
                 width = max((len(r) for r in rows), default=0)
                 frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
-                _write_sheet(
+                write_sheet(
                     package,
                     book,
                     name,
@@ -115,6 +134,7 @@ def write_package(
                         freeze_header=False,
                         table_rel=None,
                         header=False,
+                        epoch=book.epoch,
                     ),
                 )
         if dashboard is not None:
@@ -208,93 +228,6 @@ def _calc_chain(package: Package, book: Book, removed: set[tuple[str, int, int]]
 # -- the tool's sheets --------------------------------------------------------------------------
 
 
-def _clear_sheet(package: Package, book: Book, part: str) -> dict[str, str]:
-    """Remove the parts only this sheet uses (tables, drawings, charts, comments...); returns
-    {relationship type: part} of what it had, so that a table part can keep its name."""
-    referrers = package.referrers()
-    had: dict[str, str] = {}
-    todo = [(r.type, r.part) for r in package.rels(part) if r.part]
-    for kind, target in todo:
-        had.setdefault(kind, target)
-    seen = {part}
-    while todo:
-        _, target = todo.pop()
-        if target in seen or not package.exists(target):
-            continue
-        seen.add(target)
-        if referrers.get(target, set()) - seen:
-            continue  # another part uses it too: keep it
-        todo.extend((x.type, x.part) for x in package.rels(target) if x.part)
-        package.remove(target)
-    if package.exists(rels_name(part)):
-        package.remove(rels_name(part))
-    book.replaced.add(part)
-    return had
-
-
-def _sheet_part(package: Package, book: Book, name: str) -> tuple[str, dict[str, str]]:
-    entry = book.sheet(name)
-    if entry is not None and entry.part is not None:
-        return entry.part, _clear_sheet(package, book, entry.part)
-    part = package.free_name("xl/worksheets/sheet{}.xml")
-    book.add_sheet(name, part)
-    return part, {}
-
-
-def _write_sheet(package: Package, book: Book, name: str, writer) -> str:
-    part, _ = _sheet_part(package, book, name)
-    package.write(part, writer, CT_WORKSHEET, level=TABLE_LEVEL)
-    return part
-
-
-def _write_table(
-    package: Package,
-    book: Book,
-    styles: Styles,
-    name: str,
-    frame: pd.DataFrame,
-    ids_before: dict[str, int],
-    formats: list[str] | None = None,
-) -> None:
-    part, had = _sheet_part(package, book, name)
-    table_part = had.get(REL_TABLE)
-    if table_part is not None and table_part in ids_before:
-        table_id = ids_before[table_part]
-    else:
-        table_part = package.free_name("xl/tables/table{}.xml")
-        table_id = max([0, *table_ids(package).values(), *ids_before.values()]) + 1
-    column_styles, date_styles = {}, {}
-    for i, c in enumerate(frame.columns):
-        code = formats[i] if formats else "General"
-        if code != "General":
-            column_styles[i] = styles.cell_format(number_format=code)
-        elif is_date_column(frame.iloc[:, i]):  # dates without a contract format
-            date_styles[i] = styles.cell_format(
-                number_format=TIME_FORMAT if "Time" in str(c) else DATE_FORMAT
-            )
-    widths = [max(10, min(40, len(str(c)) + 4)) for c in frame.columns]
-    package.write(
-        part,
-        sheet_writer(
-            frame,
-            column_styles=column_styles,
-            date_styles=date_styles,
-            widths=widths,
-            freeze_header=True,
-            table_rel="rId1",
-            min_rows=2,
-        ),
-        CT_WORKSHEET,
-        level=TABLE_LEVEL,
-    )
-    package.write(rels_name(part), _rels([("rId1", REL_TABLE, relative(part, table_part))]))
-    package.write(
-        table_part,
-        table_xml(table_id, table_name(name), [str(c) for c in frame.columns], len(frame)),
-        CT_TABLE,
-    )
-
-
 def migrate_table_names(package: Package) -> list[str]:
     """Rename the tables a 1.x run left under their sheet's name (``LL_Plan``, the same name as
     the function ``LL_PLAN`` to Excel) to their 2.0 names (``tblLL_Plan``), on the sheets this run
@@ -324,13 +257,6 @@ def _renamed(before: set[str], after: set[str]) -> dict[str, str]:
         for sheet, spec in TABLES.items()
         if sheet.lower() in before and sheet.lower() not in after and spec.table_name.lower() in after
     }
-
-
-def _rels(items: list[tuple[str, str, str]]) -> bytes:
-    root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
-    for rid, kind, target in items:
-        etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship", Id=rid, Type=kind, Target=target)
-    return XML_DECL + etree.tostring(root, encoding="UTF-8")
 
 
 # -- the dashboard ------------------------------------------------------------------------------
@@ -380,6 +306,6 @@ def _place_dashboard(package: Package, book: Book, styles: Styles, layout: Layou
         and entry.part is not None
         and 'tabSelected="1"' in package.read(entry.part).decode("utf-8")[:4000]
     )
-    part, _ = _sheet_part(package, book, name)
+    part, _ = sheet_part(package, book, name)
     names = transplant.transplant(layout, package, styles, part, selected)
     book.replace_local_names(book.index(name), names)
