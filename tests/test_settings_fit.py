@@ -90,3 +90,25 @@ def test_numbers_typed_into_text_cells_read_as_the_datas_numbers_do():
     assert (s.settings.scenarios, s.settings.lot_size_wafers, s.settings.band_low_bytes) == (1000, 25.0, 1e9)
     (issue,) = sheet(seed="1,5").issues
     assert str(issue).startswith("Settings!B2: setting 'seed'") and "found '1,5'" in str(issue)
+
+
+def test_a_settings_sheet_saved_by_libreoffice_keeps_its_booleans(real_copy, tmp_path):
+    """LibreOffice saves a TRUE/FALSE cell as the formula =TRUE(); the file reader gives formulas
+    as their text, so the sheet was refused ("forecast: found '=FALSE()'")."""
+    import openpyxl
+    from libreoffice import recalculate, require_libreoffice
+
+    from linealytics_xl.adapters.workbook_file import WorkbookFile
+
+    require_libreoffice()
+    wb = openpyxl.load_workbook(real_copy)
+    ws = wb.create_sheet("Settings")
+    for row in (("Setting", "Value"), ("forecast", False), ("simulate", True), ("seed", 3)):
+        ws.append(row)
+    wb.save(real_copy)
+    saved = recalculate(real_copy, tmp_path / "saved.xlsx")
+    raw = WorkbookFile(saved).sheets()["Settings"]
+    assert str(raw.get(1, 1)).upper().startswith("=FALSE")  # what LibreOffice stores
+    read = WorkbookFile(saved).settings()
+    assert read.issues == []
+    assert (read.settings.forecast, read.settings.simulate, read.settings.seed) == (False, True, 3)

@@ -8,6 +8,7 @@ so a run is reproducible from the workbook alone.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -246,6 +247,16 @@ def _numeric(name: str) -> bool:
     return bool(kinds & {int, float}) and not kinds & {str, bool}
 
 
+_BOOLEAN_FORMULA = re.compile(r"^=\s*(TRUE|FALSE)\s*(?:\(\s*\))?\s*$", re.I)
+
+
+def _cell_value(value: Any) -> Any:
+    """A Settings cell as typed: LibreOffice saves a TRUE/FALSE cell as the formula ``=TRUE()``,
+    which the file reader gives as its text (formulas are not computed); it means the boolean."""
+    m = _BOOLEAN_FORMULA.match(value) if isinstance(value, str) else None
+    return value if m is None else m[1].upper() == "TRUE"
+
+
 def read_settings(grid: Sequence[Sequence[Any]] | None) -> SettingsSheet:
     """The sheet's rows below its header, name in the first column and value in the second; no
     sheet means every default."""
@@ -253,7 +264,7 @@ def read_settings(grid: Sequence[Sequence[Any]] | None) -> SettingsSheet:
         return SettingsSheet(Settings())
     return settings_from_rows(
         [
-            (r, row[0], row[1] if len(row) > 1 else None)
+            (r, row[0], _cell_value(row[1]) if len(row) > 1 else None)
             for r, row in enumerate(grid)
             if r > 0 and row and row[0] is not None
         ]
