@@ -12,7 +12,9 @@ say nothing to a planner):
   ``EncryptedPackage``; the Excel 97-2003 ``.xls`` format is a compound file too, with a
   ``Workbook`` (or ``Book``) stream.  Stream names are stored in UTF-16 in the file's directory,
   which is what is looked for here;
-* ``.xlsb`` (binary workbook) and ``.ods`` are zip packages without ``xl/workbook.xml``.
+* ``.xlsb`` (binary workbook) and ``.ods`` are zip packages without ``xl/workbook.xml``;
+* a "Strict Open XML Spreadsheet" has ``xl/workbook.xml`` in the ISO Strict namespaces
+  (``http://purl.oclc.org/ooxml/...``), which neither this reader nor openpyxl reads.
 
 :func:`load_failure` turns an exception of the loader into a sentence, naming the damaged part
 of the package when one of its XML parts does not parse.
@@ -86,7 +88,7 @@ def not_a_workbook(path: Path) -> str | None:
             f"file was cut short); open it in Excel to repair it, or use a backup"
         )
     if "xl/workbook.xml" in names:
-        return None
+        return _strict(path)
     if "xl/workbook.bin" in names:
         return (
             f"{path.name} is an Excel binary workbook (.xlsb), which the tool does not read; "
@@ -95,6 +97,27 @@ def not_a_workbook(path: Path) -> str | None:
     if "content.xml" in names and "mimetype" in names:
         return f"{path.name} is an OpenDocument file (.ods); save it as Excel Workbook (.xlsx)"
     return f"{path.name} is a zip file but not an Excel workbook (it has no xl/workbook.xml)"
+
+
+#: The main namespace of an "Excel Strict Open XML Spreadsheet" (ISO/IEC 29500 Strict); the
+#: usual "Excel Workbook" uses the transitional schemas.openxmlformats.org one.
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _strict(path: Path) -> str | None:
+    """A sentence for a workbook saved as Strict Open XML, whose parts the reader (and openpyxl)
+    do not understand: read anyway, it would look like a workbook without sheets."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("xl/workbook.xml") as part:
+            head = part.read(4096)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError):
+        return None  # damaged: the loader's failure names the part
+    if STRICT_MAIN not in head:
+        return None
+    return (
+        f"{path.name} is saved as Strict Open XML Spreadsheet, which the tool does not read; "
+        f"open it in Excel and save it as Excel Workbook (.xlsx)"
+    )
 
 
 def _damaged_part(path: Path) -> tuple[str, str] | None:
