@@ -200,7 +200,7 @@ def _labelled_rows(sheet: Sheet) -> tuple[dict[tuple[str, str], int], int] | Non
     attr = sheet.find(ATTRIBUTE, row=hdr[0]) or sheet.find(ATTRIBUTE)
     rows: dict[tuple[str, str], int] = {}
     for r in sheet.cells.row_indices():
-        p = cell_text(sheet.get(r, hdr[1]))
+        p = sheet.product_at(r, hdr[1], hdr[0])
         if r > hdr[0] and p:
             rows.setdefault((p, label_key(sheet.get(r, attr[1] if attr else hdr[1] + 1))), r)
     return rows, hdr[0]

@@ -38,6 +38,7 @@ from .labels import (
     RATIOS,
     REQUIRED_SHEETS,
     SUPPLY_DEMAND,
+    TOTAL,
     WEEKS_PER_QUARTER,
     YIELD,
     Quarter,
@@ -105,7 +106,8 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
     if sd and sdl is not None:
-        sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND))
+        # a `Total` row under the products sums them (as on Boundary Conditions): not a product
+        sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND) and p != TOTAL)
         if bc and products:
             check_unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
         elif not products:  # Boundary Conditions unusable: still check the other sheets

@@ -1,0 +1,335 @@
+"""The reader attacked as planners change their workbooks: each case mutates a copy of the real one.
+
+A mutation either keeps the data in another form -- then the workbook reads exactly as the original
+(every input array bit for bit, no new warning but the one named) -- or it leaves a file the tool
+cannot use, which is refused with one sentence (exit 2, the file byte for byte untouched, nothing
+written).  Layout variants of other teams are in test_reader_tolerance.py, bad values in
+test_bad_input.py, files that are no workbook in test_bad_files.py; none is repeated here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from libreoffice import recalculate, require_libreoffice
+from openpyxl.chart import LineChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.table import Table
+from typer.testing import CliRunner
+
+from linealytics_xl.adapters.workbook_file import WorkbookFile
+from linealytics_xl.cli import app
+from linealytics_xl.core.cells import column_letter
+from linealytics_xl.core.layout import read_planning_data
+from linealytics_xl.core.model import PlanningData
+
+runner = CliRunner()
+SD, BC, YLD, DENS, RAT = (
+    "Supply_Demand",
+    "Boundary Conditions",
+    "Yield",
+    "Density per Wafer",
+    "Weekly Demand Ratio",
+)
+FIELDS = (
+    "products",
+    "quarterly_demand",
+    "demand",
+    "yields",
+    "density",
+    "capacity",
+    "total_capacity",
+    "initial_stock",
+    "wos",
+    "safety_stock",
+    "week_ratios",
+    "week_quarter",
+    "quarters",
+)
+Edit = Callable[[Workbook], None]
+
+
+def read(path: Path) -> PlanningData:
+    return read_planning_data(WorkbookFile(path).sheets())
+
+
+def edited(path: Path, edit: Edit) -> Path:
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def messages(data: PlanningData) -> set[str]:
+    return {f"{w.sheet}!{w.cell}: {w.message}" for w in data.warnings}
+
+
+# --- the same data in another form ------------------------------------------------------------
+
+
+def sd_total_row(formula: str) -> Edit:
+    """A `Total` demand row under the products, summing them (the planner's check row)."""
+
+    def edit(wb: Workbook) -> None:
+        ws = wb[SD]
+        ws["A20"], ws["B20"] = "Total", "EffectiveDemand"
+        for c in range(3, ws.max_column + 1):
+            col = column_letter(c - 1)
+            ws.cell(20, c).value = formula.format(c=col)
+
+    return edit
+
+
+def bc_total(label: str = "Total", formula: str | None = None) -> Edit:
+    """The capacity `Total` rows relabelled (``TOTAL``) or summed another way."""
+
+    def edit(wb: Workbook) -> None:
+        ws = wb[BC]
+        for r in (3, 4, 5):
+            ws.cell(r, 1).value = label
+        if formula:
+            for c in range(3, ws.max_column + 1):
+                ws.cell(3, c).value = formula.format(c=column_letter(c - 1))
+
+    return edit
+
+
+def merged_ids(sheet: str, firsts: tuple[int, ...], height: int) -> Edit:
+    """Each product id merged down over its attribute rows (Excel shows it on every row)."""
+
+    def edit(wb: Workbook) -> None:
+        for first in firsts:
+            wb[sheet].merge_cells(start_row=first, end_row=first + height - 1, start_column=1, end_column=1)
+
+    return edit
+
+
+def put(sheet: str, cell: str, value: object) -> Edit:
+    def edit(wb: Workbook) -> None:
+        wb[sheet][cell] = value
+
+    return edit
+
+
+def ratios_as_percent_text(wb: Workbook) -> None:
+    ws = wb[RAT]
+    for c in range(1, 14):
+        ws.cell(2, c).value = f"{ws.cell(2, c).value * 100:g}%"
+
+
+def hidden_rows_and_columns(wb: Workbook) -> None:
+    wb[SD].row_dimensions[11].hidden = True
+    wb[BC].column_dimensions["E"].hidden = True
+    wb[YLD].row_dimensions[4].hidden = True
+
+
+def autofilter_hiding_products(wb: Workbook) -> None:
+    """An autofilter on 21A: the other products' rows are hidden, and still data."""
+    ws = wb[SD]
+    ws.auto_filter.ref = f"A1:{column_letter(ws.max_column - 1)}{ws.max_row}"
+    ws.auto_filter.add_filter_column(0, ["21A"])
+    for r in range(8, ws.max_row + 1):
+        ws.row_dimensions[r].hidden = True
+
+
+def frozen_panes(wb: Workbook) -> None:
+    wb[SD].freeze_panes, wb[BC].freeze_panes, wb[YLD].freeze_panes = "C2", "C3", "C3"
+
+
+def comments_chart_and_table(wb: Workbook) -> None:
+    """Notes on input cells, a chart over the demand and the inputs formatted as Excel Tables."""
+    sd = wb[SD]
+    sd["E5"].comment = Comment("confirmed with sales", "planner")
+    wb[BC]["D6"].comment = Comment("maintenance week", "planner")
+    chart = LineChart()
+    chart.add_data(Reference(sd, min_col=3, max_col=20, min_row=5, max_row=5), from_rows=True)
+    sd.add_chart(chart, "C25")
+    sd.add_table(Table(displayName="SupplyDemand", ref=f"A1:{column_letter(sd.max_column - 1)}19"))
+    wb[DENS].add_table(Table(displayName="Density", ref="A1:C2"))
+
+
+def hidden_and_moved_sheets(wb: Workbook) -> None:
+    wb[DENS].sheet_state = "hidden"
+    wb[RAT].sheet_state = "veryHidden"
+    wb.move_sheet(SD, offset=4)
+
+
+def ids_with_spaces(wb: Workbook) -> None:
+    """Trailing spaces and a non-breaking space (pasted from a web page) around product ids."""
+    wb[YLD]["A3"] = "21A "
+    wb[DENS]["A1"] = "21A\u00a0"
+    wb[SD]["A11"] = " 22B"
+
+
+TEXT_READ = "number(s) stored as text read as numbers"
+SAME_DATA: list[tuple[str, Edit, str | None]] = [
+    # fixed: a Total row was taken for a product "with demand but no capacity row"
+    ("sd-total-row-sum-list", sd_total_row("=SUM({c}5,{c}11,{c}17)"), None),
+    ("sd-total-row-plus", sd_total_row("=+{c}5+{c}11+{c}17"), None),
+    # fixed: 'TOTAL' was read as a product, =SUM(C6,C9,C12) refused as "not a sum of cells"
+    ("bc-total-upper-case", bc_total("TOTAL"), None),
+    ("bc-total-sum-list", bc_total(formula="=SUM({c}12,{c}9,{c}6)"), None),
+    # fixed: a merged id was read on its first row only (SD refused, BC outputs left unwritten)
+    ("sd-merged-product-ids", merged_ids(SD, (2, 8, 14), 6), None),
+    ("bc-merged-product-ids", merged_ids(BC, (3, 6, 9, 12), 3), None),
+    # fixed: an id with a zero-width space (invisible in Excel and in the message) was unknown
+    ("id-zero-width-space", put(YLD, "A3", "21A\u200b"), None),
+    # fixed: percentages as text were refused, though Excel's VALUE reads them
+    ("yield-percent-text", put(YLD, "C3", "90.58%"), TEXT_READ),
+    ("wos-percent-text", put(SD, "E4", "182%"), TEXT_READ),
+    ("ratios-percent-text", ratios_as_percent_text, TEXT_READ),
+    # already right, and covered nowhere else
+    ("hidden-rows-and-columns", hidden_rows_and_columns, None),
+    ("autofilter-hiding-products", autofilter_hiding_products, None),
+    ("frozen-panes", frozen_panes, None),
+    ("comments-chart-and-tables", comments_chart_and_table, None),
+    ("hidden-and-moved-sheets", hidden_and_moved_sheets, None),
+    ("ids-with-spaces", ids_with_spaces, None),
+]
+
+
+@pytest.mark.parametrize("edit,warning", [c[1:] for c in SAME_DATA], ids=[c[0] for c in SAME_DATA])
+def test_the_same_data_in_another_form_reads_as_the_original(real_copy, real_data, edit, warning):
+    data = read(edited(real_copy, edit))
+    for name in FIELDS:
+        assert np.array_equal(np.asarray(getattr(data, name)), np.asarray(getattr(real_data, name))), name
+    new = messages(data) - messages(real_data)
+    if warning is None:
+        assert not new
+    else:
+        assert len(new) == 1 and warning in new.pop()
+
+
+@pytest.mark.parametrize(
+    "edit,cell",
+    [
+        (merged_ids(SD, (2, 8, 14), 6), (SD, "D2")),  # Yielded Supply of 21A, on a merged row
+        (merged_ids(BC, (3, 6, 9, 12), 3), (BC, "C7")),  # Scheduled Capacity of 21A, week 1
+    ],
+    ids=["sd-merged-ids", "bc-merged-ids"],
+)
+def test_merged_product_ids_get_the_plan_in_their_rows(real_copy, real_planned, tmp_path, edit, cell):
+    """The outputs under a merged id are written as under a plain one: the same values."""
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(app, ["plan", str(edited(real_copy, edit)), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet, ref = cell
+    planned = openpyxl.load_workbook(real_planned.path, data_only=False)[sheet][ref].value
+    got = openpyxl.load_workbook(out, data_only=False)[sheet][ref].value
+    assert isinstance(got, (int, float)) and got == planned
+
+
+def test_a_total_row_in_supply_demand_is_not_planned_as_a_product(real_copy, tmp_path):
+    out = tmp_path / "out.xlsx"
+    path = edited(real_copy, sd_total_row("=SUM({c}5,{c}11,{c}17)"))
+    result = runner.invoke(app, ["plan", str(path), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    products = {row[0] for row in wb["LL_Plan"].iter_rows(min_row=2, max_col=1, values_only=True)}
+    assert products == {"21A", "22B", "23C"}
+    assert wb[SD]["D20"].value == "=SUM(D5,D11,D17)"  # the planner's row, untouched
+
+
+# --- files the tool cannot use ------------------------------------------------------------------
+
+TRANSITIONAL_TO_STRICT = [
+    (
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    ),
+    (b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main"),
+]
+
+
+def strict_copy(src: Path, dst: Path) -> Path:
+    """The workbook as Excel's "Strict Open XML Spreadsheet" saves it: the same parts, in the ISO
+    Strict namespaces (relationship types included; content types and package rels keep theirs)."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            if info.filename.endswith((".xml", ".rels")) and info.filename != "[Content_Types].xml":
+                for old, new in TRANSITIONAL_TO_STRICT:
+                    data = data.replace(old, new)
+            out.writestr(info, data)
+    return dst
+
+
+def refused(path: Path, tmp_path: Path, sentence: str) -> None:
+    before = digest(path)
+    out = tmp_path / "out.xlsx"
+    for args in (["plan", str(path), "--output", str(out)], ["validate", str(path)]):
+        result = runner.invoke(app, args)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert sentence in text and "Traceback" not in text
+    assert digest(path) == before and not out.exists()
+
+
+def test_a_strict_open_xml_workbook_is_refused_with_what_to_do(real_path, tmp_path):
+    """Read as usual it was a workbook "without sheets" ('no sheet Supply_Demand (sheets present:
+    none)'), which sends the planner looking for sheets that are there."""
+    path = strict_copy(real_path, tmp_path / "strict.xlsx")
+    refused(
+        path,
+        tmp_path,
+        "strict.xlsx is saved as Strict Open XML Spreadsheet, which the tool does not read; "
+        "open it in Excel and save it as Excel Workbook (.xlsx)",
+    )
+
+
+def soffice_convert(src: Path, folder: Path, kind: str) -> Path:
+    require_libreoffice()
+    profile = (folder / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            kind,
+            "--outdir",
+            str(folder),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return folder / f"{src.stem}.{kind}"
+
+
+@pytest.mark.slow
+def test_an_ods_file_named_xlsx_is_refused_with_what_to_do(real_path, tmp_path):
+    ods = soffice_convert(real_path, tmp_path, "ods")
+    path = tmp_path / "renamed.xlsx"
+    shutil.copyfile(ods, path)
+    refused(path, tmp_path, "renamed.xlsx is an OpenDocument file (.ods); save it as Excel Workbook (.xlsx)")
+
+
+@pytest.mark.slow
+def test_the_workbook_re_saved_by_libreoffice_reads_as_the_original(real_path, real_data, tmp_path):
+    """LibreOffice keeps layout, labels and formulas; it stores numbers with 15 significant
+    digits, so the values agree to that precision and no more (the file holds no more)."""
+    data = read(recalculate(real_path, tmp_path / "resaved.xlsx"))
+    assert data.products == real_data.products and data.quarters == real_data.quarters
+    assert data.weeks.labels == real_data.weeks.labels
+    for name in FIELDS[1:-1]:
+        assert np.allclose(getattr(data, name), getattr(real_data, name), rtol=1e-14, atol=0), name
+    assert messages(data) == messages(real_data)
