@@ -27,7 +27,7 @@ from .labels import (
     parse_quarter,
     parse_week,
 )
-from .sheet import Sheet, cell_list
+from .sheet import Sheet, cell_list, own_column_label
 
 
 @dataclass
@@ -152,7 +152,7 @@ def read_capacity(
         ]
     for c in (grid.cols[0] - 1, grid.cols[-1] + 1):  # capacities next to the axis have lost their week label
         held = [r for (p, a), r in rows.items() if a == key and bc.get(r, c) is not None]
-        if c >= 0 and c not in label_cols and held:
+        if c >= 0 and c not in label_cols and held and not own_column_label(bc.get(grid.row, c)):
             bc.error(
                 grid.row,
                 c,
@@ -209,7 +209,8 @@ def read_yield(
     T = len(cols)
     for c in (last + 1,):
         extra = [ys.get(r, c) for r in [date_row, *rows.values()] if r is not None]
-        if any(v is not None for v in extra):
+        header = ys.get(date_row, c) if date_row is not None else None
+        if any(v is not None for v in extra) and not own_column_label(header):
             ys.error(
                 date_row if date_row is not None else hdr[0],
                 c,

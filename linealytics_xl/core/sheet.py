@@ -286,6 +286,13 @@ class Sheet:
             )
 
 
+def own_column_label(value: Any) -> bool:
+    """A header the planner gave a column of their own (`Total`, `Notes`, `Average`): text with no
+    digit, which no quarter, week or date label is -- unlike a mistyped one ('Q3 9', 'WW_4O'), which
+    may be a period that lost its label.  Such a column is not read, and said so, not refused."""
+    return isinstance(value, str) and bool(value.strip()) and not any(ch.isdigit() for ch in value)
+
+
 #: Characters that print as nothing, carried along when an id is pasted from a web page, a chat
 #: or a UTF-8 export with a byte-order mark: '21A\u200b' looks like '21A' in Excel and in any message.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
