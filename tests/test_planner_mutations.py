@@ -10,6 +10,7 @@ test_bad_input.py, files that are no workbook in test_bad_files.py; none is repe
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import zipfile
@@ -20,6 +21,7 @@ import numpy as np
 import openpyxl
 import pytest
 from libreoffice import recalculate, require_libreoffice
+from lxml import etree
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.workbook.workbook import Workbook
@@ -189,6 +191,10 @@ def own_columns(wb: Workbook) -> None:
         ys.cell(r, ys.max_column).value = 0.9
 
 
+def blank_row_under_density_ids(wb: Workbook) -> None:
+    wb[DENS].insert_rows(2)
+
+
 TEXT_READ = "number(s) stored as text read as numbers"
 NOT_READ = "outside the labelled area"
 SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
@@ -210,6 +216,8 @@ SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
     # fixed: a labelled column of the planner's own next to the periods was refused as a period
     # that lost its label (one warning per sheet says it was not read)
     ("own-columns-total-and-notes", own_columns, [NOT_READ] * 3),
+    # fixed: the densities were looked for right under the ids only ("B2 ... found blank")
+    ("density-blank-row-under-ids", blank_row_under_density_ids, None),
     # already right, and covered nowhere else
     ("hidden-rows-and-columns", hidden_rows_and_columns, None),
     ("autofilter-hiding-products", autofilter_hiding_products, None),
@@ -284,6 +292,53 @@ def test_a_total_row_in_supply_demand_is_not_planned_as_a_product(real_copy, tmp
     products = {row[0] for row in wb["LL_Plan"].iter_rows(min_row=2, max_col=1, values_only=True)}
     assert products == {"21A", "22B", "23C"}
     assert wb[SD]["D20"].value == "=SUM(D5,D11,D17)"  # the planner's row, untouched
+
+
+def rewrite_part(src: Path, dst: Path, part: str, change: Callable[[bytes], bytes]) -> Path:
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            out.writestr(info, change(data) if info.filename == part else data)
+    return dst
+
+
+def test_an_empty_value_element_is_a_blank_cell(real_path, real_data, tmp_path):
+    """``<v></v>`` (written by some generators) is no value, as openpyxl reads it; it was "cannot
+    be read as an Excel workbook (ValueError: could not convert string to float: '')"."""
+    path = rewrite_part(
+        real_path,
+        tmp_path / "empty-v.xlsx",
+        "xl/worksheets/sheet1.xml",  # Supply_Demand
+        lambda xml: re.sub(rb'(<c r="E5"[^>]*>)<v>[^<]*</v>', rb"\1<v></v>", xml, count=1),
+    )
+    data = read(path)
+    assert data.quarterly_demand[0, 1] == 0 and real_data.quarterly_demand[0, 1] > 0
+    new = messages(data) - messages(real_data)
+    assert new == {"Supply_Demand!E5: blank cell(s) inside the data area: E5; 0 bytes of demand used"}
+
+
+def test_sheets_with_a_namespace_prefix_read_as_the_original(real_path, real_data, tmp_path):
+    """The OpenXML SDK (and tools built on it) write ``<x:worksheet><x:sheetData><x:c ...>``."""
+
+    def prefixed(xml: bytes) -> bytes:
+        root = etree.fromstring(xml)
+        nsmap = {("x" if k is None else k): v for k, v in root.nsmap.items()}
+        new = etree.Element(root.tag, nsmap=nsmap, attrib=dict(root.attrib))
+        new[:] = root[:]
+        return etree.tostring(new, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    path = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(real_path) as z, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            main = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            out.writestr(info, prefixed(data) if info.filename.startswith("xl/") and main in data else data)
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/worksheets/sheet1.xml").count(b"<x:c ") > 100
+    data = read(path)
+    for name in FIELDS:
+        assert np.array_equal(np.asarray(getattr(data, name)), np.asarray(getattr(real_data, name))), name
+    assert messages(data) == messages(real_data)
 
 
 # --- files the tool cannot use ------------------------------------------------------------------

@@ -215,12 +215,17 @@ def read_density(
             )
             continue
         cols[product] = c
-    for c, v in ds.cells.row(r + 1).items():  # a density without its product id above it
+    # the densities: the first row under the ids with a value under one of them (blank rows
+    # between are layout, as above a header), else the row right under, whose blanks are errors
+    dr = next(
+        (rr for rr in ds.cells.row_indices() if rr > r and hits.keys() & ds.cells.row(rr).keys()), r + 1
+    )
+    for c, v in ds.cells.row(dr).items():  # a density without its product id above it
         if c not in hits and abs(c - min(hits)) <= len(products) + 1 and not isinstance(ds.get(r, c), str):
             ds.error(
                 r,
                 c,
-                f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}",
+                f"expected a product id above {address(dr, c)} ({shown(v)}), found {shown(ds.get(r, c))}",
             )
     density = np.full(len(products), np.nan)
     for p, product in enumerate(products):
@@ -237,8 +242,8 @@ def read_density(
                 f"ids; not found" + (f" ({cell_list(others, 5)})" if others else ""),
             )
             continue
-        density[p] = ds.number(r + 1, cols[product], bounds.DENSITY)
-    return density, (0, min(hits), r + 1, max(hits))
+        density[p] = ds.number(dr, cols[product], bounds.DENSITY)
+    return density, (0, min(hits), dr, max(hits))
 
 
 def read_ratios(rs: Sheet) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:

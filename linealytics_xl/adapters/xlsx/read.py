@@ -105,6 +105,8 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
     cols: dict[str, int] = {}
     for m in _CELL.finditer(text):
         letters, number, style, kind, raw = m.group(1, 2, 3, 4, 5)
+        if letters is not None and not raw.strip():
+            continue  # <v></v>: no value (a blank, as openpyxl and Excel read it)
         if letters is not None:  # the common shape: <c r= s= t=><v>..</v></c>
             col = cols.get(letters)
             if col is None:
@@ -160,8 +162,8 @@ def _other_cell(
         cells[(row, col)] = unescape("".join(_TEXT.findall(inner)))
         return
     v = _V.search(inner)
-    if v is None:
-        return
+    if v is None or not v.group(1).strip():
+        return  # no value, or <v></v>: a blank
     raw = v.group(1)
     if kind == "n":
         value = _number(raw)
