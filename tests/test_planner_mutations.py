@@ -195,6 +195,15 @@ def blank_row_under_density_ids(wb: Workbook) -> None:
     wb[DENS].insert_rows(2)
 
 
+def ids_in_other_case(wb: Workbook) -> None:
+    """Product ids typed in another case on other sheets: Excel's lookups match them."""
+    wb[YLD]["A3"] = "21a"
+    for r in range(8, 14):
+        wb[SD].cell(r, 1).value = "22b"
+    wb[DENS]["C1"] = "23c"
+    wb["Wafer Plan"]["A4"] = "21a"
+
+
 TEXT_READ = "number(s) stored as text read as numbers"
 NOT_READ = "outside the labelled area"
 SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
@@ -218,6 +227,9 @@ SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
     ("own-columns-total-and-notes", own_columns, [NOT_READ] * 3),
     # fixed: the densities were looked for right under the ids only ("B2 ... found blank")
     ("density-blank-row-under-ids", blank_row_under_density_ids, None),
+    # fixed: ids were compared case-sensitively ("expected a yield row for product '21A' ...
+    # A3 holds '21a'"); the plan's spelling is Boundary Conditions'
+    ("ids-in-other-case", ids_in_other_case, None),
     # already right, and covered nowhere else
     ("hidden-rows-and-columns", hidden_rows_and_columns, None),
     ("autofilter-hiding-products", autofilter_hiding_products, None),
@@ -250,17 +262,33 @@ def lost_label(sheet: str, label: str | None, row: int) -> Edit:
     return edit
 
 
-LOST_LABEL = [
+def capacity_row_in_other_case(wb: Workbook) -> None:
+    """'21a' under '21A' on Boundary Conditions: for Excel the same product, listed twice."""
+    bc = wb[BC]
+    bc["A15"], bc["B15"] = "21a", "Available Capacity"
+    for c in range(3, bc.max_column + 1):
+        bc.cell(15, c).value = 100
+
+
+REFUSED = [
     ("sd-blank-header", lost_label(SD, None, 5), "Supply_Demand!AL1: expected a quarter label"),
     ("sd-mistyped-quarter", lost_label(SD, "Q1 O4", 5), "Supply_Demand!AL1: expected a quarter label"),
     ("bc-mistyped-week", lost_label(BC, "WW_5l", 6), "'Boundary Conditions'!QD2: expected a week label"),
     ("yield-blank-header", lost_label(YLD, None, 3), "Yield!QD2: expected 443 week columns"),
+    # not a lost label, but refused the same way: a product listed twice in another case
+    (
+        "capacity-row-in-other-case",
+        capacity_row_in_other_case,
+        "'Boundary Conditions'!A15: product '21A' with attribute 'Available Capacity' appears twice, "
+        "in A6:B6 and A15:B15",
+    ),
 ]
 
 
-@pytest.mark.parametrize("edit,expected", [c[1:] for c in LOST_LABEL], ids=[c[0] for c in LOST_LABEL])
-def test_values_after_the_last_period_without_a_label_are_refused(real_copy, tmp_path, edit, expected):
-    """A period that lost its label (blank, or mistyped: it has digits) would drop its data."""
+@pytest.mark.parametrize("edit,expected", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_data_that_would_be_lost_or_planned_twice_is_refused(real_copy, tmp_path, edit, expected):
+    """A period that lost its label (blank, or mistyped: it has digits) would drop its data; a
+    product listed twice would be planned twice or not at all."""
     refused(edited(real_copy, edit), tmp_path, expected)
 
 

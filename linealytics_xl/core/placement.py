@@ -40,7 +40,7 @@ from .labels import (
 )
 from .model import Issue, PlanningData
 from .read_weeks import quarter_labels
-from .sheet import Sheet, cell_text
+from .sheet import Sheet
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def output_targets(sheets: Mapping[str, Any], data: PlanningData) -> tuple[list[
     """Every output row the workbook can take, and one warning per output it cannot."""
     issues: list[Issue] = []
     match = match_sheets(sheets, KNOWN_SHEETS)
-    found = {k: Sheet(real, Cells.of(sheets[real]), issues) for k, real in match.found.items()}
+    ids = {p.casefold(): p for p in data.products}  # the spellings the plan knows them by
+    found = {k: Sheet(real, Cells.of(sheets[real]), issues, ids) for k, real in match.found.items()}
     targets: list[Target] = []
     if WAFER_PLAN in found:
         targets += _wafer_plan(found[WAFER_PLAN], data, issues)
@@ -177,9 +178,9 @@ def _wafer_plan(wp: Sheet, data: PlanningData, issues: list[Issue]) -> list[Targ
             continue
         name = next(
             (
-                cell_text(v)
+                wp.product_id(v)
                 for c, v in wp.cells.row(rr).items()
-                if c < cols[0] and cell_text(v) in data.products
+                if c < cols[0] and wp.product_id(v) in data.products
             ),
             None,
         )

@@ -50,7 +50,7 @@ from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
 from .read_supply_demand import check_unplanned_products, supply_demand_layout, supply_demand_values
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
-from .sheet import Sheet, cell_list, cell_text
+from .sheet import Sheet, cell_list
 
 Grid = Cells | Sequence[Sequence[Any]]
 _SD_ATTRS = {
@@ -80,7 +80,8 @@ def open_sheets(sheets: Mapping[str, Grid], issues: list[Issue], wanted=REQUIRED
                 f"several sheets could be {name!r}: {', '.join(map(repr, hits))}; rename all but one",
             )
         )
-    return {name: Sheet(real, Cells.of(sheets[real]), issues) for name, real in match.found.items()}
+    ids: dict[str, str] = {}  # one spelling per product id across the sheets
+    return {name: Sheet(real, Cells.of(sheets[real]), issues, ids) for name, real in match.found.items()}
 
 
 def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
@@ -195,7 +196,7 @@ def read_density(
 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """[P] bytes per wafer from the row under the row of product ids; area read."""
     wanted = set(products)
-    found = ds.best_row(lambda v: cell_text(v) if cell_text(v) in wanted else None, min_hits=1)
+    found = ds.best_row(lambda v: ds.product_id(v) if ds.product_id(v) in wanted else None, min_hits=1)
     if found is None:
         ds.error(
             None,
@@ -233,7 +234,7 @@ def read_density(
             others = [
                 f"{address(r, c)} holds {shown(v)}"
                 for c, v in ds.cells.row(r).items()
-                if cell_text(v) not in wanted
+                if ds.product_id(v) not in wanted
             ]
             ds.error(
                 r,

@@ -43,10 +43,13 @@ class Bounds:
 class Sheet:
     """A sheet's cells (by the workbook's own sheet name) with issue reporting."""
 
-    def __init__(self, name: str, cells: Cells, issues: list[Issue]):
+    def __init__(self, name: str, cells: Cells, issues: list[Issue], ids: dict[str, str] | None = None):
         self.name = name
         self.cells = cells
         self.issues = issues
+        #: product ids by their case-folded text -> the spelling they are known by; shared by the
+        #: sheets of one workbook, so that the first spelling read (Boundary Conditions') names it
+        self.ids: dict[str, str] = {} if ids is None else ids
         self.text_numbers: list[str] = []
         self.blanks: dict[str, list[str]] = {}
 
@@ -150,16 +153,27 @@ class Sheet:
                 cells.append(f"{address(r, product_col)} is blank")
         return f" (rows with labels the tool does not know: {cell_list(cells, 5)})" if cells else ""
 
+    def product_id(self, value: Any, *, register: bool = False) -> str:
+        """A product id as Excel compares text (``=``, ``MATCH``, ``VLOOKUP``): case-insensitively.
+        '21a' is the product known as '21A' (any spelling of `Total` is `Total`); ``register``
+        makes a new id known by this spelling."""
+        product = cell_text(value)
+        key = product.casefold()
+        if key == TOTAL.casefold():
+            return TOTAL
+        if register and product:
+            return self.ids.setdefault(key, product)
+        return self.ids.get(key, product)
+
     def product_at(self, r: int, c: int, below: int = -1) -> str:
         """The product id of row ``r`` as Excel shows it: a cell inside a merged range (one id
         merged down over its attribute rows) shows the range's first cell, when that cell is
-        under the header row ``below``; any spelling of `Total` is `Total`, as Excel compares."""
+        under the header row ``below``."""
         value = self.get(r, c)
         m = self.cells.merged_at(r, c) if value is None else None
         if m is not None and m[0] > below:
             value = self.get(m[0], m[1])
-        product = cell_text(value)
-        return TOTAL if label_key(product) == label_key(TOTAL) else product
+        return self.product_id(value)
 
     def product_rows(self, below: int, product_col: int, attr_col: int | None) -> dict[tuple[str, str], int]:
         """(product, attribute key) -> row, for the rows under the header; a repeat is an error
@@ -168,7 +182,7 @@ class Sheet:
         for r in self.cells.row_indices():
             if r <= below:
                 continue
-            product = self.product_at(r, product_col, below)
+            product = self.product_id(self.product_at(r, product_col, below), register=True)
             if not product:
                 continue
             attr = text(self.get(r, attr_col)) if attr_col is not None else ""
