@@ -420,6 +420,18 @@ def test_a_strict_open_xml_workbook_is_refused_with_what_to_do(real_path, tmp_pa
     )
 
 
+def test_excels_owner_file_is_refused_with_what_to_do(real_copy, tmp_path):
+    """``~$plan.xlsx``, which Excel keeps beside ``plan.xlsx`` while it is open (165 bytes: the
+    user's name, once in ANSI padded with spaces, once in UTF-16), picked in the file dialog."""
+    name = "planner"
+    owner = tmp_path / "~$plan.xlsx"
+    owner.write_bytes(
+        bytes([len(name)]) + name.encode().ljust(53) + (name.encode("utf-16-le") + b" \0" * 60)[:111]
+    )
+    assert owner.stat().st_size == 165
+    refused(owner, tmp_path, "~$plan.xlsx is the owner file Excel keeps beside a workbook while it is open")
+
+
 def soffice_convert(src: Path, folder: Path, kind: str) -> Path:
     require_libreoffice()
     profile = (folder / "lo-profile").as_uri()

@@ -1,10 +1,10 @@
 """Is this file an Excel workbook the tool can read?  One plain sentence when it is not.
 
 Planners hand the tool whatever the file dialog gave them: a CSV export, a folder, the old
-``.xls`` format, a password-protected workbook, a file cut short by a full disk or a broken
-download.  The file's first bytes and its zip directory tell these apart before openpyxl is
-asked (whose exceptions -- ``KeyError``, ``BadZipFile``, lxml syntax errors, ``TypeError`` --
-say nothing to a planner):
+``.xls`` format, Excel's ``~$`` owner file of an open workbook, a password-protected workbook,
+a file cut short by a full disk or a broken download.  The file's first bytes and its zip
+directory tell these apart before openpyxl is asked (whose exceptions -- ``KeyError``,
+``BadZipFile``, lxml syntax errors, ``TypeError`` -- say nothing to a planner):
 
 * an OOXML workbook (``.xlsx``/``.xlsm``) is a zip package with ``xl/workbook.xml``;
 * a password-protected OOXML workbook is not a zip at all: Excel stores it encrypted inside an
@@ -72,6 +72,11 @@ def not_a_workbook(path: Path) -> str | None:
         head = f.read(4096)
     if head.startswith(CFB_MAGIC):
         return _compound_file(path)
+    if path.name.startswith("~$") and not head.startswith(b"PK"):
+        return (
+            f"{path.name} is the owner file Excel keeps beside a workbook while it is open (it "
+            f"holds the user's name), not a workbook; give the workbook itself, the name without ~$"
+        )
     if not head.startswith(b"PK"):
         if path.suffix.lower() in (".csv", ".txt", ".tsv") or _looks_like_text(head):
             return (
