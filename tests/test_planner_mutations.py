@@ -432,6 +432,34 @@ def test_excels_owner_file_is_refused_with_what_to_do(real_copy, tmp_path):
     refused(owner, tmp_path, "~$plan.xlsx is the owner file Excel keeps beside a workbook while it is open")
 
 
+@pytest.mark.parametrize(
+    "part,sentence",
+    [
+        (
+            "xl/worksheets/sheet1.xml",
+            "is damaged: the sheet 'Supply_Demand' has no content (part xl/worksheets/sheet1.xml is missing)",
+        ),
+        (
+            "xl/sharedStrings.xml",
+            "is damaged: the sheet 'Supply_Demand' refers to text that the package does not hold "
+            "(its shared strings part is missing)",
+        ),
+        ("[Content_Types].xml", "is damaged: its part [Content_Types].xml is missing"),
+        ("xl/_rels/workbook.xml.rels", "is damaged: its part xl/_rels/workbook.xml.rels is missing"),
+    ],
+    ids=["sheet", "shared-strings", "content-types", "workbook-rels"],
+)
+def test_a_package_without_a_part_it_needs_is_refused_as_damaged(real_path, tmp_path, part, sentence):
+    """A sync client or a tool that lost a part: the sheet was "no sheet 'Supply_Demand'
+    (sheets present: ...)" with its tab in view, the others a KeyError or an IndexError."""
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(real_path) as z, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            if info.filename != part:
+                out.writestr(info, z.read(info))
+    refused(path, tmp_path, f"damaged.xlsx {sentence}; open it in Excel to repair it, or use a backup")
+
+
 def soffice_convert(src: Path, folder: Path, kind: str) -> Path:
     require_libreoffice()
     profile = (folder / "lo-profile").as_uri()

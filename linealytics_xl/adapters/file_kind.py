@@ -22,10 +22,13 @@ of the package when one of its XML parts does not parse.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from pathlib import Path
 from xml.etree import ElementTree
+
+from .xlsx.read import DamagedPackage
 
 __all__ = ["ENCRYPTED", "load_failure", "not_a_workbook"]
 
@@ -166,6 +169,22 @@ def _sheet_of_part(path: Path, part: str) -> str | None:
     return None
 
 
+_NO_ITEM = re.compile(r"There is no item named '(.+)' in the archive")
+_REPAIR = "open it in Excel to repair it, or use a backup"
+
+
+def _missing_part(exc: BaseException) -> str | None:
+    """What is missing from the package, when ``exc`` says a part is: the reader's own account,
+    or zipfile's ``KeyError`` ("There is no item named '[Content_Types].xml' in the archive")."""
+    if isinstance(exc, DamagedPackage):
+        return str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        m = _NO_ITEM.search(str(exc.args[0]))
+        if m:
+            return f"its part {m.group(1)} is missing"
+    return None
+
+
 def load_failure(path: Path, exc: BaseException) -> str:
     """A sentence for a workbook the loader could not read (``exc``: what it raised)."""
     damaged = _damaged_part(path)
@@ -173,9 +192,9 @@ def load_failure(path: Path, exc: BaseException) -> str:
         part, why = damaged
         sheet = _sheet_of_part(path, part)
         where = f"the sheet {sheet!r} (part {part})" if sheet else f"its part {part}"
-        return (
-            f"{path.name} is damaged: {where} cannot be read ({why}); open it in Excel "
-            f"to repair it, or use a backup"
-        )
+        return f"{path.name} is damaged: {where} cannot be read ({why}); {_REPAIR}"
+    missing = _missing_part(exc)
+    if missing is not None:
+        return f"{path.name} is damaged: {missing}; {_REPAIR}"
     text = " ".join(str(exc).split())[:200]
     return f"{path.name} cannot be read as an Excel workbook ({type(exc).__name__}: {text})"

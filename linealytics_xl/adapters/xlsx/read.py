@@ -45,6 +45,10 @@ _SI = re.compile(r'\bsi="(\d+)"')
 _REF = re.compile(r'\bref="([A-Z]+\d+)')
 
 
+class DamagedPackage(Exception):
+    """A part the workbook needs is not in the package; the message says which, for a planner."""
+
+
 @dataclass
 class SheetCells:
     """One sheet: {(row, col) 0-based: value} and merged ranges (r0, c0, r1, c1), 0-based inclusive."""
@@ -196,6 +200,11 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
         dates = _date_styles(package)
         out = {}
         for s in book.sheets():
+            if check and not (s.part and package.exists(s.part)):
+                # skipped, it would be "no sheet 'Supply_Demand'" with the sheet's tab in view
+                raise DamagedPackage(
+                    f"the sheet {s.name!r} has no content (part {s.part or 'none'} is missing)"
+                )
             if not (
                 s.part
                 and s.part.endswith(".xml")
@@ -206,7 +215,13 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
             xml = package.read(s.part)
             if check:
                 well_formed(xml)
-            out[s.name] = read_sheet(xml, strings, dates)
+            try:
+                out[s.name] = read_sheet(xml, strings, dates)
+            except IndexError:  # a shared-string index past the end of the table
+                raise DamagedPackage(
+                    f"the sheet {s.name!r} refers to text that the package does not hold "
+                    f"(its shared strings part {'is incomplete' if strings else 'is missing'})"
+                ) from None
         return out
     finally:
         package.close()
@@ -217,7 +232,7 @@ def read_grids(path: str | Path) -> dict[str, list[list[Any]]]:
     return {name: sheet.grid() for name, sheet in read_cells(path).items()}
 
 
-__all__ = ["SheetCells", "read_cells", "read_grids", "read_sheet"]
+__all__ = ["DamagedPackage", "SheetCells", "read_cells", "read_grids", "read_sheet"]
 
 
 def sheets_with_tables(path: str | Path) -> set[str]:
