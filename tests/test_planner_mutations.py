@@ -345,6 +345,45 @@ def test_an_empty_value_element_is_a_blank_cell(real_path, real_data, tmp_path):
     assert new == {"Supply_Demand!E5: blank cell(s) inside the data area: E5; 0 bytes of demand used"}
 
 
+def text_formula_shared(real_path: Path, dst: Path) -> Path:
+    """E5 of Supply_Demand holds the text '=D5+D11' from the shared-string table (as Excel saves
+    a cell typed '=D5+D11 after an apostrophe)."""
+    with zipfile.ZipFile(real_path) as z:
+        n = z.read("xl/sharedStrings.xml").count(b"<si>")
+    sst = rewrite_part(
+        real_path,
+        dst.with_name("sst.xlsx"),
+        "xl/sharedStrings.xml",
+        lambda xml: xml.replace(b"</sst>", b"<si><t>=D5+D11</t></si></sst>"),
+    )
+    return rewrite_part(
+        sst,
+        dst,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(
+            rb'<c r="E5"( s="\d+")?[^>]*>.*?</c>', rb'<c r="E5"\1 t="s"><v>%d</v></c>' % n, xml, count=1
+        ),
+    )
+
+
+def text_formula_inline(real_path: Path, dst: Path) -> Path:
+    shutil.copyfile(real_path, dst)
+
+    def edit(wb: Workbook) -> None:
+        cell = wb[SD]["E5"]
+        cell.value, cell.data_type = "=D5+D11", "s"  # openpyxl writes it as an inline string
+
+    return edited(dst, edit)
+
+
+@pytest.mark.parametrize("build", [text_formula_shared, text_formula_inline], ids=["shared-string", "inline"])
+def test_text_that_starts_with_an_equals_sign_is_text_not_a_formula(real_path, tmp_path, build):
+    """Excel shows '=D5+D11' typed as text and computes nothing with it (the sheet's own stock
+    formula gives #VALUE!); the reader evaluated it as a formula and planned D5 + D11 bytes."""
+    path = build(real_path, tmp_path / "text.xlsx")
+    refused(path, tmp_path, "Supply_Demand!E5: expected a demand in bytes (a number >= 0), found '=D5+D11'")
+
+
 def test_sheets_with_a_namespace_prefix_read_as_the_original(real_path, real_data, tmp_path):
     """The OpenXML SDK (and tools built on it) write ``<x:worksheet><x:sheetData><x:c ...>``."""
 

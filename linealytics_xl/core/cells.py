@@ -46,8 +46,16 @@ def address(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
+class Text(str):
+    """A text cell whose text starts with ``=`` (typed after an apostrophe, or imported): Excel
+    shows it as text and computes nothing with it.  Grids give formulas as ``"=..."`` text, so a
+    reader marks such text with this type, and it is never evaluated as a formula."""
+
+    __slots__ = ()
+
+
 def is_formula(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("=") and len(value) > 1
+    return isinstance(value, str) and not isinstance(value, Text) and value.startswith("=") and len(value) > 1
 
 
 #: Excel's error values, as openpyxl and xlwings hand them over (text).

@@ -23,7 +23,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import from_excel
 
-from ...core.cells import address, column_index
+from ...core.cells import Text, address, column_index
 from .book_xml import NS_MAIN, Book
 from .package import Package
 from .patch import unescape
@@ -83,13 +83,18 @@ def _date_styles(package: Package) -> set[int]:
     return out
 
 
+def _text(value: str) -> str:
+    """A text cell's value; text that starts with ``=`` is marked, so it is never read as a formula."""
+    return Text(value) if value.startswith("=") else value
+
+
 def _shared_strings(package: Package, book: Book) -> list[str]:
     rel = next((r for r in package.rels(book.part) if r.type.endswith("/sharedStrings")), None)
     if rel is None or rel.part is None or not package.exists(rel.part):
         return []
     root = etree.fromstring(package.read(rel.part))
     return [
-        "".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh")
+        _text("".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh"))
         for si in root.iterfind(f"{_M}si")
     ]
 
@@ -124,7 +129,7 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int]) -> SheetCe
             elif kind == "b":
                 cells[key] = raw.strip() in ("1", "true")
             else:
-                cells[key] = unescape(raw)
+                cells[key] = _text(unescape(raw))
             continue
         _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles)
     for m in _MERGE.finditer(text):
@@ -163,7 +168,7 @@ def _other_cell(
     t = _T.search(attrs)
     kind = t.group(1) if t else "n"
     if kind == "inlineStr":
-        cells[(row, col)] = unescape("".join(_TEXT.findall(inner)))
+        cells[(row, col)] = _text(unescape("".join(_TEXT.findall(inner))))
         return
     v = _V.search(inner)
     if v is None or not v.group(1).strip():
@@ -178,7 +183,7 @@ def _other_cell(
     elif kind == "b":
         cells[(row, col)] = raw.strip() in ("1", "true")
     else:  # str, e (errors as their text)
-        cells[(row, col)] = unescape(raw)
+        cells[(row, col)] = _text(unescape(raw))
 
 
 _WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
