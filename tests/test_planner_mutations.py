@@ -275,6 +275,13 @@ REFUSED = [
     ("sd-mistyped-quarter", lost_label(SD, "Q1 O4", 5), "Supply_Demand!AL1: expected a quarter label"),
     ("bc-mistyped-week", lost_label(BC, "WW_5l", 6), "'Boundary Conditions'!QD2: expected a week label"),
     ("yield-blank-header", lost_label(YLD, None, 3), "Yield!QD2: expected 443 week columns"),
+    # fixed: '0,906' (a decimal comma) was read as 906 and refused as "found 906, beyond the
+    # sane bound of 1", a number the cell does not show
+    (
+        "yield-decimal-comma",
+        put(YLD, "C3", "0,906"),
+        "Yield!C3: expected a yield between 0 and 1, found '0,906'",
+    ),
     # not a lost label, but refused the same way: a product listed twice in another case
     (
         "capacity-row-in-other-case",
@@ -406,6 +413,19 @@ def test_sheets_with_a_namespace_prefix_read_as_the_original(real_path, real_dat
     for name in FIELDS:
         assert np.array_equal(np.asarray(getattr(data, name)), np.asarray(getattr(real_data, name))), name
     assert messages(data) == messages(real_data)
+
+
+def test_a_total_formula_that_leaves_out_a_product_is_named(real_copy, real_data):
+    """A product added under the others while `Total`'s =+C9+C6+C12 stays: the total now binds
+    the plan, which is the workbook's data, but never a silent one."""
+    data = read(edited(real_copy, bc_total(formula="=+{c}9+{c}6")))
+    assert np.array_equal(data.total_capacity, real_data.capacity[:2].sum(axis=0))
+    new = messages(data) - messages(real_data)
+    assert len(new) == 1
+    (message,) = new
+    assert message.startswith("Boundary Conditions!C3: the Total row's Available Capacity is below the sum")
+    assert "in 443 week(s) (C3, D3, E3, F3, G3 and 438 more;" in message
+    assert "does its formula leave out a product?" in message
 
 
 # --- files the tool cannot use ------------------------------------------------------------------

@@ -108,10 +108,17 @@ def shown(value: Any) -> str:
     return f"'{value}'"
 
 
+#: '0,906' is a decimal comma (no one groups the thousands of 0), not 906
+_DECIMAL_COMMA = re.compile(r"^'?\s*[+-]?0,")
+
+
 def text_number(value: str) -> float | None:
     """The number a text cell holds as Excel's ``VALUE`` reads it: `number_from_text`, and a
-    percentage (``'95%'`` is 0.95, ``'1.82 %'`` 0.0182), else None."""
+    percentage (``'95%'`` is 0.95, ``'1.82 %'`` 0.0182), else None (``'0,906'`` too: with a
+    decimal comma it is 0.906, read as thousands 906)."""
     body = value.strip()
+    if _DECIMAL_COMMA.match(body):
+        return None
     if body.endswith("%"):
         number = number_from_text(body[:-1])
         # scaled in decimal, as typed: '90.58%' is the double nearest 0.9058, as in Excel (90.58 / 100 is not)

@@ -168,7 +168,28 @@ def read_capacity(
             )
             for c in grid.cols
         ]
+        _warn_total_below_products(bc, r, grid.cols, total, capacity)
     return capacity, total
+
+
+def _warn_total_below_products(
+    bc: Sheet, r: int, cols: list[int], total: np.ndarray, capacity: np.ndarray
+) -> None:
+    """A total below the sum of the products binds the plan: a shared limit, or a `Total`
+    formula that leaves out a product added later; either way the planner hears where."""
+    sums = capacity.sum(axis=0)
+    below = [t for t in range(len(cols)) if sums[t] - total[t] > 1e-9 * max(1.0, sums[t])]
+    if not below:
+        return
+    t = below[0]
+    bc.warn(
+        r,
+        cols[t],
+        f"the {TOTAL} row's {ATTR_CAPACITY} is below the sum of the products' in {len(below)} "
+        f"week(s) ({cell_list([address(r, cols[k]) for k in below], 5)}; {address(r, cols[t])}: "
+        f"{total[t]:,.0f} < {sums[t]:,.0f} wafers): the plan keeps to the total there; "
+        f"does its formula leave out a product?",
+    )
 
 
 def read_yield(
