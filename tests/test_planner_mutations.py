@@ -21,6 +21,7 @@ from planner_mutations import BC, DENS, FIELDS, RAT, SD, YLD, Edit, edited, mess
 
 from linealytics_xl.cli import app
 from linealytics_xl.core.cells import column_letter
+from linealytics_xl.core.text_references import resolve_text_references
 
 # --- the same data in another form ------------------------------------------------------------
 
@@ -147,6 +148,18 @@ def ids_in_other_case(wb: Workbook) -> None:
     wb["Wafer Plan"]["A4"] = "21a"
 
 
+def labels_as_references(wb: Workbook) -> None:
+    """Labels linked instead of retyped: ids pointing at Boundary Conditions' (directly or through
+    Yield's), a quarter label repeating its left neighbour's, ids repeating the row above."""
+    wb[YLD]["A3"] = "='Boundary Conditions'!A6"
+    wb[DENS]["A1"] = "=Yield!$A$3"
+    wb["Wafer Plan"]["A4"] = "=+'boundary conditions'!A6"
+    for c in range(4, 16):
+        wb[BC].cell(1, c).value = f"={column_letter(c - 2)}1"
+    for r in range(3, 8):
+        wb[SD].cell(r, 1).value = f"=A{r - 1}"
+
+
 TEXT_READ = "number(s) stored as text read as numbers"
 NOT_READ = "outside the labelled area"
 SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
@@ -173,6 +186,9 @@ SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
     # fixed: ids were compared case-sensitively ("expected a yield row for product '21A' ...
     # A3 holds '21a'"); the plan's spelling is Boundary Conditions'
     ("ids-in-other-case", ids_in_other_case, None),
+    # fixed: a label that refers to another cell's text was read as its formula text
+    # ("A3 holds ='Boundary Conditions'!A6", "expected a quarter label, found =C1")
+    ("labels-as-references", labels_as_references, None),
     # already right, and covered nowhere else
     ("hidden-rows-and-columns", hidden_rows_and_columns, None),
     ("autofilter-hiding-products", autofilter_hiding_products, None),
@@ -225,6 +241,8 @@ REFUSED = [
         put(YLD, "C3", "0,906"),
         "Yield!C3: expected a yield between 0 and 1, found '0,906'",
     ),
+    # a reference that reaches no text stays a formula, reported where it is read
+    ("id-refers-to-itself", put(YLD, "A3", "=A3"), "Yield!A2: expected a yield row for product '21A'"),
     # not a lost label, but refused the same way: a product listed twice in another case
     (
         "capacity-row-in-other-case",
@@ -283,3 +301,27 @@ def test_a_total_formula_that_leaves_out_a_product_is_named(real_copy, real_data
     assert message.startswith("Boundary Conditions!C3: the Total row's Available Capacity is below the sum")
     assert "in 443 week(s) (C3, D3, E3, F3, G3 and 438 more;" in message
     assert "does its formula leave out a product?" in message
+
+
+def test_references_are_followed_to_text_only():
+    """Through chains and quoted sheet names (``''`` is a quote); a number, a blank, an error, an
+    unknown sheet, a cycle or a richer formula stays as written."""
+    sheets = {
+        "Plan's ids": [["21A", 5, "#N/A", "=A1&B1", "=A1"]],
+        "Other": [
+            [
+                "='Plan''s ids'!A1",
+                "='plan''s ids'!B1",
+                "='Plan''s ids'!C1",
+                "='Plan''s ids'!D1",
+                "=Nowhere!A1",
+            ],
+            ["=A1", "=B2", "=$A$2", "=+'Plan''s ids'!E1", "=D1"],
+        ],
+    }
+    got = resolve_text_references(sheets)
+    assert got["Other"].to_rows() == [
+        ["21A", "='plan''s ids'!B1", "='Plan''s ids'!C1", "='Plan''s ids'!D1", "=Nowhere!A1"],
+        ["21A", "=B2", "21A", "21A", "=D1"],
+    ]
+    assert got["Plan's ids"].to_rows() == [["21A", 5, "#N/A", "=A1&B1", "21A"]]

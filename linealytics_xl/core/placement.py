@@ -41,6 +41,7 @@ from .labels import (
 from .model import Issue, PlanningData
 from .read_weeks import quarter_labels
 from .sheet import Sheet
+from .text_references import resolve_text_references
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class _Output:
 def output_targets(sheets: Mapping[str, Any], data: PlanningData) -> tuple[list[Target], list[Issue]]:
     """Every output row the workbook can take, and one warning per output it cannot."""
     issues: list[Issue] = []
+    sheets = resolve_text_references(sheets)  # ids that point at Boundary Conditions', as on reading
     match = match_sheets(sheets, KNOWN_SHEETS)
     ids = {p.casefold(): p for p in data.products}  # the spellings the plan knows them by
     found = {k: Sheet(real, Cells.of(sheets[real]), issues, ids) for k, real in match.found.items()}

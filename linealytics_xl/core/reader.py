@@ -51,6 +51,7 @@ from .placement import output_targets
 from .read_supply_demand import check_unplanned_products, supply_demand_layout, supply_demand_values
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
 from .sheet import Sheet, cell_list
+from .text_references import resolve_text_references
 
 Grid = Cells | Sequence[Sequence[Any]]
 _SD_ATTRS = {
@@ -87,6 +88,7 @@ def open_sheets(sheets: Mapping[str, Grid], issues: list[Issue], wanted=REQUIRED
 def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     """Build `PlanningData` from the workbook's sheets; raises `InputError` listing every error."""
     issues: list[Issue] = []
+    sheets = resolve_text_references(sheets)  # labels that point at another cell's text
     found = open_sheets(sheets, issues)
     bc, sd, ys, ds, rs = (found.get(n) for n in (BOUNDARY, SUPPLY_DEMAND, YIELD, DENSITY, RATIOS))
 
