@@ -1,10 +1,10 @@
 """Is this file an Excel workbook the tool can read?  One plain sentence when it is not.
 
 Planners hand the tool whatever the file dialog gave them: a CSV export, a folder, the old
-``.xls`` format, a password-protected workbook, a file cut short by a full disk or a broken
-download.  The file's first bytes and its zip directory tell these apart before openpyxl is
-asked (whose exceptions -- ``KeyError``, ``BadZipFile``, lxml syntax errors, ``TypeError`` --
-say nothing to a planner):
+``.xls`` format, Excel's ``~$`` owner file of an open workbook, a password-protected workbook,
+a file cut short by a full disk or a broken download.  The file's first bytes and its zip
+directory tell these apart before openpyxl is asked (whose exceptions -- ``KeyError``,
+``BadZipFile``, lxml syntax errors, ``TypeError`` -- say nothing to a planner):
 
 * an OOXML workbook (``.xlsx``/``.xlsm``) is a zip package with ``xl/workbook.xml``;
 * a password-protected OOXML workbook is not a zip at all: Excel stores it encrypted inside an
@@ -12,7 +12,9 @@ say nothing to a planner):
   ``EncryptedPackage``; the Excel 97-2003 ``.xls`` format is a compound file too, with a
   ``Workbook`` (or ``Book``) stream.  Stream names are stored in UTF-16 in the file's directory,
   which is what is looked for here;
-* ``.xlsb`` (binary workbook) and ``.ods`` are zip packages without ``xl/workbook.xml``.
+* ``.xlsb`` (binary workbook) and ``.ods`` are zip packages without ``xl/workbook.xml``;
+* a "Strict Open XML Spreadsheet" has ``xl/workbook.xml`` in the ISO Strict namespaces
+  (``http://purl.oclc.org/ooxml/...``), which neither this reader nor openpyxl reads.
 
 :func:`load_failure` turns an exception of the loader into a sentence, naming the damaged part
 of the package when one of its XML parts does not parse.
@@ -20,10 +22,13 @@ of the package when one of its XML parts does not parse.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from pathlib import Path
 from xml.etree import ElementTree
+
+from .xlsx.read import DamagedPackage
 
 __all__ = ["ENCRYPTED", "load_failure", "not_a_workbook"]
 
@@ -70,6 +75,11 @@ def not_a_workbook(path: Path) -> str | None:
         head = f.read(4096)
     if head.startswith(CFB_MAGIC):
         return _compound_file(path)
+    if path.name.startswith("~$") and not head.startswith(b"PK"):
+        return (
+            f"{path.name} is the owner file Excel keeps beside a workbook while it is open (it "
+            f"holds the user's name), not a workbook; give the workbook itself, the name without ~$"
+        )
     if not head.startswith(b"PK"):
         if path.suffix.lower() in (".csv", ".txt", ".tsv") or _looks_like_text(head):
             return (
@@ -86,7 +96,7 @@ def not_a_workbook(path: Path) -> str | None:
             f"file was cut short); open it in Excel to repair it, or use a backup"
         )
     if "xl/workbook.xml" in names:
-        return None
+        return _strict(path)
     if "xl/workbook.bin" in names:
         return (
             f"{path.name} is an Excel binary workbook (.xlsb), which the tool does not read; "
@@ -95,6 +105,27 @@ def not_a_workbook(path: Path) -> str | None:
     if "content.xml" in names and "mimetype" in names:
         return f"{path.name} is an OpenDocument file (.ods); save it as Excel Workbook (.xlsx)"
     return f"{path.name} is a zip file but not an Excel workbook (it has no xl/workbook.xml)"
+
+
+#: The main namespace of an "Excel Strict Open XML Spreadsheet" (ISO/IEC 29500 Strict); the
+#: usual "Excel Workbook" uses the transitional schemas.openxmlformats.org one.
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def _strict(path: Path) -> str | None:
+    """A sentence for a workbook saved as Strict Open XML, whose parts the reader (and openpyxl)
+    do not understand: read anyway, it would look like a workbook without sheets."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("xl/workbook.xml") as part:
+            head = part.read(4096)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError):
+        return None  # damaged: the loader's failure names the part
+    if STRICT_MAIN not in head:
+        return None
+    return (
+        f"{path.name} is saved as Strict Open XML Spreadsheet, which the tool does not read; "
+        f"open it in Excel and save it as Excel Workbook (.xlsx)"
+    )
 
 
 def _damaged_part(path: Path) -> tuple[str, str] | None:
@@ -138,6 +169,22 @@ def _sheet_of_part(path: Path, part: str) -> str | None:
     return None
 
 
+_NO_ITEM = re.compile(r"There is no item named '(.+)' in the archive")
+_REPAIR = "open it in Excel to repair it, or use a backup"
+
+
+def _missing_part(exc: BaseException) -> str | None:
+    """What is missing from the package, when ``exc`` says a part is: the reader's own account,
+    or zipfile's ``KeyError`` ("There is no item named '[Content_Types].xml' in the archive")."""
+    if isinstance(exc, DamagedPackage):
+        return str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        m = _NO_ITEM.search(str(exc.args[0]))
+        if m:
+            return f"its part {m.group(1)} is missing"
+    return None
+
+
 def load_failure(path: Path, exc: BaseException) -> str:
     """A sentence for a workbook the loader could not read (``exc``: what it raised)."""
     damaged = _damaged_part(path)
@@ -145,9 +192,9 @@ def load_failure(path: Path, exc: BaseException) -> str:
         part, why = damaged
         sheet = _sheet_of_part(path, part)
         where = f"the sheet {sheet!r} (part {part})" if sheet else f"its part {part}"
-        return (
-            f"{path.name} is damaged: {where} cannot be read ({why}); open it in Excel "
-            f"to repair it, or use a backup"
-        )
+        return f"{path.name} is damaged: {where} cannot be read ({why}); {_REPAIR}"
+    missing = _missing_part(exc)
+    if missing is not None:
+        return f"{path.name} is damaged: {missing}; {_REPAIR}"
     text = " ".join(str(exc).split())[:200]
     return f"{path.name} cannot be read as an Excel workbook ({type(exc).__name__}: {text})"

@@ -1,7 +1,7 @@
 """Cell addresses and the few formula shapes the planning workbook uses.
 
 The tool never trusts cached formula values (a file last saved by a library has none), so the
-simple formulas that carry inputs -- the `Total` capacity row ``=+C9+C6+C12`` or ``=SUM(B4:B6)`` --
+simple formulas that carry inputs -- the `Total` capacity row ``=+C9+C6+C12``, ``=SUM(B4:B6)`` or ``=SUM(C6,C9,C12)`` --
 are evaluated here from the cells they reference.  Anything richer is reported, not guessed.
 """
 
@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .labels import number_from_text
 
 _REF = r"\$?([A-Z]{1,3})\$?(\d+)"
 _MAX_RANGE = 100_000  # a SUM over more cells than this is no input row of a planning workbook
-_TERM = re.compile(rf"^(?:{_REF}|SUM\({_REF}:{_REF}\)|(\d+(?:\.\d*)?))$")
+_CELLS = re.compile(rf"^{_REF}(?::{_REF})?$")  # a cell or a range
+_TERM = re.compile(rf"^(?:{_REF}|SUM\(([^()]*)\)|(\d+(?:\.\d*)?))$")
 
 
 def column_letter(col: int) -> str:
@@ -44,8 +46,16 @@ def address(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
+class Text(str):
+    """A text cell whose text starts with ``=`` (typed after an apostrophe, or imported): Excel
+    shows it as text and computes nothing with it.  Grids give formulas as ``"=..."`` text, so a
+    reader marks such text with this type, and it is never evaluated as a formula."""
+
+    __slots__ = ()
+
+
 def is_formula(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("=") and len(value) > 1
+    return isinstance(value, str) and not isinstance(value, Text) and value.startswith("=") and len(value) > 1
 
 
 #: Excel's error values, as openpyxl and xlwings hand them over (text).
@@ -98,6 +108,24 @@ def shown(value: Any) -> str:
     return f"'{value}'"
 
 
+#: '0,906' is a decimal comma (no one groups the thousands of 0), not 906
+_DECIMAL_COMMA = re.compile(r"^'?\s*[+-]?0,")
+
+
+def text_number(value: str) -> float | None:
+    """The number a text cell holds as Excel's ``VALUE`` reads it: `number_from_text`, and a
+    percentage (``'95%'`` is 0.95, ``'1.82 %'`` 0.0182), else None (``'0,906'`` too: with a
+    decimal comma it is 0.906, read as thousands 906)."""
+    body = value.strip()
+    if _DECIMAL_COMMA.match(body):
+        return None
+    if body.endswith("%"):
+        number = number_from_text(body[:-1])
+        # scaled in decimal, as typed: '90.58%' is the double nearest 0.9058, as in Excel (90.58 / 100 is not)
+        return None if number is None else float(Decimal(repr(number)) / 100)
+    return number_from_text(body)
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """A formula's value, or why it has none (worded for a planner)."""
@@ -118,6 +146,17 @@ def evaluate_sum_formula(
     return _evaluate(formula, lookup, (at,) if at is not None else ())
 
 
+def _range(part: str) -> tuple[int, int, int, int] | None:
+    """First row, first col, last row, last col of one argument of SUM (``C6`` or ``C6:C8``,
+    either corner first, as Excel takes it); None for anything else."""
+    m = _CELLS.match(part)
+    if m is None:
+        return None
+    r0, c0 = int(m.group(2)) - 1, column_index(m.group(1))
+    r1, c1 = (int(m.group(4)) - 1, column_index(m.group(3))) if m.group(3) else (r0, c0)
+    return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
+
+
 def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> Evaluated:
     body = formula.lstrip("=").replace(" ", "").upper()
     if any(e in body for e in ERROR_VALUES):
@@ -131,15 +170,20 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
             )
         if m.group(1):
             cells = [(int(m.group(2)) - 1, column_index(m.group(1)))]
-        elif m.group(3):
-            r0, r1 = int(m.group(4)) - 1, int(m.group(6)) - 1
-            c0, c1 = column_index(m.group(3)), column_index(m.group(5))
-            if (r1 - r0 + 1) * (c1 - c0 + 1) > _MAX_RANGE:
+        elif m.group(3) is not None:
+            # SUM(C6:C8) and SUM(C6,C9,C12:C14) alike
+            ranges = [_range(part) for part in m.group(3).split(",")]
+            if any(x is None for x in ranges):
+                return Evaluated(
+                    None, f"the formula {formula} is not a sum of cells, which is all the tool reads"
+                )
+            spans = [x for x in ranges if x is not None]
+            if sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in spans) > _MAX_RANGE:
                 return Evaluated(None, f"the formula {formula} sums more cells than an input row has")
-            cells = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+            cells = [(r, c) for r0, c0, r1, c1 in spans for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
         else:
             cells = []
-        value = float(m.group(7)) if m.group(7) else 0.0
+        value = float(m.group(4)) if m.group(4) else 0.0
         for r, c in cells:
             if (r, c) in path:
                 return Evaluated(
@@ -154,8 +198,8 @@ def _evaluate(formula: str, lookup: Callable[[int, int], Any], path: tuple) -> E
                 v = inner.value
             if v is None:  # a blank counts as 0, as in Excel
                 continue
-            if isinstance(v, str) and not is_error_value(v) and number_from_text(v) is not None:
-                v = number_from_text(
+            if isinstance(v, str) and not is_error_value(v) and text_number(v) is not None:
+                v = text_number(
                     v
                 )  # numbers stored as text count, as Excel's + does (warned on their own cell)
             if is_error_value(v):

@@ -40,7 +40,8 @@ from .labels import (
 )
 from .model import Issue, PlanningData
 from .read_weeks import quarter_labels
-from .sheet import Sheet, cell_text
+from .sheet import Sheet
+from .text_references import resolve_text_references
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,10 @@ class _Output:
 def output_targets(sheets: Mapping[str, Any], data: PlanningData) -> tuple[list[Target], list[Issue]]:
     """Every output row the workbook can take, and one warning per output it cannot."""
     issues: list[Issue] = []
+    sheets = resolve_text_references(sheets)  # ids that point at Boundary Conditions', as on reading
     match = match_sheets(sheets, KNOWN_SHEETS)
-    found = {k: Sheet(real, Cells.of(sheets[real]), issues) for k, real in match.found.items()}
+    ids = {p.casefold(): p for p in data.products}  # the spellings the plan knows them by
+    found = {k: Sheet(real, Cells.of(sheets[real]), issues, ids) for k, real in match.found.items()}
     targets: list[Target] = []
     if WAFER_PLAN in found:
         targets += _wafer_plan(found[WAFER_PLAN], data, issues)
@@ -177,9 +180,9 @@ def _wafer_plan(wp: Sheet, data: PlanningData, issues: list[Issue]) -> list[Targ
             continue
         name = next(
             (
-                cell_text(v)
+                wp.product_id(v)
                 for c, v in wp.cells.row(rr).items()
-                if c < cols[0] and cell_text(v) in data.products
+                if c < cols[0] and wp.product_id(v) in data.products
             ),
             None,
         )
@@ -200,7 +203,7 @@ def _labelled_rows(sheet: Sheet) -> tuple[dict[tuple[str, str], int], int] | Non
     attr = sheet.find(ATTRIBUTE, row=hdr[0]) or sheet.find(ATTRIBUTE)
     rows: dict[tuple[str, str], int] = {}
     for r in sheet.cells.row_indices():
-        p = cell_text(sheet.get(r, hdr[1]))
+        p = sheet.product_at(r, hdr[1], hdr[0])
         if r > hdr[0] and p:
             rows.setdefault((p, label_key(sheet.get(r, attr[1] if attr else hdr[1] + 1))), r)
     return rows, hdr[0]

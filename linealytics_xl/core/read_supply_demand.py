@@ -30,7 +30,7 @@ from .labels import (
     label_key,
     parse_quarter,
 )
-from .sheet import Sheet
+from .sheet import Sheet, own_column_label
 
 _SD_ATTRS = {
     label_key(a) for a in (ATTR_SUPPLY, ATTR_SST, ATTR_WOS, ATTR_DEMAND, ATTR_INVENTORY, ATTR_EXCESS)
@@ -79,7 +79,12 @@ def supply_demand_layout(sd: Sheet) -> QuarterTable | None:
     below = max(hdr[0], qr)
     rows = sd.product_rows(below, hdr[1], ac)
     for c in (min(hits) - 1, max(hits) + 1):  # a column of numbers next to the quarters lost its label
-        if c not in (hdr[1], ac) and c >= 0 and any(sd.get(r, c) is not None for r in rows.values()):
+        if (
+            c not in (hdr[1], ac)
+            and c >= 0
+            and not own_column_label(sd.get(qr, c))
+            and any(sd.get(r, c) is not None for r in rows.values())
+        ):
             sd.error(
                 qr,
                 c,

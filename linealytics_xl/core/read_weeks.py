@@ -27,7 +27,7 @@ from .labels import (
     parse_quarter,
     parse_week,
 )
-from .sheet import Sheet, cell_list
+from .sheet import Sheet, cell_list, own_column_label
 
 
 @dataclass
@@ -152,7 +152,7 @@ def read_capacity(
         ]
     for c in (grid.cols[0] - 1, grid.cols[-1] + 1):  # capacities next to the axis have lost their week label
         held = [r for (p, a), r in rows.items() if a == key and bc.get(r, c) is not None]
-        if c >= 0 and c not in label_cols and held:
+        if c >= 0 and c not in label_cols and held and not own_column_label(bc.get(grid.row, c)):
             bc.error(
                 grid.row,
                 c,
@@ -168,7 +168,28 @@ def read_capacity(
             )
             for c in grid.cols
         ]
+        _warn_total_below_products(bc, r, grid.cols, total, capacity)
     return capacity, total
+
+
+def _warn_total_below_products(
+    bc: Sheet, r: int, cols: list[int], total: np.ndarray, capacity: np.ndarray
+) -> None:
+    """A total below the sum of the products binds the plan: a shared limit, or a `Total`
+    formula that leaves out a product added later; either way the planner hears where."""
+    sums = capacity.sum(axis=0)
+    below = [t for t in range(len(cols)) if sums[t] - total[t] > 1e-9 * max(1.0, sums[t])]
+    if not below:
+        return
+    t = below[0]
+    bc.warn(
+        r,
+        cols[t],
+        f"the {TOTAL} row's {ATTR_CAPACITY} is below the sum of the products' in {len(below)} "
+        f"week(s) ({cell_list([address(r, cols[k]) for k in below], 5)}; {address(r, cols[t])}: "
+        f"{total[t]:,.0f} < {sums[t]:,.0f} wafers): the plan keeps to the total there; "
+        f"does its formula leave out a product?",
+    )
 
 
 def read_yield(
@@ -209,7 +230,8 @@ def read_yield(
     T = len(cols)
     for c in (last + 1,):
         extra = [ys.get(r, c) for r in [date_row, *rows.values()] if r is not None]
-        if any(v is not None for v in extra):
+        header = ys.get(date_row, c) if date_row is not None else None
+        if any(v is not None for v in extra) and not own_column_label(header):
             ys.error(
                 date_row if date_row is not None else hdr[0],
                 c,

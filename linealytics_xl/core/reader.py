@@ -38,6 +38,7 @@ from .labels import (
     RATIOS,
     REQUIRED_SHEETS,
     SUPPLY_DEMAND,
+    TOTAL,
     WEEKS_PER_QUARTER,
     YIELD,
     Quarter,
@@ -49,7 +50,8 @@ from .model import InputError, Issue, PlanningData, WeekAxis, quote_sheet
 from .placement import output_targets
 from .read_supply_demand import check_unplanned_products, supply_demand_layout, supply_demand_values
 from .read_weeks import capacity_rows, read_capacity, read_yield, week_axis
-from .sheet import Sheet, cell_list, cell_text
+from .sheet import Sheet, cell_list
+from .text_references import resolve_text_references
 
 Grid = Cells | Sequence[Sequence[Any]]
 _SD_ATTRS = {
@@ -79,12 +81,14 @@ def open_sheets(sheets: Mapping[str, Grid], issues: list[Issue], wanted=REQUIRED
                 f"several sheets could be {name!r}: {', '.join(map(repr, hits))}; rename all but one",
             )
         )
-    return {name: Sheet(real, Cells.of(sheets[real]), issues) for name, real in match.found.items()}
+    ids: dict[str, str] = {}  # one spelling per product id across the sheets
+    return {name: Sheet(real, Cells.of(sheets[real]), issues, ids) for name, real in match.found.items()}
 
 
 def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     """Build `PlanningData` from the workbook's sheets; raises `InputError` listing every error."""
     issues: list[Issue] = []
+    sheets = resolve_text_references(sheets)  # labels that point at another cell's text
     found = open_sheets(sheets, issues)
     bc, sd, ys, ds, rs = (found.get(n) for n in (BOUNDARY, SUPPLY_DEMAND, YIELD, DENSITY, RATIOS))
 
@@ -105,7 +109,8 @@ def read_planning_data(sheets: Mapping[str, Grid]) -> PlanningData:
     planned, week_quarter = check_quarter_axis(bc, grid) if bc and grid else ([], np.zeros(0, dtype=int))
     sdl = supply_demand_layout(sd) if sd else None
     if sd and sdl is not None:
-        sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND))
+        # a `Total` row under the products sums them (as on Boundary Conditions): not a product
+        sd_products = tuple(p for p, a in sdl.rows if a == label_key(ATTR_DEMAND) and p != TOTAL)
         if bc and products:
             check_unplanned_products(sd, sdl, sd_products, products, bc, bc_rows, pcol, acol)
         elif not products:  # Boundary Conditions unusable: still check the other sheets
@@ -193,7 +198,7 @@ def read_density(
 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """[P] bytes per wafer from the row under the row of product ids; area read."""
     wanted = set(products)
-    found = ds.best_row(lambda v: cell_text(v) if cell_text(v) in wanted else None, min_hits=1)
+    found = ds.best_row(lambda v: ds.product_id(v) if ds.product_id(v) in wanted else None, min_hits=1)
     if found is None:
         ds.error(
             None,
@@ -213,12 +218,17 @@ def read_density(
             )
             continue
         cols[product] = c
-    for c, v in ds.cells.row(r + 1).items():  # a density without its product id above it
+    # the densities: the first row under the ids with a value under one of them (blank rows
+    # between are layout, as above a header), else the row right under, whose blanks are errors
+    dr = next(
+        (rr for rr in ds.cells.row_indices() if rr > r and hits.keys() & ds.cells.row(rr).keys()), r + 1
+    )
+    for c, v in ds.cells.row(dr).items():  # a density without its product id above it
         if c not in hits and abs(c - min(hits)) <= len(products) + 1 and not isinstance(ds.get(r, c), str):
             ds.error(
                 r,
                 c,
-                f"expected a product id above {address(r + 1, c)} ({shown(v)}), found {shown(ds.get(r, c))}",
+                f"expected a product id above {address(dr, c)} ({shown(v)}), found {shown(ds.get(r, c))}",
             )
     density = np.full(len(products), np.nan)
     for p, product in enumerate(products):
@@ -226,7 +236,7 @@ def read_density(
             others = [
                 f"{address(r, c)} holds {shown(v)}"
                 for c, v in ds.cells.row(r).items()
-                if cell_text(v) not in wanted
+                if ds.product_id(v) not in wanted
             ]
             ds.error(
                 r,
@@ -235,8 +245,8 @@ def read_density(
                 f"ids; not found" + (f" ({cell_list(others, 5)})" if others else ""),
             )
             continue
-        density[p] = ds.number(r + 1, cols[product], bounds.DENSITY)
-    return density, (0, min(hits), r + 1, max(hits))
+        density[p] = ds.number(dr, cols[product], bounds.DENSITY)
+    return density, (0, min(hits), dr, max(hits))
 
 
 def read_ratios(rs: Sheet) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:

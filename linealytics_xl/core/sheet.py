@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
-from .cells import address, evaluate_sum_formula, is_error_value, is_formula, shown
+from .cells import address, evaluate_sum_formula, is_error_value, is_formula, shown, text_number
 from .grid import Cells
-from .labels import ATTRIBUTE, HEADER_ROWS, PRODUCT_ID, label_key, number_from_text, text
+from .labels import ATTRIBUTE, HEADER_ROWS, PRODUCT_ID, TOTAL, label_key, text
 from .model import Issue
 
 T = TypeVar("T")
@@ -43,10 +43,13 @@ class Bounds:
 class Sheet:
     """A sheet's cells (by the workbook's own sheet name) with issue reporting."""
 
-    def __init__(self, name: str, cells: Cells, issues: list[Issue]):
+    def __init__(self, name: str, cells: Cells, issues: list[Issue], ids: dict[str, str] | None = None):
         self.name = name
         self.cells = cells
         self.issues = issues
+        #: product ids by their case-folded text -> the spelling they are known by; shared by the
+        #: sheets of one workbook, so that the first spelling read (Boundary Conditions') names it
+        self.ids: dict[str, str] = {} if ids is None else ids
         self.text_numbers: list[str] = []
         self.blanks: dict[str, list[str]] = {}
 
@@ -141,7 +144,7 @@ class Sheet:
                 cells.append(f"{address(r, attr_col)} holds {shown(self.get(r, attr_col))}")
         first = min(rows.values(), default=0)
         for r in self.cells.row_indices():
-            if r < first or self.get(r, product_col) is not None:
+            if r < first or self.product_at(r, product_col, first - 1):
                 continue
             row = self.cells.row(r)
             if (attr and attr_col is not None and label_key(row.get(attr_col)) == label_key(attr)) or (
@@ -150,6 +153,28 @@ class Sheet:
                 cells.append(f"{address(r, product_col)} is blank")
         return f" (rows with labels the tool does not know: {cell_list(cells, 5)})" if cells else ""
 
+    def product_id(self, value: Any, *, register: bool = False) -> str:
+        """A product id as Excel compares text (``=``, ``MATCH``, ``VLOOKUP``): case-insensitively.
+        '21a' is the product known as '21A' (any spelling of `Total` is `Total`); ``register``
+        makes a new id known by this spelling."""
+        product = cell_text(value)
+        key = product.casefold()
+        if key == TOTAL.casefold():
+            return TOTAL
+        if register and product:
+            return self.ids.setdefault(key, product)
+        return self.ids.get(key, product)
+
+    def product_at(self, r: int, c: int, below: int = -1) -> str:
+        """The product id of row ``r`` as Excel shows it: a cell inside a merged range (one id
+        merged down over its attribute rows) shows the range's first cell, when that cell is
+        under the header row ``below``."""
+        value = self.get(r, c)
+        m = self.cells.merged_at(r, c) if value is None else None
+        if m is not None and m[0] > below:
+            value = self.get(m[0], m[1])
+        return self.product_id(value)
+
     def product_rows(self, below: int, product_col: int, attr_col: int | None) -> dict[tuple[str, str], int]:
         """(product, attribute key) -> row, for the rows under the header; a repeat is an error
         naming both cells (a silently used duplicate would plan one product twice or not at all)."""
@@ -157,7 +182,7 @@ class Sheet:
         for r in self.cells.row_indices():
             if r <= below:
                 continue
-            product = cell_text(self.get(r, product_col))
+            product = self.product_id(self.product_at(r, product_col, below), register=True)
             if not product:
                 continue
             attr = text(self.get(r, attr_col)) if attr_col is not None else ""
@@ -205,7 +230,7 @@ class Sheet:
             self.error(r, c, f"{expected}, found {shown(v)}")
             return math.nan
         if isinstance(v, str):
-            parsed = number_from_text(v)
+            parsed = text_number(v)
             if parsed is None:
                 self.error(r, c, f"{expected}, found {shown(v)}")
                 return math.nan
@@ -275,8 +300,21 @@ class Sheet:
             )
 
 
+def own_column_label(value: Any) -> bool:
+    """A header the planner gave a column of their own (`Total`, `Notes`, `Average`): text with no
+    digit, which no quarter, week or date label is -- unlike a mistyped one ('Q3 9', 'WW_4O'), which
+    may be a period that lost its label.  Such a column is not read, and said so, not refused."""
+    return isinstance(value, str) and bool(value.strip()) and not any(ch.isdigit() for ch in value)
+
+
+#: Characters that print as nothing, carried along when an id is pasted from a web page, a chat
+#: or a UTF-8 export with a byte-order mark: '21A\u200b' looks like '21A' in Excel and in any message.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def cell_text(value: Any) -> str:
-    """A label cell's text (numbers as typed: a product id 21 reads as '21')."""
+    """A label cell's text (numbers as typed: a product id 21 reads as '21'; characters that
+    print as nothing dropped, so that what the planner sees is what is matched)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return text(value)
+    return text(value.translate(_INVISIBLE) if isinstance(value, str) else value)

@@ -24,7 +24,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import from_excel
 
-from ...core.cells import address, column_index
+from ...core.cells import Text, address, column_index
 from .book_xml import NS_MAIN, Book
 from .package import Package
 from .patch import unescape
@@ -44,6 +44,10 @@ _TEXT = re.compile(r"<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>")
 _MERGE = re.compile(r'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _SI = re.compile(r'\bsi="(\d+)"')
 _REF = re.compile(r'\bref="([A-Z]+\d+)')
+
+
+class DamagedPackage(Exception):
+    """A part the workbook needs is not in the package; the message says which, for a planner."""
 
 
 @dataclass
@@ -80,13 +84,18 @@ def _date_styles(package: Package) -> set[int]:
     return out
 
 
+def _text(value: str) -> str:
+    """A text cell's value; text that starts with ``=`` is marked, so it is never read as a formula."""
+    return Text(value) if value.startswith("=") else value
+
+
 def _shared_strings(package: Package, book: Book) -> list[str]:
     rel = next((r for r in package.rels(book.part) if r.type.endswith("/sharedStrings")), None)
     if rel is None or rel.part is None or not package.exists(rel.part):
         return []
     root = etree.fromstring(package.read(rel.part))
     return [
-        "".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh")
+        _text("".join(t.text or "" for t in si.iter(f"{_M}t") if t.getparent().tag != f"{_M}rPh"))
         for si in root.iterfind(f"{_M}si")
     ]
 
@@ -108,6 +117,8 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int], epoch: dat
     cols: dict[str, int] = {}
     for m in _CELL.finditer(text):
         letters, number, style, kind, raw = m.group(1, 2, 3, 4, 5)
+        if letters is not None and not raw.strip():
+            continue  # <v></v>: no value (a blank, as openpyxl and Excel read it)
         if letters is not None:  # the common shape: <c r= s= t=><v>..</v></c>
             col = cols.get(letters)
             if col is None:
@@ -123,7 +134,7 @@ def read_sheet(xml: bytes, strings: list[str], date_styles: set[int], epoch: dat
             elif kind == "b":
                 cells[key] = raw.strip() in ("1", "true")
             else:
-                cells[key] = unescape(raw)
+                cells[key] = _text(unescape(raw))
             continue
         _other_cell(m.group(6), m.group(7), cells, masters, strings, date_styles, epoch)
     for m in _MERGE.finditer(text):
@@ -168,11 +179,11 @@ def _other_cell(
     t = _T.search(attrs)
     kind = t.group(1) if t else "n"
     if kind == "inlineStr":
-        cells[(row, col)] = unescape("".join(_TEXT.findall(inner)))
+        cells[(row, col)] = _text(unescape("".join(_TEXT.findall(inner))))
         return
     v = _V.search(inner)
-    if v is None:
-        return
+    if v is None or not v.group(1).strip():
+        return  # no value, or <v></v>: a blank
     raw = v.group(1)
     if kind == "n":
         value = _number(raw)
@@ -185,7 +196,7 @@ def _other_cell(
     elif kind == "b":
         cells[(row, col)] = raw.strip() in ("1", "true")
     else:  # str, e (errors as their text)
-        cells[(row, col)] = unescape(raw)
+        cells[(row, col)] = _text(unescape(raw))
 
 
 _WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -207,6 +218,11 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
         dates = _date_styles(package)
         out = {}
         for s in book.sheets():
+            if check and not (s.part and package.exists(s.part)):
+                # skipped, it would be "no sheet 'Supply_Demand'" with the sheet's tab in view
+                raise DamagedPackage(
+                    f"the sheet {s.name!r} has no content (part {s.part or 'none'} is missing)"
+                )
             if not (
                 s.part
                 and s.part.endswith(".xml")
@@ -217,7 +233,13 @@ def read_cells(path: str | Path, *, check: bool = False) -> dict[str, SheetCells
             xml = package.read(s.part)
             if check:
                 well_formed(xml)
-            out[s.name] = read_sheet(xml, strings, dates, book.epoch)
+            try:
+                out[s.name] = read_sheet(xml, strings, dates, book.epoch)
+            except IndexError:  # a shared-string index past the end of the table
+                raise DamagedPackage(
+                    f"the sheet {s.name!r} refers to text that the package does not hold "
+                    f"(its shared strings part {'is incomplete' if strings else 'is missing'})"
+                ) from None
         return out
     finally:
         package.close()
@@ -228,7 +250,15 @@ def read_grids(path: str | Path) -> dict[str, list[list[Any]]]:
     return {name: sheet.grid() for name, sheet in read_cells(path).items()}
 
 
-__all__ = ["SheetCells", "TableShape", "read_cells", "read_grids", "read_sheet", "sheets_with_tables"]
+__all__ = [
+    "DamagedPackage",
+    "SheetCells",
+    "TableShape",
+    "read_cells",
+    "read_grids",
+    "read_sheet",
+    "sheets_with_tables",
+]
 
 
 @dataclass(frozen=True)
