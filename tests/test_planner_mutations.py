@@ -325,3 +325,17 @@ def test_references_are_followed_to_text_only():
         ["21A", "=B2", "21A", "21A", "=D1"],
     ]
     assert got["Plan's ids"].to_rows() == [["21A", 5, "#N/A", "=A1&B1", "21A"]]
+
+
+def test_the_live_book_tells_apostrophe_text_from_a_formula():
+    """Excel's Range.Formula gives '=D5+D11 typed after an apostrophe as "=D5+D11", like the
+    formula; its value (the text itself, not a number) is what tells them apart."""
+    from linealytics_xl.adapters.live_book import with_formulas
+    from linealytics_xl.core.cells import Text, is_formula
+
+    values = [["=D5+D11", 42.0, "plain", None]]
+    texts = [["=D5+D11", "=D5+D11", "plain", None]]
+    (row,) = with_formulas([list(values[0])], texts)
+    assert isinstance(row[0], Text) and not is_formula(row[0])
+    assert row[1] == "=D5+D11" and is_formula(row[1])
+    assert row[2:] == ["plain", None]

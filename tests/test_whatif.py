@@ -57,7 +57,7 @@ def test_cases_group_rows_and_accept_every_spelling(real_data):
     cases = read_cases(
         grid(
             ("up", "capacity", "all", "Q3'97", "1997 Q4", "x", 1.1),
-            ("up", "demand", "22B", 100, "", "+", "1,000"),
+            ("up", "demand", "22b", 100, "", "+", "1,000"),  # ids compare as Excel compares text
             ("flat", "total_capacity", "", "WW_10 Q3 95", "", "=", 5000),
         ),
         real_data,
@@ -71,6 +71,7 @@ def test_cases_group_rows_and_accept_every_spelling(real_data):
     )
     assert (cap.start, cap.stop, cap.operation, cap.value) == (weeks[0], weeks[-1] + 1, "x", 1.1)
     assert dem.start == real_data.week_quarter[99] and dem.value == 1000.0  # week 100 selects its quarter
+    assert dem.product == "22B"
     labels = list(zip(real_data.weeks.labels, real_data.weeks.quarters))
     assert cases[1].changes[0].start == labels.index(("WW_10", "Q3 95"))
 

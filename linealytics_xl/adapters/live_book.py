@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.cells import Text
 from ..core.contract import number_formats, table_name
 from ..core.layout import Block
 from ..core.settings import SETTINGS_SHEET, Settings, SettingsSheet, read_settings
@@ -128,6 +129,20 @@ def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     return rows
 
 
+def with_formulas(values: list[list[Any]], texts: list[list[Any]]) -> list[list[Any]]:
+    """``values`` with each formula cell's ``"=..."`` text from ``texts`` (Excel's ``Formula``).
+
+    Excel gives text typed after an apostrophe (``'=D5+D11``) the same ``Formula`` as a formula;
+    only its value tells them apart: a formula's value is what it computes, the text's value is
+    the text itself.  Such text is marked `cells.Text`, so the reader never evaluates it."""
+    for r, row in enumerate(texts[: len(values)]):
+        for c, f in enumerate(row[: len(values[r])]):
+            if isinstance(f, str) and f.startswith("="):
+                v = values[r][c]
+                values[r][c] = Text(v) if isinstance(v, str) and v == f else f
+    return values
+
+
 class LiveBook:
     """One open workbook (an ``xlwings.Book``): read it, plan, write the results into it."""
 
@@ -185,11 +200,7 @@ class LiveBook:
             texts = _rows2d(rng.formula)
         except UNSUPPORTED:  # e.g. the JSON engine: its payload values already carry what was sent
             return values
-        for r, row in enumerate(texts[: len(values)]):
-            for c, f in enumerate(row[: len(values[r])]):
-                if isinstance(f, str) and f.startswith("="):
-                    values[r][c] = f
-        return values
+        return with_formulas(values, texts)
 
     def sheets(self) -> dict[str, list[list[Any]]]:
         return {s.name: self.grid(s) for s in self.book.sheets}

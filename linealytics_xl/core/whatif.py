@@ -143,7 +143,9 @@ def _change(
         err(r, cols["input"], f"expected an input, one of {', '.join(INPUTS)}; found {shown(cell('Input'))}")
         return None
     named = text(cell("Product"))
-    product: str | None = named
+    # as Excel compares text (and the reader matches ids across sheets): '21a' is 21A
+    known = {p.casefold(): p for p in data.products}
+    product: str | None = known.get(named.casefold(), named)
     if named.lower() in ("", ALL):
         product = None
     elif what == "total_capacity":
