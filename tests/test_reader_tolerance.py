@@ -15,6 +15,7 @@ import numpy as np
 import openpyxl
 import pytest
 from layout_builder import PRODUCTS, WEEKS, Variant, build
+from planner_mutations import FIELDS  # the planning data fields two reads must agree on
 from typer.testing import CliRunner
 
 from linealytics_xl import jobs
@@ -26,20 +27,6 @@ from linealytics_xl.core.labels import Quarter, match_sheets, number_from_text, 
 from linealytics_xl.core.layout import output_blocks, read_planning_data
 from linealytics_xl.core.model import Issue
 from linealytics_xl.core.optimize import optimize
-
-FIELDS = (
-    "quarterly_demand",
-    "demand",
-    "yields",
-    "density",
-    "capacity",
-    "total_capacity",
-    "initial_stock",
-    "wos",
-    "safety_stock",
-    "week_ratios",
-    "week_quarter",
-)
 
 
 def read(path):
