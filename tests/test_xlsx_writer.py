@@ -394,3 +394,15 @@ def test_file_properties_follow_added_and_removed_sheets_in_any_language(tmp_pat
     assert [t.text for t in titles.iter(f"{vt}lpstr")] == ["Data", "LL_Plan", "Data!Print_Area"]
     assert titles[0].get("size") == "3"
     assert root[0].text == "Microsoft Excel" and root[-1].text == "16.0300"
+
+
+def test_the_formula_shape_cache_stays_bounded_in_a_long_lived_process():
+    """The add-in's server plans workbook after workbook: the shapes of their formulas must not
+    pile up without end (the cache starts over at its bound, and still answers alike)."""
+    from linealytics_xl.adapters.xlsx import recalc
+
+    first = recalc._shape("@+@")
+    for i in range(recalc._MAX_SHAPES + 10):
+        recalc._shape(f"@+{i}")
+    assert len(recalc._SHAPES) <= recalc._MAX_SHAPES
+    assert recalc._shape("@+@") == first

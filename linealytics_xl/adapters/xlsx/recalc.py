@@ -143,6 +143,7 @@ _SHAPE_TERM = re.compile(r"([+-]?)(?:(@)|SUM\((@):@\)|(\d+(?:\.\d*)?))")
 #: sum, or ``("refs", [(first, last ref index)], unknown)`` for any other formula of local cells.
 Shape = tuple
 _SHAPES: dict[str, Shape] = {}
+_MAX_SHAPES = 20_000  # distinct shapes kept; a workbook has a handful, a long-lived process many
 
 
 def _shape(skeleton: str) -> Shape:
@@ -169,6 +170,8 @@ def _shape(skeleton: str) -> Shape:
         rest = _FUNCTION.sub(" ", skeleton.replace("@", " "))
         rest = re.sub(r"\b(?:TRUE|FALSE)\b", " ", _NUMBER.sub(" ", rest))
         shape = ("refs", pairs, bool(re.search(r"[A-Za-z_\[#]", rest)))
+    if len(_SHAPES) >= _MAX_SHAPES:  # the add-in's server plans workbook after workbook
+        _SHAPES.clear()
     _SHAPES[skeleton] = shape
     return shape
 
