@@ -83,11 +83,12 @@ def test_a_mail_to_that_cannot_be_mailed_is_a_warning_at_its_cell():
 
 
 def test_numbers_typed_into_text_cells_read_as_the_datas_numbers_do():
-    """'1,000' or "'25" in a Text-formatted Settings cell is the number, as in the data sheets;
+    """'1,000', "'25" or '95%' in a Text-formatted Settings cell is the number, as in the data sheets;
     a text that could be two numbers ('1,5') is still an error at its cell."""
-    s = sheet(scenarios="1,000", lot_size_wafers="'25", band_low_bytes="1,000,000,000")
+    s = sheet(scenarios="1,000", lot_size_wafers="'25", band_low_bytes="1,000,000,000", service_level="95%")
     assert s.issues == []
     assert (s.settings.scenarios, s.settings.lot_size_wafers, s.settings.band_low_bytes) == (1000, 25.0, 1e9)
+    assert s.settings.service_level == 0.95
     (issue,) = sheet(seed="1,5").issues
     assert str(issue).startswith("Settings!B2: setting 'seed'") and "found '1,5'" in str(issue)
 

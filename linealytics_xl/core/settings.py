@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from .labels import number_from_text
+from .cells import text_number
 from .model import InputError, Issue, Severity
 from .optimize import PlanOptions
 
@@ -288,8 +288,8 @@ def settings_from_rows(rows: list[tuple[int, str, Any]]) -> SettingsSheet:
         if blank and (fields[name].is_required() or fields[name].default is not None):
             continue  # blank keeps the default
         if isinstance(value, str) and _numeric(name):
-            # a number typed into a Text cell reads as the data's numbers do ('1,000', "'25")
-            number = number_from_text(value)
+            # a number typed into a Text cell reads as the data's numbers do ('1,000', '95%')
+            number = text_number(value)
             value = value if number is None else (int(number) if number.is_integer() else number)
         values[name] = value
         where[name] = r
