@@ -168,6 +168,8 @@ SAME_DATA: list[tuple[str, Edit, str | list[str] | None]] = [
     ("sd-total-row-plus", sd_total_row("=+{c}5+{c}11+{c}17"), None),
     # fixed: 'TOTAL' was read as a product, =SUM(C6,C9,C12) refused as "not a sum of cells"
     ("bc-total-upper-case", bc_total("TOTAL"), None),
+    ("bc-grand-total", bc_total("Grand  Total"), None),  # how else planners label a total row
+    ("bc-totals", bc_total("totals"), None),
     ("bc-total-sum-list", bc_total(formula="=SUM({c}12,{c}9,{c}6)"), None),
     # fixed: a merged id was read on its first row only (SD refused, BC outputs left unwritten)
     ("sd-merged-product-ids", merged_ids(SD, (2, 8, 14), 6), None),

@@ -36,6 +36,8 @@ ATTR_CAPACITY = "Available Capacity"
 ATTR_SCHEDULED = "Scheduled Capacity"
 ATTR_OVER_UNDER = "Over/Under Capacity"
 TOTAL = "Total"
+#: How planners label a total row (any case): all of them are the `Total` row.
+TOTAL_NAMES = frozenset({"total", "totals", "grand total"})
 PRODUCT_ID = "Product ID"
 ATTRIBUTE = "Attribute"
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .cells import address, evaluate_sum_formula, is_error_value, is_formula, shown, text_number
 from .grid import Cells
-from .labels import ATTRIBUTE, HEADER_ROWS, PRODUCT_ID, TOTAL, label_key, text
+from .labels import ATTRIBUTE, HEADER_ROWS, PRODUCT_ID, TOTAL, TOTAL_NAMES, label_key, text
 from .model import Issue
 
 T = TypeVar("T")
@@ -155,11 +155,11 @@ class Sheet:
 
     def product_id(self, value: Any, *, register: bool = False) -> str:
         """A product id as Excel compares text (``=``, ``MATCH``, ``VLOOKUP``): case-insensitively.
-        '21a' is the product known as '21A' (any spelling of `Total` is `Total`); ``register``
+        '21a' is the product known as '21A' (`Total`, `Totals` or `Grand Total`, in any case, is `Total`); ``register``
         makes a new id known by this spelling."""
         product = cell_text(value)
         key = product.casefold()
-        if key == TOTAL.casefold():
+        if " ".join(key.split()) in TOTAL_NAMES:
             return TOTAL
         if register and product:
             return self.ids.setdefault(key, product)
