@@ -12,18 +12,12 @@ from datetime import datetime, time
 
 import openpyxl
 import pytest
+from planner_mutations import BC, DENS, RAT, SD, YLD  # the input sheets' names, one list
 from typer.testing import CliRunner
 
 from linealytics_xl.cli import app
 
 runner = CliRunner()
-SD, DENS, RAT, BC, YLD = (
-    "Supply_Demand",
-    "Density per Wafer",
-    "Weekly Demand Ratio",
-    "Boundary Conditions",
-    "Yield",
-)
 
 
 def put(sheet: str, cell: str, value):

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from libreoffice import list_charts, list_macros, recalculate, require_libreoffice
 from lxml import etree
+from planner_edits import read_parts, sheet_parts
 
 from linealytics_xl import jobs
 from linealytics_xl.adapters.workbook_file import WorkbookFile
@@ -42,20 +43,6 @@ SHARED = (
     "docProps/app.xml",  # its sheet titles follow the sheets the tool adds (test below)
 )
 FAST = {"forecast": False, "simulate": False}
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
-def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
-    rels = {e.get("Id"): e.get("Target") for e in etree.fromstring(parts["xl/_rels/workbook.xml.rels"])}
-    out = {}
-    for s in etree.fromstring(parts["xl/workbook.xml"]).iter(f"{M}sheet"):
-        target = rels[s.get(f"{R}id")]
-        out[s.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return out
 
 
 def _reachable(parts: dict[str, bytes], start: str) -> set[str]:
@@ -98,8 +85,8 @@ def _cells(xml: bytes) -> dict[str, bytes]:
 def check_preserved(before: dict[str, bytes], after_path: Path) -> dict[str, set[str]]:
     """Assert that ``after`` keeps every part of ``before`` that the tool does not own; returns
     {patched sheet: addresses of cells that changed} for further checks."""
-    after = _parts(after_path)
-    sheets = _sheet_parts(before)
+    after = read_parts(after_path)
+    sheets = sheet_parts(before)
     owned = set(SHARED)
     for name, part in sheets.items():
         if name.startswith("LL_") or name in ("Dashboard", "Settings"):
@@ -168,12 +155,12 @@ def check_owned_cells(path: Path, changed: dict[str, set[str]]) -> None:
 
 # --------------------------------------------------------------------------- real workbook
 def test_real_workbook_keeps_every_part_it_does_not_own(real_copy):
-    before = _parts(real_copy)
+    before = read_parts(real_copy)
     job = jobs.plan(real_copy)
     assert job.lost_parts == []
     changed = check_preserved(before, real_copy)
     check_owned_cells(real_copy, changed)
-    after = _parts(real_copy)
+    after = read_parts(real_copy)
     for name in (
         "docMetadata/LabelInfo.xml",
         "xl/threadedComments/threadedComment1.xml",
@@ -194,11 +181,11 @@ def _app_titles(parts: dict[str, bytes]) -> tuple[list[tuple[str, int]], list[st
 def test_file_properties_list_the_sheets_the_tool_added(real_copy, tmp_path):
     """docProps/app.xml names every sheet of the planned workbook (Excel shows them in the file's
     properties), its other properties unchanged; a re-run, which adds no sheet, keeps it exactly."""
-    before = _parts(real_copy)
+    before = read_parts(real_copy)
     jobs.plan(real_copy, overrides=FAST)
-    after = _parts(real_copy)
-    sheets = list(_sheet_parts(after))
-    assert len(sheets) > len(_sheet_parts(before))
+    after = read_parts(real_copy)
+    sheets = list(sheet_parts(after))
+    assert len(sheets) > len(sheet_parts(before))
     assert _app_titles(after) == ([("Worksheets", len(sheets))], sheets)
 
     def others(xml: bytes) -> list[bytes]:
@@ -207,7 +194,7 @@ def test_file_properties_list_the_sheets_the_tool_added(real_copy, tmp_path):
 
     assert others(after["docProps/app.xml"]) == others(before["docProps/app.xml"])
     jobs.plan(real_copy, overrides=FAST)
-    assert _parts(real_copy)["docProps/app.xml"] == after["docProps/app.xml"]
+    assert read_parts(real_copy)["docProps/app.xml"] == after["docProps/app.xml"]
 
 
 def test_cached_values_follow_the_plan_without_recalculation(real_copy):
@@ -244,9 +231,9 @@ def test_twice_in_place_differs_only_in_run_ids_and_times(real_copy, tmp_path):
     first = tmp_path / "first.xlsx"
     shutil.copyfile(real_copy, first)
     jobs.plan(real_copy)
-    a, b = _parts(first), _parts(real_copy)
+    a, b = read_parts(first), read_parts(real_copy)
     assert list(a) == list(b)
-    sheets = _sheet_parts(b)
+    sheets = sheet_parts(b)
     allowed = {sheets["LL_Runs"], sheets["LL_Alerts"], sheets["Dashboard"]}
     runs_table = next(p for p in _reachable(b, sheets["LL_Runs"]) if p.startswith("xl/tables/"))
     differ = {n for n in a if a[n] != b[n]}
@@ -276,7 +263,7 @@ def test_twice_in_place_differs_only_in_run_ids_and_times(real_copy, tmp_path):
 def test_a_rerun_leaves_no_orphans_and_no_duplicates(real_copy):
     jobs.plan(real_copy)
     jobs.plan(real_copy)
-    parts = _parts(real_copy)
+    parts = read_parts(real_copy)
     reached = _reachable(parts, "") | {"[Content_Types].xml"}
     assert set(parts) - reached == set(), "orphan parts"
     ct = etree.fromstring(parts["[Content_Types].xml"])
@@ -308,7 +295,7 @@ def enriched(tmp_path_factory) -> dict[str, Path]:
 def test_enriched_workbook_keeps_every_part_it_does_not_own(enriched, kind, tmp_path):
     work = tmp_path / enriched[kind].name
     shutil.copyfile(enriched[kind], work)
-    before = _parts(work)
+    before = read_parts(work)
     expected = {
         "xl/pivotTables/pivotTable1.xml",
         "xl/pivotCache/pivotCacheDefinition1.xml",
@@ -325,9 +312,9 @@ def test_enriched_workbook_keeps_every_part_it_does_not_own(enriched, kind, tmp_
     changed = check_preserved(before, work)
     check_owned_cells(work, changed)
     # the hidden zero-width column and the empty-text cell are kept as they were
-    bc = etree.fromstring(_parts(work)[_sheet_parts(before)["Boundary Conditions"]])
+    bc = etree.fromstring(read_parts(work)[sheet_parts(before)["Boundary Conditions"]])
     assert any(c.get("hidden") in ("1", "true") for c in bc.iter(f"{M}col"))
-    wp = _parts(work)[_sheet_parts(before)["Wafer Plan"]]
+    wp = read_parts(work)[sheet_parts(before)["Wafer Plan"]]
     assert b"<is><t></t></is>" in wp or b"<is><t/></is>" in wp
 
 
@@ -364,15 +351,15 @@ def test_a_failing_dashboard_keeps_the_previous_one_byte_for_byte(real_copy, mon
     from linealytics_xl.adapters import workbook_file
 
     jobs.plan(real_copy, overrides=FAST)
-    before = _parts(real_copy)
-    dashboard = _reachable(before, _sheet_parts(before)["Dashboard"])
+    before = read_parts(real_copy)
+    dashboard = _reachable(before, sheet_parts(before)["Dashboard"])
 
     def broken(frames):
         raise RuntimeError("deliberately broken")
 
     monkeypatch.setattr(workbook_file, "dashboard_layout", broken)
     job = jobs.plan(real_copy, overrides=FAST)
-    after = _parts(real_copy)
+    after = read_parts(real_copy)
     assert job.lost_parts == [] and len(dashboard) > 3
     for part in dashboard:
         assert after[part] == before[part], part
@@ -383,22 +370,22 @@ def test_a_planners_own_dashboard_sheet_is_left_alone(real_copy, caplog):
     wb = openpyxl.load_workbook(real_copy)
     wb.create_sheet("Dashboard")["A1"] = "My own charts"
     wb.save(real_copy)
-    before = _parts(real_copy)
-    part = _sheet_parts(before)["Dashboard"]
+    before = read_parts(real_copy)
+    part = sheet_parts(before)["Dashboard"]
     book = WorkbookFile(real_copy)
     prepared = jobs.prepare_plan(book, real_copy.name, FAST)
     with caplog.at_level(logging.WARNING, logger="linealytics_xl.adapters.xlsx.writer"):
         book.write(prepared.blocks, prepared.tables, prepared.settings)
     assert "own sheet 'Dashboard'" in caplog.text
-    assert _parts(real_copy)[part] == before[part]
+    assert read_parts(real_copy)[part] == before[part]
 
 
 def test_a_formula_in_an_owned_cell_is_replaced_and_the_calc_chain_dropped(real_copy):
     """The tool owns Wafer Plan's product rows: a planner's formula there gives way to the plan,
     as it always has, and the calculation chain that lists it goes (Excel rebuilds it; a chain
     naming a cell without a formula makes Excel repair the file)."""
-    parts = _parts(real_copy)
-    sheet = _sheet_parts(parts)["Wafer Plan"]
+    parts = read_parts(real_copy)
+    sheet = sheet_parts(parts)["Wafer Plan"]
     assert b'<c r="B4" s="4"/>' in parts[sheet]
     parts[sheet] = parts[sheet].replace(b'<c r="B4" s="4"/>', b'<c r="B4" s="4"><f>1+1</f><v>2</v></c>')
     parts["xl/calcChain.xml"] = parts["xl/calcChain.xml"].replace(
@@ -408,7 +395,7 @@ def test_a_formula_in_an_owned_cell_is_replaced_and_the_calc_chain_dropped(real_
         for name, data in parts.items():
             z.writestr(name, data)
     jobs.plan(real_copy, overrides=FAST)
-    after = _parts(real_copy)
+    after = read_parts(real_copy)
     assert "xl/calcChain.xml" not in after
     assert (
         b"calcChain" not in after["[Content_Types].xml"]
