@@ -108,6 +108,11 @@ class DemandView:
     forecast_reused: bool = False  # the forecast came from the store: no model was fitted
 
 
+def _origin_step(horizon_weeks: int) -> int:
+    """Weeks between backtest origins: half a horizon, so their windows overlap by half."""
+    return max(1, horizon_weeks // 2)
+
+
 def _backtest_design(n_weeks: int, settings: Settings) -> tuple[dict[str, ModelSpec], int] | None:
     """The contenders and backtest origins ``n_weeks`` of history can hold (up to ``ORIGINS``),
     or None when too few.  A short history (the two-year template) cannot hold a year-ago
@@ -116,7 +121,7 @@ def _backtest_design(n_weeks: int, settings: Settings) -> tuple[dict[str, ModelS
     from .forecasting import make_forecaster
 
     h = settings.horizon_weeks
-    step = max(1, h // 2)
+    step = _origin_step(h)
     for models in (_full_history_models(settings.seed), _short_history_models(settings.seed)):
         need = max(make_forecaster(m).min_history for m in models.values())
         origins = min(ORIGINS, (n_weeks - need - h) // step + 1)
@@ -131,7 +136,7 @@ def history_needed(horizon_weeks: int) -> int:
     from .forecasting import make_forecaster
 
     need = max(make_forecaster(m).min_history for m in _short_history_models(0).values())
-    return need + horizon_weeks + max(1, horizon_weeks // 2)
+    return need + horizon_weeks + _origin_step(horizon_weeks)
 
 
 def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> ForecastResult:
@@ -153,7 +158,7 @@ def _fit(data: PlanningData, history: np.ndarray, settings: Settings) -> Forecas
         seed=settings.seed,
         models=models,
         origins=origins,
-        step=max(1, settings.horizon_weeks // 2),
+        step=_origin_step(settings.horizon_weeks),
         products=list(data.products),
     )
 
