@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
+
+from ..core.settings import not_addresses
 
 __all__ = [
     "ENV_FROM",
@@ -157,8 +158,7 @@ class SmtpSettings:
 
         sender = get(ENV_FROM)
         if sender is not None:
-            _, addr = parseaddr(sender)
-            if "@" not in addr:
+            if not_addresses([sender]):
                 raise MailConfigError(
                     f"{ENV_FROM} must be an e-mail address such as planning@example.com "
                     f"or 'Linealytics <planning@example.com>', got {sender!r}."
